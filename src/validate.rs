@@ -1,0 +1,194 @@
+//! Syntax and checksum checks for KSeF numbers and NIPs.
+//!
+//! These are pure, exact checks on the string as given: no trimming, no case folding, no
+//! lookup of whether a number or NIP really exists. Normalising input (stripping blanks,
+//! `PL` prefixes, dashes in NIPs) is the caller's decision, made before calling in here.
+
+use chrono::NaiveDate;
+
+/// CRC-8 with polynomial 0x07, init 0x00, no reflection and no final XOR (the KSeF checksum).
+pub fn crc8(data: &[u8]) -> u8 {
+    data.iter().fold(0u8, |crc, &byte| {
+        (0..8).fold(crc ^ byte, |c, _| {
+            if c & 0x80 != 0 {
+                (c << 1) ^ 0x07
+            } else {
+                c << 1
+            }
+        })
+    })
+}
+
+/// Whether `s` is a well-formed KSeF number with a matching checksum.
+///
+/// KSeF 2.0 (35 characters): `NNNNNNNNNN-YYYYMMDD-XXXXXXXXXXXX-CC`, where `CC` is the CRC-8
+/// of the first 32 characters. The legacy KSeF 1.0 form (36 characters)
+/// `NNNNNNNNNN-YYYYMMDD-XXXXXX-XXXXXX-CC` is accepted too; that its `CC` is the same CRC-8
+/// over the first 33 characters is an assumption, not taken from a published specification.
+/// The 10 leading digits are not checked as a NIP: the format only promises digits.
+pub fn is_valid_ksef_number(s: &str) -> bool {
+    let b = s.as_bytes();
+    let (body, hex_groups): (usize, &[(usize, usize)]) = match b.len() {
+        35 => (32, &[(20, 32)]),
+        36 => (33, &[(20, 26), (27, 33)]),
+        _ => return false,
+    };
+    has_prefix(b)
+        && hex_groups
+            .iter()
+            .all(|&(from, to)| b[from..to].iter().all(|c| is_upper_hex(*c)))
+        && b[body] == b'-'
+        && hex_groups.windows(2).all(|w| b[w[0].1] == b'-')
+        && checksum_matches(&b[..body], &b[body + 1..])
+}
+
+/// `NNNNNNNNNN-YYYYMMDD-` with a real calendar date; `b` is at least 35 bytes long.
+fn has_prefix(b: &[u8]) -> bool {
+    all_digits(&b[..10]) && b[10] == b'-' && b[19] == b'-' && is_real_date(&b[11..19])
+}
+
+fn is_real_date(digits: &[u8]) -> bool {
+    if !all_digits(digits) {
+        return false;
+    }
+    let year = decimal(&digits[..4]);
+    let (month, day) = (decimal(&digits[4..6]), decimal(&digits[6..8]));
+    // Four digits always fit an i32.
+    NaiveDate::from_ymd_opt(year as i32, month, day).is_some()
+}
+
+/// Two upper-case hex digits equal to the CRC-8 of `body`.
+fn checksum_matches(body: &[u8], cc: &[u8]) -> bool {
+    let want = crc8(body);
+    match cc {
+        [hi, lo] => {
+            is_upper_hex(*hi)
+                && is_upper_hex(*lo)
+                && ((hex_value(*hi) << 4) | hex_value(*lo)) == want
+        }
+        _ => false,
+    }
+}
+
+fn is_upper_hex(c: u8) -> bool {
+    c.is_ascii_digit() || (b'A'..=b'F').contains(&c)
+}
+
+/// Value of an upper-case hex digit; only called after [`is_upper_hex`].
+fn hex_value(c: u8) -> u8 {
+    if c.is_ascii_digit() {
+        c - b'0'
+    } else {
+        c - b'A' + 10
+    }
+}
+
+fn all_digits(b: &[u8]) -> bool {
+    b.iter().all(u8::is_ascii_digit)
+}
+
+/// Decimal value of ASCII digits already checked by [`all_digits`] (at most 4 here).
+fn decimal(b: &[u8]) -> u32 {
+    b.iter().fold(0, |acc, c| acc * 10 + u32::from(c - b'0'))
+}
+
+/// Whether `s` is exactly 10 digits whose weighted checksum matches (Polish tax ID).
+///
+/// Weights 6 5 7 2 3 4 5 6 7 over the first nine digits; the sum mod 11 must equal the last
+/// digit, so a remainder of 10 can never be valid (such numbers are never issued).
+pub fn is_valid_nip(s: &str) -> bool {
+    const WEIGHTS: [u32; 9] = [6, 5, 7, 2, 3, 4, 5, 6, 7];
+    let b = s.as_bytes();
+    if b.len() != 10 || !all_digits(b) {
+        return false;
+    }
+    let sum: u32 = WEIGHTS
+        .iter()
+        .zip(b)
+        .map(|(w, c)| w * u32::from(c - b'0'))
+        .sum();
+    sum % 11 == u32::from(b[9] - b'0')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VALID_1: &str = "5265877635-20250826-0100001AF629-AF";
+    const VALID_2: &str = "5265877635-20250626-010080DD2B5E-26";
+
+    #[test]
+    fn crc8_check_value() {
+        assert_eq!(crc8(b"123456789"), 0xF4);
+        assert_eq!(crc8(b""), 0x00);
+    }
+
+    #[test]
+    fn ksef_numbers() {
+        let cases = [
+            (VALID_1, true),
+            (VALID_2, true),
+            ("9999999999-20230908-8BEF280C8D35-4D", false), // MF sample, does not verify
+            ("9999999999-20230908-8BEF280C8D35-21", true),  // same with its real checksum
+            ("5265877635-20250826-0100001AF629-A", false),
+            ("5265877635-20250826-0100001AF629-AFF", false),
+            ("", false),
+            ("5265877635-20250826-0100001af629-AF", false), // lower-case hex
+            ("5265877635-20250826-0100001AF629-af", false),
+            (" 5265877635-20250826-0100001AF629-AF", false), // no trimming
+            ("5265877635-20260230-0100001AF629-AF", false),  // 30 Feb
+            ("5265877635-20251301-0100001AF629-AF", false),  // month 13
+            ("5265877635-20250826-0100001AF629_AF", false),
+            ("5265877635-2025082-60100001AF629-AF", false),
+            ("5265877635-20250826-0100001AG629-AF", false),
+            ("5265877635-20230908-ABCDEF-123456-58", true), // legacy 1.0 form
+            ("5265877635-20230908-ABCDEF-123456-59", false),
+            ("5265877635-20230908-ABCDEF0123456-58", false),
+            ("5265877635-20230908-ABCDEf-123456-58", false),
+        ];
+        for (s, want) in cases {
+            assert_eq!(is_valid_ksef_number(s), want, "{s}");
+        }
+    }
+
+    #[test]
+    fn any_single_character_change_is_rejected() {
+        for valid in [VALID_1, VALID_2] {
+            for i in 0..valid.len() {
+                for c in ['0', '7', 'A', 'F', '-', 'x'] {
+                    let mut bytes = valid.as_bytes().to_vec();
+                    if bytes[i] == c as u8 {
+                        continue;
+                    }
+                    bytes[i] = c as u8;
+                    let changed = String::from_utf8(bytes).expect("ascii");
+                    assert!(!is_valid_ksef_number(&changed), "{changed}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn non_ascii_does_not_panic() {
+        assert!(!is_valid_ksef_number("5265877635-20250826-0100001AF62é-A"));
+        assert!(!is_valid_nip("526587763é"));
+    }
+
+    #[test]
+    fn nips() {
+        let cases = [
+            ("5265877635", true),
+            ("1234563218", true),
+            ("1234567890", false),
+            ("526587763", false),
+            ("52658776350", false),
+            ("526-587-76-35", false),
+            ("526587763A", false),
+            ("PL5265877635", false),
+            (" 5265877635", false),
+        ];
+        for (s, want) in cases {
+            assert_eq!(is_valid_nip(s), want, "{s}");
+        }
+    }
+}
