@@ -1,0 +1,305 @@
+//! `recon.toml` (contract section 7): our seller NIPs, the amount tolerance,
+//! and per source the CSV dialect and column names of real ERP exports.
+//!
+//! Unknown keys and bad values are errors that name the file and line; the
+//! command line maps them to exit status 2. Nothing past this module sees the
+//! raw TOML.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use encoding_rs::Encoding;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::ingest::fields::{self, Dialect};
+use crate::ingest::schema::Source;
+
+/// A configuration the run cannot use; exit status 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct ConfigError {
+    pub file: String,
+    pub message: String,
+}
+
+/// How one source's files are written.
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    pub delimiter: u8,
+    pub encoding: &'static Encoding,
+    pub dialect: Dialect,
+    /// Contract column name → the file's own header.
+    pub columns: HashMap<String, String>,
+}
+
+impl Default for SourceConfig {
+    fn default() -> Self {
+        SourceConfig {
+            delimiter: b',',
+            encoding: encoding_rs::UTF_8,
+            dialect: Dialect::default(),
+            columns: HashMap::new(),
+        }
+    }
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Where it was read from, if anywhere.
+    pub path: Option<PathBuf>,
+    /// Our NIPs; NOT_IN_LEDGER looks only at these when non-empty.
+    pub sellers: Vec<String>,
+    /// Amount tolerance in grosze (contract default 0.01).
+    pub amount_tolerance: i64,
+    sources: HashMap<&'static str, SourceConfig>,
+}
+
+impl Config {
+    pub fn defaults() -> Config {
+        Config {
+            amount_tolerance: 1,
+            ..Config::default()
+        }
+    }
+
+    pub fn source(&self, source: Source) -> SourceConfig {
+        self.sources.get(source.name()).cloned().unwrap_or_default()
+    }
+
+    /// `--config FILE` if given, else `recon.toml` at the bundle's root, else
+    /// the defaults.
+    pub fn load(explicit: Option<&Path>, bundle: &Path) -> Result<Config, ConfigError> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => {
+                let p = bundle.join("recon.toml");
+                if !p.is_file() {
+                    return Ok(Config::defaults());
+                }
+                p
+            }
+        };
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
+            file: file.clone(),
+            message: format!("cannot read: {e}"),
+        })?;
+        let mut config = parse(&text).map_err(|message| ConfigError { file, message })?;
+        config.path = Some(path);
+        Ok(config)
+    }
+}
+
+/// Source sections that later stages read; accepted now so one file serves.
+const OTHER_SOURCES: &[&str] = &["activity", "grants", "resolutions"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    sellers: Option<Vec<Spanned<String>>>,
+    amount_tolerance: Option<Spanned<f64>>,
+    #[serde(default)]
+    sources: BTreeMap<Spanned<String>, RawSource>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    delimiter: Option<Spanned<String>>,
+    decimal: Option<Spanned<String>>,
+    encoding: Option<Spanned<String>>,
+    date_format: Option<Spanned<String>>,
+    #[serde(default)]
+    columns: BTreeMap<Spanned<String>, String>,
+}
+
+/// Parses the text of a `recon.toml`; errors start with `line N:`.
+pub fn parse(text: &str) -> Result<Config, String> {
+    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| line_of(text, s.start))
+            .map_or(String::new(), |l| format!("line {l}: "));
+        format!("{line}{}", e.message())
+    })?;
+    let at = |span: std::ops::Range<usize>, msg: String| {
+        format!("line {}: {msg}", line_of(text, span.start))
+    };
+    let mut config = Config::defaults();
+    for nip in raw.sellers.unwrap_or_default() {
+        let value = nip.get_ref().trim().to_string();
+        if value.len() != 10 || !value.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(at(
+                nip.span(),
+                format!("seller '{value}' is not a 10-digit NIP"),
+            ));
+        }
+        config.sellers.push(value);
+    }
+    if let Some(tol) = raw.amount_tolerance {
+        let cents = fields::amount_from_f64(*tol.get_ref())
+            .ok()
+            .filter(|&c| c >= 0)
+            .ok_or_else(|| {
+                at(
+                    tol.span(),
+                    "amount_tolerance must be a non-negative amount with at most two decimals"
+                        .into(),
+                )
+            })?;
+        config.amount_tolerance = cents;
+    }
+    for (name, section) in raw.sources {
+        let known = Source::ALL
+            .iter()
+            .find(|s| s.name() == name.get_ref().as_str());
+        let key: &'static str = match known {
+            Some(s) => s.name(),
+            None => match OTHER_SOURCES
+                .iter()
+                .find(|s| **s == name.get_ref().as_str())
+            {
+                Some(s) => s,
+                None => {
+                    return Err(at(
+                        name.span(),
+                        format!("unknown source '{}'", name.get_ref()),
+                    ));
+                }
+            },
+        };
+        let source = source_config(section, known.copied(), &at)?;
+        config.sources.insert(key, source);
+    }
+    Ok(config)
+}
+
+fn source_config(
+    raw: RawSource,
+    source: Option<Source>,
+    at: &dyn Fn(std::ops::Range<usize>, String) -> String,
+) -> Result<SourceConfig, String> {
+    let mut out = SourceConfig::default();
+    if let Some(d) = raw.delimiter {
+        let value = d.get_ref();
+        out.delimiter = match value.as_bytes() {
+            [b] if b.is_ascii() && *b != b'"' && *b != b'\n' => *b,
+            _ if value == "\\t" => b'\t',
+            _ => {
+                return Err(at(
+                    d.span(),
+                    format!("delimiter '{value}' must be one ASCII character"),
+                ));
+            }
+        };
+    }
+    if let Some(d) = raw.decimal {
+        out.dialect.decimal_comma = match d.get_ref().as_str() {
+            "." => false,
+            "," => true,
+            other => {
+                return Err(at(
+                    d.span(),
+                    format!("decimal '{other}' must be \".\" or \",\""),
+                ));
+            }
+        };
+    }
+    if let Some(e) = raw.encoding {
+        out.encoding = Encoding::for_label(e.get_ref().trim().as_bytes())
+            .ok_or_else(|| at(e.span(), format!("unknown encoding '{}'", e.get_ref())))?;
+    }
+    if let Some(f) = raw.date_format {
+        let probe =
+            chrono::NaiveDate::from_ymd_opt(2026, 3, 10).map(|d| d.format(f.get_ref()).to_string());
+        let round_trips = probe
+            .as_deref()
+            .is_some_and(|p| chrono::NaiveDate::parse_from_str(p, f.get_ref()).is_ok());
+        if !round_trips {
+            return Err(at(
+                f.span(),
+                format!(
+                    "date_format '{}' is not a usable strftime date pattern",
+                    f.get_ref()
+                ),
+            ));
+        }
+        out.dialect.date_format = Some(f.get_ref().clone());
+    }
+    for (name, header) in raw.columns {
+        if let Some(source) = source
+            && !source
+                .fields()
+                .iter()
+                .any(|f| f.name == name.get_ref().as_str())
+        {
+            return Err(at(
+                name.span(),
+                format!("'{}' is not a column of {}", name.get_ref(), source.name()),
+            ));
+        }
+        out.columns.insert(name.get_ref().clone(), header);
+    }
+    Ok(out)
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contract_example_parses() {
+        let c = parse(
+            r#"
+sellers = ["5265877635"]
+amount_tolerance = 0.01
+
+[sources.ledger]
+delimiter = ";"
+decimal = ","
+encoding = "windows-1250"
+date_format = "%d.%m.%Y"
+[sources.ledger.columns]
+invoice_number = "Numer faktury"
+issue_date = "Data wystawienia"
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.sellers, vec!["5265877635"]);
+        assert_eq!(c.amount_tolerance, 1);
+        let l = c.source(Source::Ledger);
+        assert_eq!(l.delimiter, b';');
+        assert!(l.dialect.decimal_comma);
+        assert_eq!(l.encoding, encoding_rs::WINDOWS_1250);
+        assert_eq!(l.columns["invoice_number"], "Numer faktury");
+        assert_eq!(c.source(Source::OfflineLog).delimiter, b',');
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let e = parse("sellers = [\"5265877635\"]\nunknown = 1\n").unwrap_err();
+        assert!(e.starts_with("line 2:"), "{e}");
+        let e = parse("[sources.ledger]\ndecimal = \";\"\n").unwrap_err();
+        assert!(e.starts_with("line 2:"), "{e}");
+        let e = parse("[sources.ledgr]\n").unwrap_err();
+        assert!(e.contains("unknown source"), "{e}");
+        let e = parse("[sources.ledger.columns]\ninvoice_no = \"x\"\n").unwrap_err();
+        assert!(
+            e.starts_with("line 2:") && e.contains("not a column"),
+            "{e}"
+        );
+        let e = parse("amount_tolerance = -1\n").unwrap_err();
+        assert!(e.starts_with("line 1:"), "{e}");
+        assert!(parse("[sources.ledger]\nencoding = \"klingon\"\n").is_err());
+    }
+}

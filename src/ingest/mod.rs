@@ -1,0 +1,252 @@
+//! Loading the input bundle (contract section 2): find each source's files,
+//! hash them, read them in parallel, and return one typed table per source
+//! with every row that could not be used listed with its reason.
+//!
+//! This stage decides nothing about invoices; it only guarantees that what
+//! comes out is typed, trimmed and traceable (`_file`, `_line`), and that
+//! rows read = rows used + rows rejected for every file.
+
+pub mod fields;
+pub mod read;
+pub mod schema;
+pub mod table;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use polars::prelude::*;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::config::{Config, SourceConfig};
+use read::Counts;
+use schema::{Field, Source};
+use table::TableBuilder;
+
+/// A row or file that could not be used (`rejected.csv`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Rejection {
+    pub source: &'static str,
+    pub file: String,
+    pub line: Option<u64>,
+    pub reason: String,
+}
+
+/// One input file as `run.json` reports it.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub path: String,
+    pub source: &'static str,
+    pub sha256: String,
+    pub bytes: u64,
+    pub counts: Counts,
+    pub error: Option<String>,
+}
+
+/// One file handed to a reader.
+pub struct SourceInput<'a> {
+    pub source: Source,
+    /// Path relative to the bundle, with `/` separators.
+    pub file: &'a str,
+    pub bytes: &'a [u8],
+    pub config: &'a SourceConfig,
+}
+
+impl SourceInput<'_> {
+    pub fn fields(&self) -> &'static [Field] {
+        self.source.fields()
+    }
+
+    /// The JSON names of the fields, for sources that come as JSON.
+    pub fn json_names(&self) -> Option<&'static [&'static str]> {
+        match self.source {
+            Source::KsefMetadata => Some(schema::KSEF_JSON_NAMES),
+            Source::Announcements => Some(schema::ANNOUNCEMENT_JSON_NAMES),
+            _ => None,
+        }
+    }
+}
+
+/// The loaded bundle.
+pub struct Bundle {
+    /// One table per source that the bundle provides.
+    pub tables: BTreeMap<Source, DataFrame>,
+    /// Optional parts that are absent, by their bundle location.
+    pub not_provided: Vec<&'static str>,
+    pub files: Vec<InputFile>,
+    pub rejected: Vec<Rejection>,
+}
+
+impl Bundle {
+    /// The table of a source, or an empty one with the right columns.
+    pub fn table(&self, source: Source) -> Result<DataFrame> {
+        match self.tables.get(&source) {
+            Some(df) => Ok(df.clone()),
+            None => Ok(TableBuilder::new(source.fields()).finish()?),
+        }
+    }
+
+    pub fn has(&self, source: Source) -> bool {
+        self.tables.contains_key(&source)
+    }
+}
+
+/// Loads every source of the bundle at `dir`.
+pub fn load(dir: &Path, config: &Config) -> Result<Bundle> {
+    if !dir.is_dir() {
+        bail!(
+            "input folder {} does not exist or is not a folder",
+            dir.display()
+        );
+    }
+    let mut found: Vec<(Source, PathBuf)> = Vec::new();
+    let mut not_provided = Vec::new();
+    for source in Source::ALL {
+        let files = discover(dir, source)?;
+        if files.is_empty() {
+            if source == Source::Ledger {
+                bail!(
+                    "input folder {} has no ledger files (ledger/*.csv, *.xlsx or *.xml): the sales ledger is required",
+                    dir.display()
+                );
+            }
+            not_provided.push(source.location());
+        }
+        found.extend(files.into_iter().map(|p| (source, p)));
+    }
+    let configs: BTreeMap<Source, SourceConfig> =
+        Source::ALL.iter().map(|&s| (s, config.source(s))).collect();
+    let results: Vec<Result<LoadedFile>> = found
+        .par_iter()
+        .map(|(source, path)| load_file(dir, *source, path, &configs[source]))
+        .collect();
+    let mut tables: BTreeMap<Source, DataFrame> = BTreeMap::new();
+    let mut files = Vec::new();
+    let mut rejected = Vec::new();
+    for result in results {
+        let (source, df, file, rejections) = result?;
+        match tables.get_mut(&source) {
+            Some(existing) => {
+                existing.vstack_mut(&df)?;
+            }
+            None => {
+                tables.insert(source, df);
+            }
+        }
+        files.push(file);
+        rejected.extend(rejections);
+    }
+    for df in tables.values_mut() {
+        df.rechunk_mut();
+    }
+    // Without one usable ledger row every KSeF record would look unbooked:
+    // stop and say why rather than report thousands of false findings.
+    if tables
+        .get(&Source::Ledger)
+        .is_none_or(|df| df.height() == 0)
+    {
+        let why = rejected
+            .iter()
+            .find(|r| r.source == Source::Ledger.name())
+            .map(|r| {
+                let line = r.line.map_or(String::new(), |l| format!(" line {l}"));
+                format!(": {}{line}: {}", r.file, r.reason)
+            })
+            .unwrap_or_default();
+        bail!("no usable ledger rows in {}{why}", dir.display());
+    }
+    Ok(Bundle {
+        tables,
+        not_provided,
+        files,
+        rejected,
+    })
+}
+
+/// One file's table, its `run.json` record and its rejected rows.
+type LoadedFile = (Source, DataFrame, InputFile, Vec<Rejection>);
+
+fn load_file(dir: &Path, source: Source, path: &Path, config: &SourceConfig) -> Result<LoadedFile> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let rel = relative(dir, path);
+    let mut builder = TableBuilder::new(source.fields());
+    let mut rejections = Vec::new();
+    let input = SourceInput {
+        source,
+        file: &rel,
+        bytes: &bytes,
+        config,
+    };
+    let outcome = read::read_file(&input, &mut builder, &mut rejections);
+    let df = if outcome.error.is_some() {
+        TableBuilder::new(source.fields()).finish()?
+    } else {
+        builder.finish()?
+    };
+    let file = InputFile {
+        path: rel,
+        source: source.name(),
+        sha256: sha256_hex(&bytes),
+        bytes: bytes.len() as u64,
+        counts: outcome.counts,
+        error: outcome.error,
+    };
+    Ok((source, df, file, rejections))
+}
+
+/// The files of one source, sorted by path so that "first row" is stable.
+fn discover(dir: &Path, source: Source) -> Result<Vec<PathBuf>> {
+    let (folder, stem): (PathBuf, Option<&str>) = match source {
+        Source::Ledger => (dir.join("ledger"), None),
+        Source::OfflineLog => (dir.join("offline"), Some("log")),
+        Source::Decisions => (dir.join("offline"), Some("decisions")),
+        Source::Announcements => (dir.join("announcements"), None),
+        Source::KsefMetadata => (dir.join("ksef").join("metadata"), None),
+    };
+    if !folder.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files = Vec::new();
+    let entries =
+        std::fs::read_dir(&folder).with_context(|| format!("cannot list {}", folder.display()))?;
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("cannot list {}", folder.display()))?
+            .path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        // Hidden files and Excel's lock files are not input.
+        if name.starts_with('.') || name.starts_with("~$") || !path.is_file() {
+            continue;
+        }
+        let matches = match stem {
+            Some(stem) => name
+                .split_once('.')
+                .is_some_and(|(s, _)| s.eq_ignore_ascii_case(stem)),
+            None => true,
+        };
+        if matches {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn relative(dir: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(dir).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Lower-case hex SHA-256, as `sha256sum` prints it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

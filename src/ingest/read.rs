@@ -1,0 +1,347 @@
+//! File formats: CSV, XLSX and JSON bytes in, rows handed to a
+//! [`TableBuilder`] out. Every data row either lands in the builder or in the
+//! rejections with its line and reason; a file that cannot be read at all is
+//! one rejection naming the file, and its rows count as rejected.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+use serde_json::Value as Json;
+use serde_json::value::RawValue;
+
+use super::table::{HeaderMap, Location, TableBuilder};
+use super::{Rejection, SourceInput};
+use crate::config::SourceConfig;
+
+/// Row counts of one file, for `run.json`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Counts {
+    pub read: u64,
+    pub used: u64,
+    pub rejected: u64,
+}
+
+/// What a reader produces for one file.
+pub struct FileOutcome {
+    pub counts: Counts,
+    /// Set when the whole file could not be read.
+    pub error: Option<String>,
+}
+
+struct Ctx<'a> {
+    input: &'a SourceInput<'a>,
+    builder: &'a mut TableBuilder,
+    rejected: &'a mut Vec<Rejection>,
+    counts: Counts,
+}
+
+impl Ctx<'_> {
+    fn reject(&mut self, line: Option<u64>, reason: String) {
+        self.counts.rejected += 1;
+        self.rejected.push(Rejection {
+            source: self.input.source.name(),
+            file: self.input.file.to_string(),
+            line,
+            reason,
+        });
+    }
+
+    /// Offers one row to the builder, recording a rejection on failure.
+    fn row<'v>(&mut self, line: u64, cell: impl Fn(usize) -> Option<&'v str>) {
+        self.counts.read += 1;
+        let at = Location {
+            file: self.input.file.to_string(),
+            line,
+        };
+        match self.builder.push(cell, &self.input.config.dialect, &at) {
+            Ok(()) => self.counts.used += 1,
+            Err(reason) => self.reject(Some(line), reason),
+        }
+    }
+
+    fn fail(mut self, line: Option<u64>, reason: String) -> FileOutcome {
+        self.rejected.push(Rejection {
+            source: self.input.source.name(),
+            file: self.input.file.to_string(),
+            line,
+            reason: reason.clone(),
+        });
+        self.counts.rejected += self.counts.read - self.counts.used;
+        FileOutcome {
+            counts: self.counts,
+            error: Some(reason),
+        }
+    }
+
+    fn done(self) -> FileOutcome {
+        FileOutcome {
+            counts: self.counts,
+            error: None,
+        }
+    }
+}
+
+/// Reads one file by its extension.
+pub fn read_file(
+    input: &SourceInput<'_>,
+    builder: &mut TableBuilder,
+    rejected: &mut Vec<Rejection>,
+) -> FileOutcome {
+    let ctx = Ctx {
+        input,
+        builder,
+        rejected,
+        counts: Counts::default(),
+    };
+    let ext = input
+        .file
+        .rsplit('.')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "csv" | "txt" => read_csv(ctx),
+        "xlsx" | "xlsm" => read_xlsx(ctx),
+        "json" => read_json(ctx),
+        _ => ctx.fail(
+            None,
+            format!("unsupported file type '.{ext}' for {}", input.source.name()),
+        ),
+    }
+}
+
+/// Decodes the file's bytes as the configured encoding. Invalid bytes stop
+/// the file: a lossy decode would change invoice numbers silently.
+fn decode<'b>(bytes: &'b [u8], config: &SourceConfig) -> Result<std::borrow::Cow<'b, str>, String> {
+    let encoding = config.encoding;
+    if encoding == encoding_rs::UTF_8 {
+        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        return std::str::from_utf8(body).map(Into::into).map_err(|e| {
+            let upto = e.valid_up_to();
+            let line = body[..upto].iter().filter(|&&b| b == b'\n').count() + 1;
+            format!(
+                "line {line}: not valid UTF-8 (byte {upto}); if the file is in another encoding, set it in recon.toml"
+            )
+        });
+    }
+    encoding
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .ok_or_else(|| format!("not valid {}", encoding.name()))
+}
+
+fn read_csv(mut ctx: Ctx<'_>) -> FileOutcome {
+    let text = match decode(ctx.input.bytes, ctx.input.config) {
+        Ok(t) => t,
+        Err(e) => return ctx.fail(None, e),
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(ctx.input.config.delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let header: Vec<String> = match records.next() {
+        Some(Ok(h)) => h.iter().map(str::to_string).collect(),
+        Some(Err(e)) => return ctx.fail(Some(1), format!("unreadable header: {e}")),
+        None => return ctx.fail(None, "empty file: no header row".to_string()),
+    };
+    let map = match HeaderMap::new(&header, ctx.input.fields(), &ctx.input.config.columns) {
+        Ok(m) => m,
+        Err(e) => return ctx.fail(Some(1), e),
+    };
+    let width = header.len();
+    for record in records {
+        match record {
+            Ok(r) => {
+                let line = r.position().map_or(0, |p| p.line());
+                if r.len() != width {
+                    ctx.counts.read += 1;
+                    ctx.reject(
+                        Some(line),
+                        format!("row has {} fields but the header has {width}", r.len()),
+                    );
+                    continue;
+                }
+                ctx.row(line, |i| map.position(i).and_then(|p| r.get(p)));
+            }
+            Err(e) => {
+                let line = e.position().map(|p| p.line());
+                ctx.counts.read += 1;
+                ctx.reject(line, format!("unreadable CSV row: {e}"));
+            }
+        }
+    }
+    ctx.done()
+}
+
+/// An XLSX cell as the text a CSV export would hold.
+fn cell_text(cell: &Data) -> Result<String, String> {
+    Ok(match cell {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => match d.as_datetime() {
+            Some(t) if t.time() == chrono::NaiveTime::MIN => t.date().to_string(),
+            Some(t) => t.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            None => return Err(format!("unreadable date cell {d}")),
+        },
+        Data::Error(e) => return Err(format!("cell holds the spreadsheet error {e}")),
+    })
+}
+
+fn read_xlsx(mut ctx: Ctx<'_>) -> FileOutcome {
+    let mut book: Xlsx<_> = match Xlsx::new(Cursor::new(ctx.input.bytes)) {
+        Ok(b) => b,
+        Err(e) => return ctx.fail(None, format!("not a readable XLSX workbook: {e}")),
+    };
+    let range = match book.worksheet_range_at(0) {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => return ctx.fail(None, format!("first sheet unreadable: {e}")),
+        None => return ctx.fail(None, "workbook has no sheet".to_string()),
+    };
+    let first_row = u64::from(range.start().map_or(0, |(r, _)| r)) + 1;
+    let mut rows = range.rows();
+    let header: Vec<String> = match rows.next() {
+        Some(cells) => cells
+            .iter()
+            .map(|c| cell_text(c).unwrap_or_default())
+            .collect(),
+        None => return ctx.fail(None, "first sheet is empty: no header row".to_string()),
+    };
+    let map = match HeaderMap::new(&header, ctx.input.fields(), &ctx.input.config.columns) {
+        Ok(m) => m,
+        Err(e) => return ctx.fail(Some(first_row), e),
+    };
+    for (i, cells) in rows.enumerate() {
+        let line = first_row + 1 + i as u64;
+        if cells.iter().all(|c| matches!(c, Data::Empty)) {
+            continue;
+        }
+        let texts: Result<Vec<String>, String> = cells.iter().map(cell_text).collect();
+        match texts {
+            Ok(texts) => ctx.row(line, |f| {
+                map.position(f)
+                    .and_then(|p| texts.get(p))
+                    .map(String::as_str)
+            }),
+            Err(e) => {
+                ctx.counts.read += 1;
+                ctx.reject(Some(line), e);
+            }
+        }
+    }
+    ctx.done()
+}
+
+/// JSON sources: a KSeF metadata page or export (`{"invoices": [...]}`) or a
+/// status-service array of messages. Fields are looked up by the source's
+/// JSON names (dotted for nested objects); line numbers are those of each
+/// object's first character in the file.
+fn read_json(mut ctx: Ctx<'_>) -> FileOutcome {
+    let text = match decode(ctx.input.bytes, ctx.input.config) {
+        Ok(t) => t,
+        Err(e) => return ctx.fail(None, e),
+    };
+    let items = match json_items(&text) {
+        Ok(items) => items,
+        Err((line, reason)) => return ctx.fail(line, reason),
+    };
+    let Some(names) = ctx.input.json_names() else {
+        let why = format!("JSON is not a format of {}", ctx.input.source.name());
+        return ctx.fail(None, why);
+    };
+    let base = text.as_ptr() as usize;
+    for raw in items {
+        let offset = raw.get().as_ptr() as usize - base;
+        let line = text.as_bytes()[..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64
+            + 1;
+        let values: Vec<Option<String>> = match serde_json::from_str::<Json>(raw.get()) {
+            Ok(obj @ Json::Object(_)) => names.iter().map(|n| json_field(&obj, n)).collect(),
+            _ => {
+                ctx.counts.read += 1;
+                ctx.reject(Some(line), "array element is not an object".to_string());
+                continue;
+            }
+        };
+        ctx.row(line, |i| values.get(i).and_then(|v| v.as_deref()));
+    }
+    ctx.done()
+}
+
+#[derive(serde::Deserialize)]
+struct InvoicesPage<'a> {
+    #[serde(borrow)]
+    invoices: Vec<&'a RawValue>,
+}
+
+/// The elements of a top-level array, or of an object's `invoices` array.
+/// Syntax errors carry their line.
+fn json_items(text: &str) -> Result<Vec<&RawValue>, (Option<u64>, String)> {
+    let located = |e: serde_json::Error| {
+        let line = u64::try_from(e.line()).ok().filter(|&l| l > 0);
+        (line, format!("not valid JSON: {e}"))
+    };
+    let whole: &RawValue = serde_json::from_str(text).map_err(located)?;
+    let shape = |e: serde_json::Error| {
+        (
+            None,
+            format!(
+                "JSON is not an array of records nor an object with an \"invoices\" array: {e}"
+            ),
+        )
+    };
+    match whole.get().trim_start().as_bytes().first() {
+        Some(b'[') => serde_json::from_str::<Vec<&RawValue>>(whole.get()).map_err(shape),
+        _ => serde_json::from_str::<InvoicesPage<'_>>(whole.get())
+            .map(|p| p.invoices)
+            .map_err(shape),
+    }
+}
+
+/// A field of a JSON object as text; `a.b` looks inside nested objects.
+fn json_field(obj: &Json, path: &str) -> Option<String> {
+    let mut v = obj;
+    for part in path.split('.') {
+        v = v.get(part)?;
+    }
+    match v {
+        Json::Null => None,
+        Json::String(s) => Some(s.clone()),
+        Json::Number(n) => Some(number_text(n)),
+        Json::Bool(b) => Some(b.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// KSeF amounts are JSON doubles; write them with at most the digits they
+/// carry, rounding away binary noise past the tenth decimal.
+fn number_text(n: &serde_json::Number) -> String {
+    match n.as_f64() {
+        Some(f) if n.is_f64() => {
+            let s = format!("{f:.10}");
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        }
+        _ => n.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_numbers_lose_binary_noise() {
+        let v: Json =
+            serde_json::from_str(r#"{"a": 0.30000000000000004, "b": 12, "c": {"d": "x"}}"#)
+                .unwrap();
+        assert_eq!(json_field(&v, "a").as_deref(), Some("0.3"));
+        assert_eq!(json_field(&v, "b").as_deref(), Some("12"));
+        assert_eq!(json_field(&v, "c.d").as_deref(), Some("x"));
+        assert_eq!(json_field(&v, "c.e"), None);
+    }
+}

@@ -1,0 +1,194 @@
+//! The contract's input sources and their columns (contract section 2), as
+//! data: one table per source saying each column's name, kind and whether it
+//! is required. Readers and the row builder work from these tables, so a
+//! column is declared once and named the same everywhere downstream.
+
+/// One input source of the bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Source {
+    Ledger,
+    OfflineLog,
+    Decisions,
+    Announcements,
+    KsefMetadata,
+}
+
+impl Source {
+    pub const ALL: [Source; 5] = [
+        Source::Ledger,
+        Source::OfflineLog,
+        Source::Decisions,
+        Source::Announcements,
+        Source::KsefMetadata,
+    ];
+
+    /// The source's name in `run.json`, `rejected.csv` and `recon.toml`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Ledger => "ledger",
+            Source::OfflineLog => "offline_log",
+            Source::Decisions => "decisions",
+            Source::Announcements => "announcements",
+            Source::KsefMetadata => "ksef_metadata",
+        }
+    }
+
+    /// Where the source lives in the bundle, for `not_provided`.
+    pub fn location(self) -> &'static str {
+        match self {
+            Source::Ledger => "ledger/",
+            Source::OfflineLog => "offline/log.*",
+            Source::Decisions => "offline/decisions.*",
+            Source::Announcements => "announcements/",
+            Source::KsefMetadata => "ksef/metadata/",
+        }
+    }
+
+    pub fn fields(self) -> &'static [Field] {
+        match self {
+            Source::Ledger => LEDGER,
+            Source::OfflineLog => OFFLINE_LOG,
+            Source::Decisions => DECISIONS,
+            Source::Announcements => ANNOUNCEMENTS,
+            Source::KsefMetadata => KSEF_METADATA,
+        }
+    }
+}
+
+/// How a cell is parsed and which polars type its column gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Trimmed text; empty is null.
+    Text,
+    /// A calendar date (`Date`).
+    Date,
+    /// A Warsaw local timestamp (`Datetime(ms)`).
+    Timestamp,
+    /// Grosze (`Int64`).
+    Amount,
+    /// An upper-case three-letter code.
+    Currency,
+    /// One of the four offline modes.
+    Mode,
+    /// MAINTENANCE, FAILURE or TOTAL_FAILURE.
+    Category,
+    /// OFF, BFK, DI or empty.
+    Marker,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+}
+
+const fn req(name: &'static str, kind: Kind) -> Field {
+    Field {
+        name,
+        kind,
+        required: true,
+    }
+}
+
+const fn opt(name: &'static str, kind: Kind) -> Field {
+    Field {
+        name,
+        kind,
+        required: false,
+    }
+}
+
+use Kind::*;
+
+pub const LEDGER: &[Field] = &[
+    req("invoice_number", Text),
+    req("issue_date", Date),
+    req("seller_nip", Text),
+    req("gross_amount", Amount),
+    req("currency", Currency),
+    opt("net_amount", Amount),
+    opt("vat_amount", Amount),
+    opt("buyer_id", Text),
+    opt("ksef_number", Text),
+    opt("ksef_marker", Marker),
+    opt("invoice_type", Text),
+    opt("source_id", Text),
+];
+
+pub const OFFLINE_LOG: &[Field] = &[
+    req("invoice_number", Text),
+    req("seller_nip", Text),
+    req("issue_date", Date),
+    req("issued_at", Timestamp),
+    req("mode", Mode),
+    req("issued_by", Text),
+    opt("decision_id", Text),
+    opt("owner", Text),
+    opt("invoice_hash", Text),
+    opt("gross_amount", Amount),
+    opt("currency", Currency),
+];
+
+pub const DECISIONS: &[Field] = &[
+    req("decision_id", Text),
+    req("mode", Mode),
+    req("started_at", Timestamp),
+    opt("ended_at", Timestamp),
+    opt("announcement_id", Text),
+    opt("reason", Text),
+    req("declared_by", Text),
+    opt("approved_by", Text),
+    opt("approved_at", Timestamp),
+    opt("closed_by", Text),
+    opt("closed_at", Timestamp),
+];
+
+/// Announcements: CSV rows are events of their own; status-service messages
+/// carry the `event_id` that groups them into one event.
+pub const ANNOUNCEMENTS: &[Field] = &[
+    req("announcement_id", Text),
+    req("category", Category),
+    req("start", Timestamp),
+    opt("end", Timestamp),
+    opt("event_id", Text),
+    opt("type", Text),
+];
+
+pub const KSEF_METADATA: &[Field] = &[
+    req("ksef_number", Text),
+    req("invoice_number", Text),
+    req("seller_nip", Text),
+    req("issue_date", Date),
+    req("invoicing_date", Timestamp),
+    opt("acquisition_date", Timestamp),
+    opt("gross_amount", Amount),
+    opt("net_amount", Amount),
+    opt("vat_amount", Amount),
+    opt("currency", Currency),
+    opt("invoicing_mode", Text),
+    opt("invoice_type", Text),
+    opt("invoice_hash", Text),
+    opt("hash_of_corrected_invoice", Text),
+];
+
+/// The KSeF API's JSON names for [`KSEF_METADATA`], in the same order.
+pub const KSEF_JSON_NAMES: &[&str] = &[
+    "ksefNumber",
+    "invoiceNumber",
+    "seller.nip",
+    "issueDate",
+    "invoicingDate",
+    "acquisitionDate",
+    "grossAmount",
+    "netAmount",
+    "vatAmount",
+    "currency",
+    "invoicingMode",
+    "invoiceType",
+    "invoiceHash",
+    "hashOfCorrectedInvoice",
+];
+
+/// The status service's JSON names for [`ANNOUNCEMENTS`], in the same order.
+pub const ANNOUNCEMENT_JSON_NAMES: &[&str] = &["id", "category", "start", "end", "eventId", "type"];

@@ -1,0 +1,325 @@
+//! Turns records of text cells into one typed polars table per source.
+//!
+//! Readers (CSV, XLSX, JSON) hand over rows as "give me the cell of field i";
+//! this module maps file headers to the contract's columns, parses each cell
+//! by its [`Kind`], and either appends the row or returns why it was rejected.
+//! It does not know about files or formats.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+
+use super::fields::{self, Dialect};
+use super::schema::{Field, Kind};
+use crate::deadline::{Category, Mode};
+
+/// Where a row came from; `line` is 1-based, the header being line 1 in CSV.
+#[derive(Debug, Clone)]
+pub struct Location {
+    pub file: String,
+    pub line: u64,
+}
+
+/// Maps the contract's fields to column positions in one file's header.
+#[derive(Debug, Clone)]
+pub struct HeaderMap {
+    positions: Vec<Option<usize>>,
+}
+
+impl HeaderMap {
+    /// Column names are matched trimmed and case-insensitively; `renames`
+    /// maps a contract name to the file's own header (from `recon.toml`).
+    /// Unknown columns are ignored; a missing required column or a column
+    /// given twice is an error.
+    pub fn new(
+        headers: &[String],
+        fields: &[Field],
+        renames: &HashMap<String, String>,
+    ) -> Result<HeaderMap, String> {
+        let normal: Vec<String> = headers
+            .iter()
+            .map(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase())
+            .collect();
+        let mut positions = Vec::with_capacity(fields.len());
+        let mut missing = Vec::new();
+        for field in fields {
+            let wanted = renames
+                .get(field.name)
+                .map(|s| s.trim().to_lowercase())
+                .unwrap_or_else(|| field.name.to_string());
+            let found: Vec<usize> = (0..normal.len()).filter(|&i| normal[i] == wanted).collect();
+            match found.as_slice() {
+                [] if field.required => missing.push(wanted),
+                [] => positions.push(None),
+                [i] => positions.push(Some(*i)),
+                _ => {
+                    return Err(format!(
+                        "column '{wanted}' appears {} times in the header",
+                        found.len()
+                    ));
+                }
+            }
+        }
+        if missing.is_empty() {
+            Ok(HeaderMap { positions })
+        } else {
+            Err(format!(
+                "missing required column(s): {} (header has: {})",
+                missing.join(", "),
+                headers.join(", ")
+            ))
+        }
+    }
+
+    /// The column position of field `i`, if the file has it.
+    pub fn position(&self, i: usize) -> Option<usize> {
+        self.positions[i]
+    }
+}
+
+/// The cells of one column, typed.
+enum Cells {
+    Text(Vec<Option<String>>),
+    Date(Vec<Option<i32>>),
+    Timestamp(Vec<Option<i64>>),
+    Amount(Vec<Option<i64>>),
+}
+
+/// A parsed cell, before it is appended (a row is appended whole or not at all).
+enum Value {
+    Text(Option<String>),
+    Date(Option<i32>),
+    Timestamp(Option<i64>),
+    Amount(Option<i64>),
+}
+
+/// Collects the accepted rows of one source.
+pub struct TableBuilder {
+    fields: &'static [Field],
+    cells: Vec<Cells>,
+    files: Vec<String>,
+    lines: Vec<u64>,
+    scratch: Vec<Value>,
+}
+
+impl TableBuilder {
+    pub fn new(fields: &'static [Field]) -> TableBuilder {
+        let cells = fields
+            .iter()
+            .map(|f| match f.kind {
+                Kind::Date => Cells::Date(Vec::new()),
+                Kind::Timestamp => Cells::Timestamp(Vec::new()),
+                Kind::Amount => Cells::Amount(Vec::new()),
+                _ => Cells::Text(Vec::new()),
+            })
+            .collect();
+        TableBuilder {
+            fields,
+            cells,
+            files: Vec::new(),
+            lines: Vec::new(),
+            scratch: Vec::with_capacity(fields.len()),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Parses one row; `cell(i)` gives the raw text of field `i` (or `None`
+    /// when the file has no such column). On error nothing is appended and
+    /// the reason names the column and the value.
+    pub fn push<'a>(
+        &mut self,
+        cell: impl Fn(usize) -> Option<&'a str>,
+        dialect: &Dialect,
+        at: &Location,
+    ) -> Result<(), String> {
+        self.scratch.clear();
+        for (i, field) in self.fields.iter().enumerate() {
+            let raw = cell(i).map(str::trim).filter(|s| !s.is_empty());
+            let value = match raw {
+                None if field.required => {
+                    return Err(format!("{}: required value is empty", field.name));
+                }
+                None => empty(field.kind),
+                Some(raw) => {
+                    parse(field.kind, raw, dialect).map_err(|e| format!("{}: {e}", field.name))?
+                }
+            };
+            self.scratch.push(value);
+        }
+        for (column, value) in self.cells.iter_mut().zip(self.scratch.drain(..)) {
+            match (column, value) {
+                (Cells::Text(v), Value::Text(x)) => v.push(x),
+                (Cells::Date(v), Value::Date(x)) => v.push(x),
+                (Cells::Timestamp(v), Value::Timestamp(x)) => v.push(x),
+                (Cells::Amount(v), Value::Amount(x)) => v.push(x),
+                _ => unreachable!("cell kinds follow the field table"),
+            }
+        }
+        self.files.push(at.file.clone());
+        self.lines.push(at.line);
+        Ok(())
+    }
+
+    /// The table with one column per field plus `_file` and `_line`, which
+    /// keep every finding traceable to its input row.
+    pub fn finish(self) -> PolarsResult<DataFrame> {
+        let height = self.lines.len();
+        let mut columns = Vec::with_capacity(self.fields.len() + 2);
+        for (field, cells) in self.fields.iter().zip(self.cells) {
+            let name = PlSmallStr::from_static(field.name);
+            let column = match cells {
+                Cells::Text(v) => Column::new(name, v),
+                Cells::Date(v) => Column::new(name, v).cast(&DataType::Date)?,
+                Cells::Timestamp(v) => {
+                    Column::new(name, v).cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?
+                }
+                Cells::Amount(v) => Column::new(name, v),
+            };
+            columns.push(column);
+        }
+        columns.push(Column::new("_file".into(), self.files));
+        columns.push(Column::new("_line".into(), self.lines));
+        DataFrame::new(height, columns)
+    }
+}
+
+fn empty(kind: Kind) -> Value {
+    match kind {
+        Kind::Date => Value::Date(None),
+        Kind::Timestamp => Value::Timestamp(None),
+        Kind::Amount => Value::Amount(None),
+        _ => Value::Text(None),
+    }
+}
+
+fn parse(kind: Kind, raw: &str, dialect: &Dialect) -> Result<Value, String> {
+    Ok(match kind {
+        Kind::Text => Value::Text(Some(raw.to_string())),
+        Kind::Date => Value::Date(Some(fields::date_to_days(fields::parse_date(
+            raw, dialect,
+        )?))),
+        Kind::Timestamp => Value::Timestamp(Some(fields::local_to_ms(fields::parse_timestamp(
+            raw, dialect,
+        )?))),
+        Kind::Amount => Value::Amount(Some(fields::parse_amount(raw, dialect)?)),
+        Kind::Currency => Value::Text(Some(fields::parse_currency(raw)?)),
+        Kind::Marker => Value::Text(fields::parse_marker(raw)?),
+        Kind::Mode => match Mode::parse(raw) {
+            Some(m) if m != Mode::Online => Value::Text(Some(m.as_str().to_string())),
+            _ => {
+                return Err(format!(
+                    "unknown mode '{raw}' (expected offline24, offline, emergency or total_failure)"
+                ));
+            }
+        },
+        Kind::Category => match Category::parse(raw) {
+            Some(c) => Value::Text(Some(c.as_str().to_string())),
+            None => {
+                return Err(format!(
+                    "unknown category '{raw}' (expected MAINTENANCE, FAILURE or TOTAL_FAILURE)"
+                ));
+            }
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::schema::LEDGER;
+
+    fn headers(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn header_matching_is_case_insensitive_and_names_missing_columns() {
+        let h = headers(&[
+            "Invoice_Number",
+            "ISSUE_DATE",
+            "seller_nip",
+            "gross_amount",
+            "currency",
+        ]);
+        let map = HeaderMap::new(&h, LEDGER, &HashMap::new()).unwrap();
+        assert_eq!(map.position(0), Some(0));
+        assert_eq!(map.position(5), None);
+        let err = HeaderMap::new(&h[1..], LEDGER, &HashMap::new()).unwrap_err();
+        assert!(err.contains("invoice_number"), "{err}");
+        let dup = headers(&[
+            "invoice_number",
+            "Invoice_number",
+            "issue_date",
+            "seller_nip",
+            "gross_amount",
+            "currency",
+        ]);
+        assert!(
+            HeaderMap::new(&dup, LEDGER, &HashMap::new())
+                .unwrap_err()
+                .contains("2 times")
+        );
+    }
+
+    #[test]
+    fn renamed_columns() {
+        let h = headers(&[
+            "Numer faktury",
+            "Data wystawienia",
+            "NIP",
+            "Brutto",
+            "Waluta",
+        ]);
+        let renames: HashMap<String, String> = [
+            ("invoice_number", "Numer faktury"),
+            ("issue_date", "Data wystawienia"),
+            ("seller_nip", "nip"),
+            ("gross_amount", "Brutto"),
+            ("currency", "Waluta"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        assert!(HeaderMap::new(&h, LEDGER, &renames).is_ok());
+    }
+
+    #[test]
+    fn rows_are_parsed_whole_or_rejected_with_the_column() {
+        let mut b = TableBuilder::new(LEDGER);
+        let at = Location {
+            file: "ledger/a.csv".into(),
+            line: 2,
+        };
+        let good = ["FV/1", "2026-03-02", "5265877635", "123.00", "pln"];
+        b.push(|i| good.get(i).copied(), &Dialect::default(), &at)
+            .unwrap();
+        let bad = ["FV/2", "2026-02-30", "5265877635", "1.00", "PLN"];
+        let err = b
+            .push(|i| bad.get(i).copied(), &Dialect::default(), &at)
+            .unwrap_err();
+        assert!(err.starts_with("issue_date:"), "{err}");
+        let empty = ["", "2026-03-02", "5265877635", "1.00", "PLN"];
+        assert!(
+            b.push(|i| empty.get(i).copied(), &Dialect::default(), &at)
+                .is_err()
+        );
+        let df = b.finish().unwrap();
+        assert_eq!(df.height(), 1);
+        assert_eq!(df.column("issue_date").unwrap().dtype(), &DataType::Date);
+        assert_eq!(
+            df.column("gross_amount").unwrap().i64().unwrap().get(0),
+            Some(12300)
+        );
+        assert_eq!(
+            df.column("currency").unwrap().str().unwrap().get(0),
+            Some("PLN")
+        );
+    }
+}
