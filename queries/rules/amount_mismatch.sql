@@ -1,0 +1,21 @@
+-- AMOUNT_MISMATCH (high)
+-- Contract: ledger and KSeF metadata differ in currency, or gross or net by
+-- more than the tolerance (0.01 by default). Amounts are in grosze here, so
+-- the comparison is exact. Net is compared only where both sides have it.
+SELECT
+    'AMOUNT_MISMATCH' AS code,
+    seller_nip,
+    invoice_number,
+    'ledger ' || ledger_gross_text || ' ' || ledger_currency
+        || ' gross / ' || COALESCE(ledger_net_text, '-') || ' net; KSeF '
+        || COALESCE(ksef_gross_text, '-') || ' ' || COALESCE(ksef_currency, '-')
+        || ' gross / ' || COALESCE(ksef_net_text, '-') || ' net' AS detail
+FROM invoices
+CROSS JOIN params AS p
+WHERE in_ledger
+  AND in_ksef
+  AND (
+        ledger_currency <> ksef_currency
+     OR ABS(ledger_gross_amount - ksef_gross_amount) > p.amount_tolerance
+     OR ABS(ledger_net_amount - ksef_net_amount) > p.amount_tolerance
+  )

@@ -1,0 +1,22 @@
+-- DUPLICATE_NUMBER (high)
+-- Contract: one (seller, number) on two or more offline-log rows, or ledger
+-- rows. One finding per source and number.
+SELECT
+    'DUPLICATE_NUMBER' AS code,
+    seller_nip,
+    invoice_number,
+    'on ' || CAST(COUNT(*) AS VARCHAR) || ' ledger rows' AS detail,
+    'ledger' AS discriminator
+FROM ledger
+GROUP BY seller_nip, invoice_number
+HAVING COUNT(*) > 1
+UNION ALL
+SELECT
+    'DUPLICATE_NUMBER' AS code,
+    seller_nip,
+    invoice_number,
+    'on ' || CAST(COUNT(*) AS VARCHAR) || ' offline-log rows' AS detail,
+    'offline_log' AS discriminator
+FROM offline_log
+GROUP BY seller_nip, invoice_number
+HAVING COUNT(*) > 1

@@ -1,0 +1,226 @@
+//! Applies the pure deadline rules (`crate::deadline`) and business-day
+//! ageing (`crate::calendar`) to whole tables.
+//!
+//! A million invoices share a few thousand distinct (mode, issue date,
+//! period) keys, so the rules run once per distinct key in Rust and the
+//! results are joined back: columnar, exact, and the same code that the
+//! `deadline` command and the unit tests exercise.
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+use crate::calendar;
+use crate::deadline::{self, Deadline, Mode, Outage, Period};
+use crate::ingest::fields::{date_to_days, days_to_date};
+
+/// A date that stands for "no date" inside join keys, where nulls would not
+/// match each other.
+const NO_DATE: i32 = i32::MIN;
+
+fn date_key(name: &str) -> Expr {
+    col(name).cast(DataType::Int32).fill_null(lit(NO_DATE))
+}
+
+/// Adds `deadline` (Date), `deadline_kind` ("date", "none", "lapsed", "open")
+/// and `lapsed_on` (Date) from the columns `deadline_mode`, `issue_date`,
+/// `period_kind` and `period_end`. Rows whose `deadline_mode` is null get
+/// null deadlines (they carry no duty to send).
+pub fn add_deadlines(invoices: LazyFrame, outages: &[Outage]) -> PolarsResult<LazyFrame> {
+    let keys = [
+        col("deadline_mode").fill_null(lit("")).alias("k_mode"),
+        date_key("issue_date").alias("k_issue"),
+        col("period_kind").fill_null(lit("")).alias("k_period"),
+        date_key("period_end").alias("k_end"),
+    ];
+    let invoices = invoices.with_columns(keys.clone());
+    let distinct = invoices
+        .clone()
+        .select([col("k_mode"), col("k_issue"), col("k_period"), col("k_end")])
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()?;
+    let table = deadline_table(&distinct, outages)?;
+    let on = [col("k_mode"), col("k_issue"), col("k_period"), col("k_end")];
+    Ok(invoices
+        .join(table.lazy(), on.clone(), on, super::left())
+        .drop(cols(["k_mode", "k_issue", "k_period", "k_end"])))
+}
+
+fn deadline_table(keys: &DataFrame, outages: &[Outage]) -> PolarsResult<DataFrame> {
+    let modes = keys.column("k_mode")?.str()?;
+    let issues = keys.column("k_issue")?.i32()?;
+    let periods = keys.column("k_period")?.str()?;
+    let ends = keys.column("k_end")?.i32()?;
+    let n = keys.height();
+    let (mut dates, mut kinds, mut lapsed) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for i in 0..n {
+        let result = match (
+            modes.get(i).and_then(Mode::parse),
+            issues.get(i).filter(|&d| d != NO_DATE),
+        ) {
+            (Some(mode), Some(issue)) => {
+                let period = match (periods.get(i), ends.get(i).filter(|&d| d != NO_DATE)) {
+                    (Some("ongoing"), _) => Some(Period::Ongoing),
+                    (Some("ended"), Some(end)) => Some(Period::Ended(days_to_date(end))),
+                    _ => None,
+                };
+                Some(deadline::deadline(
+                    mode,
+                    days_to_date(issue),
+                    period,
+                    outages,
+                ))
+            }
+            _ => None,
+        };
+        let (date, kind, lapse) = match result {
+            None => (None, None, None),
+            Some(Deadline::Date(d)) => (Some(date_to_days(d)), Some("date"), None),
+            Some(Deadline::NoDuty) => (None, Some("none"), None),
+            Some(Deadline::Lapsed(d)) => (None, Some("lapsed"), Some(date_to_days(d))),
+            Some(Deadline::Open) => (None, Some("open"), None),
+        };
+        dates.push(date);
+        kinds.push(kind);
+        lapsed.push(lapse);
+    }
+    DataFrame::new(
+        n,
+        vec![
+            keys.column("k_mode")?.clone(),
+            keys.column("k_issue")?.clone(),
+            keys.column("k_period")?.clone(),
+            keys.column("k_end")?.clone(),
+            Column::new("deadline".into(), dates).cast(&DataType::Date)?,
+            Column::new("deadline_kind".into(), kinds),
+            Column::new("lapsed_on".into(), lapsed).cast(&DataType::Date)?,
+        ],
+    )
+}
+
+/// The ageing bucket of a number of business days past the deadline
+/// (contract section 6).
+pub fn ageing_bucket(days: Option<u32>) -> &'static str {
+    match days {
+        None | Some(0) => "not due",
+        Some(1..=2) => "1-2",
+        Some(3..=5) => "3-5",
+        Some(6..=10) => "6-10",
+        Some(11..=20) => "11-20",
+        Some(_) => ">20",
+    }
+}
+
+/// Adds `age_business_days` (business days after `deadline` up to the
+/// as-of date: how long the finding's invoice has been past its deadline)
+/// and `ageing_bucket`. No date deadline, no age: "not due".
+pub fn add_ageing(table: LazyFrame, as_of: NaiveDate) -> PolarsResult<LazyFrame> {
+    let table = table.with_columns([
+        date_key("deadline").alias("k_deadline"),
+        lit(date_to_days(as_of)).alias("k_until"),
+    ]);
+    let distinct = table
+        .clone()
+        .select([col("k_deadline"), col("k_until")])
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()?;
+    let deadlines = distinct.column("k_deadline")?.i32()?;
+    let untils = distinct.column("k_until")?.i32()?;
+    let mut ages = Vec::with_capacity(distinct.height());
+    let mut buckets = Vec::with_capacity(distinct.height());
+    for i in 0..distinct.height() {
+        let age = match (deadlines.get(i).filter(|&d| d != NO_DATE), untils.get(i)) {
+            (Some(d), Some(u)) => Some(calendar::business_days_after(
+                days_to_date(d),
+                days_to_date(u),
+            )),
+            _ => None,
+        };
+        ages.push(age);
+        buckets.push(ageing_bucket(age));
+    }
+    let lookup = DataFrame::new(
+        distinct.height(),
+        vec![
+            distinct.column("k_deadline")?.clone(),
+            distinct.column("k_until")?.clone(),
+            Column::new("age_business_days".into(), ages),
+            Column::new("ageing_bucket".into(), buckets),
+        ],
+    )?;
+    let on = [col("k_deadline"), col("k_until")];
+    Ok(table
+        .join(lookup.lazy(), on.clone(), on, super::left())
+        .drop(cols(["k_deadline", "k_until"])))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_follow_the_contract() {
+        assert_eq!(ageing_bucket(None), "not due");
+        assert_eq!(ageing_bucket(Some(0)), "not due");
+        assert_eq!(ageing_bucket(Some(1)), "1-2");
+        assert_eq!(ageing_bucket(Some(2)), "1-2");
+        assert_eq!(ageing_bucket(Some(3)), "3-5");
+        assert_eq!(ageing_bucket(Some(5)), "3-5");
+        assert_eq!(ageing_bucket(Some(6)), "6-10");
+        assert_eq!(ageing_bucket(Some(10)), "6-10");
+        assert_eq!(ageing_bucket(Some(11)), "11-20");
+        assert_eq!(ageing_bucket(Some(20)), "11-20");
+        assert_eq!(ageing_bucket(Some(21)), ">20");
+    }
+
+    #[test]
+    fn deadlines_are_joined_back_per_row() {
+        let d = |s: &str| date_to_days(NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap());
+        let df = DataFrame::new(
+            3,
+            vec![
+                Column::new(
+                    "deadline_mode".into(),
+                    [Some("offline24"), Some("emergency"), None],
+                ),
+                Column::new(
+                    "issue_date".into(),
+                    [d("2025-07-08"), d("2025-07-08"), d("2025-07-08")],
+                )
+                .cast(&DataType::Date)
+                .unwrap(),
+                Column::new("period_kind".into(), [None, Some("ongoing"), None::<&str>]),
+                Column::new("period_end".into(), [None::<i32>, None, None])
+                    .cast(&DataType::Date)
+                    .unwrap(),
+            ],
+        )
+        .unwrap();
+        let failure = Outage {
+            category: deadline::Category::Failure,
+            start: NaiveDate::from_ymd_opt(2025, 7, 9).unwrap(),
+            end: NaiveDate::from_ymd_opt(2025, 7, 12),
+        };
+        let out = add_deadlines(df.lazy(), &[failure])
+            .unwrap()
+            .collect()
+            .unwrap();
+        let kinds: Vec<Option<&str>> = out
+            .column("deadline_kind")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(kinds, vec![Some("date"), Some("open"), None]);
+        let first = out
+            .column("deadline")
+            .unwrap()
+            .cast(&DataType::Int32)
+            .unwrap();
+        assert_eq!(first.i32().unwrap().get(0), Some(d("2025-07-22")));
+    }
+}

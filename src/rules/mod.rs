@@ -1,0 +1,349 @@
+//! The exception rules of contract section 5. Each code is one SQL file in
+//! `queries/rules/` that states the finding (which invoice or decision, and
+//! why); this module registers them with their severity and the inputs they
+//! need, runs them, and gives every finding the same shape: the invoice's
+//! context, a stable `exception_id`, and its ageing.
+//!
+//! A rule whose inputs the bundle does not provide is skipped and reported in
+//! `run.json`; it is never counted as passed.
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::ingest::schema::Source;
+use crate::reconcile::{self, Params, Reconciled, deadlines};
+use crate::sql;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    High,
+    Medium,
+    Low,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "high" => Some(Severity::High),
+            "medium" => Some(Severity::Medium),
+            "low" => Some(Severity::Low),
+            _ => None,
+        }
+    }
+}
+
+/// One exception code.
+pub struct Rule {
+    pub code: &'static str,
+    pub severity: Severity,
+    /// File name under `queries/rules/`.
+    pub file: &'static str,
+    pub sql: &'static str,
+    /// Optional inputs without which the rule cannot decide.
+    pub needs: &'static [Source],
+}
+
+macro_rules! rule {
+    ($code:literal, $sev:ident, $file:literal, [$($need:ident),*]) => {
+        Rule {
+            code: $code,
+            severity: Severity::$sev,
+            file: $file,
+            sql: include_str!(concat!("../../queries/rules/", $file)),
+            needs: &[$(Source::$need),*],
+        }
+    };
+}
+
+/// Every rule, in the contract's order.
+pub const RULES: &[Rule] = &[
+    rule!(
+        "OVERDUE_SUBMISSION",
+        High,
+        "overdue_submission.sql",
+        [KsefMetadata]
+    ),
+    rule!(
+        "LATE_SUBMISSION",
+        High,
+        "late_submission.sql",
+        [KsefMetadata]
+    ),
+    rule!(
+        "ONLINE_SENT_LATE",
+        Low,
+        "online_sent_late.sql",
+        [KsefMetadata]
+    ),
+    rule!("NOT_IN_LEDGER", High, "not_in_ledger.sql", [KsefMetadata]),
+    rule!(
+        "AMOUNT_MISMATCH",
+        High,
+        "amount_mismatch.sql",
+        [KsefMetadata]
+    ),
+    rule!(
+        "ISSUE_DATE_MISMATCH",
+        Medium,
+        "issue_date_mismatch.sql",
+        [KsefMetadata]
+    ),
+    rule!(
+        "KSEF_NUMBER_MISMATCH",
+        Medium,
+        "ksef_number_mismatch.sql",
+        [KsefMetadata]
+    ),
+    rule!("INVALID_KSEF_NUMBER", Medium, "invalid_ksef_number.sql", []),
+    rule!(
+        "HASH_MISMATCH",
+        High,
+        "hash_mismatch.sql",
+        [OfflineLog, KsefMetadata]
+    ),
+    rule!("DUPLICATE_NUMBER", High, "duplicate_number.sql", []),
+    rule!(
+        "DUPLICATE_IN_KSEF",
+        High,
+        "duplicate_in_ksef.sql",
+        [KsefMetadata]
+    ),
+    rule!(
+        "MODE_OUTSIDE_DECISION",
+        High,
+        "mode_outside_decision.sql",
+        [OfflineLog, Decisions]
+    ),
+    rule!(
+        "MODE_WITHOUT_ANNOUNCEMENT",
+        High,
+        "mode_without_announcement.sql",
+        [Decisions, Announcements]
+    ),
+    rule!(
+        "DECISION_NOT_APPROVED",
+        High,
+        "decision_not_approved.sql",
+        [Decisions]
+    ),
+    rule!("BFK_IN_KSEF", Medium, "bfk_in_ksef.sql", [KsefMetadata]),
+];
+
+/// A rule that did not run, and why.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    pub code: &'static str,
+    pub missing: Vec<&'static str>,
+}
+
+/// What a rule's SQL may return; anything it leaves out is null.
+const FINDING_COLUMNS: &[&str] = &[
+    "code",
+    "seller_nip",
+    "invoice_number",
+    "decision_id",
+    "user",
+    "ksef_number",
+    "detail",
+    "discriminator",
+];
+
+/// The columns of `exceptions.csv`, in order (contract section 6).
+pub const EXCEPTION_COLUMNS: &[&str] = &[
+    "exception_id",
+    "code",
+    "severity",
+    "seller_nip",
+    "invoice_number",
+    "ksef_number",
+    "mode",
+    "decision_id",
+    "user",
+    "owner",
+    "deadline",
+    "submitted_on",
+    "age_business_days",
+    "ageing_bucket",
+    "gross_amount",
+    "currency",
+    "detail",
+];
+
+/// Runs every rule whose inputs are provided; returns the exceptions (one
+/// row per finding, sorted by severity, code and invoice) and the skipped rules.
+pub fn run(
+    rec: &Reconciled,
+    params: &Params,
+    provided: impl Fn(Source) -> bool,
+) -> PolarsResult<(DataFrame, Vec<Skipped>)> {
+    let mut ctx = sql::context(rec, params)?;
+    let mut findings = Vec::new();
+    let mut skipped = Vec::new();
+    for rule in RULES {
+        let missing: Vec<&'static str> = rule
+            .needs
+            .iter()
+            .filter(|s| !provided(**s))
+            .map(|s| s.location())
+            .collect();
+        if !missing.is_empty() {
+            skipped.push(Skipped {
+                code: rule.code,
+                missing,
+            });
+            continue;
+        }
+        let lf = sql::run_script(&mut ctx, &format!("rules/{}", rule.file), rule.sql)?;
+        findings.push(shape(lf)?);
+    }
+    let all = if findings.is_empty() {
+        empty_findings()?.lazy()
+    } else {
+        concat(findings, UnionArgs::default())?
+    };
+    let exceptions = enrich(all, rec, params.as_of)?.collect()?;
+    Ok((with_ids(exceptions)?, skipped))
+}
+
+fn empty_findings() -> PolarsResult<DataFrame> {
+    let columns = FINDING_COLUMNS
+        .iter()
+        .map(|c| Column::new_empty((*c).into(), &DataType::String))
+        .collect();
+    DataFrame::new(0, columns)
+}
+
+/// Gives a rule's result the finding columns, in order, as text.
+fn shape(mut lf: LazyFrame) -> PolarsResult<LazyFrame> {
+    let schema = lf.collect_schema()?;
+    let exprs: Vec<Expr> = FINDING_COLUMNS
+        .iter()
+        .map(|&c| {
+            if schema.contains(c) {
+                col(c).cast(DataType::String)
+            } else {
+                lit(NULL).cast(DataType::String).alias(c)
+            }
+        })
+        .collect();
+    Ok(lf.select(exprs))
+}
+
+/// Adds the invoice's (or decision's) context, severity and ageing.
+fn enrich(findings: LazyFrame, rec: &Reconciled, as_of: NaiveDate) -> PolarsResult<LazyFrame> {
+    let invoices = rec.invoices.clone().lazy().select([
+        col("seller_nip"),
+        col("invoice_number"),
+        col("mode").alias("inv_mode"),
+        col("decision_id").alias("inv_decision_id"),
+        col("issued_by").alias("inv_user"),
+        col("owner"),
+        col("ksef_number").alias("inv_ksef_number"),
+        col("deadline"),
+        col("deadline_kind"),
+        col("submitted_on"),
+        col("gross_amount"),
+        col("currency"),
+    ]);
+    let decisions = rec.decisions.clone().lazy().select([
+        col("decision_id").alias("d_id"),
+        col("mode").alias("d_mode"),
+    ]);
+    let severities = severity_table()?;
+    let keys = [col("seller_nip"), col("invoice_number")];
+    let enriched = findings
+        .with_columns([
+            col("decision_id").alias("finding_decision_id"),
+            col("user").alias("finding_user"),
+        ])
+        .join(invoices, keys.clone(), keys, reconcile::left())
+        .with_column(coalesce(&[col("decision_id"), col("inv_decision_id")]).alias("decision_id"))
+        .join(
+            decisions,
+            [col("decision_id")],
+            [col("d_id")],
+            reconcile::left(),
+        )
+        .join(
+            severities.lazy(),
+            [col("code")],
+            [col("code")],
+            reconcile::left(),
+        )
+        .with_columns([
+            coalesce(&[col("inv_mode"), col("d_mode")]).alias("mode"),
+            coalesce(&[col("user"), col("inv_user")]).alias("user"),
+            coalesce(&[col("ksef_number"), col("inv_ksef_number")]).alias("ksef_number"),
+        ]);
+    deadlines::add_ageing(enriched, as_of)
+}
+
+fn severity_table() -> PolarsResult<DataFrame> {
+    let codes: Vec<&str> = RULES.iter().map(|r| r.code).collect();
+    let names: Vec<&str> = RULES.iter().map(|r| r.severity.as_str()).collect();
+    let ranks: Vec<u32> = RULES.iter().map(|r| r.severity as u32).collect();
+    DataFrame::new(
+        RULES.len(),
+        vec![
+            Column::new("code".into(), codes),
+            Column::new("severity".into(), names),
+            Column::new("severity_rank".into(), ranks),
+        ],
+    )
+}
+
+/// `exception_id`: a hash of what identifies the finding (code, invoice or
+/// decision, user, and the rule's discriminator), never of its detail,
+/// amounts or dates, so the same finding keeps its id across runs.
+fn with_ids(mut df: DataFrame) -> PolarsResult<DataFrame> {
+    let parts = [
+        "code",
+        "seller_nip",
+        "invoice_number",
+        "finding_decision_id",
+        "finding_user",
+        "discriminator",
+    ];
+    let columns: Vec<&StringChunked> = parts
+        .iter()
+        .map(|p| df.column(p).and_then(|c| c.str()))
+        .collect::<PolarsResult<_>>()?;
+    let ids: StringChunked = (0..df.height())
+        .map(|i| {
+            let mut hasher = Sha256::new();
+            for c in &columns {
+                hasher.update(c.get(i).unwrap_or("").as_bytes());
+                hasher.update([0x1f]);
+            }
+            let digest = hasher.finalize();
+            Some(format!(
+                "EX-{}",
+                digest[..8]
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            ))
+        })
+        .collect();
+    df.with_column(ids.with_name("exception_id".into()).into_column())?;
+    df.sort(
+        [
+            "severity_rank",
+            "code",
+            "seller_nip",
+            "invoice_number",
+            "decision_id",
+            "exception_id",
+        ],
+        SortMultipleOptions::default().with_nulls_last(true),
+    )
+}
