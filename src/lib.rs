@@ -1,0 +1,150 @@
+//! ksef-recon: proves that every invoice issued outside the normal KSeF path
+//! reached KSeF in time, or shows who must act.
+//!
+//! The pipeline of `ksef-recon run`, stage by stage:
+//!
+//! 1. [`ingest`]: load the bundle: ledger, offline log, decisions,
+//!    announcements and KSeF metadata become typed tables; what cannot be
+//!    read is rejected with file, line and reason.
+//! 2. [`reconcile`]: match them into one row per invoice with its issue
+//!    date, mode, offline period, legal deadline ([`deadline`], counted in
+//!    Polish business days by [`calendar`]) and status.
+//! 3. [`rules`]: run each exception rule of `queries/rules/` over the
+//!    reconciled tables.
+//! 4. [`report`]: build the outputs (exceptions, reconciliation,
+//!    completeness, rejected rows, `run.json`) and write them all at once.
+//!
+//! The contract for all of it is `../shared/contract/CONTRACT.md`; the
+//! project's own docs are in `docs/`.
+
+pub mod calendar;
+pub mod clock;
+pub mod commands;
+pub mod config;
+pub mod deadline;
+pub mod frame;
+pub mod ingest;
+pub mod reconcile;
+pub mod report;
+pub mod rules;
+pub mod sql;
+pub mod validate;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+
+use config::Config;
+use reconcile::Params;
+use report::run_json::{self, RunJson};
+use rules::Severity;
+
+/// Everything `run` needs, resolved from the command line and `recon.toml`.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub input: PathBuf,
+    pub out: PathBuf,
+    pub as_of: NaiveDate,
+    pub config: Config,
+}
+
+/// What a finished run found, for the exit status and the summary line.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub invoices: u64,
+    pub exceptions: u64,
+    pub rejected: u64,
+    pub by_severity: BTreeMap<Severity, u64>,
+}
+
+/// Runs the whole pipeline on one bundle and writes every output.
+pub fn run(options: &RunOptions) -> Result<RunSummary> {
+    let started = clock::now_utc_text();
+    let bundle = ingest::load(&options.input, &options.config)?;
+    let params = Params {
+        as_of: options.as_of,
+        sellers: options.config.sellers.clone(),
+        amount_tolerance: options.config.amount_tolerance,
+    };
+    let rec = reconcile::reconcile(&bundle, &params).context("reconciliation failed")?;
+    let (findings, skipped) =
+        rules::run(&rec, &params, |s| bundle.has(s)).context("exception rules failed")?;
+
+    let exceptions = report::exceptions(&findings)?;
+    let reconciliation = report::reconciliation(&rec)?;
+    let completeness = report::completeness(&rec, &params).context("completeness report failed")?;
+    let rejected = report::rejected(&bundle.rejected)?;
+
+    let staging = report::atomic::Staging::begin(&options.out)?;
+    let mut outputs = BTreeMap::new();
+    for (name, df) in [
+        ("exceptions.csv", &exceptions),
+        ("reconciliation.csv", &reconciliation),
+        ("completeness.csv", &completeness),
+        ("rejected.csv", &rejected),
+    ] {
+        let mut bytes = Vec::new();
+        report::csv_out::write(df, report::NUMERIC, &mut bytes)?;
+        staging.write(name, &bytes)?;
+        outputs.insert(name.to_string(), df.height() as u64);
+    }
+
+    let by_code = count_by(&findings, "code")?;
+    let by_severity = count_by(&findings, "severity")?;
+    let run = RunJson {
+        tool: "ksef-recon",
+        version: env!("CARGO_PKG_VERSION"),
+        as_of: options.as_of.to_string(),
+        run_started_at: started,
+        input_fingerprint: run_json::fingerprint(&bundle.files),
+        config: options
+            .config
+            .path
+            .as_ref()
+            .map(|p| p.display().to_string()),
+        not_provided: bundle.not_provided.clone(),
+        checks_skipped: run_json::skipped(&skipped),
+        sources: run_json::sources(&bundle.files),
+        files: run_json::files(&bundle.files),
+        ksef_records_after_as_of: rec.ksef_after_as_of,
+        invoices: rec.invoices.height() as u64,
+        counts_by_status: report::status_counts(&rec, &params)?,
+        exceptions: findings.height() as u64,
+        counts_by_code: rules::RULES
+            .iter()
+            .filter(|r| !skipped.iter().any(|s| s.code == r.code))
+            .map(|r| {
+                (
+                    r.code.to_string(),
+                    by_code.get(r.code).copied().unwrap_or(0),
+                )
+            })
+            .collect(),
+        counts_by_severity: by_severity.clone(),
+        outputs,
+    };
+    let mut json = serde_json::to_vec_pretty(&run)?;
+    json.push(b'\n');
+    staging.write("run.json", &json)?;
+    staging.commit()?;
+
+    Ok(RunSummary {
+        invoices: rec.invoices.height() as u64,
+        exceptions: findings.height() as u64,
+        rejected: bundle.rejected.len() as u64,
+        by_severity: by_severity
+            .iter()
+            .filter_map(|(k, v)| Severity::parse(k).map(|s| (s, *v)))
+            .collect(),
+    })
+}
+
+fn count_by(df: &polars::prelude::DataFrame, column: &str) -> Result<BTreeMap<String, u64>> {
+    let mut out = BTreeMap::new();
+    for value in df.column(column)?.str()?.iter().flatten() {
+        *out.entry(value.to_string()).or_insert(0) += 1;
+    }
+    Ok(out)
+}

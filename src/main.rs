@@ -1,0 +1,194 @@
+//! The `ksef-recon` command line (contract section 1). It only parses
+//! arguments, resolves them into the library's options and maps the outcome
+//! to the documented exit status: 0 finished, 3 open exceptions at or above
+//! `--fail-on`, 2 bad usage or configuration, 1 any other failure.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use ksef_recon::config::{Config, ConfigError};
+use ksef_recon::deadline::Mode;
+use ksef_recon::rules::Severity;
+use ksef_recon::{RunOptions, clock, commands};
+
+/// Reconciles invoices issued outside the normal KSeF path (offline24,
+/// unavailability, emergency, total failure) with what KSeF received, and
+/// lists every invoice that is late, missing or inconsistent.
+#[derive(Parser)]
+#[command(name = "ksef-recon", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Reconcile one input bundle and write exceptions, reconciliation,
+    /// completeness, rejected rows and run.json into --out.
+    ///
+    /// The bundle is a folder with ledger/ (required), offline/log.*,
+    /// offline/decisions.*, announcements/ and ksef/metadata/. Outputs
+    /// replace --out all at once, only when the whole run succeeded.
+    /// Exceptions are findings, not failures: the exit status is 0 unless
+    /// --fail-on is given.
+    Run {
+        /// The input bundle folder.
+        #[arg(long, value_name = "DIR")]
+        input: PathBuf,
+        /// The output folder (created or replaced as a whole).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The date the reconciliation is made as of (YYYY-MM-DD). KSeF
+        /// submissions after it are ignored, so a past date reproduces what
+        /// was known then. Default: today in Europe/Warsaw.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+        /// Configuration file; default: recon.toml at the bundle's root, if any.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Exit with status 3 when exceptions of this severity or higher exist
+        /// (for schedulers and alerting).
+        #[arg(long, value_name = "SEVERITY")]
+        fail_on: Option<FailOn>,
+        /// Print nothing on success.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Print the legal deadline for sending one invoice to KSeF: YYYY-MM-DD,
+    /// `none` (no duty to send) or `open` (its period has not ended).
+    ///
+    /// Counted in Polish business days. For offline and emergency, the period
+    /// end is --period-end, else the end of an announced outage of the mode's
+    /// category (MAINTENANCE, FAILURE) covering the issue date, else `open`.
+    /// FAILURE announcements stretch every deadline they overlap; a
+    /// TOTAL_FAILURE inside the window lifts the duty.
+    Deadline {
+        /// online, offline24, offline, emergency or total_failure.
+        #[arg(long, value_parser = parse_mode)]
+        mode: Mode,
+        /// The invoice's issue date P_1 (YYYY-MM-DD).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        issue_date: NaiveDate,
+        /// The last day of the offline period (offline, emergency).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        period_end: Option<NaiveDate>,
+        /// MF announcements, as a CSV or the status service's JSON.
+        #[arg(long, value_name = "FILE")]
+        announcements: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    High,
+    Medium,
+    Low,
+}
+
+impl FailOn {
+    fn threshold(self) -> Severity {
+        match self {
+            FailOn::High => Severity::High,
+            FailOn::Medium => Severity::Medium,
+            FailOn::Low => Severity::Low,
+        }
+    }
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("'{s}' is not a date YYYY-MM-DD"))
+}
+
+fn parse_mode(s: &str) -> Result<Mode, String> {
+    Mode::parse(s).ok_or_else(|| {
+        format!(
+            "unknown mode '{s}' (expected online, offline24, offline, emergency or total_failure)"
+        )
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ksef-recon: error: {e:#}");
+            if e.downcast_ref::<ConfigError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn execute(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Run {
+            input,
+            out,
+            as_of,
+            config,
+            fail_on,
+            quiet,
+        } => {
+            let config = Config::load(config.as_deref(), &input)?;
+            let options = RunOptions {
+                as_of: as_of.unwrap_or_else(clock::today_in_warsaw),
+                input,
+                out,
+                config,
+            };
+            let summary = ksef_recon::run(&options)?;
+            if !quiet {
+                let severities: Vec<String> = summary
+                    .by_severity
+                    .iter()
+                    .map(|(s, n)| format!("{} {n}", s.as_str()))
+                    .collect();
+                eprintln!(
+                    "ksef-recon: {} invoices, {} exceptions ({}), {} rejected rows; outputs in {}",
+                    summary.invoices,
+                    summary.exceptions,
+                    if severities.is_empty() {
+                        "none".to_string()
+                    } else {
+                        severities.join(", ")
+                    },
+                    summary.rejected,
+                    options.out.display()
+                );
+            }
+            let failing = fail_on.is_some_and(|f| {
+                summary
+                    .by_severity
+                    .iter()
+                    .any(|(s, n)| *n > 0 && *s <= f.threshold())
+            });
+            Ok(if failing {
+                ExitCode::from(3)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Deadline {
+            mode,
+            issue_date,
+            period_end,
+            announcements,
+        } => {
+            let outages = match announcements {
+                Some(path) => commands::read_outages(&path)?,
+                None => Vec::new(),
+            };
+            let deadline = commands::deadline_for(mode, issue_date, period_end, &outages);
+            println!("{}", deadline.as_output());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Writing the output folder all at once (contract section 1): files go to a
+//! hidden sibling folder, and only when every one is written and synced does
+//! that folder replace `--out`. A run that fails or is killed leaves the
+//! previous outputs as they were.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+/// A staging folder beside the final output folder.
+pub struct Staging {
+    dir: PathBuf,
+    target: PathBuf,
+}
+
+/// The file that marks a folder as ours, so we never replace anything else.
+const MARKER: &str = "run.json";
+
+impl Staging {
+    /// Creates `.<name>.partial-<pid>` beside `target`. Refuses a target that
+    /// exists, is not empty and holds no `run.json`: that folder is not ours.
+    pub fn begin(target: &Path) -> Result<Staging> {
+        if target.exists() {
+            let empty = fs::read_dir(target)
+                .with_context(|| format!("cannot read output folder {}", target.display()))?
+                .next()
+                .is_none();
+            if !empty && !target.join(MARKER).is_file() {
+                bail!(
+                    "refusing to replace {}: it is not empty and holds no run.json from an earlier run",
+                    target.display()
+                );
+            }
+        }
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "out".into());
+        let dir = parent.join(format!(".{name}.partial-{}", std::process::id()));
+        if dir.exists() {
+            fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
+        }
+        fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        Ok(Staging {
+            dir,
+            target: target.to_path_buf(),
+        })
+    }
+
+    /// Writes one file into the staging folder and syncs it.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.dir.join(name);
+        let mut file =
+            fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        file.write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    /// Replaces the target with the staging folder. The old folder is moved
+    /// aside first and removed only after the new one is in place.
+    pub fn commit(self) -> Result<()> {
+        let aside = self.dir.with_extension("old");
+        let had_old = self.target.exists();
+        if had_old {
+            fs::rename(&self.target, &aside).with_context(|| {
+                format!("cannot move the previous {} aside", self.target.display())
+            })?;
+        }
+        if let Err(e) = fs::rename(&self.dir, &self.target) {
+            if had_old {
+                let _ = fs::rename(&aside, &self.target);
+            }
+            return Err(e)
+                .with_context(|| format!("cannot move outputs into {}", self.target.display()));
+        }
+        if had_old {
+            fs::remove_dir_all(&aside)
+                .with_context(|| format!("cannot remove {}", aside.display()))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if self.dir.exists() {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_appear_together_or_not_at_all() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        let s = Staging::begin(&out).unwrap();
+        s.write("run.json", b"{}").unwrap();
+        s.write("a.csv", b"1").unwrap();
+        assert!(!out.exists());
+        s.commit().unwrap();
+        assert_eq!(fs::read(out.join("a.csv")).unwrap(), b"1");
+
+        // A run that stops before commit leaves the previous outputs whole.
+        let s = Staging::begin(&out).unwrap();
+        s.write("a.csv", b"2").unwrap();
+        drop(s);
+        assert_eq!(fs::read(out.join("a.csv")).unwrap(), b"1");
+        assert_eq!(fs::read_dir(root.path()).unwrap().count(), 1);
+
+        // A second run replaces the whole folder.
+        let s = Staging::begin(&out).unwrap();
+        s.write("run.json", b"{}").unwrap();
+        s.commit().unwrap();
+        assert!(!out.join("a.csv").exists());
+    }
+
+    #[test]
+    fn refuses_a_folder_that_is_not_ours() {
+        let root = tempfile::tempdir().unwrap();
+        fs::write(root.path().join("thesis.docx"), b"x").unwrap();
+        let err = Staging::begin(root.path()).err().unwrap().to_string();
+        assert!(err.contains("refusing"), "{err}");
+    }
+}

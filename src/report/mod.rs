@@ -1,0 +1,212 @@
+//! Outputs (contract section 6): the frames behind each file, as text in the
+//! contract's column order, and writing them all at once.
+//!
+//! Formatting lives here and only here: amounts in grosze become `0.00`,
+//! dates `YYYY-MM-DD`, deadlines their contract text, and text cells are
+//! neutralised against formula injection when written.
+
+pub mod atomic;
+pub mod csv_out;
+pub mod run_json;
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use crate::frame::{deadline_text, money_text};
+use crate::ingest::Rejection;
+use crate::ingest::fields::format_amount;
+use crate::reconcile::{Params, Reconciled};
+use crate::rules::EXCEPTION_COLUMNS;
+use crate::sql;
+
+/// Columns of every output that hold numbers and are written unguarded.
+pub const NUMERIC: &[&str] = &[
+    "gross_amount",
+    "age_business_days",
+    "line",
+    "invoices",
+    "submitted_on_time",
+    "submitted_late",
+    "pending",
+    "overdue",
+    "not_required",
+    "completeness_pct",
+];
+
+/// Everything but money and text is cast to text as polars writes it.
+fn text(name: &str) -> Expr {
+    col(name).cast(DataType::String)
+}
+
+/// `reconciliation.csv`: one row per invoice.
+pub fn reconciliation(rec: &Reconciled) -> PolarsResult<DataFrame> {
+    rec.invoices
+        .clone()
+        .lazy()
+        .select([
+            col("seller_nip"),
+            col("invoice_number"),
+            text("issue_date"),
+            col("mode"),
+            col("decision_id"),
+            text("in_ledger"),
+            text("in_offline_log"),
+            text("in_ksef"),
+            col("ksef_number"),
+            text("submitted_on"),
+            deadline_text().alias("deadline"),
+            col("status"),
+            money_text(col("gross_amount")).alias("gross_amount"),
+            col("currency"),
+            col("owner"),
+        ])
+        .collect()
+}
+
+/// `exceptions.csv`, from the rules' findings.
+pub fn exceptions(findings: &DataFrame) -> PolarsResult<DataFrame> {
+    let exprs: Vec<Expr> = EXCEPTION_COLUMNS
+        .iter()
+        .map(|&c| match c {
+            "deadline" => deadline_text().alias("deadline"),
+            "gross_amount" => money_text(col("gross_amount")).alias("gross_amount"),
+            other => text(other),
+        })
+        .collect();
+    findings.clone().lazy().select(exprs).collect()
+}
+
+/// `rejected.csv`: source, file, line, reason; sorted for stable output.
+pub fn rejected(rows: &[Rejection]) -> PolarsResult<DataFrame> {
+    let mut rows = rows.to_vec();
+    rows.sort();
+    DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(
+                "source".into(),
+                rows.iter().map(|r| r.source).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "file".into(),
+                rows.iter().map(|r| r.file.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "line".into(),
+                rows.iter()
+                    .map(|r| r.line.map(|l| l.to_string()))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "reason".into(),
+                rows.iter().map(|r| r.reason.as_str()).collect::<Vec<_>>(),
+            ),
+        ],
+    )
+}
+
+/// `completeness.csv` from `queries/reports/completeness*.sql`, with the
+/// gross value per currency folded into one readable column.
+pub fn completeness(rec: &Reconciled, params: &Params) -> PolarsResult<DataFrame> {
+    let mut ctx = sql::context(rec, params)?;
+    let _created = sql::run_script(
+        &mut ctx,
+        "reports/completeness_scopes.sql",
+        include_str!("../../queries/reports/completeness_scopes.sql"),
+    )?;
+    let counts = sql::run_script(
+        &mut ctx,
+        "reports/completeness.sql",
+        include_str!("../../queries/reports/completeness.sql"),
+    )?
+    .collect()?;
+    let values = sql::run_script(
+        &mut ctx,
+        "reports/completeness_values.sql",
+        include_str!("../../queries/reports/completeness_values.sql"),
+    )?
+    .collect()?;
+    let mut by_scope: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    let (scope, scope_id) = (
+        values.column("scope")?.str()?,
+        values.column("scope_id")?.str()?,
+    );
+    let (currency, gross) = (
+        values.column("currency")?.str()?,
+        values.column("gross_amount")?.cast(&DataType::Int64)?,
+    );
+    let gross = gross.i64()?;
+    for i in 0..values.height() {
+        let key = (
+            scope.get(i).unwrap_or("").to_string(),
+            scope_id.get(i).unwrap_or("").to_string(),
+        );
+        let text = format!(
+            "{} {}",
+            currency.get(i).unwrap_or(""),
+            format_amount(gross.get(i).unwrap_or(0))
+        );
+        by_scope.entry(key).or_default().push(text);
+    }
+    let (scope, scope_id) = (
+        counts.column("scope")?.str()?,
+        counts.column("scope_id")?.str()?,
+    );
+    let folded: Vec<Option<String>> = (0..counts.height())
+        .map(|i| {
+            let key = (
+                scope.get(i).unwrap_or("").to_string(),
+                scope_id.get(i).unwrap_or("").to_string(),
+            );
+            by_scope.get(&key).map(|v| v.join("; "))
+        })
+        .collect();
+    let mut out = counts
+        .lazy()
+        .select([
+            col("scope"),
+            col("scope_id"),
+            col("mode"),
+            text("invoices"),
+            text("submitted_on_time"),
+            text("submitted_late"),
+            text("pending"),
+            text("overdue"),
+            text("not_required"),
+            text("completeness_pct"),
+        ])
+        .collect()?;
+    out.with_column(Column::new("gross_by_currency".into(), folded))?;
+    Ok(out)
+}
+
+/// Invoices per status (every status, zeros included).
+pub fn status_counts(rec: &Reconciled, params: &Params) -> PolarsResult<BTreeMap<String, u64>> {
+    let mut ctx = sql::context(rec, params)?;
+    let df = sql::run_script(
+        &mut ctx,
+        "reports/status_counts.sql",
+        include_str!("../../queries/reports/status_counts.sql"),
+    )?
+    .collect()?;
+    let mut out: BTreeMap<String, u64> = [
+        "submitted_on_time",
+        "submitted_late",
+        "pending",
+        "overdue",
+        "not_required",
+    ]
+    .iter()
+    .map(|s| (s.to_string(), 0))
+    .collect();
+    let status = df.column("status")?.str()?;
+    let n = df.column("invoices")?.cast(&DataType::UInt64)?;
+    let n = n.u64()?;
+    for i in 0..df.height() {
+        if let (Some(s), Some(c)) = (status.get(i), n.get(i)) {
+            out.insert(s.to_string(), c);
+        }
+    }
+    Ok(out)
+}
