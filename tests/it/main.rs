@@ -1,0 +1,7 @@
+//! Integration tests: the `ksef-recon` binary on bundles in `fixtures/` and
+//! on small bundles written by the tests themselves.
+
+mod bad_input;
+mod deadline_cmd;
+mod demo;
+mod support;

@@ -1,0 +1,113 @@
+//! Running the binary on a bundle and reading its outputs back.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The repository's `fixtures/` folder.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+pub fn binary() -> Command {
+    Command::new(assert_cmd::cargo::cargo_bin!("ksef-recon"))
+}
+
+/// A bundle written file by file into a temporary folder.
+pub struct Bundle {
+    pub dir: tempfile::TempDir,
+}
+
+impl Bundle {
+    pub fn new() -> Bundle {
+        Bundle {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn file(self, rel: &str, contents: impl AsRef<[u8]>) -> Bundle {
+        let path = self.dir.path().join(rel);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, contents).expect("write");
+        self
+    }
+
+    /// A one-invoice ledger that is valid.
+    pub fn with_ledger(self) -> Bundle {
+        self.file(
+            "ledger/sales.csv",
+            "invoice_number,issue_date,seller_nip,gross_amount,currency\nFV/1,2026-03-02,5265877635,123.00,PLN\n",
+        )
+    }
+}
+
+/// The result of one `run`.
+pub struct Run {
+    pub out: tempfile::TempDir,
+    pub status: i32,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.out.path().join("out").join(name)
+    }
+
+    pub fn text(&self, name: &str) -> String {
+        fs::read_to_string(self.path(name))
+            .unwrap_or_else(|e| panic!("{name}: {e}\n{}", self.stderr))
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.text("run.json")).expect("run.json is JSON")
+    }
+
+    /// Rows of an output CSV as maps from column to value.
+    pub fn rows(&self, name: &str) -> Vec<BTreeMap<String, String>> {
+        read_csv(&self.path(name))
+    }
+}
+
+pub fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut reader =
+        csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let headers = reader.headers().expect("header").clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("row");
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Runs `ksef-recon run` on `input` with the given as-of date.
+pub fn run(input: &Path, as_of: &str, extra: &[&str]) -> Run {
+    let out = tempfile::tempdir().expect("temp dir");
+    let output = binary()
+        .arg("run")
+        .arg("--input")
+        .arg(input)
+        .arg("--out")
+        .arg(out.path().join("out"))
+        .arg("--as-of")
+        .arg(as_of)
+        .args(extra)
+        .output()
+        .expect("binary runs");
+    Run {
+        out,
+        status: output.status.code().unwrap_or(-1),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
