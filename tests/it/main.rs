@@ -4,4 +4,5 @@
 mod bad_input;
 mod deadline_cmd;
 mod demo;
+mod dialect;
 mod support;
