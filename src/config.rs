@@ -93,7 +93,7 @@ impl Config {
 }
 
 /// Source sections that later stages read; accepted now so one file serves.
-const OTHER_SOURCES: &[&str] = &["activity", "grants", "resolutions"];
+const OTHER_SOURCES: &[&str] = &["resolutions"];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -76,6 +76,8 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     let reconciliation = report::reconciliation(&rec)?;
     let completeness = report::completeness(&rec, &params).context("completeness report failed")?;
     let rejected = report::rejected(&bundle.rejected)?;
+    let responsibility =
+        report::responsibility(&rec, &params, &findings).context("responsibility report failed")?;
 
     let staging = report::atomic::Staging::begin(&options.out)?;
     let mut outputs = BTreeMap::new();
@@ -84,6 +86,7 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
         ("reconciliation.csv", &reconciliation),
         ("completeness.csv", &completeness),
         ("rejected.csv", &rejected),
+        ("responsibility.csv", &responsibility),
     ] {
         let mut bytes = Vec::new();
         report::csv_out::write(df, report::NUMERIC, &mut bytes)?;

@@ -9,12 +9,13 @@
 use polars::prelude::*;
 use polars::sql::SQLContext;
 
-use crate::ingest::fields::date_to_days;
+use crate::ingest::fields::{date_to_days, local_to_ms};
 use crate::reconcile::{Params, Reconciled};
 
 /// A SQL context with the tables every query may use: `invoices`, `ledger`,
-/// `offline_log`, `decisions`, `ksef`, `events`, and the one-row `params`
-/// (`as_of`, `amount_tolerance` in grosze).
+/// `offline_log`, `decisions`, `ksef`, `events`, `activity`, `grants`,
+/// `numbering_gaps`, and the one-row `params` (`as_of`, `amount_tolerance`
+/// in grosze, `as_of_end`: the last millisecond of the as-of day).
 pub fn context(rec: &Reconciled, params: &Params) -> PolarsResult<SQLContext> {
     let ctx = SQLContext::new();
     ctx.register("invoices", rec.invoices.clone().lazy());
@@ -23,11 +24,24 @@ pub fn context(rec: &Reconciled, params: &Params) -> PolarsResult<SQLContext> {
     ctx.register("decisions", rec.decisions.clone().lazy());
     ctx.register("ksef", rec.ksef.clone().lazy());
     ctx.register("events", rec.events.clone().lazy());
+    ctx.register("activity", rec.activity.clone().lazy());
+    ctx.register("grants", rec.grants.clone().lazy());
+    ctx.register("numbering_gaps", rec.numbering_gaps.clone().lazy());
     let p = DataFrame::new(
         1,
         vec![
             Column::new("as_of".into(), [date_to_days(params.as_of)]).cast(&DataType::Date)?,
             Column::new("amount_tolerance".into(), [params.amount_tolerance]),
+            Column::new(
+                "as_of_end".into(),
+                [local_to_ms(
+                    params
+                        .as_of
+                        .and_hms_milli_opt(23, 59, 59, 999)
+                        .unwrap_or_default(),
+                )],
+            )
+            .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?,
         ],
     )?;
     ctx.register("params", p.lazy());

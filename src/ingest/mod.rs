@@ -203,6 +203,8 @@ fn discover(dir: &Path, source: Source) -> Result<Vec<PathBuf>> {
         Source::Decisions => (dir.join("offline"), Some("decisions")),
         Source::Announcements => (dir.join("announcements"), None),
         Source::KsefMetadata => (dir.join("ksef").join("metadata"), None),
+        Source::Activity => (dir.join("access"), Some("activity")),
+        Source::Grants => (dir.join("access"), Some("grants")),
     };
     if !folder.is_dir() {
         return Ok(Vec::new());

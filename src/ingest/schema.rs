@@ -11,15 +11,19 @@ pub enum Source {
     Decisions,
     Announcements,
     KsefMetadata,
+    Activity,
+    Grants,
 }
 
 impl Source {
-    pub const ALL: [Source; 5] = [
+    pub const ALL: [Source; 7] = [
         Source::Ledger,
         Source::OfflineLog,
         Source::Decisions,
         Source::Announcements,
         Source::KsefMetadata,
+        Source::Activity,
+        Source::Grants,
     ];
 
     /// The source's name in `run.json`, `rejected.csv` and `recon.toml`.
@@ -30,6 +34,8 @@ impl Source {
             Source::Decisions => "decisions",
             Source::Announcements => "announcements",
             Source::KsefMetadata => "ksef_metadata",
+            Source::Activity => "activity",
+            Source::Grants => "grants",
         }
     }
 
@@ -41,6 +47,8 @@ impl Source {
             Source::Decisions => "offline/decisions.*",
             Source::Announcements => "announcements/",
             Source::KsefMetadata => "ksef/metadata/",
+            Source::Activity => "access/activity.*",
+            Source::Grants => "access/grants.*",
         }
     }
 
@@ -51,6 +59,8 @@ impl Source {
             Source::Decisions => DECISIONS,
             Source::Announcements => ANNOUNCEMENTS,
             Source::KsefMetadata => KSEF_METADATA,
+            Source::Activity => ACTIVITY,
+            Source::Grants => GRANTS,
         }
     }
 }
@@ -74,6 +84,8 @@ pub enum Kind {
     Category,
     /// OFF, BFK, DI or empty.
     Marker,
+    /// One of the access log's actions.
+    Action,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -170,6 +182,34 @@ pub const KSEF_METADATA: &[Field] = &[
     opt("invoice_type", Text),
     opt("invoice_hash", Text),
     opt("hash_of_corrected_invoice", Text),
+];
+
+/// The access log: who did what, when (contract section 2, `access/`).
+pub const ACTIVITY: &[Field] = &[
+    req("at", Timestamp),
+    req("user", Text),
+    req("action", Action),
+    opt("object", Text),
+    opt("decision_id", Text),
+];
+
+/// The actions an access log row may record.
+pub const ACTIONS: &[&str] = &[
+    "issue_offline_invoice",
+    "change_master_data",
+    "approve_exception",
+    "approve_decision",
+    "close_decision",
+];
+
+/// Time-limited emergency access grants.
+pub const GRANTS: &[Field] = &[
+    req("user", Text),
+    req("granted_by", Text),
+    req("valid_from", Timestamp),
+    req("valid_to", Timestamp),
+    opt("reviewed_by", Text),
+    opt("reviewed_at", Timestamp),
 ];
 
 /// The KSeF API's JSON names for [`KSEF_METADATA`], in the same order.

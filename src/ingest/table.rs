@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use super::fields::{self, Dialect};
-use super::schema::{Field, Kind};
+use super::schema::{ACTIONS, Field, Kind};
 use crate::deadline::{Category, Mode};
 
 /// Where a row came from; `line` is 1-based, the header being line 1 in CSV.
@@ -219,6 +219,16 @@ fn parse(kind: Kind, raw: &str, dialect: &Dialect) -> Result<Value, String> {
                 ));
             }
         },
+        Kind::Action => {
+            let action = raw.to_ascii_lowercase();
+            if !ACTIONS.contains(&action.as_str()) {
+                return Err(format!(
+                    "unknown action '{raw}' (expected one of {})",
+                    ACTIONS.join(", ")
+                ));
+            }
+            Value::Text(Some(action))
+        }
         Kind::Category => match Category::parse(raw) {
             Some(c) => Value::Text(Some(c.as_str().to_string())),
             None => {

@@ -7,6 +7,7 @@
 //! is decided by the rules in `queries/rules/`.
 
 pub mod deadlines;
+pub mod numbering;
 pub mod periods;
 
 use chrono::NaiveDate;
@@ -41,6 +42,12 @@ pub struct Reconciled {
     pub ksef: DataFrame,
     /// Announcements merged into events.
     pub events: DataFrame,
+    /// The access log, with `user_key`.
+    pub activity: DataFrame,
+    /// Emergency access grants, with `user_key` and `reviewed_by_key`.
+    pub grants: DataFrame,
+    /// Numbers missing inside offline-log series (see `numbering`).
+    pub numbering_gaps: DataFrame,
     /// KSeF records left out because KSeF received them after the as-of date.
     pub ksef_after_as_of: u64,
 }
@@ -57,6 +64,56 @@ pub fn inner() -> JoinArgs {
     let mut args = JoinArgs::new(JoinType::Inner);
     args.maintain_order = MaintainOrderJoin::Left;
     args
+}
+
+/// Adds `<name>_key` for each user column: the name trimmed and lower-cased,
+/// which is how the contract compares people.
+fn with_user_keys(lf: LazyFrame, columns: &[&str]) -> LazyFrame {
+    let keys: Vec<Expr> = columns
+        .iter()
+        .map(|c| {
+            let name = if *c == "user" {
+                "user_key".to_string()
+            } else {
+                format!("{c}_key")
+            };
+            col(*c)
+                .str()
+                .strip_chars(lit(NULL))
+                .str()
+                .to_lowercase()
+                .alias(name)
+        })
+        .collect();
+    lf.with_columns(keys)
+}
+
+/// When a decision was closed and by whom: its own `closed_at`/`closed_by`,
+/// else its earliest `close_decision` activity.
+fn with_effective_close(decisions: LazyFrame, activity: LazyFrame) -> LazyFrame {
+    let closes = activity
+        .filter(
+            col("action")
+                .eq(lit("close_decision"))
+                .and(col("decision_id").is_not_null()),
+        )
+        .sort(["at"], SortMultipleOptions::default())
+        .unique_stable_generic(Some(vec![col("decision_id")]), UniqueKeepStrategy::First)
+        .select([
+            col("decision_id"),
+            col("at").alias("close_at"),
+            col("user").alias("close_by"),
+        ]);
+    decisions
+        .join(closes, [col("decision_id")], [col("decision_id")], left())
+        .with_columns([
+            coalesce(&[col("closed_at"), col("close_at")]).alias("closed_effective_at"),
+            when(col("closed_at").is_not_null())
+                .then(col("closed_by"))
+                .otherwise(col("close_by"))
+                .alias("closed_effective_by"),
+        ])
+        .drop(cols(["close_at", "close_by"]))
 }
 
 fn keys() -> [Expr; 2] {
@@ -87,13 +144,26 @@ pub fn reconcile(bundle: &Bundle, params: &Params) -> PolarsResult<Reconciled> {
         .lazy();
     let events = periods::events(announcements.clone()).collect()?;
     let links = periods::announcement_events(announcements);
-    let decisions_raw = bundle.table(Source::Decisions).map_err(to_polars)?;
+    let activity = with_user_keys(
+        bundle.table(Source::Activity).map_err(to_polars)?.lazy(),
+        &["user"],
+    )
+    .collect()?;
+    let grants = with_user_keys(
+        bundle.table(Source::Grants).map_err(to_polars)?.lazy(),
+        &["user", "reviewed_by"],
+    )
+    .collect()?;
+    let decisions_raw = bundle.table(Source::Decisions).map_err(to_polars)?.lazy();
     let decisions = periods::decisions(
         decisions_raw
-            .lazy()
             .unique_stable_generic(Some(vec![col("decision_id")]), UniqueKeepStrategy::First),
         events.clone().lazy(),
         links,
+    );
+    let decisions = with_user_keys(
+        with_effective_close(decisions, activity.clone().lazy()),
+        &["declared_by", "approved_by", "closed_effective_by"],
     )
     .collect()?;
 
@@ -101,7 +171,12 @@ pub fn reconcile(bundle: &Bundle, params: &Params) -> PolarsResult<Reconciled> {
         bundle.table(Source::Ledger).map_err(to_polars)?,
         "ksef_number",
     )?;
-    let offline_log = bundle.table(Source::OfflineLog).map_err(to_polars)?;
+    let offline_log = with_user_keys(
+        bundle.table(Source::OfflineLog).map_err(to_polars)?.lazy(),
+        &["issued_by"],
+    )
+    .collect()?;
+    let numbering_gaps = numbering::gaps(offline_log.clone().lazy())?;
     let ksef_all = bundle
         .table(Source::KsefMetadata)
         .map_err(to_polars)?
@@ -146,6 +221,9 @@ pub fn reconcile(bundle: &Bundle, params: &Params) -> PolarsResult<Reconciled> {
         ksef,
         events,
         ksef_after_as_of,
+        activity,
+        grants,
+        numbering_gaps,
     })
 }
 
@@ -189,6 +267,7 @@ fn invoice_table(
         col("issued_at"),
         col("mode").alias("log_mode"),
         col("issued_by"),
+        col("issued_by_key"),
         col("decision_id"),
         col("decision_usable"),
         col("owner"),

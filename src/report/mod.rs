@@ -32,6 +32,7 @@ pub const NUMERIC: &[&str] = &[
     "overdue",
     "not_required",
     "completeness_pct",
+    "open_exceptions",
 ];
 
 /// Everything but money and text is cast to text as polars writes it.
@@ -179,6 +180,31 @@ pub fn completeness(rec: &Reconciled, params: &Params) -> PolarsResult<DataFrame
         .collect()?;
     out.with_column(Column::new("gross_by_currency".into(), folded))?;
     Ok(out)
+}
+
+/// `responsibility.csv` from `queries/reports/responsibility.sql`: one row
+/// per decision, with the exceptions found (`findings`) for its verdict.
+pub fn responsibility(
+    rec: &Reconciled,
+    params: &Params,
+    findings: &DataFrame,
+) -> PolarsResult<DataFrame> {
+    let mut ctx = sql::context(rec, params)?;
+    ctx.register("findings", findings.clone().lazy());
+    let df = sql::run_script(
+        &mut ctx,
+        "reports/responsibility.sql",
+        include_str!("../../queries/reports/responsibility.sql"),
+    )?
+    .collect()?;
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    df.lazy()
+        .select(names.iter().map(|n| text(n)).collect::<Vec<_>>())
+        .collect()
 }
 
 /// Invoices per status (every status, zeros included).

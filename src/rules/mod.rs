@@ -64,7 +64,7 @@ macro_rules! rule {
     };
 }
 
-/// Every rule, in the contract's order.
+/// Every rule: the contract's first fifteen, then the governance controls.
 pub const RULES: &[Rule] = &[
     rule!(
         "OVERDUE_SUBMISSION",
@@ -136,6 +136,31 @@ pub const RULES: &[Rule] = &[
         [Decisions]
     ),
     rule!("BFK_IN_KSEF", Medium, "bfk_in_ksef.sql", [KsefMetadata]),
+    rule!("NUMBERING_GAP", Medium, "numbering_gap.sql", [OfflineLog]),
+    rule!(
+        "DECISION_CLOSED_INCOMPLETE",
+        High,
+        "decision_closed_incomplete.sql",
+        [Decisions, OfflineLog, KsefMetadata]
+    ),
+    rule!(
+        "SOD_CONFLICT",
+        High,
+        "sod_conflict.sql",
+        [Decisions, OfflineLog]
+    ),
+    rule!(
+        "ACCESS_OUTSIDE_GRANT",
+        High,
+        "access_outside_grant.sql",
+        [OfflineLog, Grants]
+    ),
+    rule!(
+        "GRANT_NOT_REVIEWED",
+        Medium,
+        "grant_not_reviewed.sql",
+        [Grants]
+    ),
 ];
 
 /// A rule that did not run, and why.

@@ -122,7 +122,9 @@ fn missing_optional_parts_are_listed_and_their_checks_skipped() {
             "offline/log.*",
             "offline/decisions.*",
             "announcements/",
-            "ksef/metadata/"
+            "ksef/metadata/",
+            "access/activity.*",
+            "access/grants.*"
         ]
     );
     let skipped: Vec<&str> = json["checks_skipped"]

@@ -7,20 +7,35 @@ use crate::support::{fixtures, read_csv, run};
 
 const AS_OF: &str = "2026-04-10";
 const SUBMISSION_CODES: &[&str] = &["OVERDUE_SUBMISSION", "LATE_SUBMISSION", "ONLINE_SENT_LATE"];
+/// Codes whose `user` the hand-worked list pins down.
+const USER_CODES: &[&str] = &[
+    "NUMBERING_GAP",
+    "DECISION_CLOSED_INCOMPLETE",
+    "SOD_CONFLICT",
+    "ACCESS_OUTSIDE_GRANT",
+    "GRANT_NOT_REVIEWED",
+];
 
 /// The columns the hand-worked list pins down; deadline and submission only
-/// for the codes about submissions.
+/// for the codes about submissions, the user for the governance codes.
 fn key(row: &BTreeMap<String, String>) -> String {
-    let timed = SUBMISSION_CODES.contains(&row["code"].as_str());
+    let code = row["code"].as_str();
+    let timed = SUBMISSION_CODES.contains(&code);
     let pick = |c: &str| if timed { row[c].clone() } else { String::new() };
+    let user = if USER_CODES.contains(&code) {
+        row["user"].clone()
+    } else {
+        String::new()
+    };
     format!(
-        "{} | {} | {} | {} | {} | {}",
+        "{} | {} | {} | {} | {} | {} | {}",
         row["code"],
         row["seller_nip"],
         row["invoice_number"],
         row["decision_id"],
         pick("deadline"),
-        pick("submitted_on")
+        pick("submitted_on"),
+        user
     )
 }
 
@@ -110,10 +125,10 @@ fn demo_outputs_are_complete_reconciled_and_reproducible() {
         let rejected = counts["rows_rejected"].as_u64().unwrap();
         assert_eq!(read, used + rejected, "{source}");
     }
-    assert_eq!(json["sources"]["ledger"]["rows_used"], 340);
-    assert_eq!(json["invoices"], 341);
+    assert_eq!(json["sources"]["ledger"]["rows_used"], 345);
+    assert_eq!(json["invoices"], 346);
     let rows = first.rows("reconciliation.csv");
-    assert_eq!(rows.len(), 341);
+    assert_eq!(rows.len(), 346);
     assert_eq!(
         json["exceptions"].as_u64().unwrap() as usize,
         first.rows("exceptions.csv").len()
@@ -124,7 +139,20 @@ fn demo_outputs_are_complete_reconciled_and_reproducible() {
         .iter()
         .filter(|r| r["scope"] == "decision")
         .count();
-    assert_eq!(decisions, 6);
+    assert_eq!(decisions, 7);
+    // Every decision has a responsibility row.
+    assert_eq!(first.rows("responsibility.csv").len(), 7);
+    // The rows rejected are exactly the ones planted.
+    let rejected: Vec<(String, String, String)> = first
+        .rows("rejected.csv")
+        .iter()
+        .map(|r| (r["source"].clone(), r["file"].clone(), r["line"].clone()))
+        .collect();
+    let planted: Vec<(String, String, String)> = read_csv(&demo.join("expected/rejected.csv"))
+        .iter()
+        .map(|r| (r["source"].clone(), r["file"].clone(), r["line"].clone()))
+        .collect();
+    assert_eq!(rejected, planted);
 }
 
 #[test]
@@ -133,4 +161,5 @@ fn demo_exceptions_snapshot() {
     let result = run(&demo, AS_OF, &[]);
     insta::assert_snapshot!("demo_exceptions", result.text("exceptions.csv"));
     insta::assert_snapshot!("demo_completeness", result.text("completeness.csv"));
+    insta::assert_snapshot!("demo_responsibility", result.text("responsibility.csv"));
 }

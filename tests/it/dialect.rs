@@ -28,7 +28,11 @@ FV/ŁÓDŹ/1;02.03.2026;5265877635;1 234,56;PLN;Zażółć gęślą jaźń\r\n\
 FV/ŁÓDŹ/2;03.03.2026;5265877635;1\u{a0}000\u{a0}000,00;PLN;Spółka z o.o.\r\n";
     let (bytes, _, unmappable) = encoding_rs::WINDOWS_1250.encode(polish_text);
     assert!(!unmappable);
-    assert_ne!(bytes.as_ref(), polish_text.as_bytes(), "the file really is Windows-1250");
+    assert_ne!(
+        bytes.as_ref(),
+        polish_text.as_bytes(),
+        "the file really is Windows-1250"
+    );
     let cp1250 = twin(
         &bytes,
         r#"sellers = ["5265877635"]
@@ -66,5 +70,9 @@ fn bytes_invalid_in_the_encoding_reject_the_file_with_its_line() {
     );
     let r = run(b.path(), "2026-04-10", &[]);
     assert_eq!(r.status, 1);
-    assert!(r.stderr.contains("line 3") && r.stderr.contains("UTF-8"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("line 3") && r.stderr.contains("UTF-8"),
+        "{}",
+        r.stderr
+    );
 }

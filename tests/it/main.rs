@@ -5,4 +5,5 @@ mod bad_input;
 mod deadline_cmd;
 mod demo;
 mod dialect;
+mod governance;
 mod support;
