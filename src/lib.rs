@@ -22,6 +22,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod deadline;
+pub mod documents;
 pub mod frame;
 pub mod ingest;
 pub mod reconcile;
@@ -112,12 +113,13 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
         sources: run_json::sources(&bundle.files),
         files: run_json::files(&bundle.files),
         ksef_records_after_as_of: rec.ksef_after_as_of,
+        upo_after_as_of: rec.upo_after_as_of,
         invoices: rec.invoices.height() as u64,
         counts_by_status: report::status_counts(&rec, &params)?,
         exceptions: findings.height() as u64,
         counts_by_code: rules::RULES
             .iter()
-            .filter(|r| !skipped.iter().any(|s| s.code == r.code))
+            .filter(|r| rules::ran(r.code, &skipped))
             .map(|r| {
                 (
                     r.code.to_string(),

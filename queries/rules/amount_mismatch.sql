@@ -13,7 +13,7 @@ SELECT
 FROM invoices
 CROSS JOIN params AS p
 WHERE in_ledger
-  AND in_ksef
+  AND in_ksef_metadata
   AND (
         ledger_currency <> ksef_currency
      OR ABS(ledger_gross_amount - ksef_gross_amount) > p.amount_tolerance

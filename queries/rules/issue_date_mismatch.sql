@@ -8,5 +8,5 @@ SELECT
         || ', KSeF issueDate ' || CAST(ksef_issue_date AS VARCHAR) AS detail
 FROM invoices
 WHERE in_ledger
-  AND in_ksef
+  AND in_ksef_metadata
   AND ledger_issue_date <> ksef_issue_date

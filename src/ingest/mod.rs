@@ -6,6 +6,7 @@
 //! comes out is typed, trimmed and traceable (`_file`, `_line`), and that
 //! rows read = rows used + rows rejected for every file.
 
+pub mod documents;
 pub mod fields;
 pub mod read;
 pub mod schema;
@@ -205,6 +206,8 @@ fn discover(dir: &Path, source: Source) -> Result<Vec<PathBuf>> {
         Source::KsefMetadata => (dir.join("ksef").join("metadata"), None),
         Source::Activity => (dir.join("access"), Some("activity")),
         Source::Grants => (dir.join("access"), Some("grants")),
+        Source::Archive => return walk_archive(&dir.join("archive")),
+        Source::Upo => (dir.join("ksef").join("upo"), None),
     };
     if !folder.is_dir() {
         return Ok(Vec::new());
@@ -231,6 +234,37 @@ fn discover(dir: &Path, source: Source) -> Result<Vec<PathBuf>> {
         };
         if matches {
             files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Every file under `archive/`, at any depth, sorted. Links are not
+/// followed: an archive is the files as issued, not what they point to.
+fn walk_archive(root: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    if !root.is_dir() {
+        return Ok(files);
+    }
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        let entries = std::fs::read_dir(&folder)
+            .with_context(|| format!("cannot list {}", folder.display()))?;
+        for entry in entries {
+            let entry = entry.with_context(|| format!("cannot list {}", folder.display()))?;
+            let kind = entry
+                .file_type()
+                .with_context(|| format!("cannot read {}", entry.path().display()))?;
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            if kind.is_dir() {
+                stack.push(entry.path());
+            } else if kind.is_file() {
+                files.push(entry.path());
+            }
         }
     }
     files.sort();

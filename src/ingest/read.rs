@@ -9,6 +9,7 @@ use calamine::{Data, Reader, Xlsx};
 use serde_json::Value as Json;
 use serde_json::value::RawValue;
 
+use super::schema::Source;
 use super::table::{HeaderMap, Location, TableBuilder};
 use super::{Rejection, SourceInput};
 use crate::config::SourceConfig;
@@ -28,15 +29,15 @@ pub struct FileOutcome {
     pub error: Option<String>,
 }
 
-struct Ctx<'a> {
-    input: &'a SourceInput<'a>,
+pub(super) struct Ctx<'a> {
+    pub(super) input: &'a SourceInput<'a>,
     builder: &'a mut TableBuilder,
     rejected: &'a mut Vec<Rejection>,
-    counts: Counts,
+    pub(super) counts: Counts,
 }
 
 impl Ctx<'_> {
-    fn reject(&mut self, line: Option<u64>, reason: String) {
+    pub(super) fn reject(&mut self, line: Option<u64>, reason: String) {
         self.counts.rejected += 1;
         self.rejected.push(Rejection {
             source: self.input.source.name(),
@@ -47,7 +48,7 @@ impl Ctx<'_> {
     }
 
     /// Offers one row to the builder, recording a rejection on failure.
-    fn row<'v>(&mut self, line: u64, cell: impl Fn(usize) -> Option<&'v str>) {
+    pub(super) fn row<'v>(&mut self, line: u64, cell: impl Fn(usize) -> Option<&'v str>) {
         self.counts.read += 1;
         let at = Location {
             file: self.input.file.to_string(),
@@ -59,7 +60,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn fail(mut self, line: Option<u64>, reason: String) -> FileOutcome {
+    pub(super) fn fail(mut self, line: Option<u64>, reason: String) -> FileOutcome {
         self.rejected.push(Rejection {
             source: self.input.source.name(),
             file: self.input.file.to_string(),
@@ -73,7 +74,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn done(self) -> FileOutcome {
+    pub(super) fn done(self) -> FileOutcome {
         FileOutcome {
             counts: self.counts,
             error: None,
@@ -103,6 +104,15 @@ pub fn read_file(
         "csv" | "txt" => read_csv(ctx),
         "xlsx" | "xlsm" => read_xlsx(ctx),
         "json" => read_json(ctx),
+        "xml" => match input.source {
+            Source::Ledger => super::documents::read_jpk(ctx),
+            Source::Archive => super::documents::read_fa3(ctx),
+            Source::Upo => super::documents::read_upo(ctx),
+            _ => ctx.fail(
+                None,
+                format!("XML is not a format of {}", input.source.name()),
+            ),
+        },
         _ => ctx.fail(
             None,
             format!("unsupported file type '.{ext}' for {}", input.source.name()),

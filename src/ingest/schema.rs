@@ -13,10 +13,12 @@ pub enum Source {
     KsefMetadata,
     Activity,
     Grants,
+    Archive,
+    Upo,
 }
 
 impl Source {
-    pub const ALL: [Source; 7] = [
+    pub const ALL: [Source; 9] = [
         Source::Ledger,
         Source::OfflineLog,
         Source::Decisions,
@@ -24,6 +26,8 @@ impl Source {
         Source::KsefMetadata,
         Source::Activity,
         Source::Grants,
+        Source::Archive,
+        Source::Upo,
     ];
 
     /// The source's name in `run.json`, `rejected.csv` and `recon.toml`.
@@ -36,6 +40,8 @@ impl Source {
             Source::KsefMetadata => "ksef_metadata",
             Source::Activity => "activity",
             Source::Grants => "grants",
+            Source::Archive => "archive",
+            Source::Upo => "upo",
         }
     }
 
@@ -49,6 +55,8 @@ impl Source {
             Source::KsefMetadata => "ksef/metadata/",
             Source::Activity => "access/activity.*",
             Source::Grants => "access/grants.*",
+            Source::Archive => "archive/",
+            Source::Upo => "ksef/upo/",
         }
     }
 
@@ -61,6 +69,8 @@ impl Source {
             Source::KsefMetadata => KSEF_METADATA,
             Source::Activity => ACTIVITY,
             Source::Grants => GRANTS,
+            Source::Archive => ARCHIVE,
+            Source::Upo => UPO,
         }
     }
 }
@@ -210,6 +220,37 @@ pub const GRANTS: &[Field] = &[
     req("valid_to", Timestamp),
     opt("reviewed_by", Text),
     opt("reviewed_at", Timestamp),
+];
+
+/// One row per archived FA(3) file (`archive/`, any depth): what the file
+/// says, and its SHA-256 over the exact bytes, as KSeF computes it.
+pub const ARCHIVE: &[Field] = &[
+    req("archive_file", Text),
+    req("archive_hash", Text),
+    req("kod1_url", Text),
+    req("invoice_number", Text),
+    req("issue_date", Date),
+    req("seller_nip", Text),
+    opt("buyer_id", Text),
+    req("currency", Currency),
+    req("gross_amount", Amount),
+    req("net_amount", Amount),
+    req("vat_amount", Amount),
+    req("invoice_type", Text),
+    opt("corrected_ksef_numbers", Text),
+];
+
+/// One row per `Dokument` of a UPO v4-3 receipt (`ksef/upo/`).
+pub const UPO: &[Field] = &[
+    req("ksef_number", Text),
+    req("invoice_number", Text),
+    req("seller_nip", Text),
+    req("issue_date", Date),
+    req("submitted_at", Timestamp),
+    opt("ksef_number_assigned_at", Timestamp),
+    req("invoice_hash", Text),
+    opt("sending_mode", Text),
+    req("upo_file", Text),
 ];
 
 /// The KSeF API's JSON names for [`KSEF_METADATA`], in the same order.

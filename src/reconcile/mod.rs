@@ -7,13 +7,14 @@
 //! is decided by the rules in `queries/rules/`.
 
 pub mod deadlines;
+pub mod invoices;
 pub mod numbering;
 pub mod periods;
 
 use chrono::NaiveDate;
 use polars::prelude::*;
 
-use crate::frame::{date_lit, money_text, one_of};
+use crate::frame::date_lit;
 use crate::ingest::Bundle;
 use crate::ingest::schema::Source;
 use crate::validate;
@@ -48,8 +49,15 @@ pub struct Reconciled {
     pub grants: DataFrame,
     /// Numbers missing inside offline-log series (see `numbering`).
     pub numbering_gaps: DataFrame,
-    /// KSeF records left out because KSeF received them after the as-of date.
+    /// UPO receipt documents known at the as-of date, with `submitted_on`
+    /// and `ksef_number_valid`.
+    pub upo: DataFrame,
+    /// Archived FA(3) files, one row each.
+    pub archive: DataFrame,
+    /// KSeF metadata records left out because KSeF received them after the as-of date.
     pub ksef_after_as_of: u64,
+    /// UPO documents left out for the same reason.
+    pub upo_after_as_of: u64,
 }
 
 /// Left join keeping the left side's order, so outputs never depend on
@@ -116,11 +124,11 @@ fn with_effective_close(decisions: LazyFrame, activity: LazyFrame) -> LazyFrame 
         .drop(cols(["close_at", "close_by"]))
 }
 
-fn keys() -> [Expr; 2] {
+pub(crate) fn keys() -> [Expr; 2] {
     [col("seller_nip"), col("invoice_number")]
 }
 
-fn first_per_invoice(lf: LazyFrame) -> LazyFrame {
+pub(crate) fn first_per_invoice(lf: LazyFrame) -> LazyFrame {
     lf.unique_stable_generic(Some(keys().to_vec()), UniqueKeepStrategy::First)
 }
 
@@ -194,17 +202,40 @@ pub fn reconcile(bundle: &Bundle, params: &Params) -> PolarsResult<Reconciled> {
         "ksef_number",
     )?;
     let ksef_after_as_of = (bundle
-        .tables
-        .get(&Source::KsefMetadata)
-        .map_or(0, |d| d.height())
+        .table(Source::KsefMetadata)
+        .map_err(to_polars)?
+        .height()
         - ksef.height()) as u64;
+    let upo_all = bundle.table(Source::Upo).map_err(to_polars)?;
+    let upo = with_validity(
+        upo_all
+            .clone()
+            .lazy()
+            .with_column(
+                col("submitted_at")
+                    .cast(DataType::Date)
+                    .alias("submitted_on"),
+            )
+            .filter(col("submitted_on").lt_eq(as_of.clone()))
+            .collect()?,
+        "ksef_number",
+    )?;
+    let upo_after_as_of = (upo_all.height() - upo.height()) as u64;
+    let archive = bundle.table(Source::Archive).map_err(to_polars)?;
 
     let log_first = periods::log_periods(
         first_per_invoice(offline_log.clone().lazy()),
         decisions.clone().lazy(),
         events.clone().lazy(),
     );
-    let invoices = invoice_table(&ledger, log_first, &ksef, params)?;
+    let views = invoices::Views {
+        ledger: &ledger,
+        log_first,
+        ksef: &ksef,
+        upo: &upo,
+        archive: &archive,
+    };
+    let invoices = invoices::invoice_table(views, params)?;
     let outages = periods::outages(&events)?;
     let invoices = deadlines::add_deadlines(invoices, &outages)?;
     let invoices = with_status(invoices, as_of)
@@ -220,7 +251,10 @@ pub fn reconcile(bundle: &Bundle, params: &Params) -> PolarsResult<Reconciled> {
         decisions,
         ksef,
         events,
+        upo,
+        archive,
         ksef_after_as_of,
+        upo_after_as_of,
         activity,
         grants,
         numbering_gaps,
@@ -229,143 +263,6 @@ pub fn reconcile(bundle: &Bundle, params: &Params) -> PolarsResult<Reconciled> {
 
 fn to_polars(e: anyhow::Error) -> PolarsError {
     PolarsError::ComputeError(e.to_string().into())
-}
-
-/// Joins the three views of each invoice onto the union of their keys.
-fn invoice_table(
-    ledger: &DataFrame,
-    log_first: LazyFrame,
-    ksef: &DataFrame,
-    params: &Params,
-) -> PolarsResult<LazyFrame> {
-    let all_keys = concat(
-        [
-            ledger.clone().lazy().select(keys()),
-            log_first.clone().select(keys()),
-            ksef.clone().lazy().select(keys()),
-        ],
-        UnionArgs::default(),
-    )?
-    .unique_stable_generic(None, UniqueKeepStrategy::First);
-
-    let ledger_view = first_per_invoice(ledger.clone().lazy()).select([
-        col("seller_nip"),
-        col("invoice_number"),
-        lit(true).alias("in_ledger"),
-        col("issue_date").alias("ledger_issue_date"),
-        col("gross_amount").alias("ledger_gross_amount"),
-        col("net_amount").alias("ledger_net_amount"),
-        col("currency").alias("ledger_currency"),
-        col("ksef_number").alias("ledger_ksef_number"),
-        col("ksef_marker"),
-    ]);
-    let log_view = log_first.select([
-        col("seller_nip"),
-        col("invoice_number"),
-        lit(true).alias("in_offline_log"),
-        col("issue_date").alias("log_issue_date"),
-        col("issued_at"),
-        col("mode").alias("log_mode"),
-        col("issued_by"),
-        col("issued_by_key"),
-        col("decision_id"),
-        col("decision_usable"),
-        col("owner"),
-        col("invoice_hash").alias("log_invoice_hash"),
-        col("gross_amount").alias("log_gross_amount"),
-        col("currency").alias("log_currency"),
-        col("period_kind"),
-        col("period_end"),
-    ]);
-    // Of several KSeF records for one invoice, the earliest submission counts.
-    let ksef_view = first_per_invoice(ksef.clone().lazy().sort(
-        ["invoicing_date", "ksef_number"],
-        SortMultipleOptions::default(),
-    ))
-    .select([
-        col("seller_nip"),
-        col("invoice_number"),
-        lit(true).alias("in_ksef"),
-        col("ksef_number"),
-        col("issue_date").alias("ksef_issue_date"),
-        col("invoicing_date").alias("submitted_at"),
-        col("submitted_on"),
-        col("gross_amount").alias("ksef_gross_amount"),
-        col("net_amount").alias("ksef_net_amount"),
-        col("currency").alias("ksef_currency"),
-        col("invoice_hash").alias("ksef_invoice_hash"),
-        col("hash_of_corrected_invoice").alias("ksef_hash_of_corrected_invoice"),
-    ]);
-
-    let ours = if params.sellers.is_empty() {
-        lit(true)
-    } else {
-        one_of(
-            col("seller_nip"),
-            &params
-                .sellers
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>(),
-        )
-    };
-    let marker_exempt = one_of(col("ksef_marker"), &["BFK", "DI"]);
-    Ok(all_keys
-        .join(ledger_view, keys(), keys(), left())
-        .join(log_view, keys(), keys(), left())
-        .join(ksef_view, keys(), keys(), left())
-        .with_columns([
-            col("in_ledger").fill_null(lit(false)),
-            col("in_offline_log").fill_null(lit(false)),
-            col("in_ksef").fill_null(lit(false)),
-            ours.alias("is_our_seller"),
-        ])
-        .with_columns([
-            coalesce(&[
-                col("ksef_issue_date"),
-                col("log_issue_date"),
-                col("ledger_issue_date"),
-            ])
-            .alias("issue_date"),
-            when(col("in_offline_log"))
-                .then(col("log_mode"))
-                .when(col("in_ledger"))
-                .then(lit("online"))
-                .otherwise(lit(NULL).cast(DataType::String))
-                .alias("mode"),
-            (col("in_offline_log").and(col("log_mode").neq(lit("total_failure"))))
-                .or(col("in_ledger")
-                    .and(col("in_offline_log").not())
-                    .and(marker_exempt.not()))
-                .alias("requires_ksef"),
-            coalesce(&[col("ksef_number"), col("ledger_ksef_number")]).alias("ksef_number"),
-            coalesce(&[
-                col("ledger_gross_amount"),
-                col("log_gross_amount"),
-                col("ksef_gross_amount"),
-            ])
-            .alias("gross_amount"),
-            coalesce(&[
-                col("ledger_currency"),
-                col("log_currency"),
-                col("ksef_currency"),
-            ])
-            .alias("currency"),
-        ])
-        .with_columns([
-            money_text(col("ledger_gross_amount")).alias("ledger_gross_text"),
-            money_text(col("ledger_net_amount")).alias("ledger_net_text"),
-            money_text(col("ksef_gross_amount")).alias("ksef_gross_text"),
-            money_text(col("ksef_net_amount")).alias("ksef_net_text"),
-        ])
-        .with_column(
-            when(
-                col("requires_ksef").or(col("mode").eq(lit("total_failure")).fill_null(lit(false))),
-            )
-            .then(col("mode"))
-            .otherwise(lit(NULL).cast(DataType::String))
-            .alias("deadline_mode"),
-        ))
 }
 
 /// The five statuses of contract section 4.

@@ -40,7 +40,9 @@ fn text(name: &str) -> Expr {
     col(name).cast(DataType::String)
 }
 
-/// `reconciliation.csv`: one row per invoice.
+/// `reconciliation.csv`: one row per invoice, the contract's columns then
+/// the evidence behind it (archived FA(3) file, its hash and KOD I link, the
+/// UPO receipt).
 pub fn reconciliation(rec: &Reconciled) -> PolarsResult<DataFrame> {
     rec.invoices
         .clone()
@@ -61,6 +63,10 @@ pub fn reconciliation(rec: &Reconciled) -> PolarsResult<DataFrame> {
             money_text(col("gross_amount")).alias("gross_amount"),
             col("currency"),
             col("owner"),
+            col("archive_file"),
+            col("archive_hash"),
+            col("kod1_url"),
+            col("upo_file"),
         ])
         .collect()
 }

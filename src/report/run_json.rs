@@ -28,6 +28,8 @@ pub struct RunJson {
     pub sources: BTreeMap<&'static str, SourceCounts>,
     pub files: Vec<FileJson>,
     pub ksef_records_after_as_of: u64,
+    /// UPO documents sent after the as-of date, likewise left out.
+    pub upo_after_as_of: u64,
     pub invoices: u64,
     pub counts_by_status: BTreeMap<String, u64>,
     pub exceptions: u64,

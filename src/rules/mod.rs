@@ -45,7 +45,8 @@ impl Severity {
 pub struct Rule {
     pub code: &'static str,
     pub severity: Severity,
-    /// File name under `queries/rules/`.
+    /// File name under `queries/rules/`. A code whose parts need different
+    /// inputs has one entry per part, so each part is skipped on its own.
     pub file: &'static str,
     pub sql: &'static str,
     /// Optional inputs without which the rule cannot decide.
@@ -104,12 +105,7 @@ pub const RULES: &[Rule] = &[
         [KsefMetadata]
     ),
     rule!("INVALID_KSEF_NUMBER", Medium, "invalid_ksef_number.sql", []),
-    rule!(
-        "HASH_MISMATCH",
-        High,
-        "hash_mismatch.sql",
-        [OfflineLog, KsefMetadata]
-    ),
+    rule!("HASH_MISMATCH", High, "hash_mismatch.sql", [KsefMetadata]),
     rule!("DUPLICATE_NUMBER", High, "duplicate_number.sql", []),
     rule!(
         "DUPLICATE_IN_KSEF",
@@ -136,6 +132,24 @@ pub const RULES: &[Rule] = &[
         [Decisions]
     ),
     rule!("BFK_IN_KSEF", Medium, "bfk_in_ksef.sql", [KsefMetadata]),
+    rule!(
+        "ARCHIVE_MISSING",
+        Medium,
+        "archive_missing.sql",
+        [OfflineLog, Archive]
+    ),
+    rule!(
+        "AMOUNT_MISMATCH",
+        High,
+        "amount_mismatch_archive.sql",
+        [OfflineLog, Archive]
+    ),
+    rule!(
+        "ISSUE_DATE_MISMATCH",
+        Medium,
+        "issue_date_mismatch_archive.sql",
+        [OfflineLog, Archive]
+    ),
     rule!("NUMBERING_GAP", Medium, "numbering_gap.sql", [OfflineLog]),
     rule!(
         "DECISION_CLOSED_INCOMPLETE",
@@ -167,7 +181,17 @@ pub const RULES: &[Rule] = &[
 #[derive(Debug, Clone)]
 pub struct Skipped {
     pub code: &'static str,
+    /// The rule's SQL file: a code may have parts with different inputs.
+    pub file: &'static str,
     pub missing: Vec<&'static str>,
+}
+
+/// Whether any part of `code` ran (its count in `run.json` means something).
+pub fn ran(code: &str, skipped: &[Skipped]) -> bool {
+    RULES
+        .iter()
+        .filter(|r| r.code == code)
+        .any(|r| !skipped.iter().any(|s| s.file == r.file))
 }
 
 /// What a rule's SQL may return; anything it leaves out is null.
@@ -223,6 +247,7 @@ pub fn run(
         if !missing.is_empty() {
             skipped.push(Skipped {
                 code: rule.code,
+                file: rule.file,
                 missing,
             });
             continue;
@@ -312,12 +337,15 @@ fn enrich(findings: LazyFrame, rec: &Reconciled, as_of: NaiveDate) -> PolarsResu
     deadlines::add_ageing(enriched, as_of)
 }
 
+/// One row per code (a code may have several SQL parts).
 fn severity_table() -> PolarsResult<DataFrame> {
-    let codes: Vec<&str> = RULES.iter().map(|r| r.code).collect();
-    let names: Vec<&str> = RULES.iter().map(|r| r.severity.as_str()).collect();
-    let ranks: Vec<u32> = RULES.iter().map(|r| r.severity as u32).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let unique: Vec<&Rule> = RULES.iter().filter(|r| seen.insert(r.code)).collect();
+    let codes: Vec<&str> = unique.iter().map(|r| r.code).collect();
+    let names: Vec<&str> = unique.iter().map(|r| r.severity.as_str()).collect();
+    let ranks: Vec<u32> = unique.iter().map(|r| r.severity as u32).collect();
     DataFrame::new(
-        RULES.len(),
+        unique.len(),
         vec![
             Column::new("code".into(), codes),
             Column::new("severity".into(), names),

@@ -124,7 +124,9 @@ fn missing_optional_parts_are_listed_and_their_checks_skipped() {
             "announcements/",
             "ksef/metadata/",
             "access/activity.*",
-            "access/grants.*"
+            "access/grants.*",
+            "archive/",
+            "ksef/upo/"
         ]
     );
     let skipped: Vec<&str> = json["checks_skipped"]

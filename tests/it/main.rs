@@ -5,5 +5,6 @@ mod bad_input;
 mod deadline_cmd;
 mod demo;
 mod dialect;
+mod documents;
 mod governance;
 mod support;

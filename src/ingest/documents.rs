@@ -1,0 +1,127 @@
+//! The XML documents as input rows: each archived FA(3) file is one
+//! `archive` row (with its SHA-256 and KOD I link), each UPO `Dokument` one
+//! `upo` row, each JPK_V7 `SprzedazWiersz` one `ledger` row. Parsing is
+//! `crate::documents`; this module only turns parsed records into the cells
+//! of the source's table, so they are typed and counted like any other row.
+
+use super::fields::format_amount;
+use super::read::{Ctx, FileOutcome};
+use crate::documents::{fa3, hash, jpk, upo};
+
+/// A value as the cell text the table builder parses.
+fn date(d: chrono::NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn timestamp(t: chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
+}
+
+/// One archived FA(3) invoice; the whole file is the row.
+pub(super) fn read_fa3(mut ctx: Ctx<'_>) -> FileOutcome {
+    let bytes = ctx.input.bytes;
+    let invoice = match fa3::parse_fa3(bytes) {
+        Ok(i) => i,
+        Err(e) => {
+            ctx.counts.read += 1;
+            ctx.reject(
+                e.line,
+                format!("not a readable FA(3) invoice: {}", e.reason),
+            );
+            return ctx.done();
+        }
+    };
+    let sha = hash::sha256_base64(bytes);
+    let kod1 = hash::kod1_url(&invoice.seller_nip, invoice.issue_date, &sha);
+    let corrected: Vec<&str> = invoice
+        .corrected
+        .iter()
+        .filter_map(|c| c.ksef_number.as_deref())
+        .collect();
+    let corrected = (!corrected.is_empty()).then(|| corrected.join(" "));
+    // In the order of schema::ARCHIVE.
+    let row: Vec<Option<String>> = vec![
+        Some(ctx.input.file.to_string()),
+        Some(sha),
+        Some(kod1),
+        Some(invoice.invoice_number),
+        Some(date(invoice.issue_date)),
+        Some(invoice.seller_nip),
+        invoice.buyer_id,
+        Some(invoice.currency),
+        Some(format_amount(invoice.gross_amount)),
+        Some(format_amount(invoice.net_amount)),
+        Some(format_amount(invoice.vat_amount)),
+        Some(invoice.invoice_type),
+        corrected,
+    ];
+    ctx.row(1, |i| row.get(i).and_then(|v| v.as_deref()));
+    ctx.done()
+}
+
+/// Every `Dokument` of a UPO receipt. A receipt is evidence: a malformed
+/// one is rejected whole rather than half read.
+pub(super) fn read_upo(mut ctx: Ctx<'_>) -> FileOutcome {
+    let documents = match upo::parse_upo(ctx.input.bytes) {
+        Ok(d) => d,
+        Err(e) => {
+            return ctx.fail(
+                e.line,
+                format!("not a readable UPO v4-3 receipt: {}", e.reason),
+            );
+        }
+    };
+    let file = ctx.input.file.to_string();
+    for d in documents {
+        let row: Vec<Option<String>> = vec![
+            Some(d.ksef_number),
+            Some(d.invoice_number),
+            Some(d.seller_nip),
+            Some(date(d.issue_date)),
+            Some(timestamp(d.submitted_at)),
+            d.ksef_number_assigned_at.map(timestamp),
+            Some(d.invoice_hash),
+            d.sending_mode,
+            Some(file.clone()),
+        ];
+        ctx.row(d.line, |i| row.get(i).and_then(|v| v.as_deref()));
+    }
+    ctx.done()
+}
+
+/// The sales rows of a JPK_V7M/K(3) register as ledger rows, in PLN. A row
+/// the parser found problems with is rejected with all of them.
+pub(super) fn read_jpk(mut ctx: Ctx<'_>) -> FileOutcome {
+    let sales = match jpk::parse_jpk(ctx.input.bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            return ctx.fail(
+                e.line,
+                format!("not a readable JPK_V7 register: {}", e.reason),
+            );
+        }
+    };
+    for sale in sales {
+        if !sale.problems.is_empty() {
+            ctx.counts.read += 1;
+            ctx.reject(Some(sale.line), sale.problems.join("; "));
+            continue;
+        }
+        let row: Vec<Option<String>> = vec![
+            sale.invoice_number,
+            sale.issue_date.map(date),
+            sale.seller_nip,
+            Some(format_amount(sale.gross_amount)),
+            Some("PLN".to_string()),
+            Some(format_amount(sale.net_amount)),
+            Some(format_amount(sale.vat_amount)),
+            sale.buyer_id,
+            sale.ksef_number,
+            sale.marker,
+            None,
+            Some("JPK_V7".to_string()),
+        ];
+        ctx.row(sale.line, |i| row.get(i).and_then(|v| v.as_deref()));
+    }
+    ctx.done()
+}

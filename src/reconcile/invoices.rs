@@ -1,0 +1,221 @@
+//! The invoice table: every (seller NIP, invoice number) found in the ledger,
+//! the offline log, KSeF (metadata or UPO receipts) or the FA(3) archive,
+//! with each source's view of it side by side (`ledger_*`, `log_*`, KSeF's
+//! `meta_*`/`upo_*`, `archive_*`) and the facts derived from them: P_1, mode,
+//! whether it requires KSeF, and its submission.
+
+use polars::prelude::*;
+
+use super::{Params, first_per_invoice, keys, left};
+use crate::frame::{money_text, one_of};
+
+/// The per-source tables the invoice table is joined from.
+pub struct Views<'a> {
+    pub ledger: &'a DataFrame,
+    /// The first offline-log row per invoice, with its period.
+    pub log_first: LazyFrame,
+    /// KSeF metadata known at the as-of date.
+    pub ksef: &'a DataFrame,
+    /// UPO documents known at the as-of date.
+    pub upo: &'a DataFrame,
+    pub archive: &'a DataFrame,
+}
+
+fn ledger_view(ledger: &DataFrame) -> LazyFrame {
+    first_per_invoice(ledger.clone().lazy()).select([
+        col("seller_nip"),
+        col("invoice_number"),
+        lit(true).alias("in_ledger"),
+        col("issue_date").alias("ledger_issue_date"),
+        col("gross_amount").alias("ledger_gross_amount"),
+        col("net_amount").alias("ledger_net_amount"),
+        col("currency").alias("ledger_currency"),
+        col("ksef_number").alias("ledger_ksef_number"),
+        col("ksef_marker"),
+    ])
+}
+
+fn log_view(log_first: LazyFrame) -> LazyFrame {
+    log_first.select([
+        col("seller_nip"),
+        col("invoice_number"),
+        lit(true).alias("in_offline_log"),
+        col("issue_date").alias("log_issue_date"),
+        col("issued_at"),
+        col("mode").alias("log_mode"),
+        col("issued_by"),
+        col("issued_by_key"),
+        col("decision_id"),
+        col("decision_usable"),
+        col("owner"),
+        col("invoice_hash").alias("log_invoice_hash"),
+        col("gross_amount").alias("log_gross_amount"),
+        col("currency").alias("log_currency"),
+        col("period_kind"),
+        col("period_end"),
+    ])
+}
+
+/// Of several KSeF records for one invoice, the earliest submission is the
+/// one compared (a second number is DUPLICATE_IN_KSEF).
+fn metadata_view(ksef: &DataFrame) -> LazyFrame {
+    first_per_invoice(ksef.clone().lazy().sort(
+        ["invoicing_date", "ksef_number"],
+        SortMultipleOptions::default(),
+    ))
+    .select([
+        col("seller_nip"),
+        col("invoice_number"),
+        lit(true).alias("in_ksef_metadata"),
+        col("ksef_number").alias("meta_ksef_number"),
+        col("issue_date").alias("ksef_issue_date"),
+        col("invoicing_date").alias("meta_submitted_at"),
+        col("gross_amount").alias("ksef_gross_amount"),
+        col("net_amount").alias("ksef_net_amount"),
+        col("currency").alias("ksef_currency"),
+        col("invoice_hash").alias("ksef_invoice_hash"),
+        col("hash_of_corrected_invoice").alias("ksef_hash_of_corrected_invoice"),
+    ])
+}
+
+/// A UPO `Dokument` is KSeF's signed confirmation of one submission.
+fn upo_view(upo: &DataFrame) -> LazyFrame {
+    first_per_invoice(
+        upo.clone()
+            .lazy()
+            .sort(["submitted_at", "upo_file"], SortMultipleOptions::default()),
+    )
+    .select([
+        col("seller_nip"),
+        col("invoice_number"),
+        lit(true).alias("in_upo"),
+        col("ksef_number").alias("upo_ksef_number"),
+        col("issue_date").alias("upo_issue_date"),
+        col("submitted_at").alias("upo_submitted_at"),
+        col("invoice_hash").alias("upo_invoice_hash"),
+        col("upo_file"),
+    ])
+}
+
+fn archive_view(archive: &DataFrame) -> LazyFrame {
+    first_per_invoice(archive.clone().lazy()).select([
+        col("seller_nip"),
+        col("invoice_number"),
+        lit(true).alias("in_archive"),
+        col("archive_file"),
+        col("archive_hash"),
+        col("kod1_url"),
+        col("issue_date").alias("archive_issue_date"),
+        col("gross_amount").alias("archive_gross_amount"),
+        col("currency").alias("archive_currency"),
+    ])
+}
+
+/// Joins every view onto the union of their keys and derives P_1, mode,
+/// `requires_ksef`, the KSeF number and the submission.
+pub fn invoice_table(views: Views<'_>, params: &Params) -> PolarsResult<LazyFrame> {
+    let all_keys = concat(
+        [
+            views.ledger.clone().lazy().select(keys()),
+            views.log_first.clone().select(keys()),
+            views.ksef.clone().lazy().select(keys()),
+            views.upo.clone().lazy().select(keys()),
+        ],
+        UnionArgs::default(),
+    )?
+    .unique_stable_generic(None, UniqueKeepStrategy::First);
+
+    let ours = if params.sellers.is_empty() {
+        lit(true)
+    } else {
+        one_of(
+            col("seller_nip"),
+            &params
+                .sellers
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        )
+    };
+    let marker_exempt = one_of(col("ksef_marker"), &["BFK", "DI"]);
+    let flags = [
+        "in_ledger",
+        "in_offline_log",
+        "in_ksef_metadata",
+        "in_upo",
+        "in_archive",
+    ];
+    Ok(all_keys
+        .join(ledger_view(views.ledger), keys(), keys(), left())
+        .join(log_view(views.log_first), keys(), keys(), left())
+        .join(metadata_view(views.ksef), keys(), keys(), left())
+        .join(upo_view(views.upo), keys(), keys(), left())
+        .join(archive_view(views.archive), keys(), keys(), left())
+        .with_columns(flags.map(|f| col(f).fill_null(lit(false))))
+        .with_columns([
+            ours.alias("is_our_seller"),
+            col("in_ksef_metadata").or(col("in_upo")).alias("in_ksef"),
+            // The earlier of KSeF's invoicingDate and the UPO's
+            // DataPrzeslaniaDokumentu (contract section 3).
+            polars::lazy::dsl::min_horizontal([col("meta_submitted_at"), col("upo_submitted_at")])?
+                .alias("submitted_at"),
+            coalesce(&[col("ksef_invoice_hash"), col("upo_invoice_hash")]).alias("ksef_hash"),
+        ])
+        .with_columns([
+            col("submitted_at")
+                .cast(DataType::Date)
+                .alias("submitted_on"),
+            coalesce(&[
+                col("ksef_issue_date"),
+                col("upo_issue_date"),
+                col("log_issue_date"),
+                col("ledger_issue_date"),
+            ])
+            .alias("issue_date"),
+            when(col("in_offline_log"))
+                .then(col("log_mode"))
+                .when(col("in_ledger"))
+                .then(lit("online"))
+                .otherwise(lit(NULL).cast(DataType::String))
+                .alias("mode"),
+            (col("in_offline_log").and(col("log_mode").neq(lit("total_failure"))))
+                .or(col("in_ledger")
+                    .and(col("in_offline_log").not())
+                    .and(marker_exempt.not()))
+                .alias("requires_ksef"),
+            coalesce(&[
+                col("meta_ksef_number"),
+                col("upo_ksef_number"),
+                col("ledger_ksef_number"),
+            ])
+            .alias("ksef_number"),
+            coalesce(&[
+                col("ledger_gross_amount"),
+                col("log_gross_amount"),
+                col("ksef_gross_amount"),
+                col("archive_gross_amount"),
+            ])
+            .alias("gross_amount"),
+            coalesce(&[
+                col("ledger_currency"),
+                col("log_currency"),
+                col("ksef_currency"),
+                col("archive_currency"),
+            ])
+            .alias("currency"),
+            money_text(col("ledger_gross_amount")).alias("ledger_gross_text"),
+            money_text(col("ledger_net_amount")).alias("ledger_net_text"),
+            money_text(col("ksef_gross_amount")).alias("ksef_gross_text"),
+            money_text(col("ksef_net_amount")).alias("ksef_net_text"),
+            money_text(col("log_gross_amount")).alias("log_gross_text"),
+            money_text(col("archive_gross_amount")).alias("archive_gross_text"),
+        ])
+        .with_column(
+            when(
+                col("requires_ksef").or(col("mode").eq(lit("total_failure")).fill_null(lit(false))),
+            )
+            .then(col("mode"))
+            .otherwise(lit(NULL).cast(DataType::String))
+            .alias("deadline_mode"),
+        ))
+}
