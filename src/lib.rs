@@ -27,6 +27,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod deadline;
+pub mod evidence;
 pub mod frame;
 pub mod ingest;
 pub mod reconcile;
