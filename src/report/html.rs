@@ -9,7 +9,7 @@
 
 use std::fmt::Write;
 
-use super::summary::{BUCKETS, Money, SEVERITIES, STATUSES, Summary, money_list};
+use super::summary::{BUCKETS, Money, SEVERITIES, STATUSES, Summary, money_text};
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape(text: &str) -> String {
@@ -38,6 +38,11 @@ code{font-size:8.5pt}
 .kpi{border:1px solid #ccc;border-radius:4px;padding:6px 10px;min-width:150px;flex:1}
 .kpi .label{display:block;color:#555;font-size:8.5pt}
 .kpi .value{display:block;font-size:16pt;font-weight:600}
+.kpi .value.money{font-size:12pt}
+.nw{white-space:nowrap}
+#decisions{font-size:8.5pt}
+#decisions th,#decisions td{padding:2px 3px}
+.note{color:#555;font-size:8.5pt;margin:2px 0}
 .kpi.alert{border-color:#c0392b}
 .kpi.alert .value{color:#a61b0f}
 .kpi small{color:#555}
@@ -87,8 +92,20 @@ fn bars(title: &str, items: &[(String, u64)], colour: &str) -> String {
     svg
 }
 
+/// One line per currency, escaped.
+fn money_lines(value: &Money) -> String {
+    if value.is_empty() {
+        return "-".into();
+    }
+    value
+        .iter()
+        .map(|(c, v)| escape(&format!("{} {c}", money_text(*v))))
+        .collect::<Vec<_>>()
+        .join("<br>")
+}
+
 fn money_cell(value: &Money) -> String {
-    format!(r#"<td class="n">{}</td>"#, escape(&money_list(value)))
+    format!(r#"<td class="n nw">{}</td>"#, money_lines(value))
 }
 
 fn add_money(total: &mut Money, value: &Money) {
@@ -130,13 +147,13 @@ fn kpis(h: &mut String, s: &Summary) {
         r#"<section class="kpis">
 <div class="kpi"><span class="label">Invoices reconciled</span><span class="value" id="total-invoices">{inv}</span></div>
 <div class="kpi"><span class="label">Issued offline</span><span class="value" id="offline-invoices">{off}</span></div>
-<div class="kpi"><span class="label">Offline gross value</span><span class="value" id="offline-value">{val}</span></div>
+<div class="kpi"><span class="label">Offline gross value</span><span class="value money" id="offline-value">{val}</span></div>
 <div class="kpi{alert}"><span class="label">Unresolved exceptions</span><span class="value" id="open-exceptions">{open}</span><small>{sev}</small></div>
 <div class="kpi{alert_over}"><span class="label">Overdue offline invoices</span><span class="value" id="overdue-offline">{over}</span></div>
 </section>"#,
         inv = s.invoices,
         off = s.offline_total.invoices,
-        val = escape(&money_list(&s.offline_total.value)),
+        val = money_lines(&s.offline_total.value),
         open = s.open_exceptions,
         alert = if s.open_exceptions > 0 { " alert" } else { "" },
         sev = escape(&sev.join(" · ")),
@@ -170,13 +187,13 @@ fn status(h: &mut String, s: &Summary) {
 }
 
 fn decisions(h: &mut String, s: &Summary) {
-    h.push_str(r#"<section><h2>Per decision</h2><table id="decisions"><thead><tr><th>decision</th><th>mode</th><th>period</th><th>owner</th><th>approved by</th><th class="n">invoices</th><th class="n">gross value</th><th class="n">on time</th><th class="n">late</th><th class="n">pending</th><th class="n">overdue</th><th class="n">not required</th><th class="n">complete %</th><th class="n">open exceptions</th></tr></thead><tbody>"#);
+    h.push_str(r#"<section><h2>Per decision</h2><table id="decisions"><thead><tr><th>decision</th><th>mode</th><th>period</th><th>owner</th><th>approved by</th><th class="n">invoices</th><th class="n">gross value</th><th class="n">on time</th><th class="n">late</th><th class="n">pending</th><th class="n">overdue</th><th class="n">not required</th><th class="n">complete %</th><th class="n">open exc.</th></tr></thead><tbody>"#);
     let mut total_value = Money::new();
     let (mut inv, mut st, mut open) = (0, [0u64; 5], 0);
     for d in &s.decisions {
         let _ = write!(
             h,
-            r#"<tr><td>{}</td><td>{}</td><td>{} &ndash; {}</td><td>{}</td><td>{}</td><td class="n">{}</td>{}"#,
+            r#"<tr><td class="nw">{}</td><td>{}</td><td class="nw">{}<br>&ndash; {}</td><td>{}</td><td>{}</td><td class="n">{}</td>{}"#,
             escape(&d.decision_id),
             escape(&d.mode),
             escape(&d.started_at),
@@ -224,8 +241,16 @@ fn decisions(h: &mut String, s: &Summary) {
     }
     let _ = write!(
         h,
-        r#"<td></td><td class="n">{open}</td></tr></tfoot></table></section>"#
+        r#"<td></td><td class="n">{open}</td></tr></tfoot></table>"#
     );
+    let without = s.offline_total.invoices.saturating_sub(inv);
+    if without > 0 {
+        let _ = write!(
+            h,
+            r#"<p class="note">{without} offline invoice(s) cite no decision or one that is not in the decisions file (see MODE_OUTSIDE_DECISION).</p>"#
+        );
+    }
+    h.push_str("</section>");
 }
 
 fn modes(h: &mut String, s: &Summary) {
@@ -280,7 +305,7 @@ fn ageing(h: &mut String, s: &Summary) {
             if row.currency.is_empty() {
                 "-".into()
             } else {
-                escape(&super::summary::money_text(value))
+                escape(&money_text(value))
             }
         );
     }
@@ -291,7 +316,7 @@ fn oldest(h: &mut String, s: &Summary) {
     h.push_str(r#"<section><h2>Oldest open items</h2><table id="oldest"><thead><tr><th>code</th><th>severity</th><th>invoice</th><th>decision</th><th>owner</th><th>deadline</th><th class="n">business days overdue</th><th class="n">gross</th></tr></thead><tbody>"#);
     for i in &s.oldest {
         let gross = match i.gross_amount {
-            Some(g) => format!("{} {}", super::summary::money_text(g), i.currency),
+            Some(g) => format!("{} {}", money_text(g), i.currency),
             None => "-".into(),
         };
         let _ = write!(

@@ -146,18 +146,6 @@ pub fn money_text(cents: i64) -> String {
     format!("{sign}{grouped}.{:02}", abs % 100)
 }
 
-/// `12,345.67 PLN; 1,000.00 EUR`, or `-` when there is no value.
-pub fn money_list(value: &Money) -> String {
-    if value.is_empty() {
-        return "-".into();
-    }
-    value
-        .iter()
-        .map(|(c, v)| format!("{} {c}", money_text(*v)))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
 fn add(value: &mut Money, currency: Option<&str>, cents: Option<i64>) {
     if let (Some(c), Some(v)) = (currency, cents) {
         *value.entry(c.to_string()).or_insert(0) += v;
