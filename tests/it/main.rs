@@ -2,6 +2,10 @@
 //! on small bundles written by the tests themselves.
 
 mod bad_input;
+mod dashboard;
 mod deadline_cmd;
 mod demo;
+mod evidence;
+mod injection;
 mod support;
+mod workbook;
