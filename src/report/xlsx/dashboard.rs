@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use rust_xlsxwriter::{Chart, ChartType, ColNum, RowNum, Worksheet};
+use rust_xlsxwriter::{Chart, ChartFont, ChartType, ColNum, RowNum, Worksheet};
 
 use super::cells::{self, Formats, text};
 use crate::report::summary::{AgeingRow, BUCKETS, Money, SEVERITIES, STATUSES, Summary};
@@ -42,7 +42,8 @@ fn block(
 pub fn write(ws: &mut Worksheet, s: &Summary, f: &Formats) -> anyhow::Result<()> {
     ws.set_name(DASHBOARD)?;
     ws.set_column_width(0, 22)?;
-    for c in 1..=8 {
+    ws.set_column_width(1, 24)?;
+    for c in 2..=9 {
         ws.set_column_width(c, 15)?;
     }
     ws.set_landscape();
@@ -203,7 +204,14 @@ fn bar_chart(
     (first, last, value_col): (RowNum, RowNum, ColNum),
 ) -> Chart {
     let mut chart = Chart::new(kind);
-    chart.title().set_name(title);
+    chart
+        .title()
+        .set_name(title)
+        .set_font(&ChartFont::new().set_size(11));
+    if kind == ChartType::Bar {
+        // Bars list from the bottom up; reversed, they read in table order.
+        chart.y_axis().set_reverse();
+    }
     chart
         .add_series()
         .set_categories((DASHBOARD, first, 0, last, 0))
