@@ -207,7 +207,7 @@ fn bar_chart(
     chart
         .title()
         .set_name(title)
-        .set_font(&ChartFont::new().set_size(11));
+        .set_font(ChartFont::new().set_size(11));
     if kind == ChartType::Bar {
         // Bars list from the bottom up; reversed, they read in table order.
         chart.y_axis().set_reverse();
