@@ -12,7 +12,12 @@
 //! 3. [`rules`]: run each exception rule of `queries/rules/` over the
 //!    reconciled tables.
 //! 4. [`report`]: build the outputs (exceptions, reconciliation,
-//!    completeness, rejected rows, `run.json`) and write them all at once.
+//!    completeness, rejected rows, `ageing.xlsx`, `dashboard.html`,
+//!    `run.json`) and write them all at once.
+//!
+//! [`reconcile_bundle`] runs stages 1-3 and builds the output frames in
+//! memory; [`run`] writes them, and [`evidence`] packs one decision's or
+//! month's share of them for an auditor.
 //!
 //! The contract for all of it is `../shared/contract/CONTRACT.md`; the
 //! project's own docs are in `docs/`.
@@ -23,6 +28,7 @@ pub mod commands;
 pub mod config;
 pub mod deadline;
 pub mod documents;
+pub mod evidence;
 pub mod frame;
 pub mod ingest;
 pub mod reconcile;
@@ -60,54 +66,58 @@ pub struct RunSummary {
     pub by_severity: BTreeMap<Severity, u64>,
 }
 
-/// Runs the whole pipeline on one bundle and writes every output.
-pub fn run(options: &RunOptions) -> Result<RunSummary> {
+/// What the pipeline produced for one bundle, before anything is written:
+/// the text frames of every output and the `run.json` record. `run` writes
+/// them into `--out`; `evidence` filters them to one decision or month and
+/// packs them.
+pub struct RunResult {
+    pub frames: report::Frames,
+    pub run: RunJson,
+    pub summary: RunSummary,
+}
+
+/// Runs the whole pipeline on one bundle in memory (load, match, rules,
+/// output frames); writes nothing.
+pub fn reconcile_bundle(
+    input: &std::path::Path,
+    as_of: NaiveDate,
+    config: &Config,
+) -> Result<RunResult> {
     let started = clock::now_utc_text();
-    let bundle = ingest::load(&options.input, &options.config)?;
+    let bundle = ingest::load(input, config)?;
     let params = Params {
-        as_of: options.as_of,
-        sellers: options.config.sellers.clone(),
-        amount_tolerance: options.config.amount_tolerance,
+        as_of,
+        sellers: config.sellers.clone(),
+        amount_tolerance: config.amount_tolerance,
     };
     let rec = reconcile::reconcile(&bundle, &params).context("reconciliation failed")?;
     let (findings, skipped) =
         rules::run(&rec, &params, |s| bundle.has(s)).context("exception rules failed")?;
 
-    let exceptions = report::exceptions(&findings)?;
-    let reconciliation = report::reconciliation(&rec)?;
-    let completeness = report::completeness(&rec, &params).context("completeness report failed")?;
-    let rejected = report::rejected(&bundle.rejected)?;
-    let responsibility =
-        report::responsibility(&rec, &params, &findings).context("responsibility report failed")?;
-
-    let staging = report::atomic::Staging::begin(&options.out)?;
-    let mut outputs = BTreeMap::new();
-    for (name, df) in [
-        ("exceptions.csv", &exceptions),
-        ("reconciliation.csv", &reconciliation),
-        ("completeness.csv", &completeness),
-        ("rejected.csv", &rejected),
-        ("responsibility.csv", &responsibility),
-    ] {
-        let mut bytes = Vec::new();
-        report::csv_out::write(df, report::NUMERIC, &mut bytes)?;
-        staging.write(name, &bytes)?;
-        outputs.insert(name.to_string(), df.height() as u64);
-    }
+    let frames = report::Frames {
+        exceptions: report::exceptions(&findings)?,
+        reconciliation: report::reconciliation(&rec)?,
+        completeness: report::completeness(&rec, &params).context("completeness report failed")?,
+        rejected: report::rejected(&bundle.rejected)?,
+        responsibility: report::responsibility(&rec, &params, &findings)
+            .context("responsibility report failed")?,
+        decisions: report::decisions::decisions(&rec).context("decisions report failed")?,
+    };
+    let outputs = frames
+        .csv_files()
+        .iter()
+        .map(|(name, df)| (name.to_string(), df.height() as u64))
+        .collect();
 
     let by_code = count_by(&findings, "code")?;
     let by_severity = count_by(&findings, "severity")?;
     let run = RunJson {
         tool: "ksef-recon",
         version: env!("CARGO_PKG_VERSION"),
-        as_of: options.as_of.to_string(),
+        as_of: as_of.to_string(),
         run_started_at: started,
         input_fingerprint: run_json::fingerprint(&bundle.files),
-        config: options
-            .config
-            .path
-            .as_ref()
-            .map(|p| p.display().to_string()),
+        config: config.path.as_ref().map(|p| p.display().to_string()),
         not_provided: bundle.not_provided.clone(),
         checks_skipped: run_json::skipped(&skipped),
         sources: run_json::sources(&bundle.files),
@@ -130,12 +140,7 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
         counts_by_severity: by_severity.clone(),
         outputs,
     };
-    let mut json = serde_json::to_vec_pretty(&run)?;
-    json.push(b'\n');
-    staging.write("run.json", &json)?;
-    staging.commit()?;
-
-    Ok(RunSummary {
+    let summary = RunSummary {
         invoices: rec.invoices.height() as u64,
         exceptions: findings.height() as u64,
         rejected: bundle.rejected.len() as u64,
@@ -143,7 +148,37 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
             .iter()
             .filter_map(|(k, v)| Severity::parse(k).map(|s| (s, *v)))
             .collect(),
+    };
+    Ok(RunResult {
+        frames,
+        run,
+        summary,
     })
+}
+
+/// Runs the whole pipeline on one bundle and writes every output.
+pub fn run(options: &RunOptions) -> Result<RunSummary> {
+    let result = reconcile_bundle(&options.input, options.as_of, &options.config)?;
+    let staging = report::atomic::Staging::begin(&options.out)?;
+    for (name, df) in result.frames.csv_files() {
+        let mut bytes = Vec::new();
+        report::csv_out::write(df, report::NUMERIC, &mut bytes)?;
+        staging.write(name, &bytes)?;
+    }
+    let view = report::summary::Summary::build(&result.frames, &result.run)?;
+    report::xlsx::write_file(
+        &result.frames,
+        &view,
+        &staging.path("ageing.xlsx"),
+        &report::xlsx::Options::default(),
+    )
+    .context("cannot write ageing.xlsx")?;
+    staging.write("dashboard.html", report::html::render(&view).as_bytes())?;
+    let mut json = serde_json::to_vec_pretty(&result.run)?;
+    json.push(b'\n');
+    staging.write("run.json", &json)?;
+    staging.commit()?;
+    Ok(result.summary)
 }
 
 fn count_by(df: &polars::prelude::DataFrame, column: &str) -> Result<BTreeMap<String, u64>> {

@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use ksef_recon::config::{Config, ConfigError};
 use ksef_recon::deadline::Mode;
+use ksef_recon::evidence::{self, EvidenceOptions, Scope};
 use ksef_recon::rules::Severity;
 use ksef_recon::{RunOptions, clock, commands};
 
@@ -80,6 +81,43 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         announcements: Option<PathBuf>,
     },
+    /// Build the auditor's evidence pack for one decision or one month: the
+    /// scope's decisions with their announcements, reconciliation,
+    /// exceptions, completeness and ageing workbook, the raw input files that
+    /// prove it, and manifest.json with every file's SHA-256.
+    ///
+    /// The same inputs, scope and --as-of give a byte-identical zip. Check a
+    /// pack with `ksef-recon verify-pack PACK.zip`.
+    #[command(group = clap::ArgGroup::new("scope").required(true).args(["decision", "month"]))]
+    Evidence {
+        /// The input bundle folder.
+        #[arg(long, value_name = "DIR")]
+        input: PathBuf,
+        /// The zip file to write (replaced atomically).
+        #[arg(long, value_name = "PACK.zip")]
+        out: PathBuf,
+        /// Invoices issued under this decision_id.
+        #[arg(long, value_name = "ID")]
+        decision: Option<String>,
+        /// Offline invoices, and online ones sent after their issue date,
+        /// issued in this month.
+        #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
+        month: Option<String>,
+        /// As in `run`. Default: today in Europe/Warsaw.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+        /// Configuration file; default: recon.toml at the bundle's root, if any.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Recompute every SHA-256 in an evidence pack's manifest.json: prints
+    /// "ok: N files verified", or names each altered, missing or extra file
+    /// and exits 1.
+    VerifyPack {
+        /// The evidence pack.
+        #[arg(value_name = "PACK.zip")]
+        pack: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -102,6 +140,15 @@ impl FailOn {
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .map_err(|_| format!("'{s}' is not a date YYYY-MM-DD"))
+}
+
+fn parse_month(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d")
+        .ok()
+        .filter(|_| s.len() == 7)
+        .map(|_| s.to_string())
+        .ok_or_else(|| format!("'{s}' is not a month YYYY-MM"))
 }
 
 fn parse_mode(s: &str) -> Result<Mode, String> {
@@ -189,6 +236,55 @@ fn execute(command: Command) -> Result<ExitCode> {
             let deadline = commands::deadline_for(mode, issue_date, period_end, &outages);
             println!("{}", deadline.as_output());
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Evidence {
+            input,
+            out,
+            decision,
+            month,
+            as_of,
+            config,
+        } => {
+            let scope = match (decision, month) {
+                (Some(id), _) => Scope::Decision(id),
+                (None, Some(m)) => Scope::Month(m),
+                (None, None) => unreachable!("clap requires --decision or --month"),
+            };
+            let config = Config::load(config.as_deref(), &input)?;
+            let options = EvidenceOptions {
+                as_of: as_of.unwrap_or_else(clock::today_in_warsaw),
+                input,
+                out,
+                config,
+                scope,
+            };
+            let packed = evidence::build(&options)?;
+            eprintln!(
+                "ksef-recon: evidence pack {}: {} files, {} invoices, {} exceptions, {} bytes",
+                options.out.display(),
+                packed.files,
+                packed.invoices,
+                packed.exceptions,
+                packed.bytes
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::VerifyPack { pack } => {
+            let result = evidence::verify(&pack)?;
+            if result.problems.is_empty() {
+                println!("ok: {} files verified", result.verified);
+                Ok(ExitCode::SUCCESS)
+            } else {
+                for problem in &result.problems {
+                    println!("{problem}");
+                }
+                eprintln!(
+                    "ksef-recon: {} does not match its manifest ({} problems)",
+                    pack.display(),
+                    result.problems.len()
+                );
+                Ok(ExitCode::from(1))
+            }
         }
     }
 }

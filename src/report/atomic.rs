@@ -65,6 +65,12 @@ impl Staging {
             .with_context(|| format!("cannot write {}", path.display()))
     }
 
+    /// Where a file of this name goes in the staging folder, for writers
+    /// that stream to a path themselves (the workbook).
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
     /// Replaces the target with the staging folder. The old folder is moved
     /// aside first and removed only after the new one is in place.
     pub fn commit(self) -> Result<()> {

@@ -7,7 +7,11 @@
 
 pub mod atomic;
 pub mod csv_out;
+pub mod decisions;
+pub mod html;
 pub mod run_json;
+pub mod summary;
+pub mod xlsx;
 
 use std::collections::BTreeMap;
 
@@ -34,6 +38,31 @@ pub const NUMERIC: &[&str] = &[
     "completeness_pct",
     "open_exceptions",
 ];
+
+/// The text frames of one run's outputs, in the contract's column order.
+/// `decisions` is not a file of its own in `--out`; the workbook and the
+/// evidence pack show it.
+pub struct Frames {
+    pub exceptions: DataFrame,
+    pub reconciliation: DataFrame,
+    pub completeness: DataFrame,
+    pub rejected: DataFrame,
+    pub responsibility: DataFrame,
+    pub decisions: DataFrame,
+}
+
+impl Frames {
+    /// The CSV files of `--out` with their frames, in the order written.
+    pub fn csv_files(&self) -> [(&'static str, &DataFrame); 5] {
+        [
+            ("exceptions.csv", &self.exceptions),
+            ("reconciliation.csv", &self.reconciliation),
+            ("completeness.csv", &self.completeness),
+            ("rejected.csv", &self.rejected),
+            ("responsibility.csv", &self.responsibility),
+        ]
+    }
+}
 
 /// Everything but money and text is cast to text as polars writes it.
 fn text(name: &str) -> Expr {

@@ -2,9 +2,13 @@
 //! on small bundles written by the tests themselves.
 
 mod bad_input;
+mod dashboard;
 mod deadline_cmd;
 mod demo;
 mod dialect;
 mod documents;
+mod evidence;
 mod governance;
+mod injection;
 mod support;
+mod workbook;

@@ -75,8 +75,13 @@ impl Run {
 }
 
 pub fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut reader =
-        csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let bytes = fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    read_csv_bytes(&bytes)
+}
+
+/// Rows of CSV text as maps from column to value.
+pub fn read_csv_bytes(bytes: &[u8]) -> Vec<BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_reader(bytes);
     let headers = reader.headers().expect("header").clone();
     reader
         .records()

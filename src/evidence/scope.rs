@@ -1,0 +1,173 @@
+//! Which share of a run's outputs belongs to one decision or one month, and
+//! which raw input files prove it.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use polars::prelude::*;
+
+use crate::report::Frames;
+use crate::report::run_json::FileJson;
+
+/// What an evidence pack covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Invoices whose `decision_id` is this id.
+    Decision(String),
+    /// `YYYY-MM`: offline invoices (mode not `online`) and online invoices
+    /// sent after their issue date, issued in that month.
+    Month(String),
+}
+
+impl Scope {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Scope::Decision(_) => "decision",
+            Scope::Month(_) => "month",
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        match self {
+            Scope::Decision(id) | Scope::Month(id) => id,
+        }
+    }
+}
+
+use crate::report::summary::strings as text;
+
+fn keep(df: &DataFrame, mut row: impl FnMut(usize) -> bool) -> Result<DataFrame> {
+    let mask: BooleanChunked = (0..df.height()).map(|i| Some(row(i))).collect();
+    Ok(df.filter(&mask)?)
+}
+
+/// The frames of a scope and the bundle files that prove its invoices: each
+/// in-scope invoice's archived FA(3) file and UPO receipt, as matched by
+/// content during reconciliation (`archive_file`, `upo_file`).
+pub struct InScope {
+    pub frames: Frames,
+    pub documents: BTreeSet<String>,
+}
+
+/// Filters every frame to the scope. An unknown decision id is an error: an
+/// auditor asking for it should hear that it does not exist, not get an
+/// empty pack.
+pub fn filter(frames: &Frames, scope: &Scope) -> Result<InScope> {
+    let rec = &frames.reconciliation;
+    let (seller, number, mode, decision) = (
+        text(rec, "seller_nip")?,
+        text(rec, "invoice_number")?,
+        text(rec, "mode")?,
+        text(rec, "decision_id")?,
+    );
+    let (issue, submitted) = (text(rec, "issue_date")?, text(rec, "submitted_on")?);
+    let in_scope = |i: usize| match scope {
+        Scope::Decision(id) => decision.get(i) == Some(id.as_str()),
+        Scope::Month(m) => {
+            let issued = issue.get(i).unwrap_or("");
+            let month_ok = issued.get(..7) == Some(m.as_str());
+            let late_online =
+                mode.get(i) == Some("online") && submitted.get(i).is_some_and(|s| s > issued);
+            let offline = mode.get(i).is_some_and(|m| m != "online");
+            month_ok && (offline || late_online)
+        }
+    };
+    let reconciliation = keep(rec, in_scope)?;
+    let mut keys = BTreeSet::new();
+    let mut decisions = BTreeSet::new();
+    let mut documents = BTreeSet::new();
+    let (archive_file, upo_file) = (text(rec, "archive_file")?, text(rec, "upo_file")?);
+    for i in (0..rec.height()).filter(|&i| in_scope(i)) {
+        let n = number.get(i).unwrap_or("").to_string();
+        keys.insert((seller.get(i).unwrap_or("").to_string(), n));
+        documents.extend(archive_file.get(i).map(str::to_string));
+        documents.extend(upo_file.get(i).map(str::to_string));
+        if let Some(d) = decision.get(i) {
+            decisions.insert(d.to_string());
+        }
+    }
+    if let Scope::Decision(id) = scope {
+        let known = text(&frames.decisions, "decision_id")?
+            .iter()
+            .any(|d| d == Some(id.as_str()));
+        if !known && reconciliation.height() == 0 {
+            bail!("no decision {id} in the bundle's offline/decisions or offline log");
+        }
+        decisions.insert(id.clone());
+    }
+
+    let ex = &frames.exceptions;
+    let (ex_seller, ex_number, ex_decision) = (
+        text(ex, "seller_nip")?,
+        text(ex, "invoice_number")?,
+        text(ex, "decision_id")?,
+    );
+    let exceptions = keep(ex, |i| match ex_number.get(i) {
+        Some(n) => keys.contains(&(ex_seller.get(i).unwrap_or("").to_string(), n.to_string())),
+        None => ex_decision.get(i).is_some_and(|d| decisions.contains(d)),
+    })?;
+
+    let comp = &frames.completeness;
+    let (c_scope, c_id) = (text(comp, "scope")?, text(comp, "scope_id")?);
+    let completeness = keep(comp, |i| {
+        let id = c_id.get(i).unwrap_or("");
+        match (c_scope.get(i), scope) {
+            (Some("decision"), _) => decisions.contains(id),
+            (Some(_), Scope::Month(m)) => id == m,
+            _ => false,
+        }
+    })?;
+    let dec_id = text(&frames.decisions, "decision_id")?;
+    let decision_rows = keep(&frames.decisions, |i| {
+        dec_id.get(i).is_some_and(|d| decisions.contains(d))
+    })?;
+    let resp_id = text(&frames.responsibility, "decision_id")?;
+    let responsibility = keep(&frames.responsibility, |i| {
+        resp_id.get(i).is_some_and(|d| decisions.contains(d))
+    })?;
+    Ok(InScope {
+        frames: Frames {
+            exceptions,
+            reconciliation,
+            completeness,
+            rejected: frames.rejected.clear(),
+            responsibility,
+            decisions: decision_rows,
+        },
+        documents,
+    })
+}
+
+/// The raw input files that prove a scope, as (path in the bundle, bytes),
+/// sorted by path: the decisions and every announcement file (as hashed in
+/// `run.json`), and the archived FA(3) file and UPO receipt of every
+/// in-scope invoice. Only files the run itself read are packed, so nothing
+/// outside the bundle can enter the pack.
+pub fn documents_for_scope(
+    bundle: &Path,
+    input_files: &[FileJson],
+    documents: &BTreeSet<String>,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let read: BTreeSet<&str> = input_files.iter().map(|f| f.path.as_str()).collect();
+    let paths: BTreeSet<String> = input_files
+        .iter()
+        .map(|f| f.path.clone())
+        .filter(|p| p.starts_with("offline/decisions.") || p.starts_with("announcements/"))
+        .chain(
+            documents
+                .iter()
+                .filter(|d| read.contains(d.as_str()))
+                .cloned(),
+        )
+        .collect();
+    paths
+        .into_iter()
+        .map(|rel| {
+            let bytes = fs::read(bundle.join(&rel))
+                .with_context(|| format!("cannot read {} in the bundle", rel))?;
+            Ok((rel, bytes))
+        })
+        .collect()
+}

@@ -1,0 +1,413 @@
+//! The management view of one run: the numbers a CFO asks for (offline
+//! invoices by mode with their value, submission status, open exceptions by
+//! severity and ageing, per decision and in total), computed once from the
+//! output frames so that `ageing.xlsx`'s Dashboard and `dashboard.html`
+//! can never disagree with each other or with the CSVs.
+//!
+//! Every exception of a run is open: the register of resolutions kept across
+//! runs (`--state`) is not part of this view yet.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::Frames;
+use super::run_json::RunJson;
+
+/// The ageing buckets of contract section 6, in order.
+pub const BUCKETS: [&str; 6] = ["not due", "1-2", "3-5", "6-10", "11-20", ">20"];
+
+/// The statuses of contract section 4, in order.
+pub const STATUSES: [&str; 5] = [
+    "submitted_on_time",
+    "submitted_late",
+    "pending",
+    "overdue",
+    "not_required",
+];
+
+/// The offline modes, in the contract's order.
+pub const OFFLINE_MODES: [&str; 4] = ["offline24", "offline", "emergency", "total_failure"];
+
+pub const SEVERITIES: [&str; 3] = ["high", "medium", "low"];
+
+/// Amounts per currency, in grosze (or cents).
+pub type Money = BTreeMap<String, i64>;
+
+#[derive(Debug, Clone, Default)]
+pub struct ModeRow {
+    pub mode: String,
+    pub invoices: u64,
+    pub value: Money,
+}
+
+/// One ageing row: a key (owner or mode) in one currency, counts and values
+/// per bucket.
+#[derive(Debug, Clone, Default)]
+pub struct AgeingRow {
+    pub key: String,
+    pub currency: String,
+    pub counts: [u64; 6],
+    pub values: [i64; 6],
+}
+
+#[derive(Debug, Clone)]
+pub struct OpenItem {
+    pub exception_id: String,
+    pub code: String,
+    pub severity: String,
+    pub invoice_number: String,
+    pub decision_id: String,
+    pub owner: String,
+    pub deadline: String,
+    pub age_business_days: Option<i64>,
+    pub ageing_bucket: String,
+    pub gross_amount: Option<i64>,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DecisionRow {
+    pub decision_id: String,
+    pub mode: String,
+    pub started_at: String,
+    pub ended_at: String,
+    pub approved_by: String,
+    pub announcement_id: String,
+    pub owners: Vec<String>,
+    pub invoices: u64,
+    pub value: Money,
+    /// Counts in the order of [`STATUSES`].
+    pub statuses: [u64; 5],
+    pub completeness_pct: String,
+    pub open_exceptions: u64,
+}
+
+/// Everything the Dashboard sheet and the HTML page show.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub as_of: String,
+    pub input_fingerprint: String,
+    pub version: String,
+    pub invoices: u64,
+    /// All invoices per status, in the order of [`STATUSES`].
+    pub status_all: [u64; 5],
+    /// Offline invoices per status.
+    pub status_offline: [u64; 5],
+    pub offline_by_mode: Vec<ModeRow>,
+    pub offline_total: ModeRow,
+    pub open_exceptions: u64,
+    /// Per [`SEVERITIES`].
+    pub by_severity: [u64; 3],
+    /// Open exceptions per bucket (count and value per currency).
+    pub buckets: [(u64, Money); 6],
+    pub oldest: Vec<OpenItem>,
+    pub decisions: Vec<DecisionRow>,
+    pub by_owner: Vec<AgeingRow>,
+    pub by_mode: Vec<AgeingRow>,
+}
+
+/// How many open items the Dashboard lists.
+const OLDEST: usize = 10;
+
+/// A text column of an output frame.
+pub fn strings<'a>(df: &'a DataFrame, name: &str) -> Result<&'a StringChunked> {
+    df.column(name)
+        .and_then(|c| c.str())
+        .map_err(|e| anyhow::anyhow!("output frame has no text column {name}: {e}"))
+}
+
+/// `-1234.50` (as the frames write money) in grosze.
+pub fn parse_cents(text: &str) -> Option<i64> {
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, text),
+    };
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    let frac = format!("{frac:0<2}");
+    let whole: i64 = whole.parse().ok()?;
+    let frac: i64 = frac.get(..2)?.parse().ok()?;
+    Some(sign * (whole * 100 + frac))
+}
+
+/// `1234567` grosze as `12,345.67`.
+pub fn money_text(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    let whole = (abs / 100).to_string();
+    let mut grouped = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}{grouped}.{:02}", abs % 100)
+}
+
+fn add(value: &mut Money, currency: Option<&str>, cents: Option<i64>) {
+    if let (Some(c), Some(v)) = (currency, cents) {
+        *value.entry(c.to_string()).or_insert(0) += v;
+    }
+}
+
+fn status_index(status: &str) -> Option<usize> {
+    STATUSES.iter().position(|s| *s == status)
+}
+
+fn bucket_index(bucket: &str) -> usize {
+    BUCKETS.iter().position(|b| *b == bucket).unwrap_or(0)
+}
+
+impl Summary {
+    pub fn build(frames: &Frames, run: &RunJson) -> Result<Summary> {
+        let mut s = Summary {
+            as_of: run.as_of.clone(),
+            input_fingerprint: run.input_fingerprint.clone(),
+            version: run.version.to_string(),
+            invoices: frames.reconciliation.height() as u64,
+            ..Summary::default()
+        };
+        let owners = s.add_invoices(&frames.reconciliation)?;
+        s.add_exceptions(&frames.exceptions)?;
+        s.add_decisions(frames, &owners)?;
+        Ok(s)
+    }
+
+    /// Statuses and offline counts; returns the owners of each decision's invoices.
+    fn add_invoices(&mut self, rec: &DataFrame) -> Result<BTreeMap<String, BTreeSet<String>>> {
+        let mut modes: BTreeMap<&str, ModeRow> = OFFLINE_MODES
+            .iter()
+            .map(|m| {
+                (
+                    *m,
+                    ModeRow {
+                        mode: m.to_string(),
+                        ..ModeRow::default()
+                    },
+                )
+            })
+            .collect();
+        let mut owners: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let (mode, status, gross, currency, decision, owner) = (
+            strings(rec, "mode")?,
+            strings(rec, "status")?,
+            strings(rec, "gross_amount")?,
+            strings(rec, "currency")?,
+            strings(rec, "decision_id")?,
+            strings(rec, "owner")?,
+        );
+        let rows = mode
+            .iter()
+            .zip(status.iter())
+            .zip(gross.iter())
+            .zip(currency.iter())
+            .zip(decision.iter().zip(owner.iter()));
+        for ((((m, st), g), c), (d, o)) in rows {
+            let st = st.and_then(status_index);
+            if let Some(i) = st {
+                self.status_all[i] += 1;
+            }
+            if let (Some(d), Some(o)) = (d, o) {
+                owners
+                    .entry(d.to_string())
+                    .or_default()
+                    .insert(o.to_string());
+            }
+            let Some(row) = m.and_then(|m| modes.get_mut(m)) else {
+                continue;
+            };
+            row.invoices += 1;
+            let cents = g.and_then(parse_cents);
+            add(&mut row.value, c, cents);
+            self.offline_total.invoices += 1;
+            add(&mut self.offline_total.value, c, cents);
+            if let Some(i) = st {
+                self.status_offline[i] += 1;
+            }
+        }
+        self.offline_total.mode = "all offline".into();
+        self.offline_by_mode = modes.into_values().collect();
+        self.offline_by_mode
+            .sort_by_key(|r| OFFLINE_MODES.iter().position(|m| *m == r.mode));
+        Ok(owners)
+    }
+
+    fn add_exceptions(&mut self, ex: &DataFrame) -> Result<()> {
+        let get = |n| strings(ex, n);
+        let cols = [
+            get("exception_id")?,
+            get("code")?,
+            get("severity")?,
+            get("invoice_number")?,
+            get("decision_id")?,
+            get("owner")?,
+            get("deadline")?,
+            get("age_business_days")?,
+            get("ageing_bucket")?,
+            get("gross_amount")?,
+            get("currency")?,
+            get("mode")?,
+        ];
+        let mut by_owner: BTreeMap<(String, String), AgeingRow> = BTreeMap::new();
+        let mut by_mode: BTreeMap<(String, String), AgeingRow> = BTreeMap::new();
+        let mut items = Vec::with_capacity(ex.height());
+        for i in 0..ex.height() {
+            let v = |k: usize| cols[k].get(i).unwrap_or("").to_string();
+            let item = OpenItem {
+                exception_id: v(0),
+                code: v(1),
+                severity: v(2),
+                invoice_number: v(3),
+                decision_id: v(4),
+                owner: v(5),
+                deadline: v(6),
+                age_business_days: cols[7].get(i).and_then(|a| a.parse().ok()),
+                ageing_bucket: v(8),
+                gross_amount: cols[9].get(i).and_then(parse_cents),
+                currency: v(10),
+            };
+            self.open_exceptions += 1;
+            if let Some(k) = SEVERITIES.iter().position(|s| *s == item.severity) {
+                self.by_severity[k] += 1;
+            }
+            let b = bucket_index(&item.ageing_bucket);
+            self.buckets[b].0 += 1;
+            let currency = (!item.currency.is_empty()).then_some(item.currency.as_str());
+            add(&mut self.buckets[b].1, currency, item.gross_amount);
+            let owner = if item.owner.is_empty() {
+                "(no owner)".to_string()
+            } else {
+                item.owner.clone()
+            };
+            let mode = v(11);
+            let mode = if mode.is_empty() {
+                "(none)".into()
+            } else {
+                mode
+            };
+            for (table, key) in [(&mut by_owner, owner), (&mut by_mode, mode)] {
+                let row = table
+                    .entry((key.clone(), item.currency.clone()))
+                    .or_insert_with(|| AgeingRow {
+                        key,
+                        currency: item.currency.clone(),
+                        ..AgeingRow::default()
+                    });
+                row.counts[b] += 1;
+                row.values[b] += item.gross_amount.unwrap_or(0);
+            }
+            items.push(item);
+        }
+        items.sort_by(|a, b| {
+            b.age_business_days
+                .unwrap_or(i64::MIN)
+                .cmp(&a.age_business_days.unwrap_or(i64::MIN))
+                .then_with(|| a.exception_id.cmp(&b.exception_id))
+        });
+        items.truncate(OLDEST);
+        self.oldest = items;
+        self.by_owner = by_owner.into_values().collect();
+        self.by_mode = by_mode.into_values().collect();
+        Ok(())
+    }
+
+    fn add_decisions(
+        &mut self,
+        frames: &Frames,
+        owners: &BTreeMap<String, BTreeSet<String>>,
+    ) -> Result<()> {
+        let dec = &frames.decisions;
+        let (id, mode, start, end, approved, ann) = (
+            strings(dec, "decision_id")?,
+            strings(dec, "mode")?,
+            strings(dec, "started_at")?,
+            strings(dec, "ended_at")?,
+            strings(dec, "approved_by")?,
+            strings(dec, "announcement_id")?,
+        );
+        let mut rows: BTreeMap<String, DecisionRow> = BTreeMap::new();
+        for i in 0..dec.height() {
+            let v = |c: &StringChunked| c.get(i).unwrap_or("").to_string();
+            let key = v(id);
+            rows.insert(
+                key.clone(),
+                DecisionRow {
+                    owners: owners
+                        .get(&key)
+                        .map(|s| s.iter().cloned().collect())
+                        .unwrap_or_default(),
+                    decision_id: key,
+                    mode: v(mode),
+                    started_at: v(start),
+                    ended_at: v(end),
+                    approved_by: v(approved),
+                    announcement_id: v(ann),
+                    ..DecisionRow::default()
+                },
+            );
+        }
+        self.add_completeness(&frames.completeness, &mut rows)?;
+        let ex_decision = strings(&frames.exceptions, "decision_id")?;
+        for d in ex_decision.iter().flatten() {
+            if let Some(row) = rows.get_mut(d) {
+                row.open_exceptions += 1;
+            }
+        }
+        self.decisions = rows.into_values().collect();
+        Ok(())
+    }
+
+    fn add_completeness(
+        &self,
+        comp: &DataFrame,
+        rows: &mut BTreeMap<String, DecisionRow>,
+    ) -> Result<()> {
+        let scope = strings(comp, "scope")?;
+        let scope_id = strings(comp, "scope_id")?;
+        let invoices = strings(comp, "invoices")?;
+        let pct = strings(comp, "completeness_pct")?;
+        let gross = strings(comp, "gross_by_currency")?;
+        let status_cols: Vec<&StringChunked> = STATUSES
+            .iter()
+            .map(|s| strings(comp, s))
+            .collect::<Result<_>>()?;
+        for i in 0..comp.height() {
+            if scope.get(i) != Some("decision") {
+                continue;
+            }
+            let Some(row) = scope_id.get(i).and_then(|id| rows.get_mut(id)) else {
+                continue;
+            };
+            let num = |c: &StringChunked| c.get(i).and_then(|v| v.parse().ok()).unwrap_or(0);
+            row.invoices = num(invoices);
+            for (k, c) in status_cols.iter().enumerate() {
+                row.statuses[k] = num(c);
+            }
+            row.completeness_pct = pct.get(i).unwrap_or("").to_string();
+            for part in gross.get(i).unwrap_or("").split("; ") {
+                if let Some((cur, amount)) = part.split_once(' ') {
+                    add(&mut row.value, Some(cur), parse_cents(amount));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_round_trips_through_text() {
+        assert_eq!(parse_cents("1845.00"), Some(184_500));
+        assert_eq!(parse_cents("-12.5"), Some(-1_250));
+        assert_eq!(parse_cents("7"), Some(700));
+        assert_eq!(parse_cents("x"), None);
+        assert_eq!(money_text(123_456_789), "1,234,567.89");
+        assert_eq!(money_text(-5), "-0.05");
+        assert_eq!(money_text(100_000), "1,000.00");
+    }
+}

@@ -1,0 +1,252 @@
+//! Typed cells from the output frames. The frames are text (that is what the
+//! CSVs are written from); here each contract column gets its real Excel type
+//! back: dates become Excel dates, money a number with two decimals, counts
+//! integers. A value that does not parse (a deadline of `none` or `open`)
+//! stays text. Every text cell is neutralised exactly as in the CSVs and
+//! written with `write_string`, never as a formula.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use polars::prelude::*;
+use rust_xlsxwriter::{ColNum, Color, ExcelDateTime, Format, FormatBorder, RowNum, Worksheet};
+
+use crate::report::csv_out::neutralise;
+use crate::report::summary::parse_cents;
+
+/// Excel's limit on the characters of one cell.
+const MAX_CELL_CHARS: usize = 32_767;
+
+/// How a column's text is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Date,
+    DateTime,
+    Amount,
+    Integer,
+    Percent,
+    Severity,
+}
+
+/// The kind of a contract column, by its name (one vocabulary everywhere).
+pub fn kind_of(column: &str) -> Kind {
+    match column {
+        "issue_date" | "deadline" | "submitted_on" | "period_end" => Kind::Date,
+        "started_at" | "ended_at" | "approved_at" | "closed_at" | "announcement_start"
+        | "announcement_end" => Kind::DateTime,
+        "gross_amount" => Kind::Amount,
+        "age_business_days" | "invoices" | "submitted_on_time" | "submitted_late" | "pending"
+        | "overdue" | "not_required" | "line" => Kind::Integer,
+        "completeness_pct" => Kind::Percent,
+        "severity" => Kind::Severity,
+        _ => Kind::Text,
+    }
+}
+
+/// The formats every sheet shares.
+pub struct Formats {
+    pub header: Format,
+    pub title: Format,
+    pub bold: Format,
+    pub text: Format,
+    pub date: Format,
+    pub datetime: Format,
+    pub amount: Format,
+    pub integer: Format,
+    pub percent: Format,
+    pub high: Format,
+    pub medium: Format,
+    pub low: Format,
+}
+
+impl Formats {
+    pub fn new() -> Formats {
+        Formats {
+            header: Format::new()
+                .set_bold()
+                .set_background_color(Color::RGB(0xD9E1F2))
+                .set_border_bottom(FormatBorder::Thin),
+            title: Format::new().set_bold().set_font_size(16),
+            bold: Format::new().set_bold(),
+            text: Format::new(),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
+            amount: Format::new().set_num_format("#,##0.00"),
+            integer: Format::new().set_num_format("0"),
+            percent: Format::new().set_num_format("0.0"),
+            high: Format::new()
+                .set_background_color(Color::RGB(0xF4CCCC))
+                .set_font_color(Color::RGB(0x990000)),
+            medium: Format::new()
+                .set_background_color(Color::RGB(0xFCE5CD))
+                .set_font_color(Color::RGB(0x7F4F00)),
+            low: Format::new()
+                .set_background_color(Color::RGB(0xFFF2CC))
+                .set_font_color(Color::RGB(0x5F5F00)),
+        }
+    }
+
+    fn severity(&self, value: &str) -> &Format {
+        match value {
+            "high" => &self.high,
+            "medium" => &self.medium,
+            "low" => &self.low,
+            _ => &self.text,
+        }
+    }
+}
+
+/// Writes text neutralised, cut to Excel's cell limit.
+pub fn text(
+    ws: &mut Worksheet,
+    row: RowNum,
+    col: ColNum,
+    value: &str,
+    format: &Format,
+) -> anyhow::Result<()> {
+    let value = neutralise(value);
+    let value = if value.chars().count() > MAX_CELL_CHARS {
+        value
+            .chars()
+            .take(MAX_CELL_CHARS)
+            .collect::<String>()
+            .into()
+    } else {
+        value
+    };
+    ws.write_string_with_format(row, col, value.as_ref(), format)?;
+    Ok(())
+}
+
+fn excel_date(value: &str) -> Option<ExcelDateTime> {
+    let d = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?;
+    date_of(d)
+}
+
+/// A calendar date as an Excel date (None outside Excel's years).
+pub fn date_of(d: NaiveDate) -> Option<ExcelDateTime> {
+    use chrono::Datelike;
+    let year = u16::try_from(d.year()).ok()?;
+    ExcelDateTime::from_ymd(year, d.month() as u8, d.day() as u8).ok()
+}
+
+fn excel_datetime(value: &str) -> Option<ExcelDateTime> {
+    use chrono::Timelike;
+    let t = NaiveDateTime::parse_from_str(value, "%Y-%m-%d %H:%M").ok()?;
+    date_of(t.date())?
+        .and_hms(t.hour() as u16, t.minute() as u8, 0)
+        .ok()
+}
+
+/// Writes one cell of a contract column, typed by its kind.
+pub fn cell(
+    ws: &mut Worksheet,
+    row: RowNum,
+    col: ColNum,
+    kind: Kind,
+    value: Option<&str>,
+    f: &Formats,
+) -> anyhow::Result<()> {
+    let Some(value) = value.filter(|v| !v.is_empty()) else {
+        return Ok(());
+    };
+    match kind {
+        Kind::Date => {
+            if let Some(d) = excel_date(value) {
+                ws.write_datetime_with_format(row, col, d, &f.date)?;
+                return Ok(());
+            }
+        }
+        Kind::DateTime => {
+            if let Some(d) = excel_datetime(value) {
+                ws.write_datetime_with_format(row, col, d, &f.datetime)?;
+                return Ok(());
+            }
+        }
+        Kind::Amount => {
+            if let Some(c) = parse_cents(value) {
+                ws.write_number_with_format(row, col, c as f64 / 100.0, &f.amount)?;
+                return Ok(());
+            }
+        }
+        Kind::Integer => {
+            if let Ok(n) = value.parse::<i64>() {
+                ws.write_number_with_format(row, col, n as f64, &f.integer)?;
+                return Ok(());
+            }
+        }
+        Kind::Percent => {
+            if let Ok(n) = value.parse::<f64>() {
+                ws.write_number_with_format(row, col, n, &f.percent)?;
+                return Ok(());
+            }
+        }
+        Kind::Severity => return text(ws, row, col, value, f.severity(value)),
+        Kind::Text => {}
+    }
+    text(ws, row, col, value, &f.text)
+}
+
+/// The frame's columns as text, with their kinds.
+pub struct TextColumns<'a> {
+    pub names: Vec<&'a str>,
+    pub kinds: Vec<Kind>,
+    pub columns: Vec<&'a StringChunked>,
+}
+
+impl<'a> TextColumns<'a> {
+    pub fn of(df: &'a DataFrame) -> anyhow::Result<TextColumns<'a>> {
+        let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
+        let columns = df
+            .columns()
+            .iter()
+            .map(|c| c.str())
+            .collect::<PolarsResult<Vec<_>>>()
+            .map_err(|e| anyhow::anyhow!("output columns must be text: {e}"))?;
+        Ok(TextColumns {
+            kinds: names.iter().map(|n| kind_of(n)).collect(),
+            names,
+            columns,
+        })
+    }
+
+    /// Column widths in characters that fit the header and the first rows
+    /// (a sample: a 10-million-row sheet is not scanned twice).
+    pub fn widths(&self) -> Vec<f64> {
+        const SAMPLE: usize = 2_000;
+        self.names
+            .iter()
+            .zip(&self.columns)
+            .zip(&self.kinds)
+            .map(|((name, c), kind)| {
+                let widest = c
+                    .iter()
+                    .take(SAMPLE)
+                    .flatten()
+                    .map(|v| v.chars().count())
+                    .max()
+                    .unwrap_or(0);
+                let base = match kind {
+                    Kind::Date => 10,
+                    Kind::DateTime => 16,
+                    _ => widest,
+                };
+                (base.max(name.len() + 2) + 1).min(60) as f64
+            })
+            .collect()
+    }
+}
+
+/// Writes the header row in the header format.
+pub fn header(ws: &mut Worksheet, row: RowNum, names: &[&str], f: &Formats) -> anyhow::Result<()> {
+    for (c, name) in names.iter().enumerate() {
+        text(ws, row, c as ColNum, name, &f.header)?;
+    }
+    Ok(())
+}
+
+pub fn set_widths(ws: &mut Worksheet, widths: &[f64]) -> anyhow::Result<()> {
+    for (c, w) in widths.iter().enumerate() {
+        ws.set_column_width(c as ColNum, *w)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! `ageing.xlsx`, the workbook for controllers and the CFO: Dashboard,
+//! Exceptions, Ageing, Completeness, Decisions and Reconciliation sheets,
+//! built from the same frames as the CSVs (see [`cells`] for how text
+//! becomes typed cells) and the same [`Summary`] as `dashboard.html`.
+//!
+//! Two runs on the same inputs and as-of date give byte-identical files: the
+//! document's creation time, the only varying part of an rust_xlsxwriter
+//! file, is set from the as-of date.
+
+mod cells;
+mod dashboard;
+mod sheets;
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use rust_xlsxwriter::{DocProperties, Workbook};
+
+use super::Frames;
+use super::summary::Summary;
+pub use sheets::{EXCEL_ROW_LIMIT, sheet_names};
+
+/// What can be changed about the workbook; tests shrink the row limit to
+/// check the split without writing a million rows.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Rows per sheet, header included, before a data sheet continues on
+    /// the next (`Reconciliation 2`, ...).
+    pub row_limit: u32,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            row_limit: EXCEL_ROW_LIMIT,
+        }
+    }
+}
+
+fn build(frames: &Frames, summary: &Summary, options: &Options) -> Result<Workbook> {
+    let mut wb = Workbook::new();
+    let created = NaiveDate::parse_from_str(&summary.as_of, "%Y-%m-%d")
+        .ok()
+        .and_then(cells::date_of)
+        .context("as-of date outside Excel's calendar")?;
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title("KSeF offline invoices: ageing and reconciliation")
+            .set_subject(format!("as of {}", summary.as_of))
+            .set_comment(format!("input fingerprint {}", summary.input_fingerprint))
+            .set_author("ksef-recon")
+            .set_creation_datetime(&created),
+    );
+    let f = cells::Formats::new();
+    dashboard::write(wb.add_worksheet(), summary, &f)?;
+    let limit = options.row_limit;
+    let spec = |name, table, constant_memory| sheets::SheetSpec {
+        name,
+        table,
+        constant_memory,
+    };
+    sheets::write(
+        &mut wb,
+        &spec("Exceptions", true, false),
+        &frames.exceptions,
+        &f,
+        limit,
+    )?;
+    dashboard::ageing(wb.add_worksheet(), summary, &f)?;
+    sheets::write(
+        &mut wb,
+        &spec("Completeness", true, false),
+        &frames.completeness,
+        &f,
+        limit,
+    )?;
+    sheets::write(
+        &mut wb,
+        &spec("Decisions", true, false),
+        &frames.decisions,
+        &f,
+        limit,
+    )?;
+    sheets::write(
+        &mut wb,
+        &spec("Reconciliation", false, true),
+        &frames.reconciliation,
+        &f,
+        limit,
+    )?;
+    Ok(wb)
+}
+
+/// Writes the workbook to `path` (streaming the large sheets through
+/// temporary files rather than memory).
+pub fn write_file(
+    frames: &Frames,
+    summary: &Summary,
+    path: &Path,
+    options: &Options,
+) -> Result<()> {
+    build(frames, summary, options)?
+        .save(path)
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The workbook's bytes, for the evidence pack.
+pub fn to_bytes(frames: &Frames, summary: &Summary, options: &Options) -> Result<Vec<u8>> {
+    Ok(build(frames, summary, options)?.save_to_buffer()?)
+}

@@ -1,0 +1,105 @@
+//! `dashboard.html` rendered by headless Chromium: the totals in the DOM
+//! agree with `run.json`, the page logs no console errors, and it loads
+//! nothing from anywhere. Skipped (loudly) only when Chromium is absent and
+//! CI is not set; `.ci/run` installs it, and under CI a missing browser fails.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::{fixtures, run};
+
+fn chromium() -> Option<PathBuf> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+}
+
+/// Chromium, or None when the test may be skipped.
+fn browser_or_skip(test: &str) -> Option<PathBuf> {
+    match chromium() {
+        Some(p) => Some(p),
+        None if std::env::var_os("CI").is_some() => {
+            panic!("CI is set but chromium is missing: install it (see .ci/run)")
+        }
+        None => {
+            eprintln!(
+                "\n!!!!!!!!!! SKIPPED {test}: /usr/bin/chromium not found; \
+                 apt-get install -y --no-install-recommends chromium !!!!!!!!!!\n"
+            );
+            None
+        }
+    }
+}
+
+/// The rendered DOM and Chromium's log.
+fn dump_dom(browser: &Path, page: &Path) -> (String, String) {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    assert!(out.status.success(), "chromium failed: {:?}", out.status);
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The text of the element with this id.
+fn by_id(dom: &str, id: &str) -> String {
+    let marker = format!("id=\"{id}\"");
+    let at = dom
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no #{id} in the DOM"));
+    let rest = &dom[at..];
+    let start = rest.find('>').expect("tag end") + 1;
+    let end = rest[start..].find('<').expect("element end");
+    rest[start..start + end].trim().to_string()
+}
+
+#[test]
+fn demo_dashboard_renders_the_run_totals() {
+    let result = run(&fixtures().join("demo"), "2026-04-10", &[]);
+    assert_eq!(result.status, 0, "{}", result.stderr);
+    let html = result.text("dashboard.html");
+    for fetch in ["src=", "href=", "<link", "@import", "url(", "<script"] {
+        assert!(!html.contains(fetch), "the page must load nothing: {fetch}");
+    }
+    let Some(browser) = browser_or_skip("demo_dashboard_renders_the_run_totals") else {
+        return;
+    };
+    let (dom, log) = dump_dom(&browser, &result.path("dashboard.html"));
+    let json = result.json();
+    assert_eq!(by_id(&dom, "total-invoices"), json["invoices"].to_string());
+    assert_eq!(by_id(&dom, "total-invoices"), "346");
+    assert_eq!(
+        by_id(&dom, "open-exceptions"),
+        json["exceptions"].to_string()
+    );
+    assert_eq!(by_id(&dom, "open-exceptions"), "38");
+    assert_eq!(by_id(&dom, "as-of"), "2026-04-10");
+    assert_eq!(
+        by_id(&dom, "fingerprint"),
+        json["input_fingerprint"].as_str().unwrap()
+    );
+    assert_eq!(by_id(&dom, "offline-invoices"), "36");
+    assert!(dom.contains("DEC-2026-03-06"));
+    for bad in ["Uncaught", "ERROR:CONSOLE"] {
+        assert!(!log.contains(bad), "console error in the page:\n{log}");
+    }
+}

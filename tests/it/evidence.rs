@@ -1,0 +1,220 @@
+//! The evidence pack: byte-identical across runs, scoped to one decision or
+//! month, and `verify-pack` naming every altered, missing or extra file.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::Path;
+
+use crate::support::{binary, fixtures};
+
+const AS_OF: &str = "2026-04-10";
+
+fn pack(input: &Path, out: &Path, scope: &[&str]) -> std::process::Output {
+    binary()
+        .arg("evidence")
+        .arg("--input")
+        .arg(input)
+        .arg("--out")
+        .arg(out)
+        .args(scope)
+        .args(["--as-of", AS_OF])
+        .output()
+        .expect("binary runs")
+}
+
+fn verify(pack: &Path) -> (i32, String) {
+    let out = binary().arg("verify-pack").arg(pack).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+pub fn entries(pack: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(pack).unwrap()).unwrap();
+    (0..zip.len())
+        .map(|i| {
+            let mut f = zip.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            f.read_to_end(&mut bytes).unwrap();
+            (f.name().unwrap().into_owned(), bytes)
+        })
+        .collect()
+}
+
+fn write_zip(path: &Path, entries: &BTreeMap<String, Vec<u8>>) {
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, bytes) in entries {
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+#[test]
+fn a_decision_pack_is_reproducible_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = fixtures().join("demo");
+    let (a, b) = (dir.path().join("a.zip"), dir.path().join("b.zip"));
+    for p in [&a, &b] {
+        let out = pack(&demo, p, &["--decision", "DEC-2026-03-03"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(
+        std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(),
+        "two packs of the same inputs differ"
+    );
+    let files = entries(&a);
+    let names: Vec<&str> = files.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "README.txt",
+            "ageing.xlsx",
+            "completeness.csv",
+            "decisions.csv",
+            "exceptions.csv",
+            "input/announcements/manual.csv",
+            "input/announcements/status.json",
+            "input/archive/2026/03/FO_2026_03_007.xml",
+            "input/archive/2026/03/FO_2026_03_008.xml",
+            "input/archive/2026/03/FO_2026_03_009.xml",
+            "input/archive/2026/03/FO_2026_03_010.xml",
+            "input/archive/2026/03/FO_2026_03_011.xml",
+            "input/archive/2026/03/FO_2026_03_012.xml",
+            "input/archive/2026/03/FO_2026_03_013.xml",
+            "input/archive/2026/03/FO_2026_03_014.xml",
+            "input/archive/2026/03/FO_2026_03_015.xml",
+            "input/archive/2026/03/FO_2026_03_016.xml",
+            "input/ksef/upo/UPO_20260311.xml",
+            "input/ksef/upo/UPO_20260312.xml",
+            "input/offline/decisions.csv",
+            "manifest.json",
+            "reconciliation.csv",
+            "responsibility.csv",
+        ]
+    );
+    let rec = String::from_utf8(files["reconciliation.csv"].clone()).unwrap();
+    assert_eq!(rec.lines().count(), 1 + 10, "FO/007..016");
+    assert!(rec.lines().skip(1).all(|l| l.contains(",DEC-2026-03-03,")));
+    let ex = String::from_utf8(files["exceptions.csv"].clone()).unwrap();
+    // HASH_MISMATCH x3 (FO/011 archive, FO/013 log and archive), LATE FO/015,
+    // OVERDUE FO/016 and the decision closed before they were sent.
+    assert_eq!(ex.lines().count(), 1 + 6, "{ex}");
+    let manifest: serde_json::Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
+    assert_eq!(manifest["as_of"], AS_OF);
+    assert_eq!(manifest["scope"]["id"], "DEC-2026-03-03");
+    // The packed raw inputs are the very bytes run.json hashed.
+    let input_hash = |path: &str| {
+        manifest["input_files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == path)
+            .map(|f| f["sha256"].clone())
+    };
+    let packed_hash = |path: &str| {
+        manifest["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == format!("input/{path}"))
+            .map(|f| f["sha256"].clone())
+    };
+    assert_eq!(
+        input_hash("offline/decisions.csv"),
+        packed_hash("offline/decisions.csv")
+    );
+    assert!(input_hash("offline/decisions.csv").is_some());
+
+    let (status, stdout) = verify(&a);
+    assert_eq!(status, 0, "{stdout}");
+    assert_eq!(stdout.trim(), "ok: 22 files verified");
+}
+
+#[test]
+fn verify_pack_names_altered_missing_and_extra_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.zip");
+    let out = pack(
+        &fixtures().join("demo"),
+        &good,
+        &["--decision", "DEC-2026-03-06"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let files = entries(&good);
+
+    let mut altered = files.clone();
+    let bytes = altered.get_mut("reconciliation.csv").unwrap();
+    let last = bytes.len() - 2;
+    bytes[last] ^= 1;
+    let path = dir.path().join("altered.zip");
+    write_zip(&path, &altered);
+    let (status, stdout) = verify(&path);
+    assert_eq!(status, 1);
+    assert_eq!(stdout.trim(), "altered: reconciliation.csv");
+
+    let mut changed = files.clone();
+    changed.remove("input/offline/decisions.csv");
+    changed.insert("notes.txt".into(), b"added later".to_vec());
+    let path = dir.path().join("changed.zip");
+    write_zip(&path, &changed);
+    let (status, stdout) = verify(&path);
+    assert_eq!(status, 1);
+    assert!(
+        stdout.contains("missing: input/offline/decisions.csv"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("extra: notes.txt"), "{stdout}");
+}
+
+#[test]
+fn a_month_pack_holds_offline_and_late_online_invoices() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("month.zip");
+    let out = pack(&fixtures().join("demo"), &path, &["--month", "2026-03"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let files = entries(&path);
+    let mut reader = csv::Reader::from_reader(files["reconciliation.csv"].as_slice());
+    let headers = reader.headers().unwrap().clone();
+    let at = |n: &str| headers.iter().position(|h| h == n).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    // 35 offline invoices issued in March (31 FO, 4 AW); online ones only
+    // when sent after their issue date.
+    let offline = rows.iter().filter(|r| &r[at("mode")] != "online").count();
+    assert_eq!(offline, 35);
+    for r in rows.iter().filter(|r| &r[at("mode")] == "online") {
+        assert!(r[at("submitted_on")] > r[at("issue_date")], "{r:?}");
+    }
+    assert!(
+        rows.iter()
+            .any(|r| &r[at("invoice_number")] == "FV/2026/03/0257")
+    );
+    let (status, _) = verify(&path);
+    assert_eq!(status, 0);
+}
+
+#[test]
+fn an_unknown_decision_or_bad_month_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.zip");
+    let out = pack(&fixtures().join("demo"), &path, &["--decision", "DEC-NOPE"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DEC-NOPE"));
+    assert!(!path.exists());
+    let out = pack(&fixtures().join("demo"), &path, &["--month", "2026-3"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,0 +1,205 @@
+//! `ageing.xlsx` read back with calamine: sheets, headers, typed cells and
+//! their number formats, and the split of a data sheet at the row limit.
+
+use calamine::{Data, Reader, Xlsx, open_workbook};
+
+use crate::support::{fixtures, run};
+
+const AS_OF: &str = "2026-04-10";
+
+fn header(range: &calamine::Range<Data>) -> Vec<String> {
+    range
+        .rows()
+        .next()
+        .expect("header row")
+        .iter()
+        .map(|c| c.to_string())
+        .collect()
+}
+
+/// The data row whose column `key` holds `value`.
+fn row_of<'a>(range: &'a calamine::Range<Data>, key: &str, value: &str) -> Vec<&'a Data> {
+    let col = header(range).iter().position(|h| h == key).expect(key);
+    range
+        .rows()
+        .find(|r| r[col] == *value)
+        .unwrap_or_else(|| panic!("no row with {key} = {value}"))
+        .iter()
+        .collect()
+}
+
+fn col(range: &calamine::Range<Data>, name: &str) -> usize {
+    header(range)
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name}"))
+}
+
+#[test]
+fn demo_workbook_has_typed_sheets() {
+    let result = run(&fixtures().join("demo"), AS_OF, &[]);
+    assert_eq!(result.status, 0, "{}", result.stderr);
+    let mut wb: Xlsx<_> = open_workbook(result.path("ageing.xlsx")).expect("xlsx opens");
+    assert_eq!(
+        wb.sheet_names(),
+        [
+            "Dashboard",
+            "Exceptions",
+            "Ageing",
+            "Completeness",
+            "Decisions",
+            "Reconciliation"
+        ]
+    );
+
+    let json = result.json();
+    let ex = wb.worksheet_range("Exceptions").expect("Exceptions");
+    let csv_header: Vec<String> = result
+        .text("exceptions.csv")
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    assert_eq!(header(&ex), csv_header);
+    assert_eq!(
+        ex.height() - 1,
+        json["exceptions"].as_u64().unwrap() as usize
+    );
+    assert_eq!(ex.height() - 1, 38);
+    let fv121 = row_of(&ex, "invoice_number", "FV/2026/03/0121");
+    assert_eq!(
+        *fv121[col(&ex, "code")],
+        Data::String("AMOUNT_MISMATCH".into())
+    );
+    assert_eq!(*fv121[col(&ex, "gross_amount")], Data::Float(1845.0));
+    assert!(
+        matches!(fv121[col(&ex, "deadline")], Data::DateTime(_)),
+        "{:?}",
+        fv121[col(&ex, "deadline")]
+    );
+    assert_eq!(*fv121[col(&ex, "age_business_days")], Data::Float(19.0));
+
+    // Number formats: dates as yyyy-mm-dd, money with two decimals.
+    let styles = wb.worksheet_style("Exceptions").expect("styles");
+    let data_row = (1..ex.height() as u32)
+        .find(|&r| {
+            ex.get((r as usize, col(&ex, "invoice_number")))
+                .map(|d| d.to_string())
+                == Some("FV/2026/03/0121".into())
+        })
+        .expect("row");
+    let format = |c: usize| {
+        styles
+            .get((data_row, c as u32))
+            .and_then(|s| s.number_format.as_ref())
+            .map(|n| n.format_code.clone())
+    };
+    assert_eq!(format(col(&ex, "deadline")).as_deref(), Some("yyyy-mm-dd"));
+    assert_eq!(
+        format(col(&ex, "gross_amount")).as_deref(),
+        Some("#,##0.00")
+    );
+
+    let rec = wb
+        .worksheet_range("Reconciliation")
+        .expect("Reconciliation");
+    assert_eq!(rec.height() - 1, 346);
+    let fo16 = row_of(&rec, "invoice_number", "FO/2026/03/016");
+    assert!(matches!(fo16[col(&rec, "issue_date")], Data::DateTime(_)));
+    assert_eq!(*fo16[col(&rec, "status")], Data::String("overdue".into()));
+
+    let dash = wb.worksheet_range("Dashboard").expect("Dashboard");
+    assert_eq!(dash.get((1, 0)), Some(&Data::String("As of".into())));
+    match dash.get((1, 1)) {
+        Some(Data::DateTime(d)) => assert_eq!(
+            d.as_datetime().map(|d| d.date().to_string()),
+            Some(AS_OF.to_string())
+        ),
+        other => panic!("as-of is not a date: {other:?}"),
+    }
+    assert_eq!(
+        dash.get((2, 1)).map(|d| d.to_string()),
+        json["input_fingerprint"].as_str().map(str::to_string)
+    );
+
+    let decisions = wb.worksheet_range("Decisions").expect("Decisions");
+    assert_eq!(decisions.height() - 1, 7);
+    let dec6 = row_of(&decisions, "decision_id", "DEC-2026-03-06");
+    assert_eq!(
+        *dec6[col(&decisions, "linked_event")],
+        Data::String("EV-2026-0017".into())
+    );
+    let completeness = wb.worksheet_range("Completeness").expect("Completeness");
+    assert_eq!(
+        completeness.height() - 1,
+        result.rows("completeness.csv").len()
+    );
+}
+
+#[test]
+fn two_runs_give_identical_workbooks() {
+    let demo = fixtures().join("demo");
+    let a = run(&demo, AS_OF, &[]);
+    let b = run(&demo, AS_OF, &[]);
+    // Determinism is the property under test, so bytes are compared here.
+    assert!(
+        std::fs::read(a.path("ageing.xlsx")).unwrap()
+            == std::fs::read(b.path("ageing.xlsx")).unwrap(),
+        "ageing.xlsx differs between runs"
+    );
+    assert_eq!(a.text("dashboard.html"), b.text("dashboard.html"));
+}
+
+#[test]
+fn reconciliation_splits_across_sheets_at_the_row_limit() {
+    let demo = fixtures().join("demo");
+    let config = ksef_recon::config::Config::load(None, &demo).expect("config");
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 4, 10).unwrap();
+    let result = ksef_recon::reconcile_bundle(&demo, as_of, &config).expect("pipeline");
+    let summary =
+        ksef_recon::report::summary::Summary::build(&result.frames, &result.run).expect("summary");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("split.xlsx");
+    // 100 rows per sheet: a header and 99 invoices; 346 invoices take 4 sheets.
+    let options = ksef_recon::report::xlsx::Options { row_limit: 100 };
+    ksef_recon::report::xlsx::write_file(&result.frames, &summary, &path, &options).unwrap();
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    let names: Vec<String> = wb
+        .sheet_names()
+        .into_iter()
+        .filter(|n| n.starts_with("Reconciliation"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Reconciliation",
+            "Reconciliation 2",
+            "Reconciliation 3",
+            "Reconciliation 4"
+        ]
+    );
+    let mut numbers = Vec::new();
+    for name in &names {
+        let range = wb.worksheet_range(name).unwrap();
+        assert!(range.height() <= 100, "{name} has {} rows", range.height());
+        assert_eq!(
+            header(&range)[1],
+            "invoice_number",
+            "{name} repeats the header"
+        );
+        numbers.extend(range.rows().skip(1).map(|r| r[1].to_string()));
+    }
+    let expected: Vec<String> = result
+        .frames
+        .reconciliation
+        .column("invoice_number")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap_or("").to_string())
+        .collect();
+    assert_eq!(numbers, expected, "every invoice once, in order");
+}
