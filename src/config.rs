@@ -92,9 +92,6 @@ impl Config {
     }
 }
 
-/// Source sections that later stages read; accepted now so one file serves.
-const OTHER_SOURCES: &[&str] = &["resolutions"];
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
@@ -155,22 +152,14 @@ pub fn parse(text: &str) -> Result<Config, String> {
         let known = Source::ALL
             .iter()
             .find(|s| s.name() == name.get_ref().as_str());
-        let key: &'static str = match known {
-            Some(s) => s.name(),
-            None => match OTHER_SOURCES
-                .iter()
-                .find(|s| **s == name.get_ref().as_str())
-            {
-                Some(s) => s,
-                None => {
-                    return Err(at(
-                        name.span(),
-                        format!("unknown source '{}'", name.get_ref()),
-                    ));
-                }
-            },
+        let Some(known) = known else {
+            return Err(at(
+                name.span(),
+                format!("unknown source '{}'", name.get_ref()),
+            ));
         };
-        let source = source_config(section, known.copied(), &at)?;
+        let key = known.name();
+        let source = source_config(section, Some(*known), &at)?;
         config.sources.insert(key, source);
     }
     Ok(config)

@@ -31,7 +31,9 @@ pub mod documents;
 pub mod evidence;
 pub mod frame;
 pub mod ingest;
+pub mod progress;
 pub mod reconcile;
+pub mod register;
 pub mod report;
 pub mod rules;
 pub mod sql;
@@ -55,6 +57,20 @@ pub struct RunOptions {
     pub out: PathBuf,
     pub as_of: NaiveDate,
     pub config: Config,
+    /// The exception register's folder (`--state`).
+    pub state: PathBuf,
+}
+
+impl RunOptions {
+    /// The default `--state`: `.ksef-recon-state` beside the output folder,
+    /// so a nightly job writing `--out reports/latest` keeps its register in
+    /// `reports/.ksef-recon-state` across nights.
+    pub fn default_state(out: &std::path::Path) -> PathBuf {
+        match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.join(".ksef-recon-state"),
+            _ => PathBuf::from(".ksef-recon-state"),
+        }
+    }
 }
 
 /// What a finished run found, for the exit status and the summary line.
@@ -64,6 +80,9 @@ pub struct RunSummary {
     pub exceptions: u64,
     pub rejected: u64,
     pub by_severity: BTreeMap<Severity, u64>,
+    /// Exceptions still open or reopened after resolutions, by severity
+    /// (what `--fail-on` looks at).
+    pub open_by_severity: BTreeMap<Severity, u64>,
 }
 
 /// What the pipeline produced for one bundle, before anything is written:
@@ -71,6 +90,8 @@ pub struct RunSummary {
 /// them into `--out`; `evidence` filters them to one decision or month and
 /// packs them.
 pub struct RunResult {
+    /// Resolutions that passed their checks (see `register::resolutions`).
+    pub resolutions: polars::prelude::DataFrame,
     pub frames: report::Frames,
     pub run: RunJson,
     pub summary: RunSummary,
@@ -84,18 +105,32 @@ pub fn reconcile_bundle(
     config: &Config,
 ) -> Result<RunResult> {
     let started = clock::now_utc_text();
-    let bundle = ingest::load(input, config)?;
+    let stage = progress::Stage::start("loading the bundle");
+    let mut bundle = ingest::load(input, config)?;
+    drop(stage);
     let params = Params {
         as_of,
         sellers: config.sellers.clone(),
         amount_tolerance: config.amount_tolerance,
     };
+    let stage = progress::Stage::start("matching invoices");
     let rec = reconcile::reconcile(&bundle, &params).context("reconciliation failed")?;
+    drop(stage);
+    let stage = progress::Stage::start("applying the rules");
     let (findings, skipped) =
         rules::run(&rec, &params, |s| bundle.has(s)).context("exception rules failed")?;
+    drop(stage);
+    let _stage = progress::Stage::start("building the reports");
 
+    let exceptions = report::exceptions(&findings)?;
+    let (resolutions, refused) = register::resolutions::validate(
+        &bundle.table(ingest::schema::Source::Resolutions)?,
+        &exceptions,
+        as_of,
+    )?;
+    bundle.reject_rows(refused);
     let frames = report::Frames {
-        exceptions: report::exceptions(&findings)?,
+        exceptions,
         reconciliation: report::reconciliation(&rec)?,
         completeness: report::completeness(&rec, &params).context("completeness report failed")?,
         rejected: report::rejected(&bundle.rejected)?,
@@ -139,6 +174,7 @@ pub fn reconcile_bundle(
             .collect(),
         counts_by_severity: by_severity.clone(),
         outputs,
+        register: None,
     };
     let summary = RunSummary {
         invoices: rec.invoices.height() as u64,
@@ -148,24 +184,58 @@ pub fn reconcile_bundle(
             .iter()
             .filter_map(|(k, v)| Severity::parse(k).map(|s| (s, *v)))
             .collect(),
+        open_by_severity: BTreeMap::new(),
     };
     Ok(RunResult {
+        resolutions,
         frames,
         run,
         summary,
     })
 }
 
-/// Runs the whole pipeline on one bundle and writes every output.
+/// Runs the whole pipeline on one bundle, updates the exception register
+/// and writes every output. The register is saved only after the outputs
+/// are in place; both are written atomically, and re-running the same as-of
+/// changes neither, so a crash at any point is repaired by running again.
 pub fn run(options: &RunOptions) -> Result<RunSummary> {
-    let result = reconcile_bundle(&options.input, options.as_of, &options.config)?;
+    let state = register::State::open(&options.state)?;
+    let prior = state.load()?;
+    if let Some(last) = register::last_as_of(&prior)?
+        && last > options.as_of
+    {
+        anyhow::bail!(
+            "the register in {} was last updated as of {last}; a run as of the earlier {} would rewrite its history (use another --state folder to look back)",
+            options.state.display(),
+            options.as_of
+        );
+    }
+    let mut result = reconcile_bundle(&options.input, options.as_of, &options.config)?;
+    let updated = register::update(
+        &prior,
+        &result.frames.exceptions,
+        &result.resolutions,
+        options.as_of,
+    )?;
+    result.frames.exceptions = updated.exceptions;
+    result.summary.open_by_severity = register::open_by_severity(&result.frames.exceptions)?;
+    result.run.register = Some(run_json::RegisterJson {
+        status_counts: updated.counts.clone(),
+        changes: updated.history.len() as u64,
+    });
+
+    let _stage = progress::Stage::start("writing the outputs");
     let staging = report::atomic::Staging::begin(&options.out)?;
     for (name, df) in result.frames.csv_files() {
         let mut bytes = Vec::new();
         report::csv_out::write(df, report::NUMERIC, &mut bytes)?;
         staging.write(name, &bytes)?;
     }
-    let view = report::summary::Summary::build(&result.frames, &result.run)?;
+    let open = report::Frames {
+        exceptions: register::open_only(&result.frames.exceptions)?,
+        ..result.frames.clone()
+    };
+    let view = report::summary::Summary::build(&open, &result.run)?;
     report::xlsx::write_file(
         &result.frames,
         &view,
@@ -178,6 +248,7 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     json.push(b'\n');
     staging.write("run.json", &json)?;
     staging.commit()?;
+    state.save(&updated.register, &updated.history)?;
     Ok(result.summary)
 }
 

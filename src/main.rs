@@ -51,11 +51,16 @@ enum Command {
         /// Configuration file; default: recon.toml at the bundle's root, if any.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
-        /// Exit with status 3 when exceptions of this severity or higher exist
-        /// (for schedulers and alerting).
+        /// Exit with status 3 when open (or reopened) exceptions of this
+        /// severity or higher exist (for schedulers and alerting); resolved
+        /// and accepted ones do not count.
         #[arg(long, value_name = "SEVERITY")]
         fail_on: Option<FailOn>,
-        /// Print nothing on success.
+        /// The exception register kept across runs (first seen, cleared,
+        /// reopened, resolved). Default: .ksef-recon-state beside --out.
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+        /// Print nothing on success but warnings and errors.
         #[arg(long)]
         quiet: bool,
     },
@@ -174,6 +179,23 @@ fn main() -> ExitCode {
     }
 }
 
+/// Stage timings as `tracing` lines on stderr; `--quiet` keeps warnings
+/// only. Spinners appear only on a terminal.
+fn init_logging(quiet: bool) {
+    let level = if quiet {
+        tracing::Level::WARN
+    } else {
+        tracing::Level::INFO
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .with_target(false)
+        .without_time()
+        .try_init();
+    ksef_recon::progress::enable_spinners(quiet);
+}
+
 fn execute(command: Command) -> Result<ExitCode> {
     match command {
         Command::Run {
@@ -182,11 +204,14 @@ fn execute(command: Command) -> Result<ExitCode> {
             as_of,
             config,
             fail_on,
+            state,
             quiet,
         } => {
+            init_logging(quiet);
             let config = Config::load(config.as_deref(), &input)?;
             let options = RunOptions {
                 as_of: as_of.unwrap_or_else(clock::today_in_warsaw),
+                state: state.unwrap_or_else(|| RunOptions::default_state(&out)),
                 input,
                 out,
                 config,
@@ -198,8 +223,9 @@ fn execute(command: Command) -> Result<ExitCode> {
                     .iter()
                     .map(|(s, n)| format!("{} {n}", s.as_str()))
                     .collect();
+                let open: u64 = summary.open_by_severity.values().sum();
                 eprintln!(
-                    "ksef-recon: {} invoices, {} exceptions ({}), {} rejected rows; outputs in {}",
+                    "ksef-recon: {} invoices, {} exceptions ({}; {open} open), {} rejected rows; outputs in {}",
                     summary.invoices,
                     summary.exceptions,
                     if severities.is_empty() {
@@ -213,7 +239,7 @@ fn execute(command: Command) -> Result<ExitCode> {
             }
             let failing = fail_on.is_some_and(|f| {
                 summary
-                    .by_severity
+                    .open_by_severity
                     .iter()
                     .any(|(s, n)| *n > 0 && *s <= f.threshold())
             });

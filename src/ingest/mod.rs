@@ -88,6 +88,22 @@ impl Bundle {
         }
     }
 
+    /// Moves rows that a later check refused (e.g. resolutions) from used to
+    /// rejected, keeping rows read = used + rejected for their files.
+    pub fn reject_rows(&mut self, rows: Vec<Rejection>) {
+        for row in rows {
+            if let Some(f) = self
+                .files
+                .iter_mut()
+                .find(|f| f.path == row.file && f.source == row.source)
+            {
+                f.counts.used = f.counts.used.saturating_sub(1);
+                f.counts.rejected += 1;
+            }
+            self.rejected.push(row);
+        }
+    }
+
     pub fn has(&self, source: Source) -> bool {
         self.tables.contains_key(&source)
     }
@@ -208,6 +224,7 @@ fn discover(dir: &Path, source: Source) -> Result<Vec<PathBuf>> {
         Source::Grants => (dir.join("access"), Some("grants")),
         Source::Archive => return walk_archive(&dir.join("archive")),
         Source::Upo => (dir.join("ksef").join("upo"), None),
+        Source::Resolutions => (dir.join("resolutions"), None),
     };
     if !folder.is_dir() {
         return Ok(Vec::new());

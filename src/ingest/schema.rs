@@ -15,10 +15,11 @@ pub enum Source {
     Grants,
     Archive,
     Upo,
+    Resolutions,
 }
 
 impl Source {
-    pub const ALL: [Source; 9] = [
+    pub const ALL: [Source; 10] = [
         Source::Ledger,
         Source::OfflineLog,
         Source::Decisions,
@@ -28,6 +29,7 @@ impl Source {
         Source::Grants,
         Source::Archive,
         Source::Upo,
+        Source::Resolutions,
     ];
 
     /// The source's name in `run.json`, `rejected.csv` and `recon.toml`.
@@ -42,6 +44,7 @@ impl Source {
             Source::Grants => "grants",
             Source::Archive => "archive",
             Source::Upo => "upo",
+            Source::Resolutions => "resolutions",
         }
     }
 
@@ -57,6 +60,7 @@ impl Source {
             Source::Grants => "access/grants.*",
             Source::Archive => "archive/",
             Source::Upo => "ksef/upo/",
+            Source::Resolutions => "resolutions/",
         }
     }
 
@@ -71,6 +75,7 @@ impl Source {
             Source::Grants => GRANTS,
             Source::Archive => ARCHIVE,
             Source::Upo => UPO,
+            Source::Resolutions => RESOLUTIONS,
         }
     }
 }
@@ -251,6 +256,17 @@ pub const UPO: &[Field] = &[
     req("invoice_hash", Text),
     opt("sending_mode", Text),
     req("upo_file", Text),
+];
+
+/// How controllers close findings (`resolutions/*.csv`, `*.xlsx`): checked
+/// against the run's exceptions and the approval rule in `crate::register`.
+pub const RESOLUTIONS: &[Field] = &[
+    req("exception_id", Text),
+    req("status", Text),
+    req("by", Text),
+    req("at", Timestamp),
+    opt("comment", Text),
+    opt("approved_by", Text),
 ];
 
 /// The KSeF API's JSON names for [`KSEF_METADATA`], in the same order.

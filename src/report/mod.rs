@@ -42,6 +42,7 @@ pub const NUMERIC: &[&str] = &[
 /// The text frames of one run's outputs, in the contract's column order.
 /// `decisions` is not a file of its own in `--out`; the workbook and the
 /// evidence pack show it.
+#[derive(Clone)]
 pub struct Frames {
     pub exceptions: DataFrame,
     pub reconciliation: DataFrame,

@@ -36,6 +36,17 @@ pub struct RunJson {
     pub counts_by_code: BTreeMap<String, u64>,
     pub counts_by_severity: BTreeMap<String, u64>,
     pub outputs: BTreeMap<String, u64>,
+    /// The exception register after this run (`run` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub register: Option<RegisterJson>,
+}
+
+#[derive(Serialize)]
+pub struct RegisterJson {
+    /// Register rows per status after the run.
+    pub status_counts: BTreeMap<String, u64>,
+    /// Status changes this run made (rows appended to history.csv).
+    pub changes: u64,
 }
 
 #[derive(Serialize)]

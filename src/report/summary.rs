@@ -4,8 +4,9 @@
 //! output frames so that `ageing.xlsx`'s Dashboard and `dashboard.html`
 //! can never disagree with each other or with the CSVs.
 //!
-//! Every exception of a run is open: the register of resolutions kept across
-//! runs (`--state`) is not part of this view yet.
+//! "Open" is what the caller hands over: `run` passes only the exceptions
+//! the register still has `open` or `reopened`; an evidence pack, which has
+//! no register, counts every finding of the scope.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -126,7 +126,8 @@ fn missing_optional_parts_are_listed_and_their_checks_skipped() {
             "access/activity.*",
             "access/grants.*",
             "archive/",
-            "ksef/upo/"
+            "ksef/upo/",
+            "resolutions/"
         ]
     );
     let skipped: Vec<&str> = json["checks_skipped"]

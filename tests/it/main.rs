@@ -10,5 +10,6 @@ mod documents;
 mod evidence;
 mod governance;
 mod injection;
+mod nightly;
 mod support;
 mod workbook;
