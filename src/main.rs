@@ -191,6 +191,7 @@ fn init_logging(quiet: bool) {
         .with_writer(std::io::stderr)
         .with_max_level(level)
         .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .without_time()
         .try_init();
     ksef_recon::progress::enable_spinners(quiet);
