@@ -15,9 +15,10 @@ use crate::reconcile::{Params, Reconciled};
 /// A SQL context with the tables every query may use: `invoices`, `ledger`,
 /// `offline_log`, `decisions`, `ksef`, `upo`, `archive`, `events`, `activity`, `grants`,
 /// `numbering_gaps`, and the one-row `params` (`as_of`, `amount_tolerance`
-/// in grosze, `as_of_end`: the last millisecond of the as-of day).
+/// in grosze, `as_of_end`: the last millisecond of the as-of day), and the
+/// tables of `queries/shared/` built from them.
 pub fn context(rec: &Reconciled, params: &Params) -> PolarsResult<SQLContext> {
-    let ctx = SQLContext::new();
+    let mut ctx = SQLContext::new();
     ctx.register("invoices", rec.invoices.clone().lazy());
     ctx.register("ledger", rec.ledger.clone().lazy());
     ctx.register("offline_log", rec.offline_log.clone().lazy());
@@ -47,6 +48,11 @@ pub fn context(rec: &Reconciled, params: &Params) -> PolarsResult<SQLContext> {
         ],
     )?;
     ctx.register("params", p.lazy());
+    run_script(
+        &mut ctx,
+        "shared/decision_activity.sql",
+        include_str!("../queries/shared/decision_activity.sql"),
+    )?;
     Ok(ctx)
 }
 

@@ -17,10 +17,8 @@ FROM resp_issuer_counts
 GROUP BY decision_id;
 
 CREATE TABLE resp_exception_approvals AS
-SELECT DISTINCT i.decision_id, a."user" AS approver
-FROM activity AS a
-INNER JOIN invoices AS i ON a.object = i.invoice_number
-WHERE a.action = 'approve_exception' AND i.decision_id IS NOT NULL;
+SELECT DISTINCT decision_id, "user" AS approver
+FROM exception_approvals;
 
 CREATE TABLE resp_exceptions_approved AS
 SELECT decision_id, STRING_AGG(approver, '; ' ORDER BY approver) AS exceptions_approved_by
@@ -28,13 +26,8 @@ FROM resp_exception_approvals
 GROUP BY decision_id;
 
 CREATE TABLE resp_master_data_users AS
-SELECT DISTINCT d.decision_id, a."user" AS changer
-FROM activity AS a
-CROSS JOIN decisions AS d
-CROSS JOIN params AS p
-WHERE a.action = 'change_master_data'
-  AND a.at >= d.started_at
-  AND a.at <= COALESCE(d.ended_at, p.as_of_end);
+SELECT DISTINCT decision_id, "user" AS changer
+FROM master_data_changes;
 
 CREATE TABLE resp_master_data AS
 SELECT decision_id, STRING_AGG(changer, '; ' ORDER BY changer) AS master_data_changed_by

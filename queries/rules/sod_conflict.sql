@@ -3,7 +3,8 @@
 -- under a decision (log `issued_by` or `issue_offline_invoice` activity) also
 -- approved or closed it, approved an exception on one of its invoices, or
 -- changed master data between its start and end; declaring is no conflict.
--- Users are compared by `*_key`: trimmed and lower-cased.
+-- Users are compared by `*_key`: trimmed and lower-cased. The approvals and
+-- master-data changes per decision come from queries/shared/decision_activity.sql.
 CREATE TABLE sod_issuers AS
 SELECT decision_id, issued_by_key AS user_key
 FROM offline_log
@@ -36,20 +37,11 @@ SELECT decision_id, user_key, "user",
 FROM activity
 WHERE action IN ('approve_decision', 'close_decision') AND decision_id IS NOT NULL
 UNION ALL
-SELECT i.decision_id, a.user_key, a."user",
-       'approved an exception on ' || a.object, a.at
-FROM activity AS a
-INNER JOIN invoices AS i ON a.object = i.invoice_number
-WHERE a.action = 'approve_exception' AND i.decision_id IS NOT NULL
+SELECT decision_id, user_key, "user", 'approved an exception on ' || object, at
+FROM exception_approvals
 UNION ALL
-SELECT d.decision_id, a.user_key, a."user",
-       'changed master data (' || COALESCE(a.object, '-') || ')', a.at
-FROM activity AS a
-CROSS JOIN decisions AS d
-CROSS JOIN params AS p
-WHERE a.action = 'change_master_data'
-  AND a.at >= d.started_at
-  AND a.at <= COALESCE(d.ended_at, p.as_of_end);
+SELECT decision_id, user_key, "user", 'changed master data (' || COALESCE(object, '-') || ')', at
+FROM master_data_changes;
 
 CREATE TABLE sod_conflicts AS
 SELECT

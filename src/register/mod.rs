@@ -175,29 +175,21 @@ pub fn update(
         .and(col("res_status").is_not_null())
         .and(col("res_at").str().slice(lit(0), lit(10)).gt_eq(since))
         .fill_null(lit(false));
+    let resolved = [
+        ("res_status", "status"),
+        ("res_by", "resolved_by"),
+        ("res_at", "resolved_at"),
+        ("res_comment", "resolution_comment"),
+        ("res_approved_by", "approved_by"),
+    ]
+    .map(|(new, old)| {
+        when(applies.clone())
+            .then(col(new))
+            .otherwise(col(old))
+            .alias(old)
+    });
     let register = joined
-        .with_columns([
-            when(applies.clone())
-                .then(col("res_status"))
-                .otherwise(col("status"))
-                .alias("status"),
-            when(applies.clone())
-                .then(col("res_by"))
-                .otherwise(col("resolved_by"))
-                .alias("resolved_by"),
-            when(applies.clone())
-                .then(col("res_at"))
-                .otherwise(col("resolved_at"))
-                .alias("resolved_at"),
-            when(applies.clone())
-                .then(col("res_comment"))
-                .otherwise(col("resolution_comment"))
-                .alias("resolution_comment"),
-            when(applies)
-                .then(col("res_approved_by"))
-                .otherwise(col("approved_by"))
-                .alias("approved_by"),
-        ])
+        .with_columns(resolved)
         .sort(["exception_id"], SortMultipleOptions::default())
         .collect()?;
     let history = history(&register, as_of)?;
