@@ -48,7 +48,7 @@ pub fn context(rec: &Reconciled, params: &Params) -> PolarsResult<SQLContext> {
         ],
     )?;
     ctx.register("params", p.lazy());
-    run_script(
+    let _tables = run_script(
         &mut ctx,
         "shared/decision_activity.sql",
         include_str!("../queries/shared/decision_activity.sql"),
