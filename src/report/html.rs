@@ -131,7 +131,7 @@ pub fn render(s: &Summary) -> String {
     modes(&mut h, s);
     ageing(&mut h, s);
     oldest(&mut h, s);
-    h.push_str(r#"<footer>Every exception of this run is counted as open. Statuses and deadlines follow the KSeF rules for offline24, unavailability (offline), emergency and total-failure invoices, counted in Polish business days. Details: exceptions.csv, reconciliation.csv, completeness.csv and ageing.xlsx beside this page; run.json lists every input file with its SHA-256.</footer></body></html>"#);
+    h.push_str(r#"<footer>Unresolved means open or reopened in the exception register (resolved, accepted and cleared findings are listed in exceptions.csv with their status). Statuses and deadlines follow the KSeF rules for offline24, unavailability (offline), emergency and total-failure invoices, counted in Polish business days. Details: exceptions.csv, reconciliation.csv, completeness.csv and ageing.xlsx beside this page; run.json lists every input file with its SHA-256.</footer></body></html>"#);
     h.push('\n');
     h
 }
