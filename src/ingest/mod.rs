@@ -8,9 +8,13 @@
 
 pub mod documents;
 pub mod fields;
+mod frame;
+mod input;
 pub mod read;
 pub mod schema;
 pub mod table;
+
+pub use input::{Rejection, SourceInput};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -22,17 +26,8 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{Config, SourceConfig};
 use read::Counts;
-use schema::{Field, Source};
+use schema::Source;
 use table::TableBuilder;
-
-/// A row or file that could not be used (`rejected.csv`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Rejection {
-    pub source: &'static str,
-    pub file: String,
-    pub line: Option<u64>,
-    pub reason: String,
-}
 
 /// One input file as `run.json` reports it.
 #[derive(Debug, Clone)]
@@ -43,30 +38,6 @@ pub struct InputFile {
     pub bytes: u64,
     pub counts: Counts,
     pub error: Option<String>,
-}
-
-/// One file handed to a reader.
-pub struct SourceInput<'a> {
-    pub source: Source,
-    /// Path relative to the bundle, with `/` separators.
-    pub file: &'a str,
-    pub bytes: &'a [u8],
-    pub config: &'a SourceConfig,
-}
-
-impl SourceInput<'_> {
-    pub fn fields(&self) -> &'static [Field] {
-        self.source.fields()
-    }
-
-    /// The JSON names of the fields, for sources that come as JSON.
-    pub fn json_names(&self) -> Option<&'static [&'static str]> {
-        match self.source {
-            Source::KsefMetadata => Some(schema::KSEF_JSON_NAMES),
-            Source::Announcements => Some(schema::ANNOUNCEMENT_JSON_NAMES),
-            _ => None,
-        }
-    }
 }
 
 /// The loaded bundle.
