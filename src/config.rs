@@ -75,6 +75,14 @@ impl Config {
             Some(p) => p.to_path_buf(),
             None => {
                 let p = bundle.join("recon.toml");
+                // The bundle's own file must be in the bundle: a link could
+                // point anywhere. `--config` is the operator's choice.
+                if p.is_symlink() {
+                    return Err(ConfigError {
+                        file: p.display().to_string(),
+                        message: "is a symbolic link; links are not followed (put the file itself in the bundle or pass --config)".into(),
+                    });
+                }
                 if !p.is_file() {
                     return Ok(Config::defaults());
                 }
