@@ -75,6 +75,14 @@ impl Config {
             Some(p) => p.to_path_buf(),
             None => {
                 let p = bundle.join("recon.toml");
+                // The bundle's own file must be in the bundle: a link could
+                // point anywhere. `--config` is the operator's choice.
+                if p.is_symlink() {
+                    return Err(ConfigError {
+                        file: p.display().to_string(),
+                        message: "is a symbolic link; links are not followed (put the file itself in the bundle or pass --config)".into(),
+                    });
+                }
                 if !p.is_file() {
                     return Ok(Config::defaults());
                 }
@@ -201,9 +209,7 @@ fn source_config(
             .ok_or_else(|| at(e.span(), format!("unknown encoding '{}'", e.get_ref())))?;
     }
     if let Some(f) = raw.date_format {
-        let probe =
-            chrono::NaiveDate::from_ymd_opt(2026, 3, 10).map(|d| d.format(f.get_ref()).to_string());
-        let round_trips = probe
+        let round_trips = probe_date_format(f.get_ref())
             .as_deref()
             .is_some_and(|p| chrono::NaiveDate::parse_from_str(p, f.get_ref()).is_ok());
         if !round_trips {
@@ -232,6 +238,18 @@ fn source_config(
         out.columns.insert(name.get_ref().clone(), header);
     }
     Ok(out)
+}
+
+/// A known date written with `pattern`, if chrono can write it. chrono
+/// reports a bad pattern (`%7`) only as a formatting error, which
+/// `to_string` turns into a panic: write it fallibly instead (found by the
+/// `csv_ingest` fuzz target).
+fn probe_date_format(pattern: &str) -> Option<String> {
+    use std::fmt::Write;
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 3, 10)?;
+    let mut text = String::new();
+    write!(text, "{}", date.format(pattern)).ok()?;
+    Some(text)
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -290,5 +308,18 @@ issue_date = "Data wystawienia"
         let e = parse("amount_tolerance = -1\n").unwrap_err();
         assert!(e.starts_with("line 1:"), "{e}");
         assert!(parse("[sources.ledger]\nencoding = \"klingon\"\n").is_err());
+    }
+
+    #[test]
+    fn a_malformed_date_format_is_an_error_not_a_panic() {
+        // Fuzz crashes: chrono cannot write these, and used to panic.
+        for pattern in [
+            "%7.%m.%Y",
+            "99999999999999999999999999999999999%d.%m.%]Y",
+            "%",
+        ] {
+            let e = parse(&format!("[sources.ledger]\ndate_format = \"{pattern}\"\n")).unwrap_err();
+            assert!(e.starts_with("line 2:") && e.contains("strftime"), "{e}");
+        }
     }
 }

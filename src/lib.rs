@@ -221,7 +221,6 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     result.summary.open_by_severity = register::open_by_severity(&result.frames.exceptions)?;
     result.run.register = Some(run_json::RegisterJson {
         status_counts: updated.counts.clone(),
-        changes: updated.history.len() as u64,
     });
 
     let _stage = progress::Stage::start("writing the outputs");

@@ -121,10 +121,14 @@ pub fn verify(pack: &Path) -> Result<Verification> {
     let mut manifest = None;
     for i in 0..zip.len() {
         let mut entry = zip.by_index(i)?;
+        let name = entry.name()?.into_owned();
+        // A crafted pack may name entries outside its root (`../x`, `/etc`),
+        // where an unpacking tool would write them: refused before anything
+        // is read.
+        safe_entry_path(name.strip_suffix('/').unwrap_or(&name))?;
         if entry.is_dir() {
             continue;
         }
-        let name = entry.name()?.into_owned();
         let mut bytes = Vec::new();
         (&mut entry)
             .take(MAX_ENTRY_BYTES)
@@ -142,6 +146,10 @@ pub fn verify(pack: &Path) -> Result<Verification> {
     let manifest: Manifest = serde_json::from_slice(&manifest)
         .with_context(|| format!("{MANIFEST} in {} is not a pack manifest", pack.display()))?;
     let mut result = Verification::default();
+    for listed in &manifest.files {
+        safe_entry_path(&listed.path)
+            .with_context(|| format!("{MANIFEST} in {} lists an unsafe path", pack.display()))?;
+    }
     for expected in &manifest.files {
         match actual.remove(&expected.path) {
             None => result.problems.push(format!("missing: {}", expected.path)),

@@ -2,12 +2,12 @@
 //! which raw input files prove it.
 
 use std::collections::BTreeSet;
-use std::fs;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, anyhow, bail};
 use polars::prelude::*;
 
+use crate::ingest::files;
 use crate::report::Frames;
 use crate::report::run_json::FileJson;
 
@@ -150,6 +150,12 @@ pub fn documents_for_scope(
     input_files: &[FileJson],
     documents: &BTreeSet<String>,
 ) -> Result<Vec<(String, Vec<u8>)>> {
+    // A file refused unread (a link, an oversized file) has no hash and is
+    // never read for the pack either.
+    let input_files: Vec<&FileJson> = input_files
+        .iter()
+        .filter(|f| !f.sha256.is_empty())
+        .collect();
     let read: BTreeSet<&str> = input_files.iter().map(|f| f.path.as_str()).collect();
     let paths: BTreeSet<String> = input_files
         .iter()
@@ -165,8 +171,8 @@ pub fn documents_for_scope(
     paths
         .into_iter()
         .map(|rel| {
-            let bytes = fs::read(bundle.join(&rel))
-                .with_context(|| format!("cannot read {} in the bundle", rel))?;
+            let bytes = files::read_bundle_file(&bundle.join(&rel), files::MAX_TABLE_BYTES)
+                .map_err(|r| anyhow!("cannot read {rel} in the bundle: {}", r.reason))?;
             Ok((rel, bytes))
         })
         .collect()

@@ -8,31 +8,27 @@
 
 pub mod documents;
 pub mod fields;
+pub mod files;
+mod frame;
+mod input;
 pub mod read;
 pub mod schema;
 pub mod table;
 
+pub use input::{Rejection, SourceInput};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use polars::prelude::*;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::config::{Config, SourceConfig};
 use read::Counts;
-use schema::{Field, Source};
+use schema::Source;
 use table::TableBuilder;
-
-/// A row or file that could not be used (`rejected.csv`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Rejection {
-    pub source: &'static str,
-    pub file: String,
-    pub line: Option<u64>,
-    pub reason: String,
-}
 
 /// One input file as `run.json` reports it.
 #[derive(Debug, Clone)]
@@ -43,30 +39,6 @@ pub struct InputFile {
     pub bytes: u64,
     pub counts: Counts,
     pub error: Option<String>,
-}
-
-/// One file handed to a reader.
-pub struct SourceInput<'a> {
-    pub source: Source,
-    /// Path relative to the bundle, with `/` separators.
-    pub file: &'a str,
-    pub bytes: &'a [u8],
-    pub config: &'a SourceConfig,
-}
-
-impl SourceInput<'_> {
-    pub fn fields(&self) -> &'static [Field] {
-        self.source.fields()
-    }
-
-    /// The JSON names of the fields, for sources that come as JSON.
-    pub fn json_names(&self) -> Option<&'static [&'static str]> {
-        match self.source {
-            Source::KsefMetadata => Some(schema::KSEF_JSON_NAMES),
-            Source::Announcements => Some(schema::ANNOUNCEMENT_JSON_NAMES),
-            _ => None,
-        }
-    }
 }
 
 /// The loaded bundle.
@@ -120,7 +92,7 @@ pub fn load(dir: &Path, config: &Config) -> Result<Bundle> {
     let mut found: Vec<(Source, PathBuf)> = Vec::new();
     let mut not_provided = Vec::new();
     for source in Source::ALL {
-        let files = discover(dir, source)?;
+        let files = files::discover(dir, source)?;
         if files.is_empty() {
             if source == Source::Ledger {
                 bail!(
@@ -185,8 +157,11 @@ pub fn load(dir: &Path, config: &Config) -> Result<Bundle> {
 type LoadedFile = (Source, DataFrame, InputFile, Vec<Rejection>);
 
 fn load_file(dir: &Path, source: Source, path: &Path, config: &SourceConfig) -> Result<LoadedFile> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let rel = relative(dir, path);
+    let rel = files::relative(dir, path);
+    let bytes = match files::read_bundle_file(path, files::size_limit(source, path)) {
+        Ok(bytes) => bytes,
+        Err(files::Refused { reason, bytes }) => return refused(source, rel, bytes, reason),
+    };
     let mut builder = TableBuilder::new(source.fields());
     let mut rejections = Vec::new();
     let input = SourceInput {
@@ -212,88 +187,25 @@ fn load_file(dir: &Path, source: Source, path: &Path, config: &SourceConfig) -> 
     Ok((source, df, file, rejections))
 }
 
-/// The files of one source, sorted by path so that "first row" is stable.
-fn discover(dir: &Path, source: Source) -> Result<Vec<PathBuf>> {
-    let (folder, stem): (PathBuf, Option<&str>) = match source {
-        Source::Ledger => (dir.join("ledger"), None),
-        Source::OfflineLog => (dir.join("offline"), Some("log")),
-        Source::Decisions => (dir.join("offline"), Some("decisions")),
-        Source::Announcements => (dir.join("announcements"), None),
-        Source::KsefMetadata => (dir.join("ksef").join("metadata"), None),
-        Source::Activity => (dir.join("access"), Some("activity")),
-        Source::Grants => (dir.join("access"), Some("grants")),
-        Source::Archive => return walk_archive(&dir.join("archive")),
-        Source::Upo => (dir.join("ksef").join("upo"), None),
-        Source::Resolutions => (dir.join("resolutions"), None),
+/// A file refused before reading (a link, or over its size limit): one
+/// rejection naming it, no rows, and no hash, since its bytes were never read.
+fn refused(source: Source, rel: String, bytes: u64, reason: String) -> Result<LoadedFile> {
+    let rejection = Rejection {
+        source: source.name(),
+        file: rel.clone(),
+        line: None,
+        reason: reason.clone(),
     };
-    if !folder.is_dir() {
-        return Ok(Vec::new());
-    }
-    let mut files = Vec::new();
-    let entries =
-        std::fs::read_dir(&folder).with_context(|| format!("cannot list {}", folder.display()))?;
-    for entry in entries {
-        let path = entry
-            .with_context(|| format!("cannot list {}", folder.display()))?
-            .path();
-        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-            continue;
-        };
-        // Hidden files and Excel's lock files are not input.
-        if name.starts_with('.') || name.starts_with("~$") || !path.is_file() {
-            continue;
-        }
-        let matches = match stem {
-            Some(stem) => name
-                .split_once('.')
-                .is_some_and(|(s, _)| s.eq_ignore_ascii_case(stem)),
-            None => true,
-        };
-        if matches {
-            files.push(path);
-        }
-    }
-    files.sort();
-    Ok(files)
-}
-
-/// Every file under `archive/`, at any depth, sorted. Links are not
-/// followed: an archive is the files as issued, not what they point to.
-fn walk_archive(root: &Path) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    if !root.is_dir() {
-        return Ok(files);
-    }
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(folder) = stack.pop() {
-        let entries = std::fs::read_dir(&folder)
-            .with_context(|| format!("cannot list {}", folder.display()))?;
-        for entry in entries {
-            let entry = entry.with_context(|| format!("cannot list {}", folder.display()))?;
-            let kind = entry
-                .file_type()
-                .with_context(|| format!("cannot read {}", entry.path().display()))?;
-            let name = entry.file_name();
-            if name.to_string_lossy().starts_with('.') {
-                continue;
-            }
-            if kind.is_dir() {
-                stack.push(entry.path());
-            } else if kind.is_file() {
-                files.push(entry.path());
-            }
-        }
-    }
-    files.sort();
-    Ok(files)
-}
-
-fn relative(dir: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(dir).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    let file = InputFile {
+        path: rel,
+        source: source.name(),
+        sha256: String::new(),
+        bytes,
+        counts: Counts::default(),
+        error: Some(reason),
+    };
+    let df = TableBuilder::new(source.fields()).finish()?;
+    Ok((source, df, file, vec![rejection]))
 }
 
 /// Lower-case hex SHA-256, as `sha256sum` prints it.

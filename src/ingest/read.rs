@@ -67,7 +67,9 @@ impl Ctx<'_> {
             line,
             reason: reason.clone(),
         });
-        self.counts.rejected += self.counts.read - self.counts.used;
+        // Rows already handed over go with the file: none of it is used.
+        self.counts.used = 0;
+        self.counts.rejected = self.counts.read;
         FileOutcome {
             counts: self.counts,
             error: Some(reason),
@@ -160,10 +162,11 @@ fn read_csv(mut ctx: Ctx<'_>) -> FileOutcome {
         Err(e) => return ctx.fail(Some(1), e),
     };
     let width = header.len();
+    let mut lines = LineCounter::new(text.as_bytes());
     for record in records {
         match record {
             Ok(r) => {
-                let line = r.position().map_or(0, |p| p.line());
+                let line = r.position().map_or(0, |p| lines.at(p.byte()));
                 if r.len() != width {
                     ctx.counts.read += 1;
                     ctx.reject(
@@ -175,13 +178,54 @@ fn read_csv(mut ctx: Ctx<'_>) -> FileOutcome {
                 ctx.row(line, |i| map.position(i).and_then(|p| r.get(p)));
             }
             Err(e) => {
-                let line = e.position().map(|p| p.line());
+                let line = e.position().map(|p| lines.at(p.byte()));
                 ctx.counts.read += 1;
                 ctx.reject(line, format!("unreadable CSV row: {e}"));
             }
         }
     }
     ctx.done()
+}
+
+/// The 1-based line where a CSV record starts, counting `\n`. The csv
+/// crate ends a CRLF record at its `\r` and starts the next one at the
+/// `\n`, so its own line count (and a raw offset) falls one line short
+/// after every CRLF record: a Windows export named its line 5 as 4. An
+/// offset on a `\n` is therefore taken as the line after it. Offsets only
+/// grow, so the text is scanned once.
+struct LineCounter<'t> {
+    text: &'t [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'t> LineCounter<'t> {
+    fn new(text: &'t [u8]) -> Self {
+        Self {
+            text,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    fn at(&mut self, byte: u64) -> u64 {
+        let mut byte = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        if self.text.get(byte) == Some(&b'\n') {
+            byte += 1;
+        }
+        if byte < self.offset {
+            (self.offset, self.line) = (0, 1);
+        }
+        let newlines = self.text[self.offset..byte]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.line += newlines as u64;
+        self.offset = byte;
+        self.line
+    }
 }
 
 /// An XLSX cell as the text a CSV export would hold.
@@ -272,9 +316,19 @@ fn read_json(mut ctx: Ctx<'_>) -> FileOutcome {
             + 1;
         let values: Vec<Option<String>> = match serde_json::from_str::<Json>(raw.get()) {
             Ok(obj @ Json::Object(_)) => names.iter().map(|n| json_field(&obj, n)).collect(),
-            _ => {
+            Ok(_) => {
                 ctx.counts.read += 1;
                 ctx.reject(Some(line), "array element is not an object".to_string());
+                continue;
+            }
+            // The whole file parsed as raw values, which are not depth
+            // limited; a too deeply nested element fails only here.
+            Err(e) => {
+                ctx.counts.read += 1;
+                ctx.reject(
+                    Some(line),
+                    format!("array element is not readable JSON: {e}"),
+                );
                 continue;
             }
         };
@@ -343,6 +397,53 @@ fn number_text(n: &serde_json::Number) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_lines_are_right_with_crlf_and_quoted_newlines() {
+        let config = SourceConfig::default();
+        let text = "invoice_number,issue_date,seller_nip,gross_amount,currency\r\n\
+                    FV/1,2026-03-02,5265877635,1.00,PLN\r\n\
+                    \"FV\r\n2\",2026-03-02,5265877635,1.00,PLN\r\n\
+                    FV/3,2026-03-02,5265877635,x,PLN\n\
+                    FV/4,2026-03-02,5265877635,x,PLN\r\n";
+        let input = SourceInput {
+            source: Source::Ledger,
+            file: "ledger/a.csv",
+            bytes: text.as_bytes(),
+            config: &config,
+        };
+        let mut builder = TableBuilder::new(Source::Ledger.fields());
+        let mut rejected = Vec::new();
+        read_file(&input, &mut builder, &mut rejected);
+        let lines: Vec<Option<u64>> = rejected.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [Some(5), Some(6)]);
+    }
+
+    #[test]
+    fn a_file_failing_after_rows_counts_every_row_rejected() {
+        let config = SourceConfig::default();
+        let input = SourceInput {
+            source: Source::Ledger,
+            file: "ledger/a.csv",
+            bytes: b"",
+            config: &config,
+        };
+        let mut builder = TableBuilder::new(Source::Ledger.fields());
+        let mut rejected = Vec::new();
+        let mut ctx = Ctx {
+            input: &input,
+            builder: &mut builder,
+            rejected: &mut rejected,
+            counts: Counts::default(),
+        };
+        let good = ["FV/1", "2026-03-02", "5265877635", "1.00", "PLN"];
+        ctx.row(2, |i| good.get(i).copied());
+        ctx.row(3, |_| None);
+        let out = ctx.fail(Some(4), "broken".into());
+        let c = out.counts;
+        assert_eq!((c.read, c.used, c.rejected), (2, 0, 2));
+        assert_eq!(rejected.len(), 2);
+    }
 
     #[test]
     fn json_numbers_lose_binary_noise() {

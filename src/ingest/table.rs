@@ -1,13 +1,13 @@
-//! Turns records of text cells into one typed polars table per source.
+//! Turns records of text cells into one typed table per source.
 //!
 //! Readers (CSV, XLSX, JSON) hand over rows as "give me the cell of field i";
 //! this module maps file headers to the contract's columns, parses each cell
 //! by its [`Kind`], and either appends the row or returns why it was rejected.
-//! It does not know about files or formats.
+//! It does not know about files or formats, nor about polars: turning the
+//! collected cells into a `DataFrame` is `frame.rs`, so the readers can be
+//! fuzzed without polars (see `docs/fuzzing.md`).
 
 use std::collections::HashMap;
-
-use polars::prelude::*;
 
 use super::fields::{self, Dialect};
 use super::schema::{ACTIONS, Field, Kind};
@@ -78,7 +78,7 @@ impl HeaderMap {
 }
 
 /// The cells of one column, typed.
-enum Cells {
+pub(super) enum Cells {
     Text(Vec<Option<String>>),
     Date(Vec<Option<i32>>),
     Timestamp(Vec<Option<i64>>),
@@ -95,10 +95,10 @@ enum Value {
 
 /// Collects the accepted rows of one source.
 pub struct TableBuilder {
-    fields: &'static [Field],
-    cells: Vec<Cells>,
-    files: Vec<String>,
-    lines: Vec<u64>,
+    pub(super) fields: &'static [Field],
+    pub(super) cells: Vec<Cells>,
+    pub(super) files: Vec<String>,
+    pub(super) lines: Vec<u64>,
     scratch: Vec<Value>,
 }
 
@@ -166,28 +166,6 @@ impl TableBuilder {
         self.lines.push(at.line);
         Ok(())
     }
-
-    /// The table with one column per field plus `_file` and `_line`, which
-    /// keep every finding traceable to its input row.
-    pub fn finish(self) -> PolarsResult<DataFrame> {
-        let height = self.lines.len();
-        let mut columns = Vec::with_capacity(self.fields.len() + 2);
-        for (field, cells) in self.fields.iter().zip(self.cells) {
-            let name = PlSmallStr::from_static(field.name);
-            let column = match cells {
-                Cells::Text(v) => Column::new(name, v),
-                Cells::Date(v) => Column::new(name, v).cast(&DataType::Date)?,
-                Cells::Timestamp(v) => {
-                    Column::new(name, v).cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?
-                }
-                Cells::Amount(v) => Column::new(name, v),
-            };
-            columns.push(column);
-        }
-        columns.push(Column::new("_file".into(), self.files));
-        columns.push(Column::new("_line".into(), self.lines));
-        DataFrame::new(height, columns)
-    }
 }
 
 fn empty(kind: Kind) -> Value {
@@ -244,6 +222,7 @@ fn parse(kind: Kind, raw: &str, dialect: &Dialect) -> Result<Value, String> {
 mod tests {
     use super::*;
     use crate::ingest::schema::LEDGER;
+    use polars::prelude::DataType;
 
     fn headers(names: &[&str]) -> Vec<String> {
         names.iter().map(|s| s.to_string()).collect()

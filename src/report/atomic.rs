@@ -2,6 +2,13 @@
 //! hidden sibling folder, and only when every one is written and synced does
 //! that folder replace `--out`. A run that fails or is killed leaves the
 //! previous outputs as they were.
+//!
+//! On Linux the replacement is one `renameat2(RENAME_EXCHANGE)`: there is
+//! no moment at which `--out` is missing, even if the process is killed
+//! mid-commit. Elsewhere (or on a filesystem without it) the previous folder
+//! is moved aside first, which leaves a short window without `--out`.
+//! Staging folders of runs that were killed are hidden (`.name.partial-PID`)
+//! and removed by the next run once that process is gone.
 
 use std::fs;
 use std::io::Write;
@@ -44,6 +51,7 @@ impl Staging {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "out".into());
+        sweep_stale(&parent, &name);
         let dir = parent.join(format!(".{name}.partial-{}", std::process::id()));
         if dir.exists() {
             fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
@@ -62,7 +70,9 @@ impl Staging {
             fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
         file.write_all(bytes)
             .and_then(|()| file.sync_all())
-            .with_context(|| format!("cannot write {}", path.display()))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        crash_point(name);
+        Ok(())
     }
 
     /// Where a file of this name goes in the staging folder, for writers
@@ -74,6 +84,11 @@ impl Staging {
     /// Replaces the target with the staging folder. The old folder is moved
     /// aside first and removed only after the new one is in place.
     pub fn commit(self) -> Result<()> {
+        if self.target.exists() && exchange(&self.dir, &self.target) {
+            crash_point("commit");
+            // `self.dir` now holds the previous outputs; Drop removes them.
+            return Ok(());
+        }
         let aside = self.dir.with_extension("old");
         let had_old = self.target.exists();
         if had_old {
@@ -93,6 +108,72 @@ impl Staging {
                 .with_context(|| format!("cannot remove {}", aside.display()))?;
         }
         Ok(())
+    }
+}
+
+/// Swaps two folders atomically; false when the platform or filesystem
+/// cannot, and the caller falls back to two renames.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> bool {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let (Ok(a), Ok(b)) = (
+        CString::new(a.as_os_str().as_bytes()),
+        CString::new(b.as_os_str().as_bytes()),
+    ) else {
+        return false;
+    };
+    // SAFETY: both paths are NUL-terminated C strings that outlive the call.
+    let done = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    done == 0
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> bool {
+    false
+}
+
+/// Removes `.name.partial-PID` (and `.old`) folders beside the target whose
+/// process no longer runs: what a killed run leaves. Where liveness cannot
+/// be told (no `/proc`), nothing is removed.
+fn sweep_stale(parent: &Path, name: &str) {
+    let prefix = format!(".{name}.partial-");
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let pid = rest.strip_suffix(".old").unwrap_or(rest);
+        let alive = pid.parse::<u32>().is_ok_and(|pid| {
+            pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists()
+        });
+        if !alive {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Test-only crash injection for `tests/it/invariants.rs`: with
+/// `KSEF_RECON_TEST_CRASH_AT` set to a staged file name (or `commit`), the
+/// process aborts right after that step, as if killed there. Unset, this is
+/// one environment lookup per output file.
+fn crash_point(step: &str) {
+    if std::env::var_os("KSEF_RECON_TEST_CRASH_AT").is_some_and(|v| v == step) {
+        std::process::abort();
     }
 }
 

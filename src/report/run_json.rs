@@ -43,10 +43,10 @@ pub struct RunJson {
 
 #[derive(Serialize)]
 pub struct RegisterJson {
-    /// Register rows per status after the run.
+    /// Register rows per status after the run. (How many changed is in the
+    /// state folder's history.csv: a re-run of the same as-of changes
+    /// nothing and must write the same run.json.)
     pub status_counts: BTreeMap<String, u64>,
-    /// Status changes this run made (rows appended to history.csv).
-    pub changes: u64,
 }
 
 #[derive(Serialize)]

@@ -1,6 +1,7 @@
 //! Integration tests: the `ksef-recon` binary on bundles in `fixtures/` and
 //! on small bundles written by the tests themselves.
 
+mod bad_corpus;
 mod bad_input;
 mod dashboard;
 mod deadline_cmd;
@@ -10,6 +11,7 @@ mod documents;
 mod evidence;
 mod governance;
 mod injection;
+mod invariants;
 mod nightly;
 mod support;
 mod workbook;

@@ -1,0 +1,11 @@
+//! XLSX workbooks of any tabular source with a `recon.toml` column mapping.
+//! Input: `[source selector] recon.toml \0\0 workbook` (see `split_tabular`).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Some((source, config, file)) = ksef_recon_fuzz::split_tabular(data) {
+        ksef_recon_fuzz::read_checked(source, "in/x.xlsx", file, &config);
+    }
+});

@@ -1,0 +1,48 @@
+//! The readers of `src/ingest/`, without its `mod.rs` (file discovery and
+//! polars), plus a view of accepted announcement rows for the deadline target.
+
+#[path = "../../src/ingest/documents.rs"]
+pub mod documents;
+#[path = "../../src/ingest/fields.rs"]
+pub mod fields;
+#[path = "../../src/ingest/input.rs"]
+mod input;
+#[path = "../../src/ingest/read.rs"]
+pub mod read;
+#[path = "../../src/ingest/schema.rs"]
+pub mod schema;
+#[path = "../../src/ingest/table.rs"]
+pub mod table;
+
+pub use input::{Rejection, SourceInput};
+
+use crate::deadline::{Category, Outage};
+use table::{Cells, TableBuilder};
+
+/// The announcement rows a builder accepted, as outages (one per row,
+/// not merged by event: the deadline rules must cope with overlaps).
+pub fn outages(builder: &TableBuilder) -> Vec<Outage> {
+    let [
+        _,
+        Cells::Text(category),
+        Cells::Timestamp(start),
+        Cells::Timestamp(end),
+        ..,
+    ] = builder.cells.as_slice()
+    else {
+        panic!("announcement columns changed; update the fuzz harness");
+    };
+    let date = |ms: i64| fields::ms_to_date(ms);
+    category
+        .iter()
+        .zip(start)
+        .zip(end)
+        .filter_map(|((c, s), e)| {
+            Some(Outage {
+                category: Category::parse(c.as_deref()?)?,
+                start: date((*s)?),
+                end: e.map(date),
+            })
+        })
+        .collect()
+}

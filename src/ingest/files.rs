@@ -1,0 +1,199 @@
+//! Finding a source's files in the bundle and reading one safely.
+//!
+//! A bundle is assembled from exports, e-mail attachments and downloads, so
+//! its files are treated as hostile: nothing is followed out of the bundle
+//! (a symbolic link is refused, not read, wherever it points), nothing but
+//! a regular file is opened (a FIFO would block the run), and a file over
+//! its source's size limit is refused from its metadata, before a byte is
+//! read into memory. Every refusal becomes a rejection naming the file;
+//! none stops the run. See `docs/security.md`.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use super::schema::Source;
+use crate::documents::{jpk, xml};
+
+/// Largest CSV, XLSX or JSON file read. Far above any real export (a
+/// million ledger rows is about 150 MB) and below what two copies of it
+/// (bytes and table) would need to stay in a CI runner's memory.
+pub const MAX_TABLE_BYTES: u64 = 2 << 30;
+
+/// Why a file was not read: one rejection, with the size found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub reason: String,
+    pub bytes: u64,
+}
+
+/// The size limit of one file: XML documents (FA(3), UPO) that of the XML
+/// reader, a JPK register its own, anything else [`MAX_TABLE_BYTES`].
+pub fn size_limit(source: Source, path: &Path) -> u64 {
+    let is_xml = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xml"));
+    let limit = match source {
+        Source::Archive | Source::Upo if is_xml => xml::MAX_DOCUMENT_BYTES,
+        Source::Ledger if is_xml => jpk::MAX_JPK_BYTES,
+        _ => return MAX_TABLE_BYTES,
+    };
+    limit as u64
+}
+
+/// The bytes of one bundle file, or why it was refused. The link and size
+/// checks come from `symlink_metadata`, before opening; the read itself
+/// stops one byte past the limit, so a file that grows meanwhile is still
+/// refused without being read whole.
+pub fn read_bundle_file(path: &Path, limit: u64) -> Result<Vec<u8>, Refused> {
+    let refuse = |reason: String, bytes: u64| Refused { reason, bytes };
+    let meta = fs::symlink_metadata(path).map_err(|e| refuse(format!("cannot read: {e}"), 0))?;
+    if meta.file_type().is_symlink() {
+        return Err(refuse(
+            "is a symbolic link; links are not followed (put the file itself in the bundle)"
+                .to_string(),
+            0,
+        ));
+    }
+    if !meta.is_file() {
+        return Err(refuse("is not a regular file".to_string(), 0));
+    }
+    let over = |bytes: u64| {
+        refuse(
+            format!(
+                "file is {bytes} bytes, over the limit of {limit} bytes for this source; not read"
+            ),
+            bytes,
+        )
+    };
+    if meta.len() > limit {
+        return Err(over(meta.len()));
+    }
+    let file = fs::File::open(path).map_err(|e| refuse(format!("cannot read: {e}"), meta.len()))?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| refuse(format!("cannot read: {e}"), meta.len()))?;
+    if bytes.len() as u64 > limit {
+        return Err(over(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// The files of one source, sorted by path so that "first row" is stable.
+/// Links and other non-directories are listed too, so that reading refuses
+/// them visibly instead of them vanishing from the run.
+pub fn discover(dir: &Path, source: Source) -> Result<Vec<PathBuf>> {
+    let (folder, stem): (PathBuf, Option<&str>) = match source {
+        Source::Ledger => (dir.join("ledger"), None),
+        Source::OfflineLog => (dir.join("offline"), Some("log")),
+        Source::Decisions => (dir.join("offline"), Some("decisions")),
+        Source::Announcements => (dir.join("announcements"), None),
+        Source::KsefMetadata => (dir.join("ksef").join("metadata"), None),
+        Source::Activity => (dir.join("access"), Some("activity")),
+        Source::Grants => (dir.join("access"), Some("grants")),
+        Source::Archive => return walk_archive(&dir.join("archive")),
+        Source::Upo => (dir.join("ksef").join("upo"), None),
+        Source::Resolutions => (dir.join("resolutions"), None),
+    };
+    if !folder.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files = Vec::new();
+    let entries =
+        fs::read_dir(&folder).with_context(|| format!("cannot list {}", folder.display()))?;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot list {}", folder.display()))?;
+        let path = entry.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        // Hidden files and Excel's lock files are not input.
+        if name.starts_with('.') || name.starts_with("~$") || is_dir(&entry)? {
+            continue;
+        }
+        let matches = match stem {
+            Some(stem) => name
+                .split_once('.')
+                .is_some_and(|(s, _)| s.eq_ignore_ascii_case(stem)),
+            None => true,
+        };
+        if matches {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Whether an entry is a real directory; a link to one is not.
+fn is_dir(entry: &fs::DirEntry) -> Result<bool> {
+    let kind = entry
+        .file_type()
+        .with_context(|| format!("cannot read {}", entry.path().display()))?;
+    Ok(kind.is_dir())
+}
+
+/// Every file under `archive/`, at any depth, sorted. Links are listed but
+/// never entered: an archive is the files as issued, not what they point to.
+fn walk_archive(root: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    if !root.is_dir() {
+        return Ok(files);
+    }
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        let entries =
+            fs::read_dir(&folder).with_context(|| format!("cannot list {}", folder.display()))?;
+        for entry in entries {
+            let entry = entry.with_context(|| format!("cannot list {}", folder.display()))?;
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            if is_dir(&entry)? {
+                stack.push(entry.path());
+            } else {
+                files.push(entry.path());
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// `path` relative to the bundle, with `/` separators.
+pub fn relative(dir: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(dir).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_fifos_and_oversized_files_are_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside.csv");
+        fs::write(&outside, "secret").unwrap();
+        let link = dir.path().join("link.csv");
+        std::os::unix::fs::symlink(&outside, &link).unwrap();
+        let err = read_bundle_file(&link, 100).unwrap_err();
+        assert!(err.reason.contains("symbolic link"), "{err:?}");
+
+        let big = dir.path().join("big.xml");
+        fs::File::create(&big).unwrap().set_len(1 << 30).unwrap();
+        let err = read_bundle_file(&big, 10).unwrap_err();
+        assert_eq!(err.bytes, 1 << 30);
+        assert!(err.reason.contains("over the limit of 10 bytes"), "{err:?}");
+
+        let err = read_bundle_file(dir.path(), 10).unwrap_err();
+        assert!(err.reason.contains("not a regular file"), "{err:?}");
+        assert_eq!(read_bundle_file(&outside, 6).unwrap(), b"secret");
+    }
+}

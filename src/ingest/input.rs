@@ -1,0 +1,40 @@
+//! What a reader is handed and what it hands back when a row or file
+//! cannot be used. Kept free of polars (like `read`, `table`, `fields`,
+//! `schema` and `documents`) so that the fuzz targets in `fuzz/` can mount
+//! the readers without building polars with instrumentation.
+
+use super::schema::{self, Field, Source};
+use crate::config::SourceConfig;
+
+/// A row or file that could not be used (`rejected.csv`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Rejection {
+    pub source: &'static str,
+    pub file: String,
+    pub line: Option<u64>,
+    pub reason: String,
+}
+
+/// One file handed to a reader.
+pub struct SourceInput<'a> {
+    pub source: Source,
+    /// Path relative to the bundle, with `/` separators.
+    pub file: &'a str,
+    pub bytes: &'a [u8],
+    pub config: &'a SourceConfig,
+}
+
+impl SourceInput<'_> {
+    pub fn fields(&self) -> &'static [Field] {
+        self.source.fields()
+    }
+
+    /// The JSON names of the fields, for sources that come as JSON.
+    pub fn json_names(&self) -> Option<&'static [&'static str]> {
+        match self.source {
+            Source::KsefMetadata => Some(schema::KSEF_JSON_NAMES),
+            Source::Announcements => Some(schema::ANNOUNCEMENT_JSON_NAMES),
+            _ => None,
+        }
+    }
+}
