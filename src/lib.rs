@@ -30,6 +30,7 @@ pub mod deadline;
 pub mod documents;
 pub mod evidence;
 pub mod frame;
+pub mod generate;
 pub mod ingest;
 pub mod progress;
 pub mod reconcile;

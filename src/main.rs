@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use ksef_recon::config::{Config, ConfigError};
 use ksef_recon::deadline::Mode;
 use ksef_recon::evidence::{self, EvidenceOptions, Scope};
+use ksef_recon::generate::{self, GenerateOptions, plan::Rates};
 use ksef_recon::rules::Severity;
 use ksef_recon::{RunOptions, clock, commands};
 
@@ -122,6 +123,48 @@ enum Command {
         /// The evidence pack.
         #[arg(value_name = "PACK.zip")]
         pack: PathBuf,
+    },
+    /// Write a deterministic synthetic input bundle: ledger, offline log,
+    /// decisions, announcements, KSeF metadata (CSV and JSON pages), UPO
+    /// receipts and optionally the FA(3) archive, with anomalies planted at
+    /// the given rates (fractions of all invoices).
+    ///
+    /// The same --invoices, --seed and rates give byte-identical files.
+    /// expected_counts.json holds the as-of date to run with and the
+    /// statuses and exception counts `run` must report.
+    Generate {
+        /// How many invoices.
+        #[arg(long, value_name = "N")]
+        invoices: u64,
+        /// The bundle folder to create (must be absent or empty).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[arg(long, value_name = "S", default_value_t = 1)]
+        seed: u64,
+        /// Share of invoices issued offline (in the offline log).
+        #[arg(long, value_name = "RATE", default_value_t = 0.02)]
+        offline_rate: f64,
+        /// Sent to KSeF after the deadline (LATE_SUBMISSION).
+        #[arg(long, value_name = "RATE", default_value_t = 0.01)]
+        late_rate: f64,
+        /// Never sent (OVERDUE_SUBMISSION).
+        #[arg(long, value_name = "RATE", default_value_t = 0.005)]
+        missing_rate: f64,
+        /// KSeF amounts differ from the ledger (AMOUNT_MISMATCH).
+        #[arg(long, value_name = "RATE", default_value_t = 0.002)]
+        amount_mismatch_rate: f64,
+        /// Ledger row written twice (DUPLICATE_NUMBER).
+        #[arg(long, value_name = "RATE", default_value_t = 0.001)]
+        duplicate_rate: f64,
+        /// In KSeF, not in the ledger (NOT_IN_LEDGER); online invoices only.
+        #[arg(long, value_name = "RATE", default_value_t = 0.001)]
+        not_in_ledger_rate: f64,
+        /// KSeF holds another hash (HASH_MISMATCH); offline invoices only.
+        #[arg(long, value_name = "RATE", default_value_t = 0.0002)]
+        hash_mismatch_rate: f64,
+        /// Also write every offline invoice's FA(3) file under archive/.
+        #[arg(long)]
+        archive: bool,
     },
 }
 
@@ -293,6 +336,43 @@ fn execute(command: Command) -> Result<ExitCode> {
                 packed.invoices,
                 packed.exceptions,
                 packed.bytes
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Generate {
+            invoices,
+            out,
+            seed,
+            offline_rate,
+            late_rate,
+            missing_rate,
+            amount_mismatch_rate,
+            duplicate_rate,
+            not_in_ledger_rate,
+            hash_mismatch_rate,
+            archive,
+        } => {
+            let options = GenerateOptions {
+                invoices,
+                out,
+                seed,
+                rates: Rates {
+                    offline: offline_rate,
+                    late: late_rate,
+                    missing: missing_rate,
+                    amount_mismatch: amount_mismatch_rate,
+                    duplicate: duplicate_rate,
+                    not_in_ledger: not_in_ledger_rate,
+                    hash_mismatch: hash_mismatch_rate,
+                },
+                archive,
+            };
+            let expected = generate::generate(&options)?;
+            eprintln!(
+                "ksef-recon: {} invoices in {} (run with --as-of {}; expected counts in expected_counts.json)",
+                expected.invoices,
+                options.out.display(),
+                expected.as_of
             );
             Ok(ExitCode::SUCCESS)
         }

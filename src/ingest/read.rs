@@ -307,13 +307,17 @@ fn read_json(mut ctx: Ctx<'_>) -> FileOutcome {
         return ctx.fail(None, why);
     };
     let base = text.as_ptr() as usize;
+    // Items come in file order: count newlines from the previous item on,
+    // so line numbers cost one pass over the file, not one per item.
+    let (mut counted_to, mut line) = (0usize, 1u64);
     for raw in items {
         let offset = raw.get().as_ptr() as usize - base;
-        let line = text.as_bytes()[..offset]
+        let from = counted_to.min(offset);
+        line += text.as_bytes()[from..offset]
             .iter()
             .filter(|&&b| b == b'\n')
-            .count() as u64
-            + 1;
+            .count() as u64;
+        counted_to = offset;
         let values: Vec<Option<String>> = match serde_json::from_str::<Json>(raw.get()) {
             Ok(obj @ Json::Object(_)) => names.iter().map(|n| json_field(&obj, n)).collect(),
             Ok(_) => {

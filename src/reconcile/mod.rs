@@ -235,7 +235,9 @@ pub fn reconcile(bundle: &Bundle, params: &Params) -> PolarsResult<Reconciled> {
         upo: &upo,
         archive: &archive,
     };
-    let invoices = invoices::invoice_table(views, params)?;
+    // Materialised once: the deadline step reads it twice (its distinct keys,
+    // then the join back), and a lazy plan would be computed twice.
+    let invoices = invoices::invoice_table(views, params)?.collect()?.lazy();
     let outages = periods::outages(&events)?;
     let invoices = deadlines::add_deadlines(invoices, &outages)?;
     let invoices = with_status(invoices, as_of)

@@ -9,6 +9,7 @@ mod demo;
 mod dialect;
 mod documents;
 mod evidence;
+mod generate;
 mod governance;
 mod injection;
 mod invariants;

@@ -1,0 +1,253 @@
+//! `ksef-recon generate`: a deterministic synthetic input bundle (contract
+//! section 1) for tests, benchmarks and demos at any size.
+//!
+//! Every invoice is planned from `(seed, index)` alone ([`plan::plan`]), so
+//! chunks render in parallel and the same seed gives byte-identical files
+//! whatever the thread count. Anomalies are planted at configurable rates,
+//! one per invoice at most, and their exact counts are written to
+//! `expected_counts.json`, which a `run` on the bundle must reproduce.
+//!
+//! What it deliberately does not generate: emergency and total-failure
+//! periods, access logs and grants, JPK files, technical corrections. Those
+//! rules are covered by the hand-worked demo bundle; here they stay at zero.
+
+mod docs;
+pub mod plan;
+mod render;
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
+
+use plan::{Anomaly, Calendar, Rates};
+use render::Chunk;
+
+/// Invoices rendered per parallel task; large enough to amortise the task,
+/// small enough that a batch of them stays well under a gigabyte.
+const CHUNK: u64 = 50_000;
+
+/// KSeF records per JSON page, like the API's paging.
+const PAGE: usize = 10_000;
+
+/// What `generate` was asked for.
+#[derive(Debug, Clone)]
+pub struct GenerateOptions {
+    pub invoices: u64,
+    pub out: PathBuf,
+    pub seed: u64,
+    pub rates: Rates,
+    /// Also write every offline invoice's FA(3) file under `archive/`.
+    pub archive: bool,
+}
+
+/// Counts planted by the generator; `run` must report the same.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct Expected {
+    pub as_of: String,
+    pub invoices: u64,
+    pub rows: BTreeMap<String, u64>,
+    pub counts_by_status: BTreeMap<String, u64>,
+    pub counts_by_code: BTreeMap<String, u64>,
+}
+
+/// Writes the bundle into `options.out` (which must not exist or be empty).
+pub fn generate(options: &GenerateOptions) -> Result<Expected> {
+    let out = &options.out;
+    if out.exists() && fs::read_dir(out)?.next().is_some() {
+        bail!(
+            "{} exists and is not empty: generate writes a fresh bundle",
+            out.display()
+        );
+    }
+    for dir in [
+        "ledger",
+        "offline",
+        "announcements",
+        "ksef/metadata",
+        "ksef/upo",
+    ] {
+        fs::create_dir_all(out.join(dir))
+            .with_context(|| format!("cannot create {}", out.join(dir).display()))?;
+    }
+    let cal = Calendar::new();
+    let ctx = plan::Ctx {
+        seed: options.seed,
+        n: options.invoices,
+        rates: options.rates.clone(),
+        cal: &cal,
+    };
+    let mut ledger = csv_file(out, "ledger/ledger.csv", render::LEDGER_HEADER)?;
+    let mut ksef = csv_file(out, "ksef/metadata/ksef_metadata.csv", render::KSEF_HEADER)?;
+    let mut log = csv_file(out, "offline/log.csv", render::LOG_HEADER)?;
+    let mut json_records: Vec<String> = Vec::new();
+    let mut upo: BTreeMap<chrono::NaiveDate, Vec<u8>> = BTreeMap::new();
+    let mut totals = render::Tally::default();
+
+    let starts: Vec<u64> = (0..options.invoices).step_by(CHUNK as usize).collect();
+    let batch = rayon::current_num_threads().max(1) * 2;
+    for group in starts.chunks(batch) {
+        let chunks: Vec<Result<Chunk>> = group
+            .par_iter()
+            .map(|&start| {
+                let end = (start + CHUNK).min(options.invoices);
+                let chunk = render::chunk(&ctx, start..end, options.archive);
+                if options.archive {
+                    for (path, bytes) in &chunk.archive {
+                        write_new(&out.join(path), bytes)?;
+                    }
+                }
+                Ok(chunk)
+            })
+            .collect();
+        for chunk in chunks {
+            let chunk = chunk?;
+            ledger.write_all(&chunk.ledger)?;
+            ksef.write_all(&chunk.ksef_csv)?;
+            log.write_all(&chunk.log)?;
+            json_records.extend(chunk.ksef_json);
+            for (day, docs) in chunk.upo {
+                upo.entry(day).or_default().extend_from_slice(&docs);
+            }
+            totals.add(&chunk.tally);
+        }
+    }
+    for mut w in [ledger, ksef, log] {
+        w.flush()?;
+    }
+    write_pages(out, &json_records)?;
+    for (day, docs) in &upo {
+        let name = format!("ksef/upo/UPO_{}.xml", day.format("%Y%m%d"));
+        write_new(&out.join(name), &docs::upo_file(*day, docs))?;
+    }
+    write_new(
+        &out.join("offline/decisions.csv"),
+        render::decisions(&cal).as_bytes(),
+    )?;
+    write_new(
+        &out.join("announcements/status.json"),
+        render::status_json(&cal).as_bytes(),
+    )?;
+    write_new(
+        &out.join("announcements/manual.csv"),
+        render::ANNOUNCEMENTS_CSV.as_bytes(),
+    )?;
+    write_new(
+        &out.join("recon.toml"),
+        format!(
+            "# Written by ksef-recon generate.\nsellers = [\"{}\"]\n",
+            plan::SELLER
+        )
+        .as_bytes(),
+    )?;
+    write_new(&out.join("calendar.csv"), calendar_csv().as_bytes())?;
+    let expected = expected(&cal, &totals, options.archive);
+    let mut json = serde_json::to_vec_pretty(&expected)?;
+    json.push(b'\n');
+    write_new(&out.join("expected_counts.json"), &json)?;
+    Ok(expected)
+}
+
+fn expected(cal: &Calendar, t: &render::Tally, archive: bool) -> Expected {
+    let mut e = Expected {
+        as_of: cal.as_of.to_string(),
+        invoices: t.invoices,
+        ..Expected::default()
+    };
+    e.rows = [
+        ("ledger", t.ledger_rows),
+        ("offline_log", t.log_rows),
+        ("ksef_metadata", t.ksef_rows),
+        ("upo", t.upo_docs),
+        ("archive", if archive { t.log_rows } else { 0 }),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), *v))
+    .collect();
+    let late = t.anomaly(Anomaly::Late);
+    let missing = t.anomaly(Anomaly::Missing);
+    let not_in_ledger = t.anomaly(Anomaly::NotInLedger);
+    e.counts_by_status = [
+        (
+            "submitted_on_time",
+            t.invoices - late - missing - not_in_ledger,
+        ),
+        ("submitted_late", late),
+        ("pending", 0),
+        ("overdue", missing),
+        ("not_required", not_in_ledger),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), *v))
+    .collect();
+    // A planted hash mismatch is seen twice when the archive is given: the
+    // log's hash and the file's own SHA-256 both differ from KSeF's.
+    let hash = t.anomaly(Anomaly::HashMismatch) * if archive { 2 } else { 1 };
+    e.counts_by_code = [
+        ("OVERDUE_SUBMISSION", missing),
+        ("LATE_SUBMISSION", late),
+        ("NOT_IN_LEDGER", not_in_ledger),
+        ("AMOUNT_MISMATCH", t.anomaly(Anomaly::AmountMismatch)),
+        ("DUPLICATE_NUMBER", t.anomaly(Anomaly::Duplicate)),
+        ("HASH_MISMATCH", hash),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), *v))
+    .collect();
+    e
+}
+
+/// `next()` and `add(d, 7)` for every day of 2024-2027, from [`crate::calendar`]:
+/// the business-day table that SQL engines without our calendar join against
+/// (`benches/reference/`). `run` does not read it.
+fn calendar_csv() -> String {
+    use crate::calendar::{add_business_days, next_business_day};
+    let first = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default();
+    let last = chrono::NaiveDate::from_ymd_opt(2027, 12, 31).unwrap_or_default();
+    let mut s = String::from("date,next_business_day,add7_business_days\n");
+    for d in first.iter_days().take_while(|d| *d <= last) {
+        s.push_str(&format!(
+            "{},{},{}\n",
+            render::ymd(d),
+            render::ymd(next_business_day(d)),
+            render::ymd(add_business_days(d, 7))
+        ));
+    }
+    s
+}
+
+/// The offline invoices' KSeF records as API `QueryInvoicesMetadataResponse`
+/// pages, `hasMore` on every page but the last.
+fn write_pages(out: &Path, records: &[String]) -> Result<()> {
+    let pages = records.chunks(PAGE).count();
+    for (n, page) in records.chunks(PAGE).enumerate() {
+        let mut text = String::with_capacity(page.iter().map(String::len).sum::<usize>() + 64);
+        text.push_str(&format!(
+            "{{\n  \"hasMore\": {},\n  \"isTruncated\": false,\n  \"invoices\": [\n",
+            n + 1 < pages
+        ));
+        text.push_str(&page.join(",\n"));
+        text.push_str("\n  ]\n}\n");
+        let name = format!("ksef/metadata/page_{:05}.json", n + 1);
+        write_new(&out.join(name), text.as_bytes())?;
+    }
+    Ok(())
+}
+
+fn csv_file(out: &Path, rel: &str, header: &str) -> Result<BufWriter<File>> {
+    let path = out.join(rel);
+    let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut w = BufWriter::with_capacity(1 << 20, file);
+    w.write_all(header.as_bytes())?;
+    Ok(w)
+}
+
+fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
