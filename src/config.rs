@@ -167,7 +167,7 @@ pub fn parse(text: &str) -> Result<Config, String> {
             ));
         };
         let key = known.name();
-        let source = source_config(section, Some(*known), &at)?;
+        let source = source_config(section, *known, &at)?;
         config.sources.insert(key, source);
     }
     Ok(config)
@@ -175,7 +175,7 @@ pub fn parse(text: &str) -> Result<Config, String> {
 
 fn source_config(
     raw: RawSource,
-    source: Option<Source>,
+    source: Source,
     at: &dyn Fn(std::ops::Range<usize>, String) -> String,
 ) -> Result<SourceConfig, String> {
     let mut out = SourceConfig::default();
@@ -224,11 +224,10 @@ fn source_config(
         out.dialect.date_format = Some(f.get_ref().clone());
     }
     for (name, header) in raw.columns {
-        if let Some(source) = source
-            && !source
-                .fields()
-                .iter()
-                .any(|f| f.name == name.get_ref().as_str())
+        if !source
+            .fields()
+            .iter()
+            .any(|f| f.name == name.get_ref().as_str())
         {
             return Err(at(
                 name.span(),
