@@ -17,6 +17,12 @@ use ksef_recon::generate::{self, GenerateOptions, plan::Rates};
 use ksef_recon::rules::Severity;
 use ksef_recon::{RunOptions, clock, commands};
 
+/// polars allocates and frees large column buffers all the time; with the
+/// system allocator a 1M-invoice run spent a sixth of its time zeroing
+/// fresh pages (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Reconciles invoices issued outside the normal KSeF path (offline24,
 /// unavailability, emergency, total failure) with what KSeF received, and
 /// lists every invoice that is late, missing or inconsistent.
