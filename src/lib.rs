@@ -60,6 +60,8 @@ pub struct RunOptions {
     pub config: Config,
     /// The exception register's folder (`--state`).
     pub state: PathBuf,
+    /// `false` with `--no-reconciliation-sheet`.
+    pub reconciliation_sheet: bool,
 }
 
 impl RunOptions {
@@ -123,6 +125,7 @@ pub fn reconcile_bundle(
     drop(stage);
     let _stage = progress::Stage::start("building the reports");
 
+    let step = progress::Step::start("exceptions and resolutions");
     let exceptions = report::exceptions(&findings)?;
     let (resolutions, refused) = register::resolutions::validate(
         &bundle.table(ingest::schema::Source::Resolutions)?,
@@ -130,15 +133,21 @@ pub fn reconcile_bundle(
         as_of,
     )?;
     bundle.reject_rows(refused);
+    drop(step);
+    let step = progress::Step::start("reconciliation frame");
+    let reconciliation = report::reconciliation(&rec)?;
+    drop(step);
+    let step = progress::Step::start("completeness, responsibility and decisions");
     let frames = report::Frames {
         exceptions,
-        reconciliation: report::reconciliation(&rec)?,
+        reconciliation,
         completeness: report::completeness(&rec, &params).context("completeness report failed")?,
         rejected: report::rejected(&bundle.rejected)?,
         responsibility: report::responsibility(&rec, &params, &findings)
             .context("responsibility report failed")?,
         decisions: report::decisions::decisions(&rec).context("decisions report failed")?,
     };
+    drop(step);
     let outputs = frames
         .csv_files()
         .iter()
@@ -226,11 +235,14 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
 
     let _stage = progress::Stage::start("writing the outputs");
     let staging = report::atomic::Staging::begin(&options.out)?;
+    let step = progress::Step::start("CSV files");
     for (name, df) in result.frames.csv_files() {
         let mut bytes = Vec::new();
         report::csv_out::write(df, report::NUMERIC, &mut bytes)?;
         staging.write(name, &bytes)?;
     }
+    drop(step);
+    let step = progress::Step::start("summary, workbook and dashboard");
     let open = report::Frames {
         exceptions: register::open_only(&result.frames.exceptions)?,
         ..result.frames.clone()
@@ -240,10 +252,16 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
         &result.frames,
         &view,
         &staging.path("ageing.xlsx"),
-        &report::xlsx::Options::default(),
+        &report::xlsx::Options {
+            reconciliation_max_rows: options
+                .reconciliation_sheet
+                .then_some(report::xlsx::RECONCILIATION_SHEET_MAX_ROWS),
+            ..Default::default()
+        },
     )
     .context("cannot write ageing.xlsx")?;
     staging.write("dashboard.html", report::html::render(&view).as_bytes())?;
+    drop(step);
     let mut json = serde_json::to_vec_pretty(&result.run)?;
     json.push(b'\n');
     staging.write("run.json", &json)?;

@@ -70,6 +70,11 @@ enum Command {
         /// Print nothing on success but warnings and errors.
         #[arg(long)]
         quiet: bool,
+        /// Leave the per-invoice Reconciliation sheet out of ageing.xlsx (a
+        /// note points to reconciliation.csv). It is left out anyway above
+        /// 1,048,575 invoices, what one Excel sheet holds.
+        #[arg(long)]
+        no_reconciliation_sheet: bool,
     },
     /// Print the legal deadline for sending one invoice to KSeF: YYYY-MM-DD,
     /// `none` (no duty to send) or `open` (its period has not ended).
@@ -231,17 +236,27 @@ fn main() -> ExitCode {
 /// Stage timings as `tracing` lines on stderr; `--quiet` keeps warnings
 /// only. Spinners appear only on a terminal.
 fn init_logging(quiet: bool) {
+    use tracing_subscriber::prelude::*;
     let level = if quiet {
         tracing::Level::WARN
+    } else if std::env::var("KSEF_RECON_LOG").is_ok_and(|v| v.eq_ignore_ascii_case("debug")) {
+        tracing::Level::DEBUG
     } else {
         tracing::Level::INFO
     };
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_max_level(level)
-        .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .without_time()
+    // Only our own events: polars' SQL parser logs every token at debug.
+    let ours = tracing_subscriber::filter::Targets::new()
+        .with_target("ksef_recon", level)
+        .with_default(tracing::Level::WARN);
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_target(false)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .without_time(),
+        )
+        .with(ours)
         .try_init();
     ksef_recon::progress::enable_spinners(quiet);
 }
@@ -256,6 +271,7 @@ fn execute(command: Command) -> Result<ExitCode> {
             fail_on,
             state,
             quiet,
+            no_reconciliation_sheet,
         } => {
             init_logging(quiet);
             let config = Config::load(config.as_deref(), &input)?;
@@ -265,6 +281,7 @@ fn execute(command: Command) -> Result<ExitCode> {
                 input,
                 out,
                 config,
+                reconciliation_sheet: !no_reconciliation_sheet,
             };
             let summary = ksef_recon::run(&options)?;
             if !quiet {

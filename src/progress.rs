@@ -54,3 +54,29 @@ impl Drop for Stage {
         );
     }
 }
+
+/// A step inside a stage, timed at debug level (`KSEF_RECON_LOG=debug`), for
+/// finding where a large run spends its time (docs/performance.md).
+pub struct Step {
+    name: &'static str,
+    started: Instant,
+}
+
+impl Step {
+    pub fn start(name: &'static str) -> Step {
+        Step {
+            name,
+            started: Instant::now(),
+        }
+    }
+}
+
+impl Drop for Step {
+    fn drop(&mut self) {
+        tracing::debug!(
+            step = self.name,
+            seconds = format!("{:.2}", self.started.elapsed().as_secs_f64()),
+            "done"
+        );
+    }
+}

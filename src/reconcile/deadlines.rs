@@ -13,7 +13,7 @@ use crate::calendar;
 use crate::deadline::{self, Deadline, Mode, Outage, Period};
 use crate::ingest::fields::{date_to_days, days_to_date};
 
-/// A date that stands for "no date" inside join keys, where nulls would not
+/// A date that stands for "no date" inside the keys, where nulls would not
 /// match each other.
 const NO_DATE: i32 = i32::MIN;
 
@@ -21,48 +21,104 @@ fn date_key(name: &str) -> Expr {
     col(name).cast(DataType::Int32).fill_null(lit(NO_DATE))
 }
 
+/// The values `period_kind` can take, by their code in the packed key (""
+/// stands for null). Modes are coded by their place in [`Mode::ALL`], plus
+/// one; 0 is null and -1 a value that is no mode (no deadline, as before).
+const PERIODS: [&str; 3] = ["", "ongoing", "ended"];
+
+fn mode_names() -> Vec<&'static str> {
+    std::iter::once("")
+        .chain(Mode::ALL.iter().map(|m| m.as_str()))
+        .collect()
+}
+
+/// Where a date sits in the packed key: 24 bits, shifted so that every date
+/// chrono can hold is positive and "no date" is 0.
+fn date_bits(key: Expr) -> Expr {
+    when(key.clone().eq(lit(NO_DATE)))
+        .then(lit(0i64))
+        .otherwise(key.cast(DataType::Int64) + lit(1i64 << 23))
+}
+
+fn code(column: &str, values: &[&str]) -> Expr {
+    let mut e = lit(-1i64);
+    for (i, v) in values.iter().enumerate().rev() {
+        e = when(col(column).fill_null(lit("")).eq(lit(*v)))
+            .then(lit(i as i64))
+            .otherwise(e);
+    }
+    e
+}
+
+/// The four deadline inputs packed into one integer, so the join back from
+/// the distinct keys hashes one `i64` per invoice rather than two strings
+/// and two dates. The parts are recovered exactly by [`unpack`].
+fn packed_key() -> Expr {
+    (code("deadline_mode", &mode_names()) * lit(1i64 << 52))
+        + (code("period_kind", &PERIODS) * lit(1i64 << 48))
+        + (date_bits(date_key("issue_date")) * lit(1i64 << 24))
+        + date_bits(date_key("period_end"))
+}
+
+/// The parts of a [`packed_key`]: mode, issue date, period kind, period end.
+type Parts = (
+    Option<&'static str>,
+    Option<i32>,
+    Option<&'static str>,
+    Option<i32>,
+);
+
+fn unpack(key: i64) -> Parts {
+    let date = |bits: i64| (bits != 0).then(|| (bits - (1 << 23)) as i32);
+    let text = |values: &[&'static str], i: i64| {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| values.get(i).copied())
+            .filter(|v| !v.is_empty())
+    };
+    (
+        text(&mode_names(), key >> 52),
+        date((key >> 24) & 0xFF_FFFF),
+        text(&PERIODS, (key >> 48) & 0xF),
+        date(key & 0xFF_FFFF),
+    )
+}
+
 /// Adds `deadline` (Date), `deadline_kind` ("date", "none", "lapsed", "open")
 /// and `lapsed_on` (Date) from the columns `deadline_mode`, `issue_date`,
 /// `period_kind` and `period_end`. Rows whose `deadline_mode` is null get
 /// null deadlines (they carry no duty to send).
 pub fn add_deadlines(invoices: LazyFrame, outages: &[Outage]) -> PolarsResult<LazyFrame> {
-    let keys = [
-        col("deadline_mode").fill_null(lit("")).alias("k_mode"),
-        date_key("issue_date").alias("k_issue"),
-        col("period_kind").fill_null(lit("")).alias("k_period"),
-        date_key("period_end").alias("k_end"),
-    ];
-    let invoices = invoices.with_columns(keys.clone());
+    let invoices = invoices.with_column(packed_key().alias("k_deadline"));
     let distinct = invoices
         .clone()
-        .select([col("k_mode"), col("k_issue"), col("k_period"), col("k_end")])
+        .select([col("k_deadline")])
         .unique(None, UniqueKeepStrategy::Any)
         .collect()?;
     let table = deadline_table(&distinct, outages)?;
-    let on = [col("k_mode"), col("k_issue"), col("k_period"), col("k_end")];
     Ok(invoices
-        .join(table.lazy(), on.clone(), on, super::left())
-        .drop(cols(["k_mode", "k_issue", "k_period", "k_end"])))
+        .join(
+            table.lazy(),
+            [col("k_deadline")],
+            [col("k_deadline")],
+            super::left(),
+        )
+        .drop(cols(["k_deadline"])))
 }
 
 fn deadline_table(keys: &DataFrame, outages: &[Outage]) -> PolarsResult<DataFrame> {
-    let modes = keys.column("k_mode")?.str()?;
-    let issues = keys.column("k_issue")?.i32()?;
-    let periods = keys.column("k_period")?.str()?;
-    let ends = keys.column("k_end")?.i32()?;
+    let packed = keys.column("k_deadline")?.i64()?;
     let n = keys.height();
     let (mut dates, mut kinds, mut lapsed) = (
         Vec::with_capacity(n),
         Vec::with_capacity(n),
         Vec::with_capacity(n),
     );
-    for i in 0..n {
-        let result = match (
-            modes.get(i).and_then(Mode::parse),
-            issues.get(i).filter(|&d| d != NO_DATE),
-        ) {
+    for key in packed.iter() {
+        let (mode, issue, period_kind, end) = key.map_or((None, None, None, None), unpack);
+        let result = match (mode.and_then(Mode::parse), issue) {
             (Some(mode), Some(issue)) => {
-                let period = match (periods.get(i), ends.get(i).filter(|&d| d != NO_DATE)) {
+                let period = match (period_kind, end) {
                     (Some("ongoing"), _) => Some(Period::Ongoing),
                     (Some("ended"), Some(end)) => Some(Period::Ended(days_to_date(end))),
                     _ => None,
@@ -90,10 +146,7 @@ fn deadline_table(keys: &DataFrame, outages: &[Outage]) -> PolarsResult<DataFram
     DataFrame::new(
         n,
         vec![
-            keys.column("k_mode")?.clone(),
-            keys.column("k_issue")?.clone(),
-            keys.column("k_period")?.clone(),
-            keys.column("k_end")?.clone(),
+            keys.column("k_deadline")?.clone(),
             Column::new("deadline".into(), dates).cast(&DataType::Date)?,
             Column::new("deadline_kind".into(), kinds),
             Column::new("lapsed_on".into(), lapsed).cast(&DataType::Date)?,
@@ -160,6 +213,56 @@ pub fn add_ageing(table: LazyFrame, as_of: NaiveDate) -> PolarsResult<LazyFrame>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every mode, period kind and date (incl. none, far past and future)
+    /// comes back out of the packed key as it went in.
+    #[test]
+    fn packed_keys_round_trip() {
+        let dates = [None, Some(-719_162), Some(0), Some(20_000), Some(2_932_896)];
+        let mut modes: Vec<Option<&str>> = vec![None];
+        modes.extend(Mode::ALL.iter().map(|m| Some(m.as_str())));
+        let periods = [None, Some("ongoing"), Some("ended")];
+        let (mut m, mut i, mut p, mut e) = (vec![], vec![], vec![], vec![]);
+        for mode in &modes {
+            for issue in dates {
+                for period in periods {
+                    for end in dates {
+                        m.push(*mode);
+                        i.push(issue);
+                        p.push(period);
+                        e.push(end);
+                    }
+                }
+            }
+        }
+        let n = m.len();
+        let df = DataFrame::new(
+            n,
+            vec![
+                Column::new("deadline_mode".into(), &m),
+                Column::new("issue_date".into(), &i)
+                    .cast(&DataType::Date)
+                    .unwrap(),
+                Column::new("period_kind".into(), &p),
+                Column::new("period_end".into(), &e)
+                    .cast(&DataType::Date)
+                    .unwrap(),
+            ],
+        )
+        .unwrap()
+        .lazy()
+        .select([packed_key().alias("k")])
+        .collect()
+        .unwrap();
+        let keys = df.column("k").unwrap().i64().unwrap();
+        for (row, key) in keys.iter().enumerate() {
+            assert_eq!(
+                unpack(key.unwrap()),
+                (m[row], i[row], p[row], e[row]),
+                "row {row}"
+            );
+        }
+    }
 
     #[test]
     fn buckets_follow_the_contract() {

@@ -7,6 +7,9 @@
 use polars::prelude::*;
 
 use super::{Params, first_per_invoice, keys, left};
+
+/// The column that holds a view's row position, by view.
+const ROWS: [&str; 4] = ["ledger_row", "log_row", "meta_row", "upo_row"];
 use crate::frame::{money_text, one_of};
 
 /// The per-source tables the invoice table is joined from.
@@ -22,7 +25,7 @@ pub struct Views<'a> {
 }
 
 fn ledger_view(ledger: &DataFrame) -> LazyFrame {
-    first_per_invoice(ledger.clone().lazy()).select([
+    ledger.clone().lazy().select([
         col("seller_nip"),
         col("invoice_number"),
         lit(true).alias("in_ledger"),
@@ -59,42 +62,42 @@ fn log_view(log_first: LazyFrame) -> LazyFrame {
 /// Of several KSeF records for one invoice, the earliest submission is the
 /// one compared (a second number is DUPLICATE_IN_KSEF).
 fn metadata_view(ksef: &DataFrame) -> LazyFrame {
-    first_per_invoice(ksef.clone().lazy().sort(
-        ["invoicing_date", "ksef_number"],
-        SortMultipleOptions::default(),
-    ))
-    .select([
-        col("seller_nip"),
-        col("invoice_number"),
-        lit(true).alias("in_ksef_metadata"),
-        col("ksef_number").alias("meta_ksef_number"),
-        col("issue_date").alias("ksef_issue_date"),
-        col("invoicing_date").alias("meta_submitted_at"),
-        col("gross_amount").alias("ksef_gross_amount"),
-        col("net_amount").alias("ksef_net_amount"),
-        col("currency").alias("ksef_currency"),
-        col("invoice_hash").alias("ksef_invoice_hash"),
-        col("hash_of_corrected_invoice").alias("ksef_hash_of_corrected_invoice"),
-    ])
+    ksef.clone()
+        .lazy()
+        .sort(
+            ["invoicing_date", "ksef_number"],
+            SortMultipleOptions::default(),
+        )
+        .select([
+            col("seller_nip"),
+            col("invoice_number"),
+            lit(true).alias("in_ksef_metadata"),
+            col("ksef_number").alias("meta_ksef_number"),
+            col("issue_date").alias("ksef_issue_date"),
+            col("invoicing_date").alias("meta_submitted_at"),
+            col("gross_amount").alias("ksef_gross_amount"),
+            col("net_amount").alias("ksef_net_amount"),
+            col("currency").alias("ksef_currency"),
+            col("invoice_hash").alias("ksef_invoice_hash"),
+            col("hash_of_corrected_invoice").alias("ksef_hash_of_corrected_invoice"),
+        ])
 }
 
 /// A UPO `Dokument` is KSeF's signed confirmation of one submission.
 fn upo_view(upo: &DataFrame) -> LazyFrame {
-    first_per_invoice(
-        upo.clone()
-            .lazy()
-            .sort(["submitted_at", "upo_file"], SortMultipleOptions::default()),
-    )
-    .select([
-        col("seller_nip"),
-        col("invoice_number"),
-        lit(true).alias("in_upo"),
-        col("ksef_number").alias("upo_ksef_number"),
-        col("issue_date").alias("upo_issue_date"),
-        col("submitted_at").alias("upo_submitted_at"),
-        col("invoice_hash").alias("upo_invoice_hash"),
-        col("upo_file"),
-    ])
+    upo.clone()
+        .lazy()
+        .sort(["submitted_at", "upo_file"], SortMultipleOptions::default())
+        .select([
+            col("seller_nip"),
+            col("invoice_number"),
+            lit(true).alias("in_upo"),
+            col("ksef_number").alias("upo_ksef_number"),
+            col("issue_date").alias("upo_issue_date"),
+            col("submitted_at").alias("upo_submitted_at"),
+            col("invoice_hash").alias("upo_invoice_hash"),
+            col("upo_file"),
+        ])
 }
 
 fn archive_view(archive: &DataFrame) -> LazyFrame {
@@ -111,20 +114,63 @@ fn archive_view(archive: &DataFrame) -> LazyFrame {
     ])
 }
 
+/// Every invoice key once, with the position of its first row in each view
+/// (null where the view does not have it). One hash pass over the union of
+/// the keys replaces a distinct per view and a string-keyed join per view:
+/// the views are then joined on these integer positions. The first row is
+/// the one compared: the ledger's and log's first in file order, KSeF's and
+/// the UPOs' earliest submission (the views are sorted so).
+fn key_index(views: [LazyFrame; 4]) -> PolarsResult<LazyFrame> {
+    let parts: Vec<LazyFrame> = views
+        .into_iter()
+        .zip(ROWS)
+        .map(|(view, row)| {
+            let mut columns = keys().to_vec();
+            columns.extend(ROWS.iter().map(|&r| {
+                if r == row {
+                    col(r)
+                } else {
+                    lit(NULL).cast(IDX_DTYPE).alias(r)
+                }
+            }));
+            view.select(columns)
+        })
+        .collect();
+    Ok(concat(parts, UnionArgs::default())?
+        .group_by_stable(keys())
+        .agg(ROWS.map(|r| col(r).min())))
+}
+
 /// Joins every view onto the union of their keys and derives P_1, mode,
 /// `requires_ksef`, the KSeF number and the submission.
 pub fn invoice_table(views: Views<'_>, params: &Params) -> PolarsResult<LazyFrame> {
-    let all_keys = concat(
-        [
-            views.ledger.clone().lazy().select(keys()),
-            views.log_first.clone().select(keys()),
-            views.ksef.clone().lazy().select(keys()),
-            views.upo.clone().lazy().select(keys()),
-        ],
-        UnionArgs::default(),
-    )?
-    .unique_stable_generic(None, UniqueKeepStrategy::First);
-
+    let numbered = [
+        ledger_view(views.ledger),
+        log_view(views.log_first),
+        metadata_view(views.ksef),
+        upo_view(views.upo),
+    ]
+    .into_iter()
+    .zip(ROWS)
+    .map(|(view, row)| view.with_row_index(row, None))
+    .collect::<Vec<_>>();
+    let index = key_index([
+        numbered[0].clone(),
+        numbered[1].clone(),
+        numbered[2].clone(),
+        numbered[3].clone(),
+    ])?;
+    let mut joined = index;
+    for (view, row) in numbered.into_iter().zip(ROWS) {
+        joined = joined
+            .join(
+                view.drop(cols(["seller_nip", "invoice_number"])),
+                [col(row)],
+                [col(row)],
+                left(),
+            )
+            .drop(cols([row]));
+    }
     let ours = if params.sellers.is_empty() {
         lit(true)
     } else {
@@ -145,11 +191,7 @@ pub fn invoice_table(views: Views<'_>, params: &Params) -> PolarsResult<LazyFram
         "in_upo",
         "in_archive",
     ];
-    Ok(all_keys
-        .join(ledger_view(views.ledger), keys(), keys(), left())
-        .join(log_view(views.log_first), keys(), keys(), left())
-        .join(metadata_view(views.ksef), keys(), keys(), left())
-        .join(upo_view(views.upo), keys(), keys(), left())
+    Ok(joined
         .join(archive_view(views.archive), keys(), keys(), left())
         .with_columns(flags.map(|f| col(f).fill_null(lit(false))))
         .with_columns([

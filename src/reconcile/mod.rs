@@ -175,6 +175,7 @@ pub fn reconcile(bundle: &Bundle, params: &Params) -> PolarsResult<Reconciled> {
     )
     .collect()?;
 
+    let step = crate::progress::Step::start("ledger and KSeF number checks");
     let ledger = with_validity(
         bundle.table(Source::Ledger).map_err(to_polars)?,
         "ksef_number",
@@ -222,6 +223,7 @@ pub fn reconcile(bundle: &Bundle, params: &Params) -> PolarsResult<Reconciled> {
     )?;
     let upo_after_as_of = (upo_all.height() - upo.height()) as u64;
     let archive = bundle.table(Source::Archive).map_err(to_polars)?;
+    drop(step);
 
     let log_first = periods::log_periods(
         first_per_invoice(offline_log.clone().lazy()),
@@ -237,7 +239,10 @@ pub fn reconcile(bundle: &Bundle, params: &Params) -> PolarsResult<Reconciled> {
     };
     // Materialised once: the deadline step reads it twice (its distinct keys,
     // then the join back), and a lazy plan would be computed twice.
+    let step = crate::progress::Step::start("invoice table");
     let invoices = invoices::invoice_table(views, params)?.collect()?.lazy();
+    drop(step);
+    let _step = crate::progress::Step::start("deadlines and statuses");
     let outages = periods::outages(&events)?;
     let invoices = deadlines::add_deadlines(invoices, &outages)?;
     let invoices = with_status(invoices, as_of)

@@ -163,7 +163,10 @@ fn reconciliation_splits_across_sheets_at_the_row_limit() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("split.xlsx");
     // 100 rows per sheet: a header and 99 invoices; 346 invoices take 4 sheets.
-    let options = ksef_recon::report::xlsx::Options { row_limit: 100 };
+    let options = ksef_recon::report::xlsx::Options {
+        row_limit: 100,
+        ..Default::default()
+    };
     ksef_recon::report::xlsx::write_file(&result.frames, &summary, &path, &options).unwrap();
     let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
     let names: Vec<String> = wb
@@ -202,4 +205,42 @@ fn reconciliation_splits_across_sheets_at_the_row_limit() {
         .map(|v| v.unwrap_or("").to_string())
         .collect();
     assert_eq!(numbers, expected, "every invoice once, in order");
+}
+
+/// Above its cap, or with `--no-reconciliation-sheet`, the Reconciliation
+/// sheet is one note with the invoice count; the other sheets stay whole.
+#[test]
+fn reconciliation_sheet_is_a_note_when_capped_or_left_out() {
+    let demo = fixtures().join("demo");
+    let config = ksef_recon::config::Config::load(None, &demo).expect("config");
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 4, 10).unwrap();
+    let result = ksef_recon::reconcile_bundle(&demo, as_of, &config).expect("pipeline");
+    let summary =
+        ksef_recon::report::summary::Summary::build(&result.frames, &result.run).expect("summary");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("capped.xlsx");
+    let options = ksef_recon::report::xlsx::Options {
+        reconciliation_max_rows: Some(345),
+        ..Default::default()
+    };
+    ksef_recon::report::xlsx::write_file(&result.frames, &summary, &path, &options).unwrap();
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    let range = wb.worksheet_range("Reconciliation").unwrap();
+    assert_eq!(range.height(), 2, "a header and the note");
+    let note = range.get((1, 0)).unwrap().to_string();
+    assert!(
+        note.starts_with("346 invoices (more than this workbook's limit of 345)")
+            && note.contains("reconciliation.csv"),
+        "{note}"
+    );
+    let exceptions = wb.worksheet_range("Exceptions").unwrap();
+    assert_eq!(exceptions.height(), result.frames.exceptions.height() + 1);
+
+    let run = run(&demo, "2026-04-10", &["--no-reconciliation-sheet"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let mut wb: Xlsx<_> = open_workbook(run.out.path().join("out/ageing.xlsx")).unwrap();
+    let range = wb.worksheet_range("Reconciliation").unwrap();
+    let note = range.get((1, 0)).unwrap().to_string();
+    assert!(note.contains("--no-reconciliation-sheet"), "{note}");
+    assert!(wb.worksheet_range("Completeness").unwrap().height() > 1);
 }

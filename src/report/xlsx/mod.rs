@@ -28,12 +28,24 @@ pub struct Options {
     /// Rows per sheet, header included, before a data sheet continues on
     /// the next (`Reconciliation 2`, ...).
     pub row_limit: u32,
+    /// The most invoices the Reconciliation sheet lists; above it (or when
+    /// `None`, from `--no-reconciliation-sheet`) the sheet holds a note
+    /// pointing to `reconciliation.csv` instead. Every other sheet is always
+    /// complete.
+    pub reconciliation_max_rows: Option<usize>,
 }
+
+/// By default the Reconciliation sheet is written while it fits one Excel
+/// sheet. Beyond that a workbook of several million-row sheets takes minutes
+/// to write and is too big for Excel to open usefully, while
+/// `reconciliation.csv` (or `.parquet`) holds the same rows.
+pub const RECONCILIATION_SHEET_MAX_ROWS: usize = (EXCEL_ROW_LIMIT - 1) as usize;
 
 impl Default for Options {
     fn default() -> Options {
         Options {
             row_limit: EXCEL_ROW_LIMIT,
+            reconciliation_max_rows: Some(RECONCILIATION_SHEET_MAX_ROWS),
         }
     }
 }
@@ -82,13 +94,30 @@ fn build(frames: &Frames, summary: &Summary, options: &Options) -> Result<Workbo
         &f,
         limit,
     )?;
-    sheets::write(
-        &mut wb,
-        &spec("Reconciliation", false, true),
-        &frames.reconciliation,
-        &f,
-        limit,
-    )?;
+    let rows = frames.reconciliation.height();
+    match options.reconciliation_max_rows {
+        Some(max) if rows <= max => sheets::write(
+            &mut wb,
+            &spec("Reconciliation", false, true),
+            &frames.reconciliation,
+            &f,
+            limit,
+        )?,
+        max => {
+            let why = match max {
+                Some(max) => format!("more than this workbook's limit of {max}"),
+                None => "left out with --no-reconciliation-sheet".to_string(),
+            };
+            sheets::note(
+                wb.add_worksheet(),
+                "Reconciliation",
+                &format!(
+                    "{rows} invoices ({why}): the full reconciliation is in reconciliation.csv beside this workbook."
+                ),
+                &f,
+            )?;
+        }
+    }
     Ok(wb)
 }
 

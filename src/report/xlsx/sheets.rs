@@ -89,6 +89,20 @@ pub fn write(
     Ok(())
 }
 
+/// A sheet that only says why its rows are elsewhere.
+pub fn note(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    name: &str,
+    text: &str,
+    f: &Formats,
+) -> anyhow::Result<()> {
+    ws.set_name(name)?;
+    ws.set_column_width(0, 100)?;
+    cells::header(ws, 0, &["note"], f)?;
+    ws.write_string(1, 0, text)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
