@@ -62,6 +62,8 @@ pub struct RunOptions {
     pub state: PathBuf,
     /// `false` with `--no-reconciliation-sheet`.
     pub reconciliation_sheet: bool,
+    /// CSV and/or Parquet for the tabular outputs (`--format`).
+    pub formats: report::parquet_out::Formats,
 }
 
 impl RunOptions {
@@ -235,12 +237,18 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
 
     let _stage = progress::Stage::start("writing the outputs");
     let staging = report::atomic::Staging::begin(&options.out)?;
-    let step = progress::Step::start("CSV files");
-    for (name, df) in result.frames.csv_files() {
-        let mut bytes = Vec::new();
-        report::csv_out::write(df, report::NUMERIC, &mut bytes)?;
-        staging.write(name, &bytes)?;
+    let step = progress::Step::start("CSV and Parquet files");
+    if options.formats.csv {
+        for (name, df) in result.frames.csv_files() {
+            staging.write_with(name, |out| {
+                report::csv_out::write(df, report::NUMERIC, out)
+            })?;
+        }
     }
+    if options.formats.parquet {
+        report::parquet_out::write_all(&result.frames, &staging)?;
+    }
+    report::parquet_out::list_outputs(&mut result.run.outputs, &result.frames, options.formats);
     drop(step);
     let step = progress::Step::start("summary, workbook and dashboard");
     let open = report::Frames {

@@ -14,6 +14,7 @@ use ksef_recon::config::{Config, ConfigError};
 use ksef_recon::deadline::Mode;
 use ksef_recon::evidence::{self, EvidenceOptions, Scope};
 use ksef_recon::generate::{self, GenerateOptions, plan::Rates};
+use ksef_recon::report::parquet_out::Formats;
 use ksef_recon::rules::Severity;
 use ksef_recon::{RunOptions, clock, commands};
 
@@ -75,6 +76,17 @@ enum Command {
         /// 1,048,575 invoices, what one Excel sheet holds.
         #[arg(long)]
         no_reconciliation_sheet: bool,
+        /// The files of the tabular outputs (exceptions, reconciliation,
+        /// completeness, rejected, responsibility): `csv` (the contract's),
+        /// `parquet` (instead) or `csv,parquet` (both). The workbook,
+        /// dashboard and run.json are always written.
+        #[arg(
+            long,
+            value_name = "FORMATS",
+            value_delimiter = ',',
+            default_value = "csv"
+        )]
+        format: Vec<OutputFormat>,
     },
     /// Print the legal deadline for sending one invoice to KSeF: YYYY-MM-DD,
     /// `none` (no duty to send) or `open` (its period has not ended).
@@ -176,7 +188,18 @@ enum Command {
         /// Also write every offline invoice's FA(3) file under archive/.
         #[arg(long)]
         archive: bool,
+        /// Write the ledger and the KSeF metadata export as typed Parquet
+        /// (ledger/ledger.parquet, ksef/metadata/ksef_metadata.parquet)
+        /// instead of CSV.
+        #[arg(long)]
+        parquet: bool,
     },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    Csv,
+    Parquet,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -272,6 +295,7 @@ fn execute(command: Command) -> Result<ExitCode> {
             state,
             quiet,
             no_reconciliation_sheet,
+            format,
         } => {
             init_logging(quiet);
             let config = Config::load(config.as_deref(), &input)?;
@@ -282,6 +306,10 @@ fn execute(command: Command) -> Result<ExitCode> {
                 out,
                 config,
                 reconciliation_sheet: !no_reconciliation_sheet,
+                formats: Formats {
+                    csv: format.contains(&OutputFormat::Csv),
+                    parquet: format.contains(&OutputFormat::Parquet),
+                },
             };
             let summary = ksef_recon::run(&options)?;
             if !quiet {
@@ -374,6 +402,7 @@ fn execute(command: Command) -> Result<ExitCode> {
             not_in_ledger_rate,
             hash_mismatch_rate,
             archive,
+            parquet,
         } => {
             let options = GenerateOptions {
                 invoices,
@@ -389,6 +418,7 @@ fn execute(command: Command) -> Result<ExitCode> {
                     hash_mismatch: hash_mismatch_rate,
                 },
                 archive,
+                parquet,
             };
             let expected = generate::generate(&options)?;
             eprintln!(

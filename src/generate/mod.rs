@@ -12,6 +12,7 @@
 //! rules are covered by the hand-worked demo bundle; here they stay at zero.
 
 mod docs;
+pub mod parquet;
 pub mod plan;
 mod render;
 
@@ -23,6 +24,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
+use crate::ingest::schema::Source;
 use plan::{Anomaly, Calendar, Rates};
 use render::Chunk;
 
@@ -42,6 +44,9 @@ pub struct GenerateOptions {
     pub rates: Rates,
     /// Also write every offline invoice's FA(3) file under `archive/`.
     pub archive: bool,
+    /// Write the ledger and the KSeF metadata export as typed Parquet
+    /// instead of CSV (`ledger/ledger.parquet`, `ksef/metadata/ksef_metadata.parquet`).
+    pub parquet: bool,
 }
 
 /// Counts planted by the generator; `run` must report the same.
@@ -117,6 +122,15 @@ pub fn generate(options: &GenerateOptions) -> Result<Expected> {
     }
     for mut w in [ledger, ksef, log] {
         w.flush()?;
+    }
+    if options.parquet {
+        for (csv, source) in [
+            ("ledger/ledger.csv", Source::Ledger),
+            ("ksef/metadata/ksef_metadata.csv", Source::KsefMetadata),
+        ] {
+            let target = out.join(csv).with_extension("parquet");
+            parquet::csv_to_parquet(&out.join(csv), &target, source)?;
+        }
     }
     write_pages(out, &json_records)?;
     for (day, docs) in &upo {

@@ -11,6 +11,7 @@ pub mod fields;
 pub mod files;
 mod frame;
 mod input;
+mod parquet;
 pub mod read;
 pub mod schema;
 pub mod table;
@@ -96,7 +97,7 @@ pub fn load(dir: &Path, config: &Config) -> Result<Bundle> {
         if files.is_empty() {
             if source == Source::Ledger {
                 bail!(
-                    "input folder {} has no ledger files (ledger/*.csv, *.xlsx or *.xml): the sales ledger is required",
+                    "input folder {} has no ledger files (ledger/*.csv, *.xlsx, *.xml or *.parquet): the sales ledger is required",
                     dir.display()
                 );
             }
@@ -170,11 +171,16 @@ fn load_file(dir: &Path, source: Source, path: &Path, config: &SourceConfig) -> 
         bytes: &bytes,
         config,
     };
-    let outcome = read::read_file(&input, &mut builder, &mut rejections);
-    let df = if outcome.error.is_some() {
-        TableBuilder::new(source.fields()).finish()?
+    let (df, outcome) = if parquet::is_parquet(&rel) {
+        parquet::read_file(&input, &mut rejections)?
     } else {
-        builder.finish()?
+        let outcome = read::read_file(&input, &mut builder, &mut rejections);
+        let df = if outcome.error.is_some() {
+            TableBuilder::new(source.fields()).finish()?
+        } else {
+            builder.finish()?
+        };
+        (df, outcome)
     };
     let file = InputFile {
         path: rel,

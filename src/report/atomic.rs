@@ -75,6 +75,28 @@ impl Staging {
         Ok(())
     }
 
+    /// Streams one file into the staging folder through `fill` (so a
+    /// multi-gigabyte CSV never sits in memory whole) and syncs it.
+    pub fn write_with(
+        &self,
+        name: &str,
+        fill: impl FnOnce(&mut dyn Write) -> Result<()>,
+    ) -> Result<()> {
+        let path = self.dir.join(name);
+        let file =
+            fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        fill(&mut out).with_context(|| format!("cannot write {}", path.display()))?;
+        let file = out
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        file.sync_all()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        crash_point(name);
+        Ok(())
+    }
+
     /// Where a file of this name goes in the staging folder, for writers
     /// that stream to a path themselves (the workbook).
     pub fn path(&self, name: &str) -> PathBuf {

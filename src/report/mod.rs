@@ -9,6 +9,7 @@ pub mod atomic;
 pub mod csv_out;
 pub mod decisions;
 pub mod html;
+pub mod parquet_out;
 pub mod run_json;
 pub mod summary;
 pub mod xlsx;

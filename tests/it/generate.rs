@@ -116,3 +116,29 @@ fn run_finds_exactly_what_was_planted_with_the_archive() {
     );
     assert_counts(&bundle, true);
 }
+
+#[test]
+fn a_parquet_bundle_gives_the_planted_counts_too() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    generate(&a, &["--seed", "5", "--parquet"]);
+    generate(&b, &["--seed", "5", "--parquet"]);
+    let fa = files(&a);
+    for (csv, parquet) in [
+        ("ledger/ledger.csv", "ledger/ledger.parquet"),
+        (
+            "ksef/metadata/ksef_metadata.csv",
+            "ksef/metadata/ksef_metadata.parquet",
+        ),
+    ] {
+        assert!(
+            !fa.contains_key(csv) && fa.contains_key(parquet),
+            "{parquet}"
+        );
+    }
+    assert!(
+        fa == files(&b),
+        "same seed must give byte-identical bundles"
+    );
+    assert_counts(&a, false);
+}

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::support::{binary, fixtures};
+use crate::support::{binary, copy_dir, fixtures};
 
 const AS_OF: &str = "2026-04-10";
 
@@ -171,19 +171,6 @@ fn big_bundle(dir: &Path) {
         .unwrap();
     }
     big.flush().unwrap();
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

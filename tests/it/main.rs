@@ -14,5 +14,6 @@ mod governance;
 mod injection;
 mod invariants;
 mod nightly;
+mod parquet;
 mod support;
 mod workbook;

@@ -117,6 +117,20 @@ pub fn run(input: &Path, as_of: &str, extra: &[&str]) -> Run {
     }
 }
 
+/// Copies a folder tree (a fixture bundle into a temporary folder).
+pub fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("mkdir");
+    for entry in fs::read_dir(from).expect("list") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
 /// Lower-case hex SHA-256, as pack manifests write it.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
