@@ -87,23 +87,33 @@ fn unpack(key: i64) -> Parts {
 /// Adds `deadline` (Date), `deadline_kind` ("date", "none", "lapsed", "open")
 /// and `lapsed_on` (Date) from the columns `deadline_mode`, `issue_date`,
 /// `period_kind` and `period_end`. Rows whose `deadline_mode` is null get
-/// null deadlines (they carry no duty to send).
-pub fn add_deadlines(invoices: LazyFrame, outages: &[Outage]) -> PolarsResult<LazyFrame> {
-    let invoices = invoices.with_column(packed_key().alias("k_deadline"));
-    let distinct = invoices
+/// null deadlines (they carry no duty to send). Only the key column is
+/// joined to the per-key results; the three columns found are then set
+/// beside the (wide) invoice table, which is never copied.
+pub fn add_deadlines(mut invoices: DataFrame, outages: &[Outage]) -> PolarsResult<DataFrame> {
+    let keys = invoices
         .clone()
-        .select([col("k_deadline")])
+        .lazy()
+        .select([packed_key().alias("k_deadline")])
+        .collect()?;
+    let distinct = keys
+        .clone()
+        .lazy()
         .unique(None, UniqueKeepStrategy::Any)
         .collect()?;
     let table = deadline_table(&distinct, outages)?;
-    Ok(invoices
+    let found = keys
+        .lazy()
         .join(
             table.lazy(),
             [col("k_deadline")],
             [col("k_deadline")],
             super::left(),
         )
-        .drop(cols(["k_deadline"])))
+        .drop(cols(["k_deadline"]))
+        .collect()?;
+    invoices.hstack_mut(found.columns())?;
+    Ok(invoices)
 }
 
 fn deadline_table(keys: &DataFrame, outages: &[Outage]) -> PolarsResult<DataFrame> {
@@ -307,10 +317,7 @@ mod tests {
             start: NaiveDate::from_ymd_opt(2025, 7, 9).unwrap(),
             end: NaiveDate::from_ymd_opt(2025, 7, 12),
         };
-        let out = add_deadlines(df.lazy(), &[failure])
-            .unwrap()
-            .collect()
-            .unwrap();
+        let out = add_deadlines(df, &[failure]).unwrap();
         let kinds: Vec<Option<&str>> = out
             .column("deadline_kind")
             .unwrap()

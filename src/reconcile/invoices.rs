@@ -114,15 +114,15 @@ fn archive_view(archive: &DataFrame) -> LazyFrame {
     ])
 }
 
-/// Every invoice key once, with the position of its first row in each view
-/// (null where the view does not have it). One hash pass over the union of
-/// the keys replaces a distinct per view and a string-keyed join per view:
-/// the views are then joined on these integer positions. The first row is
-/// the one compared: the ledger's and log's first in file order, KSeF's and
-/// the UPOs' earliest submission (the views are sorted so).
-fn key_index(views: [LazyFrame; 4]) -> PolarsResult<LazyFrame> {
+/// Every invoice key once, sorted by (seller NIP, invoice number), with the
+/// position of its first row in each view (null where the view does not
+/// have it). One hash pass over the union of the keys replaces a distinct
+/// per view and a string-keyed join per view. The first row is the one
+/// compared: the ledger's and log's first in file order, KSeF's and the
+/// UPOs' earliest submission (the views are sorted so).
+fn key_index(views: &[DataFrame; 4]) -> PolarsResult<DataFrame> {
     let parts: Vec<LazyFrame> = views
-        .into_iter()
+        .iter()
         .zip(ROWS)
         .map(|(view, row)| {
             let mut columns = keys().to_vec();
@@ -133,44 +133,74 @@ fn key_index(views: [LazyFrame; 4]) -> PolarsResult<LazyFrame> {
                     lit(NULL).cast(IDX_DTYPE).alias(r)
                 }
             }));
-            view.select(columns)
+            view.clone()
+                .lazy()
+                .select(keys())
+                .with_row_index(row, None)
+                .select(columns)
         })
         .collect();
-    Ok(concat(parts, UnionArgs::default())?
-        .group_by_stable(keys())
-        .agg(ROWS.map(|r| col(r).min())))
+    concat(parts, UnionArgs::default())?
+        .group_by(keys())
+        .agg(ROWS.map(|r| col(r).min()))
+        .sort(
+            ["seller_nip", "invoice_number"],
+            SortMultipleOptions::default(),
+        )
+        .collect()
 }
 
-/// Joins every view onto the union of their keys and derives P_1, mode,
-/// `requires_ksef`, the KSeF number and the submission.
+/// The rows of `view` at `positions` (a null position gives a null row),
+/// without its key columns, which the index already holds.
+fn gather(view: &DataFrame, positions: &Column) -> PolarsResult<Vec<Column>> {
+    let rows = view.drop_many(["seller_nip", "invoice_number"]);
+    Ok(rows.take(positions.idx()?)?.into_columns())
+}
+
+/// The position of each index key in the archive view (one row per key);
+/// archived files of invoices no other source knows add no row.
+fn archive_positions(index: &DataFrame, archive: &DataFrame) -> PolarsResult<Column> {
+    let rows = archive
+        .clone()
+        .lazy()
+        .select(keys())
+        .with_row_index("archive_row", None);
+    let found = index
+        .clone()
+        .lazy()
+        .select(keys())
+        .join(rows, keys(), keys(), left())
+        .select([col("archive_row")])
+        .collect()?;
+    Ok(found.column("archive_row")?.clone())
+}
+
+/// Every view gathered onto the union of their keys, then P_1, mode,
+/// `requires_ksef`, the KSeF number and the submission derived. The views
+/// are gathered by position, never joined on the wide table, and the table
+/// is born in its output order (sorted by seller NIP and invoice number).
 pub fn invoice_table(views: Views<'_>, params: &Params) -> PolarsResult<LazyFrame> {
-    let numbered = [
-        ledger_view(views.ledger),
-        log_view(views.log_first),
-        metadata_view(views.ksef),
-        upo_view(views.upo),
-    ]
-    .into_iter()
-    .zip(ROWS)
-    .map(|(view, row)| view.with_row_index(row, None))
-    .collect::<Vec<_>>();
-    let index = key_index([
-        numbered[0].clone(),
-        numbered[1].clone(),
-        numbered[2].clone(),
-        numbered[3].clone(),
-    ])?;
-    let mut joined = index;
-    for (view, row) in numbered.into_iter().zip(ROWS) {
-        joined = joined
-            .join(
-                view.drop(cols(["seller_nip", "invoice_number"])),
-                [col(row)],
-                [col(row)],
-                left(),
-            )
-            .drop(cols([row]));
+    let step = crate::progress::Step::start("views");
+    let frames = [
+        ledger_view(views.ledger).collect()?,
+        log_view(views.log_first).collect()?,
+        metadata_view(views.ksef).collect()?,
+        upo_view(views.upo).collect()?,
+    ];
+    drop(step);
+    let step = crate::progress::Step::start("key index");
+    let index = key_index(&frames)?;
+    drop(step);
+    let _step = crate::progress::Step::start("views gathered");
+    let mut columns = index
+        .select(["seller_nip", "invoice_number"])?
+        .into_columns();
+    for (frame, row) in frames.iter().zip(ROWS) {
+        columns.extend(gather(frame, index.column(row)?)?);
     }
+    let archive = archive_view(views.archive).collect()?;
+    columns.extend(gather(&archive, &archive_positions(&index, &archive)?)?);
+    let joined = DataFrame::new(index.height(), columns)?.lazy();
     let ours = if params.sellers.is_empty() {
         lit(true)
     } else {
@@ -192,7 +222,6 @@ pub fn invoice_table(views: Views<'_>, params: &Params) -> PolarsResult<LazyFram
         "in_archive",
     ];
     Ok(joined
-        .join(archive_view(views.archive), keys(), keys(), left())
         .with_columns(flags.map(|f| col(f).fill_null(lit(false))))
         .with_columns([
             ours.alias("is_our_seller"),

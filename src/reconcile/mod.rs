@@ -238,19 +238,15 @@ pub fn reconcile(bundle: &Bundle, params: &Params) -> PolarsResult<Reconciled> {
         archive: &archive,
     };
     // Materialised once: the deadline step reads it twice (its distinct keys,
-    // then the join back), and a lazy plan would be computed twice.
+    // then the results set beside it), and a lazy plan would be computed twice.
     let step = crate::progress::Step::start("invoice table");
-    let invoices = invoices::invoice_table(views, params)?.collect()?.lazy();
+    let invoices = invoices::invoice_table(views, params)?.collect()?;
     drop(step);
     let _step = crate::progress::Step::start("deadlines and statuses");
     let outages = periods::outages(&events)?;
     let invoices = deadlines::add_deadlines(invoices, &outages)?;
-    let invoices = with_status(invoices, as_of)
-        .sort(
-            ["seller_nip", "invoice_number"],
-            SortMultipleOptions::default(),
-        )
-        .collect()?;
+    // Already in output order (sorted by seller NIP and invoice number).
+    let invoices = with_status(invoices.lazy(), as_of).collect()?;
     Ok(Reconciled {
         invoices,
         ledger,

@@ -255,12 +255,15 @@ pub fn run(
         let lf = sql::run_script(&mut ctx, &format!("rules/{}", rule.file), rule.sql)?;
         findings.push(shape(lf)?);
     }
+    let step = crate::progress::Step::start("rule queries");
     let all = if findings.is_empty() {
-        empty_findings()?.lazy()
+        empty_findings()?
     } else {
-        concat(findings, UnionArgs::default())?
+        concat(findings, UnionArgs::default())?.collect()?
     };
-    let exceptions = enrich(all, rec, params.as_of)?.collect()?;
+    drop(step);
+    let _step = crate::progress::Step::start("findings in context");
+    let exceptions = enrich(all.lazy(), rec, params.as_of)?.collect()?;
     Ok((with_ids(exceptions)?, skipped))
 }
 
