@@ -19,7 +19,10 @@ use crate::reconcile::{Params, Reconciled};
 /// tables of `queries/shared/` built from them.
 pub fn context(rec: &Reconciled, params: &Params) -> PolarsResult<SQLContext> {
     let mut ctx = SQLContext::new();
-    ctx.register("invoices", rec.invoices.clone().lazy());
+    ctx.register(
+        "invoices",
+        crate::reconcile::invoices::with_money_texts(rec.invoices.clone().lazy()),
+    );
     ctx.register("ledger", rec.ledger.clone().lazy());
     ctx.register("offline_log", rec.offline_log.clone().lazy());
     ctx.register("decisions", rec.decisions.clone().lazy());

@@ -274,12 +274,6 @@ pub fn invoice_table(views: Views<'_>, params: &Params) -> PolarsResult<LazyFram
                 col("archive_currency"),
             ])
             .alias("currency"),
-            money_text(col("ledger_gross_amount")).alias("ledger_gross_text"),
-            money_text(col("ledger_net_amount")).alias("ledger_net_text"),
-            money_text(col("ksef_gross_amount")).alias("ksef_gross_text"),
-            money_text(col("ksef_net_amount")).alias("ksef_net_text"),
-            money_text(col("log_gross_amount")).alias("log_gross_text"),
-            money_text(col("archive_gross_amount")).alias("archive_gross_text"),
         ])
         .with_column(
             when(
@@ -289,4 +283,18 @@ pub fn invoice_table(views: Views<'_>, params: &Params) -> PolarsResult<LazyFram
             .otherwise(lit(NULL).cast(DataType::String))
             .alias("deadline_mode"),
         ))
+}
+
+/// The amounts the rules print in their details (`ledger_gross_text` ...),
+/// as text. Added to the `invoices` the SQL sees, not stored in the table:
+/// a rule's filter runs first, so only the rows it prints are formatted.
+pub fn with_money_texts(invoices: LazyFrame) -> LazyFrame {
+    invoices.with_columns([
+        money_text(col("ledger_gross_amount")).alias("ledger_gross_text"),
+        money_text(col("ledger_net_amount")).alias("ledger_net_text"),
+        money_text(col("ksef_gross_amount")).alias("ksef_gross_text"),
+        money_text(col("ksef_net_amount")).alias("ksef_net_text"),
+        money_text(col("log_gross_amount")).alias("log_gross_text"),
+        money_text(col("archive_gross_amount")).alias("archive_gross_text"),
+    ])
 }
