@@ -263,7 +263,7 @@ pub fn run(
     };
     drop(step);
     let _step = crate::progress::Step::start("findings in context");
-    let exceptions = enrich(all.lazy(), rec, params.as_of)?.collect()?;
+    let exceptions = enrich(all, rec, params.as_of)?.collect()?;
     Ok((with_ids(exceptions)?, skipped))
 }
 
@@ -292,28 +292,48 @@ fn shape(mut lf: LazyFrame) -> PolarsResult<LazyFrame> {
 }
 
 /// Adds the invoice's (or decision's) context, severity and ageing.
-fn enrich(findings: LazyFrame, rec: &Reconciled, as_of: NaiveDate) -> PolarsResult<LazyFrame> {
-    let invoices = rec.invoices.clone().lazy().select([
-        col("seller_nip"),
-        col("invoice_number"),
-        col("mode").alias("inv_mode"),
-        col("decision_id").alias("inv_decision_id"),
-        col("issued_by").alias("inv_user"),
-        col("owner"),
-        col("ksef_number").alias("inv_ksef_number"),
-        col("deadline"),
-        col("deadline_kind"),
-        col("submitted_on"),
-        col("gross_amount"),
-        col("currency"),
-    ]);
+fn enrich(findings: DataFrame, rec: &Reconciled, as_of: NaiveDate) -> PolarsResult<LazyFrame> {
+    // Only the invoices with a finding, picked once by a semi join, so the
+    // joins below are between small tables and no hash table over every
+    // invoice's string keys is built (at 10M invoices that step held GiBs).
+    let found = findings
+        .clone()
+        .lazy()
+        .select(reconcile::keys())
+        .unique(None, UniqueKeepStrategy::Any);
+    let invoices = rec
+        .invoices
+        .clone()
+        .lazy()
+        .join(
+            found,
+            reconcile::keys(),
+            reconcile::keys(),
+            JoinArgs::new(JoinType::Semi),
+        )
+        .select([
+            col("seller_nip"),
+            col("invoice_number"),
+            col("mode").alias("inv_mode"),
+            col("decision_id").alias("inv_decision_id"),
+            col("issued_by").alias("inv_user"),
+            col("owner"),
+            col("ksef_number").alias("inv_ksef_number"),
+            col("deadline"),
+            col("deadline_kind"),
+            col("submitted_on"),
+            col("gross_amount"),
+            col("currency"),
+        ]);
     let decisions = rec.decisions.clone().lazy().select([
         col("decision_id").alias("d_id"),
         col("mode").alias("d_mode"),
     ]);
     let severities = severity_table()?;
     let keys = [col("seller_nip"), col("invoice_number")];
+    let invoices = invoices.collect()?.lazy();
     let enriched = findings
+        .lazy()
         .with_columns([
             col("decision_id").alias("finding_decision_id"),
             col("user").alias("finding_user"),
@@ -337,7 +357,8 @@ fn enrich(findings: LazyFrame, rec: &Reconciled, as_of: NaiveDate) -> PolarsResu
             coalesce(&[col("user"), col("inv_user")]).alias("user"),
             coalesce(&[col("ksef_number"), col("inv_ksef_number")]).alias("ksef_number"),
         ]);
-    deadlines::add_ageing(enriched, as_of)
+    // Materialised: the ageing step reads it twice.
+    deadlines::add_ageing(enriched.collect()?.lazy(), as_of)
 }
 
 /// One row per code (a code may have several SQL parts).
