@@ -240,9 +240,7 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     let step = progress::Step::start("CSV and Parquet files");
     if options.formats.csv {
         for (name, df) in result.frames.csv_files() {
-            staging.write_with(name, |out| {
-                report::csv_out::write(df, report::NUMERIC, out)
-            })?;
+            staging.write_with(name, |out| report::csv_out::write(df, report::NUMERIC, out))?;
         }
     }
     if options.formats.parquet {
