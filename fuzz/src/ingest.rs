@@ -3,6 +3,8 @@
 
 #[path = "../../src/ingest/documents.rs"]
 pub mod documents;
+#[path = "../../src/ingest/fast.rs"]
+mod fast;
 #[path = "../../src/ingest/fields.rs"]
 pub mod fields;
 #[path = "../../src/ingest/input.rs"]

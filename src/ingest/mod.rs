@@ -7,6 +7,7 @@
 //! rows read = rows used + rows rejected for every file.
 
 pub mod documents;
+mod fast;
 pub mod fields;
 pub mod files;
 mod frame;

@@ -180,12 +180,8 @@ fn empty(kind: Kind) -> Value {
 fn parse(kind: Kind, raw: &str, dialect: &Dialect) -> Result<Value, String> {
     Ok(match kind {
         Kind::Text => Value::Text(Some(raw.to_string())),
-        Kind::Date => Value::Date(Some(fields::date_to_days(fields::parse_date(
-            raw, dialect,
-        )?))),
-        Kind::Timestamp => Value::Timestamp(Some(fields::local_to_ms(fields::parse_timestamp(
-            raw, dialect,
-        )?))),
+        Kind::Date => Value::Date(Some(fields::date_days(raw, dialect)?)),
+        Kind::Timestamp => Value::Timestamp(Some(fields::timestamp_ms(raw, dialect)?)),
         Kind::Amount => Value::Amount(Some(fields::parse_amount(raw, dialect)?)),
         Kind::Currency => Value::Text(Some(fields::parse_currency(raw)?)),
         Kind::Marker => Value::Text(fields::parse_marker(raw)?),
