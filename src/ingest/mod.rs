@@ -6,6 +6,7 @@
 //! comes out is typed, trimmed and traceable (`_file`, `_line`), and that
 //! rows read = rows used + rows rejected for every file.
 
+mod cells;
 pub mod documents;
 mod fast;
 pub mod fields;

@@ -51,7 +51,7 @@ impl Ctx<'_> {
     pub(super) fn row<'v>(&mut self, line: u64, cell: impl Fn(usize) -> Option<&'v str>) {
         self.counts.read += 1;
         let at = Location {
-            file: self.input.file.to_string(),
+            file: self.input.file,
             line,
         };
         match self.builder.push(cell, &self.input.config.dialect, &at) {
