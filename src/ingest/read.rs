@@ -9,6 +9,7 @@ use calamine::{Data, Reader, Xlsx};
 use serde_json::Value as Json;
 use serde_json::value::RawValue;
 
+use super::csv_par;
 use super::schema::Source;
 use super::table::{HeaderMap, Location, TableBuilder};
 use super::{Rejection, SourceInput};
@@ -36,7 +37,20 @@ pub(super) struct Ctx<'a> {
     pub(super) counts: Counts,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    pub(super) fn new(
+        input: &'a SourceInput<'a>,
+        builder: &'a mut TableBuilder,
+        rejected: &'a mut Vec<Rejection>,
+    ) -> Ctx<'a> {
+        Ctx {
+            input,
+            builder,
+            rejected,
+            counts: Counts::default(),
+        }
+    }
+
     pub(super) fn reject(&mut self, line: Option<u64>, reason: String) {
         self.counts.rejected += 1;
         self.rejected.push(Rejection {
@@ -76,6 +90,16 @@ impl Ctx<'_> {
         }
     }
 
+    /// Takes over what a piece of the same file gave, after the rows and
+    /// rejections already here.
+    pub(super) fn join(&mut self, builder: TableBuilder, rejected: Vec<Rejection>, counts: Counts) {
+        self.builder.append(builder);
+        self.rejected.extend(rejected);
+        self.counts.read += counts.read;
+        self.counts.used += counts.used;
+        self.counts.rejected += counts.rejected;
+    }
+
     pub(super) fn done(self) -> FileOutcome {
         FileOutcome {
             counts: self.counts,
@@ -90,12 +114,7 @@ pub fn read_file(
     builder: &mut TableBuilder,
     rejected: &mut Vec<Rejection>,
 ) -> FileOutcome {
-    let ctx = Ctx {
-        input,
-        builder,
-        rejected,
-        counts: Counts::default(),
-    };
+    let ctx = Ctx::new(input, builder, rejected);
     let ext = input
         .file
         .rsplit('.')
@@ -103,7 +122,7 @@ pub fn read_file(
         .unwrap_or("")
         .to_ascii_lowercase();
     match ext.as_str() {
-        "csv" | "txt" => read_csv(ctx),
+        "csv" | "txt" => read_csv(ctx, Split::DEFAULT),
         "xlsx" | "xlsm" => read_xlsx(ctx),
         "json" => read_json(ctx),
         "xml" => match input.source {
@@ -141,41 +160,113 @@ fn decode<'b>(bytes: &'b [u8], config: &SourceConfig) -> Result<std::borrow::Cow
         .ok_or_else(|| format!("not valid {}", encoding.name()))
 }
 
-fn read_csv(mut ctx: Ctx<'_>) -> FileOutcome {
+/// When a CSV file is read in parallel pieces ([`csv_par`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Split {
+    /// Files shorter than this (decoded) are read in one piece.
+    pub min_bytes: usize,
+    /// The length a piece is cut at, at the next record boundary.
+    pub piece_bytes: usize,
+}
+
+impl Split {
+    /// Pieces of 4 MB from 8 MB on: small files gain nothing from threads,
+    /// and a piece of some 25,000 rows keeps two cores evenly busy.
+    pub const DEFAULT: Split = Split {
+        min_bytes: 8 << 20,
+        piece_bytes: 4 << 20,
+    };
+}
+
+pub(super) fn read_csv(mut ctx: Ctx<'_>, split: Split) -> FileOutcome {
     let text = match decode(ctx.input.bytes, ctx.input.config) {
         Ok(t) => t,
         Err(e) => return ctx.fail(None, e),
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(ctx.input.config.delimiter)
+    let text = text.as_bytes();
+    let mut reader = csv_reader(text, ctx.input.config);
+    let header = match CsvHeader::read(&mut reader, ctx.input) {
+        Ok(h) => h,
+        Err((line, reason)) => return ctx.fail(line, reason),
+    };
+    if text.len() >= split.min_bytes {
+        let body = usize::try_from(reader.position().byte()).unwrap_or(text.len());
+        let cuts = csv_par::cuts(text, body, ctx.input.config.delimiter, split.piece_bytes);
+        if cuts.len() > 2 {
+            csv_par::read_pieces(&mut ctx, text, &cuts, &header);
+            return ctx.done();
+        }
+    }
+    csv_rows(&mut ctx, &mut reader, text, 1, &header);
+    ctx.done()
+}
+
+/// A CSV reader with the source's delimiter; the header is read as a row.
+pub(super) fn csv_reader<'t>(text: &'t [u8], config: &SourceConfig) -> csv::Reader<&'t [u8]> {
+    csv::ReaderBuilder::new()
+        .delimiter(config.delimiter)
         .has_headers(false)
         .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut records = reader.records();
-    let header: Vec<String> = match records.next() {
-        Some(Ok(h)) => h.iter().map(str::to_string).collect(),
-        Some(Err(e)) => return ctx.fail(Some(1), format!("unreadable header: {e}")),
-        None => return ctx.fail(None, "empty file: no header row".to_string()),
-    };
-    let map = match HeaderMap::new(&header, ctx.input.fields(), &ctx.input.config.columns) {
-        Ok(m) => m,
-        Err(e) => return ctx.fail(Some(1), e),
-    };
-    let width = header.len();
-    let mut lines = LineCounter::new(text.as_bytes());
-    for record in records {
-        match record {
-            Ok(r) => {
-                let line = r.position().map_or(0, |p| lines.at(p.byte()));
-                if r.len() != width {
+        .from_reader(text)
+}
+
+/// A CSV file's header: where each field is and how many columns a row has.
+pub(super) struct CsvHeader {
+    map: HeaderMap,
+    width: usize,
+}
+
+impl CsvHeader {
+    /// Reads the first record as the header; an error comes with the line
+    /// to report.
+    fn read(
+        reader: &mut csv::Reader<&[u8]>,
+        input: &SourceInput<'_>,
+    ) -> Result<CsvHeader, (Option<u64>, String)> {
+        let mut record = csv::StringRecord::new();
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => return Err((None, "empty file: no header row".to_string())),
+            Err(e) => return Err((Some(1), format!("unreadable header: {e}"))),
+        }
+        let header: Vec<String> = record.iter().map(str::to_string).collect();
+        let map = HeaderMap::new(&header, input.fields(), &input.config.columns)
+            .map_err(|e| (Some(1), e))?;
+        Ok(CsvHeader {
+            map,
+            width: header.len(),
+        })
+    }
+}
+
+/// Offers every record `reader` gives to the builder. `text` is what the
+/// reader reads and `first_line` the line its first byte is on, so that
+/// line numbers are those of the whole file when `text` is a piece of it.
+pub(super) fn csv_rows(
+    ctx: &mut Ctx<'_>,
+    reader: &mut csv::Reader<&[u8]>,
+    text: &[u8],
+    first_line: u64,
+    header: &CsvHeader,
+) {
+    let width = header.width;
+    let mut lines = LineCounter::new(text, first_line);
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = record.position().map_or(0, |p| lines.at(p.byte()));
+                if record.len() != width {
                     ctx.counts.read += 1;
                     ctx.reject(
                         Some(line),
-                        format!("row has {} fields but the header has {width}", r.len()),
+                        format!("row has {} fields but the header has {width}", record.len()),
                     );
                     continue;
                 }
-                ctx.row(line, |i| map.position(i).and_then(|p| r.get(p)));
+                let r = &record;
+                ctx.row(line, |i| header.map.position(i).and_then(|p| r.get(p)));
             }
             Err(e) => {
                 let line = e.position().map(|p| lines.at(p.byte()));
@@ -184,7 +275,6 @@ fn read_csv(mut ctx: Ctx<'_>) -> FileOutcome {
             }
         }
     }
-    ctx.done()
 }
 
 /// The 1-based line where a CSV record starts, counting `\n`. The csv
@@ -195,16 +285,19 @@ fn read_csv(mut ctx: Ctx<'_>) -> FileOutcome {
 /// grow, so the text is scanned once.
 struct LineCounter<'t> {
     text: &'t [u8],
+    first_line: u64,
     offset: usize,
     line: u64,
 }
 
 impl<'t> LineCounter<'t> {
-    fn new(text: &'t [u8]) -> Self {
+    /// Counts lines in `text`, whose first byte is on line `first_line`.
+    fn new(text: &'t [u8], first_line: u64) -> Self {
         Self {
             text,
+            first_line,
             offset: 0,
-            line: 1,
+            line: first_line,
         }
     }
 
@@ -216,12 +309,9 @@ impl<'t> LineCounter<'t> {
             byte += 1;
         }
         if byte < self.offset {
-            (self.offset, self.line) = (0, 1);
+            (self.offset, self.line) = (0, self.first_line);
         }
-        let newlines = self.text[self.offset..byte]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
+        let newlines = memchr::memchr_iter(b'\n', &self.text[self.offset..byte]).count();
         self.line += newlines as u64;
         self.offset = byte;
         self.line
@@ -434,12 +524,7 @@ mod tests {
         };
         let mut builder = TableBuilder::new(Source::Ledger.fields());
         let mut rejected = Vec::new();
-        let mut ctx = Ctx {
-            input: &input,
-            builder: &mut builder,
-            rejected: &mut rejected,
-            counts: Counts::default(),
-        };
+        let mut ctx = Ctx::new(&input, &mut builder, &mut rejected);
         let good = ["FV/1", "2026-03-02", "5265877635", "1.00", "PLN"];
         ctx.row(2, |i| good.get(i).copied());
         ctx.row(3, |_| None);
