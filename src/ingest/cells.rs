@@ -58,6 +58,28 @@ impl Cells {
         }
     }
 
+    /// Reserves room for `rows` more rows and, in a text column, `bytes`
+    /// more bytes of text.
+    pub fn reserve(&mut self, rows: usize, bytes: usize) {
+        match self {
+            Cells::Text(c) => {
+                c.bytes.reserve(bytes);
+                c.ends.reserve(rows);
+                c.valid.reserve(rows);
+            }
+            Cells::Date(c) => c.reserve(rows),
+            Cells::Timestamp(c) | Cells::Amount(c) => c.reserve(rows),
+        }
+    }
+
+    /// The bytes of text held; none in a number column.
+    pub fn text_bytes(&self) -> usize {
+        match self {
+            Cells::Text(c) => c.bytes.len(),
+            _ => 0,
+        }
+    }
+
     /// Appends the cells of `other`, a column of the same field.
     pub fn append(&mut self, other: Cells) {
         match (self, other) {
@@ -205,6 +227,11 @@ impl<T: Copy + Default> Values<T> {
     pub fn into_parts(self) -> (Vec<T>, Option<Vec<bool>>) {
         let valid = (self.nulls > 0).then_some(self.valid);
         (self.values, valid)
+    }
+
+    fn reserve(&mut self, rows: usize) {
+        self.values.reserve(rows);
+        self.valid.reserve(rows);
     }
 
     fn truncate(&mut self, rows: usize) {

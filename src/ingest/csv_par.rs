@@ -140,10 +140,12 @@ pub(super) fn read_pieces(ctx: &mut Ctx<'_>, text: &[u8], cuts: &[usize], header
     let input = ctx.input;
     let pieces: Vec<Piece> = ranges
         .par_iter()
-        .zip(first_lines.par_iter())
-        .map(|(&(start, end), &first_line)| {
+        .zip(first_lines.par_iter().zip(&newlines))
+        .map(|(&(start, end), (&first_line, &newlines))| {
             let piece = &text[start..end];
-            let mut builder = TableBuilder::new(input.fields());
+            // A piece has at most as many records as line breaks, plus one.
+            let rows = usize::try_from(newlines).unwrap_or(0) + 1;
+            let mut builder = TableBuilder::with_capacity(input.fields(), rows);
             let mut rejected = Vec::new();
             let mut piece_ctx = Ctx::new(input, &mut builder, &mut rejected);
             let mut reader = csv_reader(piece, input.config);
@@ -152,9 +154,7 @@ pub(super) fn read_pieces(ctx: &mut Ctx<'_>, text: &[u8], cuts: &[usize], header
             (builder, rejected, counts)
         })
         .collect();
-    for (builder, rejected, counts) in pieces {
-        ctx.join(builder, rejected, counts);
-    }
+    ctx.join(pieces);
 }
 
 #[cfg(test)]

@@ -104,6 +104,22 @@ impl TableBuilder {
         }
     }
 
+    /// An empty builder with room for `rows` rows (text excepted).
+    pub fn with_capacity(fields: &'static [Field], rows: usize) -> TableBuilder {
+        let mut builder = TableBuilder::new(fields);
+        builder.reserve(rows, |_| 0);
+        builder
+    }
+
+    /// Reserves room for `rows` more rows, with `bytes(i)` more bytes of
+    /// text in column `i`.
+    fn reserve(&mut self, rows: usize, bytes: impl Fn(usize) -> usize) {
+        for (i, column) in self.cells.iter_mut().enumerate() {
+            column.reserve(rows, bytes(i));
+        }
+        self.lines.reserve(rows);
+    }
+
     pub fn len(&self) -> usize {
         self.lines.len()
     }
@@ -153,8 +169,20 @@ impl TableBuilder {
         Ok(())
     }
 
-    /// Appends the rows of `other`, a builder of the same source, after
-    /// this one's: how pieces of one file read in parallel are joined.
+    /// Appends the rows of `parts`, builders of the same source, in order:
+    /// how the pieces of one file read in parallel are joined. Memory for
+    /// all of them is reserved at once rather than grown piece by piece.
+    pub fn append_all(&mut self, parts: Vec<TableBuilder>) {
+        let rows = parts.iter().map(TableBuilder::len).sum();
+        self.reserve(rows, |i| {
+            parts.iter().map(|p| p.cells[i].text_bytes()).sum()
+        });
+        for part in parts {
+            self.append(part);
+        }
+    }
+
+    /// Appends the rows of `other`, a builder of the same source.
     pub fn append(&mut self, other: TableBuilder) {
         for (column, cells) in self.cells.iter_mut().zip(other.cells) {
             column.append(cells);
