@@ -3,6 +3,8 @@
 
 #[path = "../../src/ingest/cells.rs"]
 mod cells;
+#[path = "../../src/ingest/csv_file.rs"]
+mod csv_file;
 #[path = "../../src/ingest/csv_par.rs"]
 mod csv_par;
 #[path = "../../src/ingest/documents.rs"]

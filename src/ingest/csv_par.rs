@@ -1,7 +1,7 @@
 //! Large CSV files read in parallel pieces.
 //!
 //! The decoded text after the header is cut into pieces of about
-//! [`Split::piece_bytes`](super::read::Split) at record boundaries; each
+//! [`Split::piece_bytes`](super::csv_file::Split) at record boundaries; each
 //! piece is read by its own CSV reader into its own builder on rayon's
 //! pool, and the pieces are joined in file order. So the table, the
 //! rejections (in file order) and the row counts are exactly those of one
@@ -19,7 +19,8 @@ use memchr::{memchr, memchr_iter};
 use rayon::prelude::*;
 
 use super::Rejection;
-use super::read::{Counts, CsvHeader, Ctx, csv_reader, csv_rows};
+use super::csv_file::{CsvHeader, csv_reader, csv_rows};
+use super::read::{Counts, Ctx};
 use super::table::TableBuilder;
 
 /// The offsets the text is cut at: the body start (after the header),
@@ -164,7 +165,8 @@ mod tests {
     use super::*;
     use crate::config::SourceConfig;
     use crate::ingest::SourceInput;
-    use crate::ingest::read::{FileOutcome, Split, read_csv};
+    use crate::ingest::csv_file::{Split, read_csv};
+    use crate::ingest::read::FileOutcome;
     use crate::ingest::schema::Source;
 
     /// A ledger export with what makes cutting hard: CRLF and LF lines,

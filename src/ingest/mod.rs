@@ -7,6 +7,7 @@
 //! rows read = rows used + rows rejected for every file.
 
 mod cells;
+mod csv_file;
 mod csv_par;
 pub mod documents;
 mod fast;
