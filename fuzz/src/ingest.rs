@@ -1,8 +1,16 @@
 //! The readers of `src/ingest/`, without its `mod.rs` (file discovery and
 //! polars), plus a view of accepted announcement rows for the deadline target.
 
+#[path = "../../src/ingest/cells.rs"]
+mod cells;
+#[path = "../../src/ingest/csv_file.rs"]
+mod csv_file;
+#[path = "../../src/ingest/csv_par.rs"]
+mod csv_par;
 #[path = "../../src/ingest/documents.rs"]
 pub mod documents;
+#[path = "../../src/ingest/fast.rs"]
+mod fast;
 #[path = "../../src/ingest/fields.rs"]
 pub mod fields;
 #[path = "../../src/ingest/input.rs"]
@@ -33,15 +41,12 @@ pub fn outages(builder: &TableBuilder) -> Vec<Outage> {
         panic!("announcement columns changed; update the fuzz harness");
     };
     let date = |ms: i64| fields::ms_to_date(ms);
-    category
-        .iter()
-        .zip(start)
-        .zip(end)
-        .filter_map(|((c, s), e)| {
+    (0..builder.len())
+        .filter_map(|row| {
             Some(Outage {
-                category: Category::parse(c.as_deref()?)?,
-                start: date((*s)?),
-                end: e.map(date),
+                category: Category::parse(category.get(row)?)?,
+                start: date(start.get(row)?),
+                end: end.get(row).map(date),
             })
         })
         .collect()

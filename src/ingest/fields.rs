@@ -13,6 +13,8 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 use chrono_tz::Europe::Warsaw;
 
+use super::fast;
+
 /// How the cells of one source are written (contract section 7).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Dialect {
@@ -47,6 +49,32 @@ pub fn ms_to_date(ms: i64) -> NaiveDate {
     match DateTime::from_timestamp_millis(ms) {
         Some(t) => t.date_naive(),
         None => EPOCH,
+    }
+}
+
+/// A date cell as days since 1970-01-01: [`parse_date`], by way of the
+/// allocation-free ISO fast path when the source has no date format.
+pub fn date_days(raw: &str, dialect: &Dialect) -> Result<i32, String> {
+    let fast = match dialect.date_format {
+        None => fast::date_days(raw.trim()),
+        Some(_) => None,
+    };
+    match fast {
+        Some(days) => Ok(days),
+        None => parse_date(raw, dialect).map(date_to_days),
+    }
+}
+
+/// A timestamp cell in [`local_to_ms`] form: [`parse_timestamp`], by way of
+/// the ISO fast path when the source has no date format.
+pub fn timestamp_ms(raw: &str, dialect: &Dialect) -> Result<i64, String> {
+    let fast = match dialect.date_format {
+        None => fast::timestamp_ms(raw.trim()),
+        Some(_) => None,
+    };
+    match fast {
+        Some(ms) => Ok(ms),
+        None => parse_timestamp(raw, dialect).map(local_to_ms),
     }
 }
 
@@ -104,6 +132,14 @@ pub fn parse_timestamp(raw: &str, dialect: &Dialect) -> Result<NaiveDateTime, St
 /// group thousands. More than two decimals is an error unless the extra
 /// digits are zeros: an amount is never rounded silently.
 pub fn parse_amount(raw: &str, dialect: &Dialect) -> Result<i64, String> {
+    match fast::amount(raw.trim(), dialect.decimal_comma) {
+        Some(cents) => Ok(cents),
+        None => parse_amount_general(raw, dialect),
+    }
+}
+
+/// [`parse_amount`] for any text, without the fast path for plain amounts.
+pub fn parse_amount_general(raw: &str, dialect: &Dialect) -> Result<i64, String> {
     let s = raw.trim();
     let bad = || format!("'{s}' is not an amount");
     let mut text: String = if dialect.decimal_comma {

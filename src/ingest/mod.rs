@@ -6,7 +6,11 @@
 //! comes out is typed, trimmed and traceable (`_file`, `_line`), and that
 //! rows read = rows used + rows rejected for every file.
 
+mod cells;
+mod csv_file;
+mod csv_par;
 pub mod documents;
+mod fast;
 pub mod fields;
 pub mod files;
 mod frame;

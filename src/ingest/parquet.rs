@@ -81,7 +81,7 @@ pub fn read_file(
             let mut piece_rejected = Vec::new();
             for row in start..(start + PIECE_ROWS).min(height) {
                 let at = Location {
-                    file: input.file.to_string(),
+                    file: input.file,
                     line: row as u64 + 1,
                 };
                 let cell = |f: usize| arrays[f].and_then(|a| a.get(row));

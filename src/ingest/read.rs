@@ -1,7 +1,8 @@
-//! File formats: CSV, XLSX and JSON bytes in, rows handed to a
-//! [`TableBuilder`] out. Every data row either lands in the builder or in the
-//! rejections with its line and reason; a file that cannot be read at all is
-//! one rejection naming the file, and its rows count as rejected.
+//! File formats: CSV (read in `csv_file.rs`), XLSX and JSON bytes in, rows
+//! handed to a [`TableBuilder`] out. Every data row either lands in the
+//! builder or in the rejections with its line and reason; a file that
+//! cannot be read at all is one rejection naming the file, and its rows
+//! count as rejected.
 
 use std::io::Cursor;
 
@@ -9,6 +10,7 @@ use calamine::{Data, Reader, Xlsx};
 use serde_json::Value as Json;
 use serde_json::value::RawValue;
 
+use super::csv_file::{Split, read_csv};
 use super::schema::Source;
 use super::table::{HeaderMap, Location, TableBuilder};
 use super::{Rejection, SourceInput};
@@ -36,7 +38,20 @@ pub(super) struct Ctx<'a> {
     pub(super) counts: Counts,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    pub(super) fn new(
+        input: &'a SourceInput<'a>,
+        builder: &'a mut TableBuilder,
+        rejected: &'a mut Vec<Rejection>,
+    ) -> Ctx<'a> {
+        Ctx {
+            input,
+            builder,
+            rejected,
+            counts: Counts::default(),
+        }
+    }
+
     pub(super) fn reject(&mut self, line: Option<u64>, reason: String) {
         self.counts.rejected += 1;
         self.rejected.push(Rejection {
@@ -51,7 +66,7 @@ impl Ctx<'_> {
     pub(super) fn row<'v>(&mut self, line: u64, cell: impl Fn(usize) -> Option<&'v str>) {
         self.counts.read += 1;
         let at = Location {
-            file: self.input.file.to_string(),
+            file: self.input.file,
             line,
         };
         match self.builder.push(cell, &self.input.config.dialect, &at) {
@@ -76,6 +91,20 @@ impl Ctx<'_> {
         }
     }
 
+    /// Takes over what the pieces of the same file gave, in order, after
+    /// the rows and rejections already here.
+    pub(super) fn join(&mut self, pieces: Vec<(TableBuilder, Vec<Rejection>, Counts)>) {
+        let mut builders = Vec::with_capacity(pieces.len());
+        for (builder, rejected, counts) in pieces {
+            builders.push(builder);
+            self.rejected.extend(rejected);
+            self.counts.read += counts.read;
+            self.counts.used += counts.used;
+            self.counts.rejected += counts.rejected;
+        }
+        self.builder.append_all(builders);
+    }
+
     pub(super) fn done(self) -> FileOutcome {
         FileOutcome {
             counts: self.counts,
@@ -90,12 +119,7 @@ pub fn read_file(
     builder: &mut TableBuilder,
     rejected: &mut Vec<Rejection>,
 ) -> FileOutcome {
-    let ctx = Ctx {
-        input,
-        builder,
-        rejected,
-        counts: Counts::default(),
-    };
+    let ctx = Ctx::new(input, builder, rejected);
     let ext = input
         .file
         .rsplit('.')
@@ -103,7 +127,7 @@ pub fn read_file(
         .unwrap_or("")
         .to_ascii_lowercase();
     match ext.as_str() {
-        "csv" | "txt" => read_csv(ctx),
+        "csv" | "txt" => read_csv(ctx, Split::DEFAULT),
         "xlsx" | "xlsm" => read_xlsx(ctx),
         "json" => read_json(ctx),
         "xml" => match input.source {
@@ -124,7 +148,10 @@ pub fn read_file(
 
 /// Decodes the file's bytes as the configured encoding. Invalid bytes stop
 /// the file: a lossy decode would change invoice numbers silently.
-fn decode<'b>(bytes: &'b [u8], config: &SourceConfig) -> Result<std::borrow::Cow<'b, str>, String> {
+pub(super) fn decode<'b>(
+    bytes: &'b [u8],
+    config: &SourceConfig,
+) -> Result<std::borrow::Cow<'b, str>, String> {
     let encoding = config.encoding;
     if encoding == encoding_rs::UTF_8 {
         let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -139,93 +166,6 @@ fn decode<'b>(bytes: &'b [u8], config: &SourceConfig) -> Result<std::borrow::Cow
     encoding
         .decode_without_bom_handling_and_without_replacement(bytes)
         .ok_or_else(|| format!("not valid {}", encoding.name()))
-}
-
-fn read_csv(mut ctx: Ctx<'_>) -> FileOutcome {
-    let text = match decode(ctx.input.bytes, ctx.input.config) {
-        Ok(t) => t,
-        Err(e) => return ctx.fail(None, e),
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(ctx.input.config.delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut records = reader.records();
-    let header: Vec<String> = match records.next() {
-        Some(Ok(h)) => h.iter().map(str::to_string).collect(),
-        Some(Err(e)) => return ctx.fail(Some(1), format!("unreadable header: {e}")),
-        None => return ctx.fail(None, "empty file: no header row".to_string()),
-    };
-    let map = match HeaderMap::new(&header, ctx.input.fields(), &ctx.input.config.columns) {
-        Ok(m) => m,
-        Err(e) => return ctx.fail(Some(1), e),
-    };
-    let width = header.len();
-    let mut lines = LineCounter::new(text.as_bytes());
-    for record in records {
-        match record {
-            Ok(r) => {
-                let line = r.position().map_or(0, |p| lines.at(p.byte()));
-                if r.len() != width {
-                    ctx.counts.read += 1;
-                    ctx.reject(
-                        Some(line),
-                        format!("row has {} fields but the header has {width}", r.len()),
-                    );
-                    continue;
-                }
-                ctx.row(line, |i| map.position(i).and_then(|p| r.get(p)));
-            }
-            Err(e) => {
-                let line = e.position().map(|p| lines.at(p.byte()));
-                ctx.counts.read += 1;
-                ctx.reject(line, format!("unreadable CSV row: {e}"));
-            }
-        }
-    }
-    ctx.done()
-}
-
-/// The 1-based line where a CSV record starts, counting `\n`. The csv
-/// crate ends a CRLF record at its `\r` and starts the next one at the
-/// `\n`, so its own line count (and a raw offset) falls one line short
-/// after every CRLF record: a Windows export named its line 5 as 4. An
-/// offset on a `\n` is therefore taken as the line after it. Offsets only
-/// grow, so the text is scanned once.
-struct LineCounter<'t> {
-    text: &'t [u8],
-    offset: usize,
-    line: u64,
-}
-
-impl<'t> LineCounter<'t> {
-    fn new(text: &'t [u8]) -> Self {
-        Self {
-            text,
-            offset: 0,
-            line: 1,
-        }
-    }
-
-    fn at(&mut self, byte: u64) -> u64 {
-        let mut byte = usize::try_from(byte)
-            .unwrap_or(usize::MAX)
-            .min(self.text.len());
-        if self.text.get(byte) == Some(&b'\n') {
-            byte += 1;
-        }
-        if byte < self.offset {
-            (self.offset, self.line) = (0, 1);
-        }
-        let newlines = self.text[self.offset..byte]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        self.line += newlines as u64;
-        self.offset = byte;
-        self.line
-    }
 }
 
 /// An XLSX cell as the text a CSV export would hold.
@@ -434,12 +374,7 @@ mod tests {
         };
         let mut builder = TableBuilder::new(Source::Ledger.fields());
         let mut rejected = Vec::new();
-        let mut ctx = Ctx {
-            input: &input,
-            builder: &mut builder,
-            rejected: &mut rejected,
-            counts: Counts::default(),
-        };
+        let mut ctx = Ctx::new(&input, &mut builder, &mut rejected);
         let good = ["FV/1", "2026-03-02", "5265877635", "1.00", "PLN"];
         ctx.row(2, |i| good.get(i).copied());
         ctx.row(3, |_| None);

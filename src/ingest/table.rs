@@ -9,14 +9,15 @@
 
 use std::collections::HashMap;
 
+pub use super::cells::{Cells, TextCells, Values};
 use super::fields::{self, Dialect};
 use super::schema::{ACTIONS, Field, Kind};
 use crate::deadline::{Category, Mode};
 
 /// Where a row came from; `line` is 1-based, the header being line 1 in CSV.
-#[derive(Debug, Clone)]
-pub struct Location {
-    pub file: String,
+#[derive(Debug, Clone, Copy)]
+pub struct Location<'a> {
+    pub file: &'a str,
     pub line: u64,
 }
 
@@ -77,49 +78,46 @@ impl HeaderMap {
     }
 }
 
-/// The cells of one column, typed.
-pub(super) enum Cells {
-    Text(Vec<Option<String>>),
-    Date(Vec<Option<i32>>),
-    Timestamp(Vec<Option<i64>>),
-    Amount(Vec<Option<i64>>),
-}
-
-/// A parsed cell, before it is appended (a row is appended whole or not at all).
-enum Value {
-    Text(Option<String>),
-    Date(Option<i32>),
-    Timestamp(Option<i64>),
-    Amount(Option<i64>),
+/// A run of consecutive rows from one file: the `_file` column is stored
+/// once per file, not once per row.
+#[derive(Debug, Clone)]
+pub struct FileRun {
+    pub file: String,
+    pub rows: usize,
 }
 
 /// Collects the accepted rows of one source.
 pub struct TableBuilder {
     pub(super) fields: &'static [Field],
     pub(super) cells: Vec<Cells>,
-    pub(super) files: Vec<String>,
+    pub(super) files: Vec<FileRun>,
     pub(super) lines: Vec<u64>,
-    scratch: Vec<Value>,
 }
 
 impl TableBuilder {
     pub fn new(fields: &'static [Field]) -> TableBuilder {
-        let cells = fields
-            .iter()
-            .map(|f| match f.kind {
-                Kind::Date => Cells::Date(Vec::new()),
-                Kind::Timestamp => Cells::Timestamp(Vec::new()),
-                Kind::Amount => Cells::Amount(Vec::new()),
-                _ => Cells::Text(Vec::new()),
-            })
-            .collect();
         TableBuilder {
             fields,
-            cells,
+            cells: fields.iter().map(|f| Cells::new(f.kind)).collect(),
             files: Vec::new(),
             lines: Vec::new(),
-            scratch: Vec::with_capacity(fields.len()),
         }
+    }
+
+    /// An empty builder with room for `rows` rows (text excepted).
+    pub fn with_capacity(fields: &'static [Field], rows: usize) -> TableBuilder {
+        let mut builder = TableBuilder::new(fields);
+        builder.reserve(rows, |_| 0);
+        builder
+    }
+
+    /// Reserves room for `rows` more rows, with `bytes(i)` more bytes of
+    /// text in column `i`.
+    fn reserve(&mut self, rows: usize, bytes: impl Fn(usize) -> usize) {
+        for (i, column) in self.cells.iter_mut().enumerate() {
+            column.reserve(rows, bytes(i));
+        }
+        self.lines.reserve(rows);
     }
 
     pub fn len(&self) -> usize {
@@ -137,85 +135,118 @@ impl TableBuilder {
         &mut self,
         cell: impl Fn(usize) -> Option<&'a str>,
         dialect: &Dialect,
-        at: &Location,
+        at: &Location<'_>,
     ) -> Result<(), String> {
-        self.scratch.clear();
-        for (i, field) in self.fields.iter().enumerate() {
+        let rows = self.len();
+        let fields = self.fields;
+        for (i, field) in fields.iter().enumerate() {
             let raw = cell(i).map(str::trim).filter(|s| !s.is_empty());
-            let value = match raw {
-                None if field.required => {
-                    return Err(format!("{}: required value is empty", field.name));
+            let pushed = match raw {
+                None if field.required => Err(format!("{}: required value is empty", field.name)),
+                None => {
+                    self.cells[i].push_null();
+                    Ok(())
                 }
-                None => empty(field.kind),
-                Some(raw) => {
-                    parse(field.kind, raw, dialect).map_err(|e| format!("{}: {e}", field.name))?
-                }
+                Some(raw) => push_parsed(&mut self.cells[i], field.kind, raw, dialect)
+                    .map_err(|e| format!("{}: {e}", field.name)),
             };
-            self.scratch.push(value);
-        }
-        for (column, value) in self.cells.iter_mut().zip(self.scratch.drain(..)) {
-            match (column, value) {
-                (Cells::Text(v), Value::Text(x)) => v.push(x),
-                (Cells::Date(v), Value::Date(x)) => v.push(x),
-                (Cells::Timestamp(v), Value::Timestamp(x)) => v.push(x),
-                (Cells::Amount(v), Value::Amount(x)) => v.push(x),
-                _ => unreachable!("cell kinds follow the field table"),
+            if let Err(reason) = pushed {
+                // A row is appended whole or not at all.
+                for column in &mut self.cells[..i] {
+                    column.truncate(rows);
+                }
+                return Err(reason);
             }
         }
-        self.files.push(at.file.clone());
+        match self.files.last_mut() {
+            Some(run) if run.file == at.file => run.rows += 1,
+            _ => self.files.push(FileRun {
+                file: at.file.to_string(),
+                rows: 1,
+            }),
+        }
         self.lines.push(at.line);
         Ok(())
     }
-}
 
-fn empty(kind: Kind) -> Value {
-    match kind {
-        Kind::Date => Value::Date(None),
-        Kind::Timestamp => Value::Timestamp(None),
-        Kind::Amount => Value::Amount(None),
-        _ => Value::Text(None),
+    /// Appends the rows of `parts`, builders of the same source, in order:
+    /// how the pieces of one file read in parallel are joined. Memory for
+    /// all of them is reserved at once rather than grown piece by piece.
+    pub fn append_all(&mut self, parts: Vec<TableBuilder>) {
+        let rows = parts.iter().map(TableBuilder::len).sum();
+        self.reserve(rows, |i| {
+            parts.iter().map(|p| p.cells[i].text_bytes()).sum()
+        });
+        for part in parts {
+            self.append(part);
+        }
+    }
+
+    /// Appends the rows of `other`, a builder of the same source.
+    pub fn append(&mut self, other: TableBuilder) {
+        for (column, cells) in self.cells.iter_mut().zip(other.cells) {
+            column.append(cells);
+        }
+        let mut runs = other.files.into_iter();
+        if let (Some(last), Some(first)) = (self.files.last_mut(), runs.as_slice().first())
+            && last.file == first.file
+        {
+            last.rows += first.rows;
+            runs.next();
+        }
+        self.files.extend(runs);
+        self.lines.extend(other.lines);
     }
 }
 
-fn parse(kind: Kind, raw: &str, dialect: &Dialect) -> Result<Value, String> {
-    Ok(match kind {
-        Kind::Text => Value::Text(Some(raw.to_string())),
-        Kind::Date => Value::Date(Some(fields::date_to_days(fields::parse_date(
-            raw, dialect,
-        )?))),
-        Kind::Timestamp => Value::Timestamp(Some(fields::local_to_ms(fields::parse_timestamp(
-            raw, dialect,
-        )?))),
-        Kind::Amount => Value::Amount(Some(fields::parse_amount(raw, dialect)?)),
-        Kind::Currency => Value::Text(Some(fields::parse_currency(raw)?)),
-        Kind::Marker => Value::Text(fields::parse_marker(raw)?),
-        Kind::Mode => match Mode::parse(raw) {
-            Some(m) if m != Mode::Online => Value::Text(Some(m.as_str().to_string())),
+/// Parses one non-empty cell of `kind` into its column; on error the
+/// column is left as it was.
+fn push_parsed(column: &mut Cells, kind: Kind, raw: &str, dialect: &Dialect) -> Result<(), String> {
+    match (column, kind) {
+        (Cells::Date(c), _) => c.push(fields::date_days(raw, dialect)?),
+        (Cells::Timestamp(c), _) => c.push(fields::timestamp_ms(raw, dialect)?),
+        (Cells::Amount(c), _) => c.push(fields::parse_amount(raw, dialect)?),
+        (Cells::Text(c), Kind::Currency) => {
+            if raw.len() == 3 && raw.bytes().all(|b| b.is_ascii_alphabetic()) {
+                c.push_ascii_uppercase(raw);
+            } else {
+                c.push(&fields::parse_currency(raw)?);
+            }
+        }
+        (Cells::Text(c), Kind::Marker) => match fields::parse_marker(raw)? {
+            Some(marker) => c.push(&marker),
+            None => c.push_null(),
+        },
+        (Cells::Text(c), Kind::Mode) => match Mode::parse(raw) {
+            Some(m) if m != Mode::Online => c.push(m.as_str()),
             _ => {
                 return Err(format!(
                     "unknown mode '{raw}' (expected offline24, offline, emergency or total_failure)"
                 ));
             }
         },
-        Kind::Action => {
-            let action = raw.to_ascii_lowercase();
-            if !ACTIONS.contains(&action.as_str()) {
-                return Err(format!(
-                    "unknown action '{raw}' (expected one of {})",
-                    ACTIONS.join(", ")
-                ));
+        (Cells::Text(c), Kind::Action) => {
+            match ACTIONS.iter().find(|a| a.eq_ignore_ascii_case(raw)) {
+                Some(action) => c.push(action),
+                None => {
+                    return Err(format!(
+                        "unknown action '{raw}' (expected one of {})",
+                        ACTIONS.join(", ")
+                    ));
+                }
             }
-            Value::Text(Some(action))
         }
-        Kind::Category => match Category::parse(raw) {
-            Some(c) => Value::Text(Some(c.as_str().to_string())),
+        (Cells::Text(c), Kind::Category) => match Category::parse(raw) {
+            Some(category) => c.push(category.as_str()),
             None => {
                 return Err(format!(
                     "unknown category '{raw}' (expected MAINTENANCE, FAILURE or TOTAL_FAILURE)"
                 ));
             }
         },
-    })
+        (Cells::Text(c), _) => c.push(raw),
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -283,7 +314,7 @@ mod tests {
     fn rows_are_parsed_whole_or_rejected_with_the_column() {
         let mut b = TableBuilder::new(LEDGER);
         let at = Location {
-            file: "ledger/a.csv".into(),
+            file: "ledger/a.csv",
             line: 2,
         };
         let good = ["FV/1", "2026-03-02", "5265877635", "123.00", "pln"];

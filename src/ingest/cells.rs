@@ -1,0 +1,288 @@
+//! The typed cells of one column while a table is being built.
+//!
+//! Text is kept as one byte buffer per column with the end offset of each
+//! cell, numbers as a plain vector, both with a validity flag per row: a
+//! million-row ledger has some ten million cells, and one `String` (or
+//! `Option` of one) each made allocation the larger part of loading.
+//! Polars-free like the readers; `frame.rs` turns these into columns.
+
+use super::schema::Kind;
+
+/// One column's cells, by the kind of value its field holds.
+pub enum Cells {
+    Text(TextCells),
+    Date(Values<i32>),
+    Timestamp(Values<i64>),
+    Amount(Values<i64>),
+}
+
+impl Cells {
+    /// Empty cells for a field of `kind`; every kind that is not a date,
+    /// timestamp or amount is stored as text.
+    pub fn new(kind: Kind) -> Cells {
+        match kind {
+            Kind::Date => Cells::Date(Values::default()),
+            Kind::Timestamp => Cells::Timestamp(Values::default()),
+            Kind::Amount => Cells::Amount(Values::default()),
+            _ => Cells::Text(TextCells::default()),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Cells::Text(c) => c.len(),
+            Cells::Date(c) => c.len(),
+            Cells::Timestamp(c) | Cells::Amount(c) => c.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn push_null(&mut self) {
+        match self {
+            Cells::Text(c) => c.push_null(),
+            Cells::Date(c) => c.push_null(),
+            Cells::Timestamp(c) | Cells::Amount(c) => c.push_null(),
+        }
+    }
+
+    /// Drops the cells from row `rows` on: how a row that failed halfway
+    /// is taken back out.
+    pub fn truncate(&mut self, rows: usize) {
+        match self {
+            Cells::Text(c) => c.truncate(rows),
+            Cells::Date(c) => c.truncate(rows),
+            Cells::Timestamp(c) | Cells::Amount(c) => c.truncate(rows),
+        }
+    }
+
+    /// Reserves room for `rows` more rows and, in a text column, `bytes`
+    /// more bytes of text.
+    pub fn reserve(&mut self, rows: usize, bytes: usize) {
+        match self {
+            Cells::Text(c) => {
+                c.bytes.reserve(bytes);
+                c.ends.reserve(rows);
+                c.valid.reserve(rows);
+            }
+            Cells::Date(c) => c.reserve(rows),
+            Cells::Timestamp(c) | Cells::Amount(c) => c.reserve(rows),
+        }
+    }
+
+    /// The bytes of text held; none in a number column.
+    pub fn text_bytes(&self) -> usize {
+        match self {
+            Cells::Text(c) => c.bytes.len(),
+            _ => 0,
+        }
+    }
+
+    /// Appends the cells of `other`, a column of the same field.
+    pub fn append(&mut self, other: Cells) {
+        match (self, other) {
+            (Cells::Text(a), Cells::Text(b)) => a.append(b),
+            (Cells::Date(a), Cells::Date(b)) => a.append(b),
+            (Cells::Timestamp(a), Cells::Timestamp(b)) | (Cells::Amount(a), Cells::Amount(b)) => {
+                a.append(b)
+            }
+            _ => unreachable!("both builders follow the same field table"),
+        }
+    }
+}
+
+/// Text cells: cell `i` is `bytes[ends[i - 1]..ends[i]]` (from 0 for the
+/// first); a null is an empty cell whose `valid` flag is false.
+#[derive(Debug, Default)]
+pub struct TextCells {
+    bytes: String,
+    ends: Vec<usize>,
+    valid: Vec<bool>,
+    nulls: usize,
+}
+
+impl TextCells {
+    pub fn push(&mut self, value: &str) {
+        self.bytes.push_str(value);
+        self.close(true);
+    }
+
+    /// Appends `value` upper-cased, written straight into the buffer.
+    pub fn push_ascii_uppercase(&mut self, value: &str) {
+        let start = self.bytes.len();
+        self.bytes.push_str(value);
+        self.bytes[start..].make_ascii_uppercase();
+        self.close(true);
+    }
+
+    pub fn push_null(&mut self) {
+        self.nulls += 1;
+        self.close(false);
+    }
+
+    fn close(&mut self, valid: bool) {
+        self.ends.push(self.bytes.len());
+        self.valid.push(valid);
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn has_nulls(&self) -> bool {
+        self.nulls > 0
+    }
+
+    pub fn get(&self, row: usize) -> Option<&str> {
+        if !*self.valid.get(row)? {
+            return None;
+        }
+        let start = if row == 0 { 0 } else { self.ends[row - 1] };
+        Some(&self.bytes[start..self.ends[row]])
+    }
+
+    /// The cells in row order.
+    pub fn iter(&self) -> impl Iterator<Item = Option<&str>> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(&self.ends)
+            .zip(&self.valid)
+            .map(|((start, &end), &valid)| valid.then(|| &self.bytes[start..end]))
+    }
+
+    fn truncate(&mut self, rows: usize) {
+        if rows >= self.len() {
+            return;
+        }
+        self.nulls -= self.valid[rows..].iter().filter(|v| !**v).count();
+        self.bytes
+            .truncate(if rows == 0 { 0 } else { self.ends[rows - 1] });
+        self.ends.truncate(rows);
+        self.valid.truncate(rows);
+    }
+
+    fn append(&mut self, other: TextCells) {
+        let base = self.bytes.len();
+        self.bytes.push_str(&other.bytes);
+        self.ends.extend(other.ends.iter().map(|end| base + end));
+        self.valid.extend(other.valid);
+        self.nulls += other.nulls;
+    }
+}
+
+/// Number cells (days, milliseconds, grosze); a null holds the default
+/// value and a false `valid` flag.
+#[derive(Debug)]
+pub struct Values<T> {
+    values: Vec<T>,
+    valid: Vec<bool>,
+    nulls: usize,
+}
+
+impl<T> Default for Values<T> {
+    fn default() -> Self {
+        Values {
+            values: Vec::new(),
+            valid: Vec::new(),
+            nulls: 0,
+        }
+    }
+}
+
+impl<T: Copy + Default> Values<T> {
+    pub fn push(&mut self, value: T) {
+        self.values.push(value);
+        self.valid.push(true);
+    }
+
+    pub fn push_null(&mut self) {
+        self.values.push(T::default());
+        self.valid.push(false);
+        self.nulls += 1;
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    pub fn get(&self, row: usize) -> Option<T> {
+        if *self.valid.get(row)? {
+            Some(self.values[row])
+        } else {
+            None
+        }
+    }
+
+    /// The values and, when any cell is null, the validity flags.
+    pub fn into_parts(self) -> (Vec<T>, Option<Vec<bool>>) {
+        let valid = (self.nulls > 0).then_some(self.valid);
+        (self.values, valid)
+    }
+
+    fn reserve(&mut self, rows: usize) {
+        self.values.reserve(rows);
+        self.valid.reserve(rows);
+    }
+
+    fn truncate(&mut self, rows: usize) {
+        if rows >= self.len() {
+            return;
+        }
+        self.nulls -= self.valid[rows..].iter().filter(|v| !**v).count();
+        self.values.truncate(rows);
+        self.valid.truncate(rows);
+    }
+
+    fn append(&mut self, other: Values<T>) {
+        self.values.extend(other.values);
+        self.valid.extend(other.valid);
+        self.nulls += other.nulls;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_cells_truncate_and_append() {
+        let mut a = TextCells::default();
+        a.push("ab");
+        a.push_null();
+        a.push_ascii_uppercase("pln");
+        a.truncate(2);
+        assert_eq!(a.iter().collect::<Vec<_>>(), [Some("ab"), None]);
+        let mut b = TextCells::default();
+        b.push("");
+        b.push("zł");
+        a.append(b);
+        assert_eq!(
+            a.iter().collect::<Vec<_>>(),
+            [Some("ab"), None, Some(""), Some("zł")]
+        );
+        assert_eq!(a.get(3), Some("zł"));
+        assert!(a.has_nulls());
+        a.truncate(1);
+        assert!(!a.has_nulls());
+        assert_eq!(a.get(1), None);
+    }
+
+    #[test]
+    fn values_report_validity_only_with_nulls() {
+        let mut v = Values::default();
+        v.push(1i64);
+        v.push_null();
+        v.truncate(1);
+        assert_eq!(v.into_parts(), (vec![1], None));
+    }
+}

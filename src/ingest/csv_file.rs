@@ -1,0 +1,171 @@
+//! CSV files: the header read once, then every record offered to the
+//! builder, by one reader or, for a large file, by one reader per piece
+//! (`csv_par.rs`); both share the header and the record handling here, so
+//! they count, reject and number lines alike.
+
+use super::SourceInput;
+use super::csv_par;
+use super::read::{Ctx, FileOutcome, decode};
+use super::table::HeaderMap;
+use crate::config::SourceConfig;
+
+/// When a CSV file is read in parallel pieces ([`csv_par`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Split {
+    /// Files shorter than this (decoded) are read in one piece.
+    pub min_bytes: usize,
+    /// The length a piece is cut at, at the next record boundary.
+    pub piece_bytes: usize,
+}
+
+impl Split {
+    /// Pieces of 4 MB from 8 MB on: small files gain nothing from threads,
+    /// and a 4 MB piece (20,000 to 35,000 rows of a ledger or KSeF export)
+    /// is small enough to keep two cores evenly busy to the end.
+    pub const DEFAULT: Split = Split {
+        min_bytes: 8 << 20,
+        piece_bytes: 4 << 20,
+    };
+}
+
+/// Reads a CSV file: the header, then its records, in pieces when the file
+/// is large enough for `split` and can be cut.
+pub(super) fn read_csv(mut ctx: Ctx<'_>, split: Split) -> FileOutcome {
+    let text = match decode(ctx.input.bytes, ctx.input.config) {
+        Ok(t) => t,
+        Err(e) => return ctx.fail(None, e),
+    };
+    let text = text.as_bytes();
+    let mut reader = csv_reader(text, ctx.input.config);
+    let header = match CsvHeader::read(&mut reader, ctx.input) {
+        Ok(h) => h,
+        Err((line, reason)) => return ctx.fail(line, reason),
+    };
+    if text.len() >= split.min_bytes {
+        let body = usize::try_from(reader.position().byte()).unwrap_or(text.len());
+        let cuts = csv_par::cuts(text, body, ctx.input.config.delimiter, split.piece_bytes);
+        if cuts.len() > 2 {
+            csv_par::read_pieces(&mut ctx, text, &cuts, &header);
+            return ctx.done();
+        }
+    }
+    csv_rows(&mut ctx, &mut reader, text, 1, &header);
+    ctx.done()
+}
+
+/// A CSV reader with the source's delimiter; the header is read as a row.
+pub(super) fn csv_reader<'t>(text: &'t [u8], config: &SourceConfig) -> csv::Reader<&'t [u8]> {
+    csv::ReaderBuilder::new()
+        .delimiter(config.delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text)
+}
+
+/// A CSV file's header: where each field is and how many columns a row has.
+pub(super) struct CsvHeader {
+    map: HeaderMap,
+    width: usize,
+}
+
+impl CsvHeader {
+    /// Reads the first record as the header; an error comes with the line
+    /// to report.
+    fn read(
+        reader: &mut csv::Reader<&[u8]>,
+        input: &SourceInput<'_>,
+    ) -> Result<CsvHeader, (Option<u64>, String)> {
+        let mut record = csv::StringRecord::new();
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => return Err((None, "empty file: no header row".to_string())),
+            Err(e) => return Err((Some(1), format!("unreadable header: {e}"))),
+        }
+        let header: Vec<String> = record.iter().map(str::to_string).collect();
+        let map = HeaderMap::new(&header, input.fields(), &input.config.columns)
+            .map_err(|e| (Some(1), e))?;
+        Ok(CsvHeader {
+            map,
+            width: header.len(),
+        })
+    }
+}
+
+/// Offers every record `reader` gives to the builder. `text` is what the
+/// reader reads and `first_line` the line its first byte is on, so that
+/// line numbers are those of the whole file when `text` is a piece of it.
+pub(super) fn csv_rows(
+    ctx: &mut Ctx<'_>,
+    reader: &mut csv::Reader<&[u8]>,
+    text: &[u8],
+    first_line: u64,
+    header: &CsvHeader,
+) {
+    let width = header.width;
+    let mut lines = LineCounter::new(text, first_line);
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = record.position().map_or(0, |p| lines.at(p.byte()));
+                if record.len() != width {
+                    ctx.counts.read += 1;
+                    ctx.reject(
+                        Some(line),
+                        format!("row has {} fields but the header has {width}", record.len()),
+                    );
+                    continue;
+                }
+                let r = &record;
+                ctx.row(line, |i| header.map.position(i).and_then(|p| r.get(p)));
+            }
+            Err(e) => {
+                let line = e.position().map(|p| lines.at(p.byte()));
+                ctx.counts.read += 1;
+                ctx.reject(line, format!("unreadable CSV row: {e}"));
+            }
+        }
+    }
+}
+
+/// The 1-based line where a CSV record starts, counting `\n`. The csv
+/// crate ends a CRLF record at its `\r` and starts the next one at the
+/// `\n`, so its own line count (and a raw offset) falls one line short
+/// after every CRLF record: a Windows export named its line 5 as 4. An
+/// offset on a `\n` is therefore taken as the line after it. Offsets only
+/// grow, so the text is scanned once.
+struct LineCounter<'t> {
+    text: &'t [u8],
+    first_line: u64,
+    offset: usize,
+    line: u64,
+}
+
+impl<'t> LineCounter<'t> {
+    /// Counts lines in `text`, whose first byte is on line `first_line`.
+    fn new(text: &'t [u8], first_line: u64) -> Self {
+        Self {
+            text,
+            first_line,
+            offset: 0,
+            line: first_line,
+        }
+    }
+
+    fn at(&mut self, byte: u64) -> u64 {
+        let mut byte = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        if self.text.get(byte) == Some(&b'\n') {
+            byte += 1;
+        }
+        if byte < self.offset {
+            (self.offset, self.line) = (0, self.first_line);
+        }
+        let newlines = memchr::memchr_iter(b'\n', &self.text[self.offset..byte]).count();
+        self.line += newlines as u64;
+        self.offset = byte;
+        self.line
+    }
+}
