@@ -85,8 +85,13 @@ pub fn generate(options: &GenerateOptions) -> Result<Expected> {
         rates: options.rates.clone(),
         cal: &cal,
     };
-    let mut ledger = csv_file(out, "ledger/ledger.csv", render::LEDGER_HEADER)?;
-    let mut ksef = csv_file(out, "ksef/metadata/ksef_metadata.csv", render::KSEF_HEADER)?;
+    let mut ledger = PartedCsv::create(out, "ledger/ledger", render::LEDGER_HEADER, PART_BYTES)?;
+    let mut ksef = PartedCsv::create(
+        out,
+        "ksef/metadata/ksef_metadata",
+        render::KSEF_HEADER,
+        PART_BYTES,
+    )?;
     let mut log = csv_file(out, "offline/log.csv", render::LOG_HEADER)?;
     let mut json_records: Vec<String> = Vec::new();
     let mut upo: BTreeMap<chrono::NaiveDate, Vec<u8>> = BTreeMap::new();
@@ -120,16 +125,16 @@ pub fn generate(options: &GenerateOptions) -> Result<Expected> {
             totals.add(&chunk.tally);
         }
     }
-    for mut w in [ledger, ksef, log] {
-        w.flush()?;
-    }
+    log.flush()?;
+    let parts = [
+        (ledger.finish()?, Source::Ledger),
+        (ksef.finish()?, Source::KsefMetadata),
+    ];
     if options.parquet {
-        for (csv, source) in [
-            ("ledger/ledger.csv", Source::Ledger),
-            ("ksef/metadata/ksef_metadata.csv", Source::KsefMetadata),
-        ] {
-            let target = out.join(csv).with_extension("parquet");
-            parquet::csv_to_parquet(&out.join(csv), &target, source)?;
+        for (paths, source) in parts {
+            for csv in paths {
+                parquet::csv_to_parquet(&csv, &csv.with_extension("parquet"), source)?;
+            }
         }
     }
     write_pages(out, &json_records)?;
@@ -251,6 +256,60 @@ fn write_pages(out: &Path, records: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// Where a generated export starts a new part. `run` refuses a table file
+/// over 2 GiB (`ingest::files::MAX_TABLE_BYTES`), and real exports of that
+/// size come in parts too: 10M KSeF metadata rows are about 2.3 GB.
+const PART_BYTES: u64 = 1 << 30;
+
+/// A CSV export written in parts of at most `part_bytes` (unless one block
+/// of rows is larger): `stem.csv`, then `stem_002.csv`, ..., each with the
+/// header. The names sort in row order, so "first row" stays the same.
+struct PartedCsv {
+    out: PathBuf,
+    stem: String,
+    header: &'static str,
+    part_bytes: u64,
+    writer: BufWriter<File>,
+    written: u64,
+    paths: Vec<PathBuf>,
+}
+
+impl PartedCsv {
+    fn create(out: &Path, stem: &str, header: &'static str, part_bytes: u64) -> Result<Self> {
+        let rel = format!("{stem}.csv");
+        Ok(PartedCsv {
+            out: out.to_path_buf(),
+            stem: stem.to_string(),
+            header,
+            part_bytes,
+            writer: csv_file(out, &rel, header)?,
+            written: header.len() as u64,
+            paths: vec![out.join(rel)],
+        })
+    }
+
+    /// Appends whole rows; a new part starts first if they would not fit.
+    fn write_all(&mut self, rows: &[u8]) -> Result<()> {
+        let has_rows = self.written > self.header.len() as u64;
+        if has_rows && self.written + rows.len() as u64 > self.part_bytes {
+            self.writer.flush()?;
+            let rel = format!("{}_{:03}.csv", self.stem, self.paths.len() + 1);
+            self.writer = csv_file(&self.out, &rel, self.header)?;
+            self.written = self.header.len() as u64;
+            self.paths.push(self.out.join(rel));
+        }
+        self.writer.write_all(rows)?;
+        self.written += rows.len() as u64;
+        Ok(())
+    }
+
+    /// The parts written, in order.
+    fn finish(mut self) -> Result<Vec<PathBuf>> {
+        self.writer.flush()?;
+        Ok(self.paths)
+    }
+}
+
 fn csv_file(out: &Path, rel: &str, header: &str) -> Result<BufWriter<File>> {
     let path = out.join(rel);
     let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
@@ -264,4 +323,44 @@ fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
         fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows go into parts in order, each part starts with the header, a part
+    /// passes its size only by one block of rows, and the names sort in row
+    /// order.
+    #[test]
+    fn exports_are_written_in_parts_that_sort_in_row_order() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("ledger")).unwrap();
+        let header = "a,b\n";
+        let mut csv = PartedCsv::create(dir.path(), "ledger/ledger", header, 20).unwrap();
+        for block in ["1,x\n2,y\n", "3,z\n", "4,w\n5,v\n6,u\n", "7,t\n8,s\n"] {
+            csv.write_all(block.as_bytes()).unwrap();
+        }
+        let paths = csv.finish().unwrap();
+        let names: Vec<String> = paths
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["ledger.csv", "ledger_002.csv", "ledger_003.csv"]);
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(sorted, names);
+        let texts: Vec<String> = paths
+            .iter()
+            .map(|p| fs::read_to_string(p).unwrap())
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "a,b\n1,x\n2,y\n3,z\n",
+                "a,b\n4,w\n5,v\n6,u\n",
+                "a,b\n7,t\n8,s\n"
+            ]
+        );
+    }
 }
