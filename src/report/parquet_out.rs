@@ -50,9 +50,7 @@ fn parquet_name(csv_name: &str) -> String {
 /// folder, beside (or instead of) its CSV.
 pub fn write_all(frames: &Frames, staging: &Staging) -> Result<()> {
     for (csv_name, df) in frames.csv_files() {
-        let name = parquet_name(csv_name);
-        let bytes = anyhow::Context::with_context(to_bytes(df), || format!("cannot write {name}"))?;
-        staging.write(&name, &bytes)?;
+        staging.write_with(&parquet_name(csv_name), |out| Ok(write(df, out)?))?;
     }
     Ok(())
 }
@@ -71,22 +69,27 @@ pub fn list_outputs(outputs: &mut BTreeMap<String, u64>, frames: &Frames, format
     }
 }
 
-/// One frame as a deterministic Parquet file.
-pub fn to_bytes(df: &DataFrame) -> PolarsResult<Vec<u8>> {
+/// One frame as a deterministic Parquet file, streamed into `out`.
+pub fn write(df: &DataFrame, out: impl std::io::Write) -> PolarsResult<()> {
     let mut df = df.clone();
     df.rechunk_mut();
-    let mut out = Vec::new();
-    ParquetWriter::new(&mut out)
+    ParquetWriter::new(out)
         .with_compression(ParquetCompression::Zstd(None))
         .with_statistics(StatisticsOptions::empty())
         .with_row_group_size(Some(ROW_GROUP_ROWS))
         .finish(&mut df)?;
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn to_bytes(df: &DataFrame) -> PolarsResult<Vec<u8>> {
+        let mut out = Vec::new();
+        write(df, &mut out)?;
+        Ok(out)
+    }
 
     #[test]
     fn same_frame_same_bytes_whatever_its_chunks() {

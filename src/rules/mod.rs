@@ -293,9 +293,8 @@ fn shape(mut lf: LazyFrame) -> PolarsResult<LazyFrame> {
 
 /// Adds the invoice's (or decision's) context, severity and ageing.
 fn enrich(findings: DataFrame, rec: &Reconciled, as_of: NaiveDate) -> PolarsResult<LazyFrame> {
-    // Only the invoices with a finding, picked once by a semi join, so the
-    // joins below are between small tables and no hash table over every
-    // invoice's string keys is built (at 10M invoices that step held GiBs).
+    // Only the invoices with a finding, picked once by a semi join on the
+    // few finding keys, so the joins below are between small tables.
     let found = findings
         .clone()
         .lazy()
@@ -324,21 +323,26 @@ fn enrich(findings: DataFrame, rec: &Reconciled, as_of: NaiveDate) -> PolarsResu
             col("submitted_on"),
             col("gross_amount"),
             col("currency"),
-        ]);
+        ])
+        .collect()?
+        .lazy();
     let decisions = rec.decisions.clone().lazy().select([
         col("decision_id").alias("d_id"),
         col("mode").alias("d_mode"),
     ]);
     let severities = severity_table()?;
-    let keys = [col("seller_nip"), col("invoice_number")];
-    let invoices = invoices.collect()?.lazy();
     let enriched = findings
         .lazy()
         .with_columns([
             col("decision_id").alias("finding_decision_id"),
             col("user").alias("finding_user"),
         ])
-        .join(invoices, keys.clone(), keys, reconcile::left())
+        .join(
+            invoices,
+            reconcile::keys(),
+            reconcile::keys(),
+            reconcile::left(),
+        )
         .with_column(coalesce(&[col("decision_id"), col("inv_decision_id")]).alias("decision_id"))
         .join(
             decisions,
