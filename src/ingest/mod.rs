@@ -131,8 +131,14 @@ pub fn load(dir: &Path, config: &Config) -> Result<Bundle> {
         files.push(file);
         rejected.extend(rejections);
     }
-    for df in tables.values_mut() {
+    for (source, df) in tables.iter_mut() {
         df.rechunk_mut();
+        tracing::debug!(
+            source = source.name(),
+            rows = df.height(),
+            mib = df.estimated_size() >> 20,
+            "loaded"
+        );
     }
     // Without one usable ledger row every KSeF record would look unbooked:
     // stop and say why rather than report thousands of false findings.

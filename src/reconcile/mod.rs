@@ -247,6 +247,12 @@ pub fn reconcile(bundle: &Bundle, params: &Params) -> PolarsResult<Reconciled> {
     let invoices = deadlines::add_deadlines(invoices, &outages)?;
     // Already in output order (sorted by seller NIP and invoice number).
     let invoices = with_status(invoices.lazy(), as_of).collect()?;
+    tracing::debug!(
+        rows = invoices.height(),
+        columns = invoices.width(),
+        mib = invoices.estimated_size() >> 20,
+        "invoice table"
+    );
     Ok(Reconciled {
         invoices,
         ledger,
