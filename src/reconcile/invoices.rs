@@ -10,6 +10,12 @@ use super::{Params, first_per_invoice, keys, left};
 
 /// The column that holds a view's row position, by view.
 const ROWS: [&str; 4] = ["ledger_row", "log_row", "meta_row", "upo_row"];
+/// How many rows of the view hold the key, by view ("" for none kept; the
+/// log's view holds one row per key already):
+/// what DUPLICATE_NUMBER and DUPLICATE_IN_KSEF start from, counted here
+/// where the keys are grouped anyway rather than by grouping the ledger
+/// and KSeF tables again.
+const COUNTS: [&str; 4] = ["ledger_rows", "", "ksef_records", ""];
 /// Whether the invoice is in the view, by view.
 const FOUND: [&str; 4] = ["in_ledger", "in_offline_log", "in_ksef_metadata", "in_upo"];
 use crate::frame::{money_text, one_of};
@@ -186,11 +192,17 @@ fn key_index(views: &[DataFrame; 4], single_key: bool) -> PolarsResult<DataFrame
         .map(|((view, row), ranks)| key_part(view, row, ranks))
         .collect::<PolarsResult<Vec<_>>>()?;
     let union = concat(parts, UnionArgs::default())?;
-    let firsts = ROWS.map(|r| col(r).min());
+    let mut firsts: Vec<Expr> = ROWS.iter().map(|&r| col(r).min()).collect();
+    firsts.extend(
+        ROWS.iter()
+            .zip(COUNTS)
+            .filter(|(_, count)| !count.is_empty())
+            .map(|(&r, count)| col(r).count().alias(count)),
+    );
     let mut index = if single_key && single_key_is_exact(views)? {
         let key = concat_str(keys(), "\0", false).alias("key");
         let mut aggs = vec![col("seller_nip").first(), col("invoice_number").first()];
-        aggs.extend(firsts);
+        aggs.extend(firsts.iter().cloned());
         union
             .with_column(key)
             .sort(["key"], SortMultipleOptions::default())
@@ -266,6 +278,9 @@ pub fn invoice_table(views: Views<'_>, params: &Params) -> PolarsResult<LazyFram
     let mut columns = index
         .select(["seller_nip", "invoice_number"])?
         .into_columns();
+    for count in COUNTS.iter().filter(|c| !c.is_empty()) {
+        columns.push(index.column(count)?.clone());
+    }
     for ((frame, row), flag) in frames.iter().zip(ROWS).zip(FOUND) {
         let positions = index.column(row)?;
         columns.push(found(positions, flag));
