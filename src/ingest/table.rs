@@ -92,6 +92,10 @@ pub struct TableBuilder {
     pub(super) cells: Vec<Cells>,
     pub(super) files: Vec<FileRun>,
     pub(super) lines: Vec<u64>,
+    /// Builders of the rows before these, in order (the pieces of a file
+    /// read in parallel): kept apart and turned into one table only when
+    /// the table is made, so no piece's cells are ever copied into another.
+    pub(super) earlier: Vec<TableBuilder>,
 }
 
 impl TableBuilder {
@@ -101,31 +105,27 @@ impl TableBuilder {
             cells: fields.iter().map(|f| Cells::new(f.kind)).collect(),
             files: Vec::new(),
             lines: Vec::new(),
+            earlier: Vec::new(),
         }
     }
 
     /// An empty builder with room for `rows` rows (text excepted).
     pub fn with_capacity(fields: &'static [Field], rows: usize) -> TableBuilder {
         let mut builder = TableBuilder::new(fields);
-        builder.reserve(rows, |_| 0);
+        for column in &mut builder.cells {
+            column.reserve(rows, 0);
+        }
+        builder.lines.reserve(rows);
         builder
     }
 
-    /// Reserves room for `rows` more rows, with `bytes(i)` more bytes of
-    /// text in column `i`.
-    fn reserve(&mut self, rows: usize, bytes: impl Fn(usize) -> usize) {
-        for (i, column) in self.cells.iter_mut().enumerate() {
-            column.reserve(rows, bytes(i));
-        }
-        self.lines.reserve(rows);
-    }
-
+    /// The rows accepted, pieces included.
     pub fn len(&self) -> usize {
-        self.lines.len()
+        self.lines.len() + self.earlier.iter().map(TableBuilder::len).sum::<usize>()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
+        self.len() == 0
     }
 
     /// Parses one row; `cell(i)` gives the raw text of field `i` (or `None`
@@ -137,7 +137,7 @@ impl TableBuilder {
         dialect: &Dialect,
         at: &Location<'_>,
     ) -> Result<(), String> {
-        let rows = self.len();
+        let rows = self.lines.len();
         let fields = self.fields;
         for (i, field) in fields.iter().enumerate() {
             let raw = cell(i).map(str::trim).filter(|s| !s.is_empty());
@@ -170,32 +170,26 @@ impl TableBuilder {
     }
 
     /// Appends the rows of `parts`, builders of the same source, in order:
-    /// how the pieces of one file read in parallel are joined. Memory for
-    /// all of them is reserved at once rather than grown piece by piece.
+    /// how the pieces of one file read in parallel are joined. The pieces
+    /// are kept as they are (see `earlier`); rows pushed afterwards go
+    /// after them.
     pub fn append_all(&mut self, parts: Vec<TableBuilder>) {
-        let rows = parts.iter().map(TableBuilder::len).sum();
-        self.reserve(rows, |i| {
-            parts.iter().map(|p| p.cells[i].text_bytes()).sum()
-        });
-        for part in parts {
-            self.append(part);
-        }
+        let mut earlier = std::mem::take(&mut self.earlier);
+        let own = std::mem::replace(self, TableBuilder::new(self.fields));
+        earlier.push(own);
+        earlier.extend(parts);
+        earlier.retain(|part| !part.is_empty());
+        self.earlier = earlier;
     }
 
-    /// Appends the rows of `other`, a builder of the same source.
-    pub fn append(&mut self, other: TableBuilder) {
-        for (column, cells) in self.cells.iter_mut().zip(other.cells) {
-            column.append(cells);
-        }
-        let mut runs = other.files.into_iter();
-        if let (Some(last), Some(first)) = (self.files.last_mut(), runs.as_slice().first())
-            && last.file == first.file
-        {
-            last.rows += first.rows;
-            runs.next();
-        }
-        self.files.extend(runs);
-        self.lines.extend(other.lines);
+    /// This builder's own rows and every earlier piece, in row order.
+    pub fn into_pieces(mut self) -> Vec<TableBuilder> {
+        let mut pieces: Vec<TableBuilder> = std::mem::take(&mut self.earlier)
+            .into_iter()
+            .flat_map(TableBuilder::into_pieces)
+            .collect();
+        pieces.push(self);
+        pieces
     }
 }
 
