@@ -71,6 +71,26 @@ impl Cells {
             Cells::Timestamp(c) | Cells::Amount(c) => c.reserve(rows),
         }
     }
+
+    /// The bytes of text held; none in a number column.
+    pub fn text_bytes(&self) -> usize {
+        match self {
+            Cells::Text(c) => c.bytes.len(),
+            _ => 0,
+        }
+    }
+
+    /// Appends the cells of `other`, a column of the same field.
+    pub fn append(&mut self, other: Cells) {
+        match (self, other) {
+            (Cells::Text(a), Cells::Text(b)) => a.append(b),
+            (Cells::Date(a), Cells::Date(b)) => a.append(b),
+            (Cells::Timestamp(a), Cells::Timestamp(b)) | (Cells::Amount(a), Cells::Amount(b)) => {
+                a.append(b)
+            }
+            _ => unreachable!("both builders follow the same field table"),
+        }
+    }
 }
 
 /// Text cells: cell `i` is `bytes[ends[i - 1]..ends[i]]` (from 0 for the
@@ -146,6 +166,14 @@ impl TextCells {
         self.ends.truncate(rows);
         self.valid.truncate(rows);
     }
+
+    fn append(&mut self, other: TextCells) {
+        let base = self.bytes.len();
+        self.bytes.push_str(&other.bytes);
+        self.ends.extend(other.ends.iter().map(|end| base + end));
+        self.valid.extend(other.valid);
+        self.nulls += other.nulls;
+    }
 }
 
 /// Number cells (days, milliseconds, grosze); a null holds the default
@@ -214,6 +242,12 @@ impl<T: Copy + Default> Values<T> {
         self.values.truncate(rows);
         self.valid.truncate(rows);
     }
+
+    fn append(&mut self, other: Values<T>) {
+        self.values.extend(other.values);
+        self.valid.extend(other.valid);
+        self.nulls += other.nulls;
+    }
 }
 
 #[cfg(test)]
@@ -221,15 +255,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn text_cells_truncate_and_push() {
+    fn text_cells_truncate_and_append() {
         let mut a = TextCells::default();
         a.push("ab");
         a.push_null();
         a.push_ascii_uppercase("pln");
         a.truncate(2);
         assert_eq!(a.iter().collect::<Vec<_>>(), [Some("ab"), None]);
-        a.push("");
-        a.push("zł");
+        let mut b = TextCells::default();
+        b.push("");
+        b.push("zł");
+        a.append(b);
         assert_eq!(
             a.iter().collect::<Vec<_>>(),
             [Some("ab"), None, Some(""), Some("zł")]

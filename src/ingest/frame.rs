@@ -3,34 +3,13 @@
 
 use polars::prelude::*;
 use polars::series::IsSorted;
-use rayon::prelude::*;
 
 use super::table::{Cells, FileRun, TableBuilder, TextCells, Values};
 
 impl TableBuilder {
     /// The table with one column per field plus `_file` and `_line`, which
-    /// keep every finding traceable to its input row. Pieces read in
-    /// parallel become their own chunks, in parallel, each piece's cells
-    /// freed as soon as its chunk is made; `ingest::load` makes each table
-    /// one chunk at the end.
+    /// keep every finding traceable to its input row.
     pub fn finish(self) -> PolarsResult<DataFrame> {
-        if self.earlier.is_empty() {
-            return self.finish_piece();
-        }
-        let frames: Vec<DataFrame> = self
-            .into_pieces()
-            .into_par_iter()
-            .map(TableBuilder::finish_piece)
-            .collect::<PolarsResult<_>>()?;
-        let mut frames = frames.into_iter();
-        let mut table = frames.next().unwrap_or_default();
-        for frame in frames {
-            table.vstack_mut_owned(frame)?;
-        }
-        Ok(table)
-    }
-
-    fn finish_piece(self) -> PolarsResult<DataFrame> {
         let height = self.lines.len();
         let mut columns = Vec::with_capacity(self.fields.len() + 2);
         for (field, cells) in self.fields.iter().zip(self.cells) {

@@ -92,10 +92,6 @@ pub struct TableBuilder {
     pub(super) cells: Vec<Cells>,
     pub(super) files: Vec<FileRun>,
     pub(super) lines: Vec<u64>,
-    /// Builders of the rows before these, in order (the pieces of a file
-    /// read in parallel): kept apart and turned into one table only when
-    /// the table is made, so no piece's cells are ever copied into another.
-    pub(super) earlier: Vec<TableBuilder>,
 }
 
 impl TableBuilder {
@@ -105,27 +101,31 @@ impl TableBuilder {
             cells: fields.iter().map(|f| Cells::new(f.kind)).collect(),
             files: Vec::new(),
             lines: Vec::new(),
-            earlier: Vec::new(),
         }
     }
 
     /// An empty builder with room for `rows` rows (text excepted).
     pub fn with_capacity(fields: &'static [Field], rows: usize) -> TableBuilder {
         let mut builder = TableBuilder::new(fields);
-        for column in &mut builder.cells {
-            column.reserve(rows, 0);
-        }
-        builder.lines.reserve(rows);
+        builder.reserve(rows, |_| 0);
         builder
     }
 
-    /// The rows accepted, pieces included.
+    /// Reserves room for `rows` more rows, with `bytes(i)` more bytes of
+    /// text in column `i`.
+    fn reserve(&mut self, rows: usize, bytes: impl Fn(usize) -> usize) {
+        for (i, column) in self.cells.iter_mut().enumerate() {
+            column.reserve(rows, bytes(i));
+        }
+        self.lines.reserve(rows);
+    }
+
     pub fn len(&self) -> usize {
-        self.lines.len() + self.earlier.iter().map(TableBuilder::len).sum::<usize>()
+        self.lines.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.lines.is_empty()
     }
 
     /// Parses one row; `cell(i)` gives the raw text of field `i` (or `None`
@@ -137,7 +137,7 @@ impl TableBuilder {
         dialect: &Dialect,
         at: &Location<'_>,
     ) -> Result<(), String> {
-        let rows = self.lines.len();
+        let rows = self.len();
         let fields = self.fields;
         for (i, field) in fields.iter().enumerate() {
             let raw = cell(i).map(str::trim).filter(|s| !s.is_empty());
@@ -170,26 +170,32 @@ impl TableBuilder {
     }
 
     /// Appends the rows of `parts`, builders of the same source, in order:
-    /// how the pieces of one file read in parallel are joined. The pieces
-    /// are kept as they are (see `earlier`); rows pushed afterwards go
-    /// after them.
+    /// how the pieces of one file read in parallel are joined. Memory for
+    /// all of them is reserved at once rather than grown piece by piece.
     pub fn append_all(&mut self, parts: Vec<TableBuilder>) {
-        let mut earlier = std::mem::take(&mut self.earlier);
-        let own = std::mem::replace(self, TableBuilder::new(self.fields));
-        earlier.push(own);
-        earlier.extend(parts);
-        earlier.retain(|part| !part.is_empty());
-        self.earlier = earlier;
+        let rows = parts.iter().map(TableBuilder::len).sum();
+        self.reserve(rows, |i| {
+            parts.iter().map(|p| p.cells[i].text_bytes()).sum()
+        });
+        for part in parts {
+            self.append(part);
+        }
     }
 
-    /// This builder's own rows and every earlier piece, in row order.
-    pub fn into_pieces(mut self) -> Vec<TableBuilder> {
-        let mut pieces: Vec<TableBuilder> = std::mem::take(&mut self.earlier)
-            .into_iter()
-            .flat_map(TableBuilder::into_pieces)
-            .collect();
-        pieces.push(self);
-        pieces
+    /// Appends the rows of `other`, a builder of the same source.
+    pub fn append(&mut self, other: TableBuilder) {
+        for (column, cells) in self.cells.iter_mut().zip(other.cells) {
+            column.append(cells);
+        }
+        let mut runs = other.files.into_iter();
+        if let (Some(last), Some(first)) = (self.files.last_mut(), runs.as_slice().first())
+            && last.file == first.file
+        {
+            last.rows += first.rows;
+            runs.next();
+        }
+        self.files.extend(runs);
+        self.lines.extend(other.lines);
     }
 }
 
