@@ -241,34 +241,7 @@ fn parse_mode(s: &str) -> Result<Mode, String> {
     })
 }
 
-/// mimalloc option numbers (`mi_option_e` in mimalloc.h, v3): the bindings
-/// name the first, not the second.
-const MI_ALLOW_LARGE_OS_PAGES: libmimalloc_sys::mi_option_t =
-    libmimalloc_sys::mi_option_large_os_pages;
-const MI_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
-/// A run is one batch that allocates and frees gigabytes in large buffers.
-/// By default mimalloc hands freed memory back to the kernel after 10 ms and
-/// maps 4 KiB pages, so the same memory is faulted in and zeroed again and
-/// again: a quarter of a 1M-invoice run was the kernel clearing pages. Keep
-/// freed memory for reuse (peak RSS is what it is either way) and map 2 MiB
-/// pages where the kernel allows. `MIMALLOC_*` variables still win.
-fn tune_allocator() {
-    let options = [
-        ("MIMALLOC_ALLOW_LARGE_OS_PAGES", MI_ALLOW_LARGE_OS_PAGES, 1),
-        ("MIMALLOC_PURGE_DELAY", MI_PURGE_DELAY, -1),
-    ];
-    for (variable, option, value) in options {
-        if std::env::var_os(variable).is_none() {
-            // SAFETY: sets one integer option; mimalloc reads it on its next
-            // use and never frees memory differently for objects already made.
-            unsafe { libmimalloc_sys::mi_option_set(option, value) };
-        }
-    }
-}
-
 fn main() -> ExitCode {
-    tune_allocator();
     let cli = Cli::parse();
     match execute(cli.command) {
         Ok(code) => code,
