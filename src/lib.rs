@@ -119,12 +119,17 @@ pub fn reconcile_bundle(
         amount_tolerance: config.amount_tolerance,
     };
     let stage = progress::Stage::start("matching invoices");
-    let rec = reconcile::reconcile(&bundle, &params).context("reconciliation failed")?;
+    let mut rec = reconcile::reconcile(&bundle, &params).context("reconciliation failed")?;
     drop(stage);
     let stage = progress::Stage::start("applying the rules");
     let (findings, skipped) =
         rules::run(&rec, &params, |s| bundle.has(s)).context("exception rules failed")?;
     drop(stage);
+    // The reports read the invoice table, never the row-level tables of
+    // the ledger, KSeF, UPOs and archive: free them (most of the memory
+    // loaded) before the reports are built.
+    bundle.release(&reconcile::ROW_LEVEL);
+    rec.release_row_level();
     let _stage = progress::Stage::start("building the reports");
 
     let step = progress::Step::start("exceptions and resolutions");

@@ -13,7 +13,8 @@ use crate::ingest::fields::{date_to_days, local_to_ms};
 use crate::reconcile::{Params, Reconciled};
 
 /// A SQL context with the tables every query may use: `invoices`, `ledger`,
-/// `offline_log`, `decisions`, `ksef`, `upo`, `archive`, `events`, `activity`, `grants`,
+/// `offline_log`, `decisions`, `ksef`, `upo`, `archive` (these four only
+/// until the rules have run), `events`, `activity`, `grants`,
 /// `numbering_gaps`, and the one-row `params` (`as_of`, `amount_tolerance`
 /// in grosze, `as_of_end`: the last millisecond of the as-of day), and the
 /// tables of `queries/shared/` built from them.
@@ -23,13 +24,15 @@ pub fn context(rec: &Reconciled, params: &Params) -> PolarsResult<SQLContext> {
         "invoices",
         crate::reconcile::invoices::with_money_texts(rec.invoices.clone().lazy()),
     );
-    ctx.register("ledger", rec.ledger.clone().lazy());
+    if !rec.row_level_released {
+        ctx.register("ledger", rec.ledger.clone().lazy());
+        ctx.register("ksef", rec.ksef.clone().lazy());
+        ctx.register("upo", rec.upo.clone().lazy());
+        ctx.register("archive", rec.archive.clone().lazy());
+    }
     ctx.register("offline_log", rec.offline_log.clone().lazy());
     ctx.register("decisions", rec.decisions.clone().lazy());
-    ctx.register("ksef", rec.ksef.clone().lazy());
     ctx.register("events", rec.events.clone().lazy());
-    ctx.register("upo", rec.upo.clone().lazy());
-    ctx.register("archive", rec.archive.clone().lazy());
     ctx.register("activity", rec.activity.clone().lazy());
     ctx.register("grants", rec.grants.clone().lazy());
     ctx.register("numbering_gaps", rec.numbering_gaps.clone().lazy());

@@ -54,11 +54,16 @@ pub struct Bundle {
     pub not_provided: Vec<&'static str>,
     pub files: Vec<InputFile>,
     pub rejected: Vec<Rejection>,
+    /// Sources whose tables were dropped after use (see `release`).
+    pub released: Vec<Source>,
 }
 
 impl Bundle {
     /// The table of a source, or an empty one with the right columns.
     pub fn table(&self, source: Source) -> Result<DataFrame> {
+        if self.released.contains(&source) {
+            bail!("the {} table was released after matching", source.name());
+        }
         match self.tables.get(&source) {
             Some(df) => Ok(df.clone()),
             None => Ok(TableBuilder::new(source.fields()).finish()?),
@@ -82,7 +87,17 @@ impl Bundle {
     }
 
     pub fn has(&self, source: Source) -> bool {
-        self.tables.contains_key(&source)
+        self.tables.contains_key(&source) || self.released.contains(&source)
+    }
+
+    /// Drops the tables of `sources` once nothing will read them again;
+    /// `has` still says they were provided, `table` refuses them.
+    pub fn release(&mut self, sources: &[Source]) {
+        for source in sources {
+            if self.tables.remove(source).is_some() {
+                self.released.push(*source);
+            }
+        }
     }
 }
 
@@ -161,6 +176,7 @@ pub fn load(dir: &Path, config: &Config) -> Result<Bundle> {
         not_provided,
         files,
         rejected,
+        released: Vec::new(),
     })
 }
 

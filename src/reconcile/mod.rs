@@ -58,6 +58,35 @@ pub struct Reconciled {
     pub ksef_after_as_of: u64,
     /// UPO documents left out for the same reason.
     pub upo_after_as_of: u64,
+    /// Whether `ledger`, `ksef`, `upo` and `archive` were emptied after the
+    /// rules ran (see `release_row_level`).
+    pub row_level_released: bool,
+}
+
+/// The sources whose row-level tables only matching and the rules read.
+pub const ROW_LEVEL: [Source; 4] = [
+    Source::Ledger,
+    Source::KsefMetadata,
+    Source::Upo,
+    Source::Archive,
+];
+
+impl Reconciled {
+    /// Empties the ledger, KSeF, UPO and archive tables, which only
+    /// matching and the rules read: at 10M invoices they are 3.2 GiB that
+    /// the reports have no use for. The SQL context then leaves them out,
+    /// so a query that still names one fails instead of seeing no rows.
+    pub fn release_row_level(&mut self) {
+        for table in [
+            &mut self.ledger,
+            &mut self.ksef,
+            &mut self.upo,
+            &mut self.archive,
+        ] {
+            *table = table.clear();
+        }
+        self.row_level_released = true;
+    }
 }
 
 /// Left join keeping the left side's order, so outputs never depend on
@@ -264,6 +293,7 @@ pub fn reconcile(bundle: &Bundle, params: &Params) -> PolarsResult<Reconciled> {
         archive,
         ksef_after_as_of,
         upo_after_as_of,
+        row_level_released: false,
         activity,
         grants,
         numbering_gaps,
