@@ -43,41 +43,103 @@ pub fn size_limit(source: Source, path: &Path) -> u64 {
     limit as u64
 }
 
+/// Files from this size on are mapped into memory rather than read (see
+/// [`FileBytes`]).
+pub const MAP_FROM_BYTES: u64 = 8 << 20;
+
+/// The bytes of one bundle file: read into memory, or, for a large file,
+/// mapped. A mapped file is read straight from the kernel's page cache, so
+/// its bytes are neither copied nor given fresh pages that the kernel must
+/// zero first, which was a large part of loading a big export (see
+/// docs/performance.md).
+#[derive(Debug)]
+pub enum FileBytes {
+    Read(Vec<u8>),
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileBytes::Read(bytes) => bytes,
+            FileBytes::Mapped(map) => map,
+        }
+    }
+}
+
 /// The bytes of one bundle file, or why it was refused. The link and size
 /// checks come from `symlink_metadata`, before opening; the read itself
 /// stops one byte past the limit, so a file that grows meanwhile is still
-/// refused without being read whole.
+/// refused without being read whole. A file of [`MAP_FROM_BYTES`] or more is
+/// mapped instead, with the same checks (its length is checked again once
+/// mapped).
+pub fn open_bundle_file(path: &Path, limit: u64) -> Result<FileBytes, Refused> {
+    let (file, len) = open_checked(path, limit)?;
+    if len < MAP_FROM_BYTES {
+        return read_open_file(file, len, limit).map(FileBytes::Read);
+    }
+    // SAFETY: the map is only read, and dropped when the file has been
+    // loaded. A bundle is a snapshot handed to one run; if another process
+    // truncated the file during that run, reading the lost pages would stop
+    // the process (SIGBUS) rather than give wrong rows, and a file changed
+    // in place is a changed input either way (docs/security.md).
+    let map = unsafe { memmap2::Mmap::map(&file) }
+        .map_err(|e| refused(format!("cannot read: {e}"), len))?;
+    if map.len() as u64 > limit {
+        return Err(over_limit(map.len() as u64, limit));
+    }
+    Ok(FileBytes::Mapped(map))
+}
+
+/// The bytes of one bundle file, read into memory, or why it was refused
+/// (see [`open_bundle_file`]).
 pub fn read_bundle_file(path: &Path, limit: u64) -> Result<Vec<u8>, Refused> {
-    let refuse = |reason: String, bytes: u64| Refused { reason, bytes };
-    let meta = fs::symlink_metadata(path).map_err(|e| refuse(format!("cannot read: {e}"), 0))?;
+    let (file, len) = open_checked(path, limit)?;
+    read_open_file(file, len, limit)
+}
+
+fn refused(reason: String, bytes: u64) -> Refused {
+    Refused { reason, bytes }
+}
+
+fn over_limit(bytes: u64, limit: u64) -> Refused {
+    refused(
+        format!("file is {bytes} bytes, over the limit of {limit} bytes for this source; not read"),
+        bytes,
+    )
+}
+
+/// Opens a bundle file after the link, type and size checks; gives the
+/// file and its length.
+fn open_checked(path: &Path, limit: u64) -> Result<(fs::File, u64), Refused> {
+    let meta = fs::symlink_metadata(path).map_err(|e| refused(format!("cannot read: {e}"), 0))?;
     if meta.file_type().is_symlink() {
-        return Err(refuse(
+        return Err(refused(
             "is a symbolic link; links are not followed (put the file itself in the bundle)"
                 .to_string(),
             0,
         ));
     }
     if !meta.is_file() {
-        return Err(refuse("is not a regular file".to_string(), 0));
+        return Err(refused("is not a regular file".to_string(), 0));
     }
-    let over = |bytes: u64| {
-        refuse(
-            format!(
-                "file is {bytes} bytes, over the limit of {limit} bytes for this source; not read"
-            ),
-            bytes,
-        )
-    };
     if meta.len() > limit {
-        return Err(over(meta.len()));
+        return Err(over_limit(meta.len(), limit));
     }
-    let file = fs::File::open(path).map_err(|e| refuse(format!("cannot read: {e}"), meta.len()))?;
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    let file =
+        fs::File::open(path).map_err(|e| refused(format!("cannot read: {e}"), meta.len()))?;
+    Ok((file, meta.len()))
+}
+
+fn read_open_file(file: fs::File, len: u64, limit: u64) -> Result<Vec<u8>, Refused> {
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(|e| refuse(format!("cannot read: {e}"), meta.len()))?;
+        .map_err(|e| refused(format!("cannot read: {e}"), len))?;
     if bytes.len() as u64 > limit {
-        return Err(over(bytes.len() as u64));
+        return Err(over_limit(bytes.len() as u64, limit));
     }
     Ok(bytes)
 }
@@ -195,5 +257,30 @@ mod tests {
         let err = read_bundle_file(dir.path(), 10).unwrap_err();
         assert!(err.reason.contains("not a regular file"), "{err:?}");
         assert_eq!(read_bundle_file(&outside, 6).unwrap(), b"secret");
+    }
+
+    #[test]
+    fn large_files_are_mapped_with_the_same_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let small = dir.path().join("small.csv");
+        fs::write(&small, "a,b\n1,2\n").unwrap();
+        assert!(matches!(
+            open_bundle_file(&small, 100).unwrap(),
+            FileBytes::Read(_)
+        ));
+        let large = dir.path().join("large.csv");
+        let text: Vec<u8> = (0..MAP_FROM_BYTES + 5)
+            .map(|i| b'a' + (i % 26) as u8)
+            .collect();
+        fs::write(&large, &text).unwrap();
+        let bytes = open_bundle_file(&large, MAX_TABLE_BYTES).unwrap();
+        assert!(matches!(bytes, FileBytes::Mapped(_)));
+        assert_eq!(&*bytes, text.as_slice());
+        let err = open_bundle_file(&large, MAP_FROM_BYTES).unwrap_err();
+        assert!(err.reason.contains("over the limit"), "{err:?}");
+        let link = dir.path().join("link.csv");
+        std::os::unix::fs::symlink(&large, &link).unwrap();
+        let err = open_bundle_file(&link, MAX_TABLE_BYTES).unwrap_err();
+        assert!(err.reason.contains("symbolic link"), "{err:?}");
     }
 }

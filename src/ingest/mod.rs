@@ -185,7 +185,7 @@ type LoadedFile = (Source, DataFrame, InputFile, Vec<Rejection>);
 
 fn load_file(dir: &Path, source: Source, path: &Path, config: &SourceConfig) -> Result<LoadedFile> {
     let rel = files::relative(dir, path);
-    let bytes = match files::read_bundle_file(path, files::size_limit(source, path)) {
+    let bytes = match files::open_bundle_file(path, files::size_limit(source, path)) {
         Ok(bytes) => bytes,
         Err(files::Refused { reason, bytes }) => return refused(source, rel, bytes, reason),
     };
