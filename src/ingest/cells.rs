@@ -147,6 +147,13 @@ impl TextCells {
         Some(&self.bytes[start..self.ends[row]])
     }
 
+    /// The text buffer, the end offset of each cell, and each cell's
+    /// validity flag (`None` when no cell is null).
+    pub fn into_parts(self) -> (String, Vec<usize>, Option<Vec<bool>>) {
+        let valid = (self.nulls > 0).then_some(self.valid);
+        (self.bytes, self.ends, valid)
+    }
+
     /// The cells in row order.
     pub fn iter(&self) -> impl Iterator<Item = Option<&str>> + '_ {
         let starts = std::iter::once(0).chain(self.ends.iter().copied());

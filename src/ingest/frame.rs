@@ -3,6 +3,9 @@
 
 use polars::prelude::*;
 use polars::series::IsSorted;
+use polars_arrow::array::{BINVIEW_ARROW_BUFFER_LEN_LIMIT, Utf8ViewArray, View};
+use polars_arrow::bitmap::Bitmap;
+use polars_buffer::Buffer;
 
 use super::table::{Cells, FileRun, TableBuilder, TextCells, Values};
 
@@ -15,7 +18,7 @@ impl TableBuilder {
         for (field, cells) in self.fields.iter().zip(self.cells) {
             let name = PlSmallStr::from_static(field.name);
             let column = match cells {
-                Cells::Text(c) => text(name, &c).into_column(),
+                Cells::Text(c) => text(name, c).into_column(),
                 Cells::Date(c) => numbers::<Int32Type>(name, c).into_date().into_column(),
                 Cells::Timestamp(c) => numbers::<Int64Type>(name, c)
                     .into_datetime(TimeUnit::Milliseconds, None)
@@ -30,16 +33,70 @@ impl TableBuilder {
     }
 }
 
-fn text(name: PlSmallStr, cells: &TextCells) -> StringChunked {
-    let mut builder = StringChunkedBuilder::new(name, cells.len());
-    if cells.has_nulls() {
-        for cell in cells.iter() {
-            builder.append_option(cell);
-        }
+/// A text column made from the cells' own buffer, which becomes the
+/// column's data buffer as it is: each cell gets a 16-byte view (holding
+/// texts of up to 12 bytes itself, pointing into the buffer otherwise), and
+/// no text is copied. Loading a large export used to copy every text once
+/// more here, into memory the kernel had to zero first.
+fn text(name: PlSmallStr, cells: TextCells) -> StringChunked {
+    let (bytes, ends, valid) = cells.into_parts();
+    if bytes.len() >= BINVIEW_ARROW_BUFFER_LEN_LIMIT {
+        return copied_text(name, &bytes, &ends, valid.as_deref());
+    }
+    let mut start = 0;
+    let mut longest = 0;
+    let views: Vec<View> = ends
+        .iter()
+        .map(|&end| {
+            let cell = &bytes.as_bytes()[start..end];
+            longest = longest.max(cell.len());
+            // Offsets fit: the buffer is under `i32::MAX` bytes.
+            let view = View::new_from_bytes(cell, 0, start as u32);
+            start = end;
+            view
+        })
+        .collect();
+    let total_bytes = bytes.len();
+    // When every text fits in its view the buffer is not needed at all.
+    let buffers: Vec<Buffer<u8>> = if longest > View::MAX_INLINE_SIZE as usize {
+        vec![Buffer::from(bytes.into_bytes())]
     } else {
-        for cell in cells.iter().flatten() {
-            builder.append_value(cell);
+        Vec::new()
+    };
+    let buffer_len = buffers.iter().map(Buffer::len).sum();
+    let validity = valid.map(Bitmap::from_iter);
+    // SAFETY: every cell is a `&str` pushed whole into `bytes` (so each
+    // slice is UTF-8), the views point at exactly those slices of buffer 0,
+    // and the validity (when any) has one flag per view.
+    let array = unsafe {
+        Utf8ViewArray::new_unchecked(
+            ArrowDataType::Utf8View,
+            Buffer::from(views),
+            Buffer::from(buffers),
+            validity,
+            Some(total_bytes),
+            buffer_len,
+        )
+    };
+    StringChunked::with_chunk(name, array)
+}
+
+/// The copying way, for a column of 2 GiB or more of text.
+fn copied_text(
+    name: PlSmallStr,
+    bytes: &str,
+    ends: &[usize],
+    valid: Option<&[bool]>,
+) -> StringChunked {
+    let mut builder = StringChunkedBuilder::new(name, ends.len());
+    let mut start = 0;
+    for (i, &end) in ends.iter().enumerate() {
+        if valid.is_none_or(|v| v[i]) {
+            builder.append_value(&bytes[start..end]);
+        } else {
+            builder.append_null();
         }
+        start = end;
     }
     builder.finish()
 }
@@ -68,4 +125,43 @@ fn files(runs: &[FileRun]) -> PolarsResult<StringChunked> {
         column.append_owned(part)?;
     }
     Ok(column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(values: &[Option<&str>]) -> StringChunked {
+        let mut cells = TextCells::default();
+        for v in values {
+            match v {
+                Some(v) => cells.push(v),
+                None => cells.push_null(),
+            }
+        }
+        text("t".into(), cells)
+    }
+
+    #[test]
+    fn text_columns_hold_the_cells_without_copying_them() {
+        let values = [
+            Some("FV/2026/03/0001"),
+            None,
+            Some(""),
+            Some("PLN"),
+            Some("zażółć gęślą jaźń"),
+            Some("exactly12byt"),
+            Some("thirteen byte"),
+        ];
+        let ca = column(&values);
+        assert_eq!(ca.iter().collect::<Vec<_>>(), values);
+        assert_eq!(ca.null_count(), 1);
+        let short = [Some("PLN"), Some("EUR"), None];
+        assert_eq!(column(&short).iter().collect::<Vec<_>>(), short);
+        let copied = copied_text("t".into(), "abcdef", &[3, 3, 6], Some(&[true, false, true]));
+        assert_eq!(
+            copied.iter().collect::<Vec<_>>(),
+            [Some("abc"), None, Some("def")]
+        );
+    }
 }
