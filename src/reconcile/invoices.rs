@@ -141,12 +141,15 @@ fn key_part(view: &DataFrame, row: &str, ranks: Option<&Column>) -> PolarsResult
 }
 
 /// Each row's rank in the order of `by` (for a view whose first row per
-/// key is not the first in file order), and the row at each rank.
+/// key is not the first in file order), and the row at each rank. Rows
+/// equal in `by` keep their file order, so which of two such records is
+/// compared never changes from run to run.
 fn ranks(view: &DataFrame, by: [&str; 2]) -> PolarsResult<(Column, IdxCa)> {
+    let stable = SortMultipleOptions::default().with_maintain_order(true);
     let order = view
         .clone()
         .lazy()
-        .select([arg_sort_by(by.map(col), SortMultipleOptions::default()).alias("order")])
+        .select([arg_sort_by(by.map(col), stable).alias("order")])
         .collect()?;
     let order = order.column("order")?.idx()?.clone();
     let rank = order.arg_sort(SortOptions::default()).into_series();
@@ -471,5 +474,28 @@ mod tests {
         assert_eq!(row("log_row"), [None, Some(0), None, None, Some(1)]);
         assert_eq!(row("meta_row"), [Some(2), None, Some(4), Some(3), None]);
         assert_eq!(row("upo_row"), [None, None, None, Some(1), None]);
+    }
+
+    #[test]
+    fn records_equal_in_time_and_number_keep_file_order() {
+        let n = 1000;
+        let view = view(
+            &vec![("1", "9"); n],
+            &[
+                (
+                    "meta_submitted_at",
+                    Column::new(
+                        "".into(),
+                        (0..n).map(|i| i64::from(i == 0)).collect::<Vec<_>>(),
+                    ),
+                ),
+                ("meta_ksef_number", Column::new("".into(), vec!["k"; n])),
+            ],
+        );
+        let (rank, order) = ranks(&view, META_FIRST).unwrap();
+        let order: Vec<_> = order.iter().flatten().collect();
+        let expected: Vec<IdxSize> = (1..n as IdxSize).chain([0]).collect();
+        assert_eq!(order, expected);
+        assert_eq!(rank.idx().unwrap().get(0), Some(n as IdxSize - 1));
     }
 }
