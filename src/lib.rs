@@ -242,18 +242,49 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
 
     let _stage = progress::Stage::start("writing the outputs");
     let staging = report::atomic::Staging::begin(&options.out)?;
-    let step = progress::Step::start("CSV and Parquet files");
-    if options.formats.csv {
-        for (name, df) in result.frames.csv_files() {
+    report::parquet_out::list_outputs(&mut result.run.outputs, &result.frames, options.formats);
+    // The tabular files (formatted in parallel pieces) and the workbook
+    // (written by one thread) go to the staging folder side by side.
+    let (tables, views) = rayon::join(
+        || write_tables(&staging, &result.frames, options.formats),
+        || write_views(&staging, &result, options.reconciliation_sheet),
+    );
+    tables?;
+    views?;
+    let mut json = serde_json::to_vec_pretty(&result.run)?;
+    json.push(b'\n');
+    staging.write("run.json", &json)?;
+    staging.commit()?;
+    state.save(&updated.register, &updated.history)?;
+    Ok(result.summary)
+}
+
+/// The CSV and Parquet outputs, into the staging folder.
+fn write_tables(
+    staging: &report::atomic::Staging,
+    frames: &report::Frames,
+    formats: report::parquet_out::Formats,
+) -> Result<()> {
+    let _step = progress::Step::start("CSV and Parquet files");
+    if formats.csv {
+        for (name, df) in frames.csv_files() {
             staging.write_with(name, |out| report::csv_out::write(df, report::NUMERIC, out))?;
         }
     }
-    if options.formats.parquet {
-        report::parquet_out::write_all(&result.frames, &staging)?;
+    if formats.parquet {
+        report::parquet_out::write_all(frames, staging)?;
     }
-    report::parquet_out::list_outputs(&mut result.run.outputs, &result.frames, options.formats);
-    drop(step);
-    let step = progress::Step::start("summary, workbook and dashboard");
+    Ok(())
+}
+
+/// `ageing.xlsx` and `dashboard.html`, into the staging folder; both count
+/// open and reopened exceptions only.
+fn write_views(
+    staging: &report::atomic::Staging,
+    result: &RunResult,
+    reconciliation_sheet: bool,
+) -> Result<()> {
+    let _step = progress::Step::start("summary, workbook and dashboard");
     let open = report::Frames {
         exceptions: register::open_only(&result.frames.exceptions)?,
         ..result.frames.clone()
@@ -264,21 +295,14 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
         &view,
         &staging.path("ageing.xlsx"),
         &report::xlsx::Options {
-            reconciliation_max_rows: options
-                .reconciliation_sheet
+            reconciliation_max_rows: reconciliation_sheet
                 .then_some(report::xlsx::RECONCILIATION_SHEET_MAX_ROWS),
             ..Default::default()
         },
     )
     .context("cannot write ageing.xlsx")?;
     staging.write("dashboard.html", report::html::render(&view).as_bytes())?;
-    drop(step);
-    let mut json = serde_json::to_vec_pretty(&result.run)?;
-    json.push(b'\n');
-    staging.write("run.json", &json)?;
-    staging.commit()?;
-    state.save(&updated.register, &updated.history)?;
-    Ok(result.summary)
+    Ok(())
 }
 
 fn count_by(df: &polars::prelude::DataFrame, column: &str) -> Result<BTreeMap<String, u64>> {
