@@ -177,7 +177,48 @@ impl Summary {
     }
 
     /// Statuses and offline counts; returns the owners of each decision's invoices.
+    /// Status counts and owners per decision come from polars group-bys
+    /// over the whole reconciliation; only the offline invoices (a few
+    /// percent of it) are visited one by one, for their value per mode.
     fn add_invoices(&mut self, rec: &DataFrame) -> Result<BTreeMap<String, BTreeSet<String>>> {
+        let by_status = rec
+            .clone()
+            .lazy()
+            .group_by([col("status")])
+            .agg([len().alias("n")])
+            .collect()?;
+        for (st, n) in strings(&by_status, "status")?
+            .iter()
+            .zip(by_status.column("n")?.idx()?.iter())
+        {
+            if let (Some(i), Some(n)) = (st.and_then(status_index), n) {
+                self.status_all[i] += u64::from(n);
+            }
+        }
+        let pairs = rec
+            .clone()
+            .lazy()
+            .filter(
+                col("decision_id")
+                    .is_not_null()
+                    .and(col("owner").is_not_null()),
+            )
+            .select([col("decision_id"), col("owner")])
+            .unique(None, UniqueKeepStrategy::Any)
+            .collect()?;
+        let mut owners: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (d, o) in strings(&pairs, "decision_id")?
+            .iter()
+            .zip(strings(&pairs, "owner")?.iter())
+        {
+            if let (Some(d), Some(o)) = (d, o) {
+                owners
+                    .entry(d.to_string())
+                    .or_default()
+                    .insert(o.to_string());
+            }
+        }
+
         let mut modes: BTreeMap<&str, ModeRow> = OFFLINE_MODES
             .iter()
             .map(|m| {
@@ -190,32 +231,28 @@ impl Summary {
                 )
             })
             .collect();
-        let mut owners: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        let (mode, status, gross, currency, decision, owner) = (
-            strings(rec, "mode")?,
-            strings(rec, "status")?,
-            strings(rec, "gross_amount")?,
-            strings(rec, "currency")?,
-            strings(rec, "decision_id")?,
-            strings(rec, "owner")?,
+        let offline = rec
+            .clone()
+            .lazy()
+            .filter(crate::frame::one_of(col("mode"), &OFFLINE_MODES))
+            .select([
+                col("mode"),
+                col("status"),
+                col("gross_amount"),
+                col("currency"),
+            ])
+            .collect()?;
+        let (mode, status, gross, currency) = (
+            strings(&offline, "mode")?,
+            strings(&offline, "status")?,
+            strings(&offline, "gross_amount")?,
+            strings(&offline, "currency")?,
         );
         let rows = mode
             .iter()
             .zip(status.iter())
-            .zip(gross.iter())
-            .zip(currency.iter())
-            .zip(decision.iter().zip(owner.iter()));
-        for ((((m, st), g), c), (d, o)) in rows {
-            let st = st.and_then(status_index);
-            if let Some(i) = st {
-                self.status_all[i] += 1;
-            }
-            if let (Some(d), Some(o)) = (d, o) {
-                owners
-                    .entry(d.to_string())
-                    .or_default()
-                    .insert(o.to_string());
-            }
+            .zip(gross.iter().zip(currency.iter()));
+        for ((m, st), (g, c)) in rows {
             let Some(row) = m.and_then(|m| modes.get_mut(m)) else {
                 continue;
             };
@@ -224,7 +261,7 @@ impl Summary {
             add(&mut row.value, c, cents);
             self.offline_total.invoices += 1;
             add(&mut self.offline_total.value, c, cents);
-            if let Some(i) = st {
+            if let Some(i) = st.and_then(status_index) {
                 self.status_offline[i] += 1;
             }
         }
