@@ -197,21 +197,29 @@ fn load_file(dir: &Path, source: Source, path: &Path, config: &SourceConfig) -> 
         bytes: &bytes,
         config,
     };
-    let (df, outcome) = if parquet::is_parquet(&rel) {
-        parquet::read_file(&input, &mut rejections)?
-    } else {
-        let outcome = read::read_file(&input, &mut builder, &mut rejections);
-        let df = if outcome.error.is_some() {
-            TableBuilder::new(source.fields()).finish()?
-        } else {
-            builder.finish()?
-        };
-        (df, outcome)
-    };
+    // The file's hash is computed while it is parsed: SHA-256 runs one
+    // core through the whole file, which would otherwise wait for parsing.
+    let (table, sha256) = rayon::join(
+        || -> Result<_> {
+            if parquet::is_parquet(&rel) {
+                Ok(parquet::read_file(&input, &mut rejections)?)
+            } else {
+                let outcome = read::read_file(&input, &mut builder, &mut rejections);
+                let df = if outcome.error.is_some() {
+                    TableBuilder::new(source.fields()).finish()?
+                } else {
+                    builder.finish()?
+                };
+                Ok((df, outcome))
+            }
+        },
+        || sha256_hex(&bytes),
+    );
+    let (df, outcome) = table?;
     let file = InputFile {
         path: rel,
         source: source.name(),
-        sha256: sha256_hex(&bytes),
+        sha256,
         bytes: bytes.len() as u64,
         counts: outcome.counts,
         error: outcome.error,

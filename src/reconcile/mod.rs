@@ -13,6 +13,7 @@ pub mod periods;
 
 use chrono::NaiveDate;
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::frame::date_lit;
 use crate::ingest::Bundle;
@@ -162,14 +163,34 @@ pub(crate) fn first_per_invoice(lf: LazyFrame) -> LazyFrame {
 }
 
 /// Adds `ksef_number_valid` (null where there is no number).
+/// The format and CRC-8 check is Rust, not a polars expression, so the
+/// column is checked in pieces on rayon's pool (at 10M rows it took 1.7 s on
+/// one core).
 fn with_validity(mut df: DataFrame, column: &str) -> PolarsResult<DataFrame> {
-    let valid: BooleanChunked = df
-        .column(column)?
-        .str()?
-        .iter()
-        .map(|v| v.map(validate::is_valid_ksef_number))
+    const PIECE: usize = 1 << 18;
+    let numbers = df.column(column)?.str()?.rechunk();
+    let starts: Vec<usize> = (0..numbers.len()).step_by(PIECE).collect();
+    let pieces: Vec<BooleanChunked> = starts
+        .into_par_iter()
+        .map(|start| {
+            numbers
+                .slice(start as i64, PIECE)
+                .iter()
+                .map(|v| v.map(validate::is_valid_ksef_number))
+                .collect()
+        })
         .collect();
-    df.with_column(valid.with_name("ksef_number_valid".into()).into_column())?;
+    let mut valid = BooleanChunked::full_null("ksef_number_valid".into(), 0);
+    for piece in &pieces {
+        valid.append(piece)?;
+    }
+    df.with_column(
+        valid
+            .rechunk()
+            .into_owned()
+            .with_name("ksef_number_valid".into())
+            .into_column(),
+    )?;
     Ok(df)
 }
 
