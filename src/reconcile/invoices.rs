@@ -119,16 +119,16 @@ fn archive_view(archive: &DataFrame) -> LazyFrame {
 /// each row in the order that decides which row of a key is the one
 /// compared (the lowest rank wins).
 fn key_part(view: &DataFrame, row: &str, ranks: Option<&Column>) -> PolarsResult<LazyFrame> {
-    let keys = view.select(["seller_nip", "invoice_number"])?;
+    let key_columns = view.select(["seller_nip", "invoice_number"])?;
     let ranked = match ranks {
-        Some(r) => keys
+        Some(r) => key_columns
             .lazy()
             .with_column(lit(r.as_materialized_series().clone()).alias(row)),
-        None => keys.lazy().with_row_index(row, None),
+        None => key_columns.lazy().with_row_index(row, None),
     };
     Ok(ranked.select(
-        std::iter::once(col("seller_nip"))
-            .chain([col("invoice_number")])
+        keys()
+            .into_iter()
             .chain(ROWS.iter().map(|&r| {
                 if r == row {
                     col(r)

@@ -184,13 +184,8 @@ fn with_validity(mut df: DataFrame, column: &str) -> PolarsResult<DataFrame> {
     for piece in &pieces {
         valid.append(piece)?;
     }
-    df.with_column(
-        valid
-            .rechunk()
-            .into_owned()
-            .with_name("ksef_number_valid".into())
-            .into_column(),
-    )?;
+    valid.rechunk_mut();
+    df.with_column(valid.into_column())?;
     Ok(df)
 }
 
