@@ -1,7 +1,7 @@
 //! Small polars expression helpers shared by the stages, so that money,
 //! dates and deadlines are written the same way in every output.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
 use crate::ingest::fields::date_to_days;
@@ -23,21 +23,89 @@ pub fn one_of(expr: Expr, values: &[&str]) -> Expr {
 
 /// Grosze (`Int64`) as text with two decimals, `-1234.50`; null stays null.
 pub fn money_text(cents: Expr) -> Expr {
-    let abs = cents.clone().abs();
-    let sign = when(cents.lt(lit(0i64))).then(lit("-")).otherwise(lit(""));
-    concat_str(
-        [
-            sign,
-            abs.clone().floor_div(lit(100i64)).cast(DataType::String),
-            lit("."),
-            (abs % lit(100i64))
-                .cast(DataType::String)
-                .str()
-                .zfill(lit(2)),
-        ],
-        "",
-        false,
+    as_text(cents, |c| {
+        let cents = c.cast(&DataType::Int64)?;
+        Ok(texts(cents.i64()?, |v, out| {
+            use std::fmt::Write;
+            let sign = if v < 0 { "-" } else { "" };
+            let abs = v.unsigned_abs();
+            let _ = write!(out, "{sign}{}.{:02}", abs / 100, abs % 100);
+            true
+        }))
+    })
+}
+
+/// A `Date` as `YYYY-MM-DD`, as polars' cast to text writes it; null stays
+/// null. Written digit by digit: the cast formats every value through
+/// chrono's `%Y-%m-%d` parser, which was most of the time of turning a
+/// 10-million-row reconciliation into text.
+pub fn date_text(date: Expr) -> Expr {
+    as_text(date, |c| {
+        let days = c.cast(&DataType::Date)?;
+        Ok(texts(days.date()?.physical(), |v, out| {
+            let Some(d) = crate::ingest::fields::EPOCH
+                .checked_add_signed(chrono::Duration::days(i64::from(v)))
+            else {
+                return false;
+            };
+            let (y, m, day) = (d.year(), d.month(), d.day());
+            if (0..=9999).contains(&y) {
+                let y = y as u32;
+                let digits = [
+                    b'0' + (y / 1000) as u8,
+                    b'0' + (y / 100 % 10) as u8,
+                    b'0' + (y / 10 % 10) as u8,
+                    b'0' + (y % 10) as u8,
+                    b'-',
+                    b'0' + (m / 10) as u8,
+                    b'0' + (m % 10) as u8,
+                    b'-',
+                    b'0' + (day / 10) as u8,
+                    b'0' + (day % 10) as u8,
+                ];
+                out.extend(digits.iter().map(|&b| b as char));
+            } else {
+                use std::fmt::Write;
+                let _ = write!(out, "{}", d.format("%Y-%m-%d"));
+            }
+            true
+        }))
+    })
+}
+
+/// `expr` turned into text by `to_text`, keeping its name.
+fn as_text(
+    expr: Expr,
+    to_text: impl Fn(&Column) -> PolarsResult<StringChunked> + Send + Sync + 'static,
+) -> Expr {
+    expr.map(
+        move |c| Ok(to_text(&c)?.with_name(c.name().clone()).into_column()),
+        |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
     )
+}
+
+/// Each value of `values` written by `write` (into an emptied buffer); null
+/// for null, and where `write` returns false.
+fn texts<T: PolarsNumericType>(
+    values: &ChunkedArray<T>,
+    write: impl Fn(T::Native, &mut String) -> bool,
+) -> StringChunked {
+    let mut out = polars_arrow::array::MutableBinaryViewArray::<str>::with_capacity(values.len());
+    let mut buffer = String::with_capacity(24);
+    for value in values.iter() {
+        match value {
+            Some(v) => {
+                buffer.clear();
+                if write(v, &mut buffer) {
+                    out.push_value(&buffer);
+                } else {
+                    out.push_null();
+                }
+            }
+            None => out.push_null(),
+        }
+    }
+    StringChunked::with_chunk(PlSmallStr::EMPTY, out.freeze())
 }
 
 /// The contract's deadline text from `deadline` and `deadline_kind`: the
@@ -46,10 +114,77 @@ pub fn money_text(cents: Expr) -> Expr {
 pub fn deadline_text() -> Expr {
     let kind = col("deadline_kind");
     when(kind.clone().eq(lit("date")))
-        .then(col("deadline").cast(DataType::String))
+        .then(date_text(col("deadline")))
         .when(one_of(kind.clone(), &["none", "lapsed"]))
         .then(lit("none"))
         .when(kind.eq(lit("open")))
         .then(lit("open"))
         .otherwise(lit(NULL).cast(DataType::String))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts_of(values: Column, expr: Expr) -> Vec<Option<String>> {
+        let df = DataFrame::new(values.len(), vec![values.with_name("v".into())]).unwrap();
+        let out = df.lazy().select([expr]).collect().unwrap();
+        let column = out.column("v").unwrap();
+        column
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect()
+    }
+
+    #[test]
+    fn dates_are_written_as_polars_casts_them() {
+        let dates: Vec<Option<i32>> = [
+            "1970-01-01",
+            "2024-02-29",
+            "2026-12-24",
+            "0001-01-01",
+            "9999-12-31",
+        ]
+        .iter()
+        .map(|d| Some(date_to_days(d.parse().unwrap())))
+        .chain([None, Some(-800_000), Some(3_000_000)])
+        .collect();
+        let column = Column::new("v".into(), dates)
+            .cast(&DataType::Date)
+            .unwrap();
+        let ours = texts_of(column.clone(), date_text(col("v")));
+        let cast = texts_of(column, col("v").cast(DataType::String));
+        assert_eq!(ours, cast);
+        assert_eq!(ours[2].as_deref(), Some("2026-12-24"));
+        assert_eq!(ours[5], None);
+    }
+
+    #[test]
+    fn money_has_two_decimals_and_a_sign() {
+        let cents = Column::new(
+            "v".into(),
+            [
+                Some(0i64),
+                Some(5),
+                Some(-5),
+                Some(123_450),
+                Some(-100),
+                None,
+                Some(99_999_999_999_999),
+            ],
+        );
+        let ours = texts_of(cents, money_text(col("v")));
+        let expected = ["0.00", "0.05", "-0.05", "1234.50", "-1.00"];
+        for (got, want) in ours.iter().zip(expected) {
+            assert_eq!(got.as_deref(), Some(want));
+        }
+        assert_eq!(ours[5], None);
+        assert_eq!(
+            ours[6].as_deref(),
+            Some("999999999999.99"),
+            "longer than a view holds"
+        );
+    }
 }

@@ -24,7 +24,8 @@ pub struct Dialect {
     pub date_format: Option<String>,
 }
 
-const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
+/// Day 0 of polars' `Date` type.
+pub const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
     Some(d) => d,
     None => panic!("1970-01-01 is a date"),
 };

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use crate::frame::{deadline_text, money_text};
+use crate::frame::{date_text, deadline_text, money_text};
 use crate::ingest::Rejection;
 use crate::ingest::fields::format_amount;
 use crate::reconcile::{Params, Reconciled};
@@ -81,14 +81,14 @@ pub fn reconciliation(rec: &Reconciled) -> PolarsResult<DataFrame> {
         .select([
             col("seller_nip"),
             col("invoice_number"),
-            text("issue_date"),
+            date_text(col("issue_date")),
             col("mode"),
             col("decision_id"),
             text("in_ledger"),
             text("in_offline_log"),
             text("in_ksef"),
             col("ksef_number"),
-            text("submitted_on"),
+            date_text(col("submitted_on")),
             deadline_text().alias("deadline"),
             col("status"),
             money_text(col("gross_amount")).alias("gross_amount"),
