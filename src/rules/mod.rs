@@ -294,18 +294,26 @@ fn shape(mut lf: LazyFrame) -> PolarsResult<LazyFrame> {
 /// Adds the invoice's (or decision's) context, severity and ageing.
 fn enrich(findings: DataFrame, rec: &Reconciled, as_of: NaiveDate) -> PolarsResult<LazyFrame> {
     // Only the invoices with a finding, picked once by a semi join on the
-    // few finding keys, so the joins below are between small tables.
+    // few finding keys, so the joins below are between small tables. The
+    // invoice numbers are matched first on their own (one text column, no
+    // row encoding of the pair), so the join sees only those few rows.
     let found = findings
         .clone()
         .lazy()
         .select(reconcile::keys())
-        .unique(None, UniqueKeepStrategy::Any);
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()?;
+    let numbers = found
+        .column("invoice_number")?
+        .as_materialized_series()
+        .unique()?;
     let invoices = rec
         .invoices
         .clone()
         .lazy()
+        .filter(col("invoice_number").is_in(lit(numbers).implode(false), false))
         .join(
-            found,
+            found.lazy(),
             reconcile::keys(),
             reconcile::keys(),
             JoinArgs::new(JoinType::Semi),
