@@ -315,7 +315,6 @@ pub fn invoice_table(views: Views<'_>, params: &Params) -> PolarsResult<LazyFram
             // DataPrzeslaniaDokumentu (contract section 3).
             polars::lazy::dsl::min_horizontal([col("meta_submitted_at"), col("upo_submitted_at")])?
                 .alias("submitted_at"),
-            coalesce(&[col("ksef_invoice_hash"), col("upo_invoice_hash")]).alias("ksef_hash"),
         ])
         .with_columns([
             col("submitted_at")
@@ -367,14 +366,24 @@ pub fn invoice_table(views: Views<'_>, params: &Params) -> PolarsResult<LazyFram
             .then(col("mode"))
             .otherwise(lit(NULL).cast(DataType::String))
             .alias("deadline_mode"),
-        ))
+        )
+        // Read only to derive the columns above: `submitted_at` and
+        // `issue_date` hold what the rules and reports use.
+        .drop(cols([
+            "meta_submitted_at",
+            "upo_submitted_at",
+            "upo_issue_date",
+        ])))
 }
 
-/// The amounts the rules print in their details (`ledger_gross_text` ...),
-/// as text. Added to the `invoices` the SQL sees, not stored in the table:
-/// a rule's filter runs first, so only the rows it prints are formatted.
-pub fn with_money_texts(invoices: LazyFrame) -> LazyFrame {
+/// The columns only the rules read, added to the `invoices` the SQL sees
+/// rather than stored in the table: a rule's filter runs first, so only the
+/// rows it reads are computed. `ksef_hash` is KSeF's hash of the invoice,
+/// from its metadata or else its UPO; the amounts the rules print in their
+/// details (`ledger_gross_text` ...) are text.
+pub fn with_rule_columns(invoices: LazyFrame) -> LazyFrame {
     invoices.with_columns([
+        coalesce(&[col("ksef_invoice_hash"), col("upo_invoice_hash")]).alias("ksef_hash"),
         money_text(col("ledger_gross_amount")).alias("ledger_gross_text"),
         money_text(col("ledger_net_amount")).alias("ledger_net_text"),
         money_text(col("ksef_gross_amount")).alias("ksef_gross_text"),
