@@ -292,6 +292,22 @@ pub fn reconcile(bundle: &Bundle, params: &Params) -> PolarsResult<Reconciled> {
         mib = invoices.estimated_size() >> 20,
         "invoice table"
     );
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        let mut sizes: Vec<(usize, &str)> = invoices
+            .columns()
+            .iter()
+            .map(|c| {
+                (
+                    c.as_materialized_series().estimated_size(),
+                    c.name().as_str(),
+                )
+            })
+            .collect();
+        sizes.sort_unstable_by(|a, b| b.cmp(a));
+        for (bytes, name) in sizes {
+            tracing::debug!(column = name, mib = bytes >> 20, "invoice column");
+        }
+    }
     Ok(Reconciled {
         invoices,
         ledger,
