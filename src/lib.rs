@@ -32,6 +32,7 @@ pub mod evidence;
 pub mod frame;
 pub mod generate;
 pub mod ingest;
+pub mod memory;
 pub mod progress;
 pub mod reconcile;
 pub mod register;
@@ -110,6 +111,7 @@ pub fn reconcile_bundle(
     config: &Config,
 ) -> Result<RunResult> {
     let started = clock::now_utc_text();
+    memory::fit_pages_to(input);
     let stage = progress::Stage::start("loading the bundle");
     let mut bundle = ingest::load(input, config)?;
     drop(stage);
