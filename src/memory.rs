@@ -4,20 +4,27 @@
 //! allocates and frees column buffers at every step, and the kernel zeroes
 //! each page the process touches afresh. With transparent huge pages that
 //! zeroing is done 2 MiB at a time even where a buffer uses a few KiB of
-//! the page. Measured on the 2-core virtual machine of docs/performance.md
-//! (six alternating pairs of 1M-invoice runs), turning them off cut the
-//! kernel's time from 4.1-7.8 s to 1.4-2.3 s and the wall time from
-//! 7.2-11.0 s to 5.0-6.5 s; on 10M invoices (a 3.6 GB bundle, 14 GiB peak)
-//! it made the run slower (97.7 against 92.8 s, 109.5 against 96.2 s), as
-//! the page tables of 4 KiB pages then cost more than the zeroing saves.
-//! So huge pages are turned off for bundles under [`SMALL_BUNDLE_BYTES`].
+//! the page. On the 2-core virtual machine of docs/performance.md, with
+//! runs alternated in both orders, turning them off made runs faster up to
+//! 5M invoices and slower at 10M:
+//!
+//! | invoices (bundle) | huge pages off | huge pages on |
+//! |---|---|---|
+//! | 1M (362 MB), 6 pairs | 4.95-6.49 s, kernel 1.4-2.3 s | 7.24-11.01 s, kernel 3.6-7.8 s |
+//! | 2M (724 MB), 3 pairs | 10.9-12.1 s | 12.9-16.5 s |
+//! | 5M (1.8 GB), 2 pairs | 30.9-36.3 s | 41.6-51.1 s |
+//! | 10M (3.6 GB), 4 pairs | 94.4-109.5 s | 89.0-96.2 s |
+//!
+//! At 10M (14 GiB peak) the page tables of 4 KiB pages cost more than the
+//! zeroing saves. So huge pages are turned off for bundles under
+//! [`SMALL_BUNDLE_BYTES`].
 
 use std::path::Path;
 
-/// Bundles smaller than this run without transparent huge pages. The 1M
-/// bundle is 362 MB, the 10M one 3.6 GB; the crossover between them was
-/// not measured.
-pub const SMALL_BUNDLE_BYTES: u64 = 1 << 30;
+/// Bundles smaller than this run without transparent huge pages: between
+/// the 5M bundle (1.8 GB) and the 10M one (3.6 GB); the crossover between
+/// them was not narrowed further.
+pub const SMALL_BUNDLE_BYTES: u64 = 3 << 30;
 
 /// Whether a bundle of `bytes` should run with transparent huge pages.
 pub fn huge_pages_pay(bytes: u64) -> bool {
@@ -65,6 +72,7 @@ mod tests {
     #[test]
     fn small_bundles_run_without_huge_pages() {
         assert!(!huge_pages_pay(362_000_000));
+        assert!(!huge_pages_pay(1_800_000_000));
         assert!(huge_pages_pay(3_600_000_000));
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("ledger")).unwrap();
