@@ -10,7 +10,7 @@
 //!
 //! | invoices (bundle) | huge pages off | huge pages on |
 //! |---|---|---|
-//! | 1M (362 MB), 6 pairs | 4.95-6.49 s, kernel 1.4-2.3 s | 7.24-11.01 s, kernel 3.6-7.8 s |
+//! | 1M (362 MB), 6 pairs | 4.95-6.49 s, kernel 1.4-2.3 s | 7.24-11.01 s, kernel 4.1-7.8 s |
 //! | 2M (724 MB), 3 pairs | 10.9-12.1 s | 12.9-16.5 s |
 //! | 5M (1.8 GB), 2 pairs | 30.9-36.3 s | 41.6-51.1 s |
 //! | 10M (3.6 GB), 4 pairs | 94.4-109.5 s | 89.0-96.2 s |
