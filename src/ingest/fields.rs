@@ -24,8 +24,7 @@ pub struct Dialect {
     pub date_format: Option<String>,
 }
 
-/// Day 0 of polars' `Date` type.
-pub const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
+const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
     Some(d) => d,
     None => panic!("1970-01-01 is a date"),
 };
@@ -38,6 +37,11 @@ pub fn date_to_days(d: NaiveDate) -> i32 {
 /// The inverse of [`date_to_days`].
 pub fn days_to_date(days: i32) -> NaiveDate {
     EPOCH + chrono::Duration::days(i64::from(days))
+}
+
+/// [`days_to_date`], or `None` for a day number outside chrono's range.
+pub fn checked_days_to_date(days: i32) -> Option<NaiveDate> {
+    EPOCH.checked_add_signed(chrono::Duration::days(i64::from(days)))
 }
 
 /// Milliseconds since 1970-01-01T00:00 of a Warsaw wall-clock time.
@@ -195,9 +199,17 @@ pub fn amount_from_f64(x: f64) -> Result<i64, String> {
 
 /// Formats grosze as a plain decimal with two places (`-1234.50`).
 pub fn format_amount(cents: i64) -> String {
+    let mut out = String::new();
+    write_amount(cents, &mut out);
+    out
+}
+
+/// [`format_amount`] appended to `out`, for writers that reuse one buffer.
+pub fn write_amount(cents: i64, out: &mut String) {
+    use std::fmt::Write;
     let sign = if cents < 0 { "-" } else { "" };
     let abs = cents.unsigned_abs();
-    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    let _ = write!(out, "{sign}{}.{:02}", abs / 100, abs % 100);
 }
 
 /// An ISO 4217-shaped currency code, upper-cased.
