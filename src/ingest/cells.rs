@@ -14,6 +14,8 @@ pub enum Cells {
     Date(Values<i32>),
     Timestamp(Values<i64>),
     Amount(Values<i64>),
+    /// A field that is checked but not kept: only how many rows passed.
+    Checked(usize),
 }
 
 impl Cells {
@@ -33,6 +35,7 @@ impl Cells {
             Cells::Text(c) => c.len(),
             Cells::Date(c) => c.len(),
             Cells::Timestamp(c) | Cells::Amount(c) => c.len(),
+            Cells::Checked(rows) => *rows,
         }
     }
 
@@ -45,6 +48,7 @@ impl Cells {
             Cells::Text(c) => c.push_null(),
             Cells::Date(c) => c.push_null(),
             Cells::Timestamp(c) | Cells::Amount(c) => c.push_null(),
+            Cells::Checked(rows) => *rows += 1,
         }
     }
 
@@ -55,6 +59,7 @@ impl Cells {
             Cells::Text(c) => c.truncate(rows),
             Cells::Date(c) => c.truncate(rows),
             Cells::Timestamp(c) | Cells::Amount(c) => c.truncate(rows),
+            Cells::Checked(n) => *n = (*n).min(rows),
         }
     }
 
@@ -69,6 +74,7 @@ impl Cells {
             }
             Cells::Date(c) => c.reserve(rows),
             Cells::Timestamp(c) | Cells::Amount(c) => c.reserve(rows),
+            Cells::Checked(_) => {}
         }
     }
 
@@ -88,6 +94,7 @@ impl Cells {
             (Cells::Timestamp(a), Cells::Timestamp(b)) | (Cells::Amount(a), Cells::Amount(b)) => {
                 a.append(b)
             }
+            (Cells::Checked(a), Cells::Checked(b)) => *a += b,
             _ => unreachable!("both builders follow the same field table"),
         }
     }

@@ -18,6 +18,7 @@ impl TableBuilder {
         for (field, cells) in self.fields.iter().zip(self.cells) {
             let name = PlSmallStr::from_static(field.name);
             let column = match cells {
+                Cells::Checked(_) => continue,
                 Cells::Text(c) => text(name, c).into_column(),
                 Cells::Date(c) => numbers::<Int32Type>(name, c).into_date().into_column(),
                 Cells::Timestamp(c) => numbers::<Int64Type>(name, c)

@@ -108,6 +108,12 @@ pub struct Field {
     pub name: &'static str,
     pub kind: Kind,
     pub required: bool,
+    /// Whether the loaded table keeps the column. A field no rule or
+    /// report reads is still parsed, so a bad value rejects its row as the
+    /// contract says, but its cells are not stored: at 10M rows each such
+    /// column would hold 160 MB of text views or 80 MB of numbers through
+    /// matching and the rules for nothing.
+    pub kept: bool,
 }
 
 const fn req(name: &'static str, kind: Kind) -> Field {
@@ -115,6 +121,7 @@ const fn req(name: &'static str, kind: Kind) -> Field {
         name,
         kind,
         required: true,
+        kept: true,
     }
 }
 
@@ -123,6 +130,17 @@ const fn opt(name: &'static str, kind: Kind) -> Field {
         name,
         kind,
         required: false,
+        kept: true,
+    }
+}
+
+/// An optional field that is checked but not kept (see [`Field::kept`]).
+const fn checked(name: &'static str, kind: Kind) -> Field {
+    Field {
+        name,
+        kind,
+        required: false,
+        kept: false,
     }
 }
 
@@ -135,12 +153,12 @@ pub const LEDGER: &[Field] = &[
     req("gross_amount", Amount),
     req("currency", Currency),
     opt("net_amount", Amount),
-    opt("vat_amount", Amount),
-    opt("buyer_id", Text),
+    checked("vat_amount", Amount),
+    checked("buyer_id", Text),
     opt("ksef_number", Text),
     opt("ksef_marker", Marker),
-    opt("invoice_type", Text),
-    opt("source_id", Text),
+    checked("invoice_type", Text),
+    checked("source_id", Text),
 ];
 
 pub const OFFLINE_LOG: &[Field] = &[
@@ -188,13 +206,13 @@ pub const KSEF_METADATA: &[Field] = &[
     req("seller_nip", Text),
     req("issue_date", Date),
     req("invoicing_date", Timestamp),
-    opt("acquisition_date", Timestamp),
+    checked("acquisition_date", Timestamp),
     opt("gross_amount", Amount),
     opt("net_amount", Amount),
-    opt("vat_amount", Amount),
+    checked("vat_amount", Amount),
     opt("currency", Currency),
-    opt("invoicing_mode", Text),
-    opt("invoice_type", Text),
+    checked("invoicing_mode", Text),
+    checked("invoice_type", Text),
     opt("invoice_hash", Text),
     opt("hash_of_corrected_invoice", Text),
 ];

@@ -98,7 +98,16 @@ impl TableBuilder {
     pub fn new(fields: &'static [Field]) -> TableBuilder {
         TableBuilder {
             fields,
-            cells: fields.iter().map(|f| Cells::new(f.kind)).collect(),
+            cells: fields
+                .iter()
+                .map(|f| {
+                    if f.kept {
+                        Cells::new(f.kind)
+                    } else {
+                        Cells::Checked(0)
+                    }
+                })
+                .collect(),
             files: Vec::new(),
             lines: Vec::new(),
         }
@@ -199,10 +208,27 @@ impl TableBuilder {
     }
 }
 
+/// Parses one non-empty cell of a field that is not kept, for its errors
+/// only. Plain text cannot fail; the coded kinds are parsed into scratch
+/// cells, which allocate only for the few fields that have them.
+fn check(kind: Kind, raw: &str, dialect: &Dialect) -> Result<(), String> {
+    match kind {
+        Kind::Text => Ok(()),
+        Kind::Date => fields::date_days(raw, dialect).map(drop),
+        Kind::Timestamp => fields::timestamp_ms(raw, dialect).map(drop),
+        Kind::Amount => fields::parse_amount(raw, dialect).map(drop),
+        _ => push_parsed(&mut Cells::new(kind), kind, raw, dialect),
+    }
+}
+
 /// Parses one non-empty cell of `kind` into its column; on error the
 /// column is left as it was.
 fn push_parsed(column: &mut Cells, kind: Kind, raw: &str, dialect: &Dialect) -> Result<(), String> {
     match (column, kind) {
+        (Cells::Checked(rows), kind) => {
+            check(kind, raw, dialect)?;
+            *rows += 1;
+        }
         (Cells::Date(c), _) => c.push(fields::date_days(raw, dialect)?),
         (Cells::Timestamp(c), _) => c.push(fields::timestamp_ms(raw, dialect)?),
         (Cells::Amount(c), _) => c.push(fields::parse_amount(raw, dialect)?),
@@ -286,6 +312,52 @@ mod tests {
                 .unwrap_err()
                 .contains("2 times")
         );
+    }
+
+    #[test]
+    fn checked_fields_reject_bad_values_but_are_not_kept() {
+        let mut b = TableBuilder::new(LEDGER);
+        let at = Location {
+            file: "ledger/a.csv",
+            line: 2,
+        };
+        // invoice_number, issue_date, seller_nip, gross_amount, currency,
+        // net_amount, vat_amount, buyer_id
+        let good = [
+            "FV/1",
+            "2026-03-02",
+            "5265877635",
+            "123.00",
+            "PLN",
+            "100.00",
+            "23.00",
+            "B1",
+        ];
+        b.push(|i| good.get(i).copied(), &Dialect::default(), &at)
+            .unwrap();
+        let bad_vat = [
+            "FV/2",
+            "2026-03-02",
+            "5265877635",
+            "123.00",
+            "PLN",
+            "100.00",
+            "23,x",
+            "B1",
+        ];
+        let err = b
+            .push(|i| bad_vat.get(i).copied(), &Dialect::default(), &at)
+            .unwrap_err();
+        assert!(err.starts_with("vat_amount:"), "{err}");
+        let df = b.finish().unwrap();
+        assert_eq!(df.height(), 1);
+        let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
+        assert!(names.contains(&"net_amount"), "{names:?}");
+        for dropped in ["vat_amount", "buyer_id", "invoice_type", "source_id"] {
+            assert!(!names.contains(&dropped), "{names:?}");
+        }
+        let kept = LEDGER.iter().filter(|f| f.kept).count();
+        assert_eq!(df.width(), kept + 2, "kept fields plus _file and _line");
     }
 
     #[test]
