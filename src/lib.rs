@@ -123,15 +123,15 @@ pub fn reconcile_bundle(
     let stage = progress::Stage::start("matching invoices");
     let mut rec = reconcile::reconcile(&bundle, &params).context("reconciliation failed")?;
     drop(stage);
+    // Only matching reads the bundle's row-level tables (the ledger, KSeF,
+    // UPOs and archive, most of the memory loaded); `rec` holds what the
+    // rules still need of them, and the rules release that in turn before
+    // the rules that read only the invoice table run.
+    bundle.release(&reconcile::ROW_LEVEL);
     let stage = progress::Stage::start("applying the rules");
     let (findings, skipped) =
-        rules::run(&rec, &params, |s| bundle.has(s)).context("exception rules failed")?;
+        rules::run(&mut rec, &params, |s| bundle.has(s)).context("exception rules failed")?;
     drop(stage);
-    // The reports read the invoice table, never the row-level tables of
-    // the ledger, KSeF, UPOs and archive: free them (most of the memory
-    // loaded) before the reports are built.
-    bundle.release(&reconcile::ROW_LEVEL);
-    rec.release_row_level();
     let _stage = progress::Stage::start("building the reports");
 
     let step = progress::Step::start("exceptions and resolutions");

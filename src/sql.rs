@@ -62,6 +62,14 @@ pub fn context(rec: &Reconciled, params: &Params) -> PolarsResult<SQLContext> {
     Ok(ctx)
 }
 
+/// Takes the row-level tables out of `ctx` once the rules that read them
+/// have run (see `rules::run`), with the helper table one of them builds.
+pub fn forget_row_level(ctx: &SQLContext) {
+    for name in ["ledger", "ksef", "upo", "archive", "archive_by_hash"] {
+        ctx.unregister(name);
+    }
+}
+
 /// Executes every statement of `script` and returns the last one's result.
 /// `name` is the file name, for error messages.
 pub fn run_script(ctx: &mut SQLContext, name: &str, script: &str) -> PolarsResult<LazyFrame> {

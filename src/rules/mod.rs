@@ -227,34 +227,66 @@ pub const EXCEPTION_COLUMNS: &[&str] = &[
     "detail",
 ];
 
+/// The rules that read row-level tables (`ledger`, `ksef`, `upo`,
+/// `archive`) rather than the invoice table alone. They run first, and the
+/// row-level tables are released before the others run: at 10M invoices the
+/// ledger and KSeF tables hold some 3 GiB that the rest of the run has no
+/// use for. A rule missing here that reads those tables fails with "no
+/// table" rather than running on nothing.
+const ROW_LEVEL_RULES: [&str; 3] = [
+    "invalid_ksef_number.sql",
+    "duplicate_in_ksef.sql",
+    "archive_missing.sql",
+];
+
 /// Runs every rule whose inputs are provided; returns the exceptions (one
-/// row per finding, sorted by severity, code and invoice) and the skipped rules.
+/// row per finding, sorted by severity, code and invoice) and the skipped
+/// rules. Releases the row-level tables of `rec` on the way (see
+/// [`ROW_LEVEL_RULES`]).
 pub fn run(
-    rec: &Reconciled,
+    rec: &mut Reconciled,
     params: &Params,
     provided: impl Fn(Source) -> bool,
 ) -> PolarsResult<(DataFrame, Vec<Skipped>)> {
     let mut ctx = sql::context(rec, params)?;
-    let mut findings = Vec::new();
+    let mut findings: Vec<Option<LazyFrame>> = vec![None; RULES.len()];
     let mut skipped = Vec::new();
-    for rule in RULES {
-        let missing: Vec<&'static str> = rule
-            .needs
-            .iter()
-            .filter(|s| !provided(**s))
-            .map(|s| s.location())
-            .collect();
-        if !missing.is_empty() {
-            skipped.push(Skipped {
-                code: rule.code,
-                file: rule.file,
-                missing,
-            });
-            continue;
+    let step = crate::progress::Step::start("row-level rule queries");
+    for row_level in [true, false] {
+        if !row_level {
+            sql::forget_row_level(&ctx);
+            rec.release_row_level();
         }
-        let lf = sql::run_script(&mut ctx, &format!("rules/{}", rule.file), rule.sql)?;
-        findings.push(shape(lf)?);
+        for (i, rule) in RULES.iter().enumerate() {
+            if ROW_LEVEL_RULES.contains(&rule.file) != row_level {
+                continue;
+            }
+            let missing: Vec<&'static str> = rule
+                .needs
+                .iter()
+                .filter(|s| !provided(**s))
+                .map(|s| s.location())
+                .collect();
+            if !missing.is_empty() {
+                skipped.push(Skipped {
+                    code: rule.code,
+                    file: rule.file,
+                    missing,
+                });
+                continue;
+            }
+            let lf = shape(sql::run_script(
+                &mut ctx,
+                &format!("rules/{}", rule.file),
+                rule.sql,
+            )?)?;
+            // Computed now, while the tables it reads are still there.
+            findings[i] = Some(if row_level { lf.collect()?.lazy() } else { lf });
+        }
     }
+    drop(step);
+    skipped.sort_by_key(|s| RULES.iter().position(|r| r.file == s.file));
+    let findings: Vec<LazyFrame> = findings.into_iter().flatten().collect();
     let step = crate::progress::Step::start("rule queries");
     let all = if findings.is_empty() {
         empty_findings()?
