@@ -185,8 +185,11 @@ fn single_key_is_exact(views: &[DataFrame; 4]) -> PolarsResult<bool> {
 /// time went into comparing row-encoded keys). Keys that cannot be joined
 /// exactly take that slower path.
 fn key_index(views: &[DataFrame; 4], single_key: bool) -> PolarsResult<DataFrame> {
+    let step = crate::progress::Step::start("submission ranks");
     let (meta_rank, meta_order) = ranks(&views[2], META_FIRST)?;
     let (upo_rank, upo_order) = ranks(&views[3], UPO_FIRST)?;
+    drop(step);
+    let _step = crate::progress::Step::start("keys sorted and grouped");
     let rank_of = [None, None, Some(&meta_rank), Some(&upo_rank)];
     let parts = views
         .iter()
