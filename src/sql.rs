@@ -22,7 +22,7 @@ pub fn context(rec: &Reconciled, params: &Params) -> PolarsResult<SQLContext> {
     let mut ctx = SQLContext::new();
     ctx.register(
         "invoices",
-        crate::reconcile::invoices::with_rule_columns(rec.invoices.clone().lazy()),
+        crate::reconcile::invoices::with_rule_columns(rec.invoices_lazy()),
     );
     if !rec.row_level_released {
         ctx.register("ledger", rec.ledger.clone().lazy());

@@ -85,15 +85,18 @@ fn unpack(key: i64) -> Parts {
 }
 
 /// Adds `deadline` (Date), `deadline_kind` ("date", "none", "lapsed", "open")
-/// and `lapsed_on` (Date) from the columns `deadline_mode`, `issue_date`,
-/// `period_kind` and `period_end`. Rows whose `deadline_mode` is null get
-/// null deadlines (they carry no duty to send). Only the key column is
-/// joined to the per-key results; the three columns found are then set
-/// beside the (wide) invoice table, which is never copied.
-pub fn add_deadlines(mut invoices: DataFrame, outages: &[Outage]) -> PolarsResult<DataFrame> {
-    let keys = invoices
-        .clone()
-        .lazy()
+/// and `lapsed_on` (Date) to `invoices` from the columns `deadline_mode`,
+/// `issue_date`, `period_kind` and `period_end` of `inputs` (the same rows,
+/// with the offline log's columns attached). Rows whose `deadline_mode` is
+/// null get null deadlines (they carry no duty to send). Only the key
+/// column is joined to the per-key results; the three columns found are
+/// then set beside the (wide) invoice table, which is never copied.
+pub fn add_deadlines(
+    mut invoices: DataFrame,
+    inputs: LazyFrame,
+    outages: &[Outage],
+) -> PolarsResult<DataFrame> {
+    let keys = inputs
         .select([packed_key().alias("k_deadline")])
         .collect()?;
     let distinct = keys
@@ -317,7 +320,7 @@ mod tests {
             start: NaiveDate::from_ymd_opt(2025, 7, 9).unwrap(),
             end: NaiveDate::from_ymd_opt(2025, 7, 12),
         };
-        let out = add_deadlines(df, &[failure]).unwrap();
+        let out = add_deadlines(df.clone(), df.lazy(), &[failure]).unwrap();
         let kinds: Vec<Option<&str>> = out
             .column("deadline_kind")
             .unwrap()

@@ -251,6 +251,57 @@ fn found(positions: &Column, name: &str) -> Column {
     positions.is_not_null().with_name(name.into()).into_column()
 }
 
+/// The views that hold a few invoices each (the offline log's, the UPOs'
+/// and the archive's: about 2 % of them in a large bundle), kept as their
+/// own rows. The invoice table holds each invoice's position in them
+/// (`log_row`, `upo_row`, `archive_row`) rather than their columns: a text
+/// column costs 16 bytes per invoice even where it is null, and these
+/// views' two dozen columns were some 2.5 GiB of the table at 10M invoices.
+/// [`Sparse::attach`] gathers them where a query reads them, after its
+/// filters, so a rule that looks at offline invoices gathers only those.
+#[derive(Clone, Default)]
+pub struct Sparse {
+    /// Each view's position column in the invoice table, and its rows
+    /// without the key columns.
+    views: Vec<(&'static str, DataFrame)>,
+}
+
+impl Sparse {
+    /// The invoice table `invoices` (or any selection of its rows that
+    /// keeps the position columns) with every sparse view's columns.
+    pub fn attach(&self, invoices: LazyFrame) -> LazyFrame {
+        let columns: Vec<Expr> = self
+            .views
+            .iter()
+            .flat_map(|(row, frame)| frame.columns().iter().map(|c| gathered(c, row)))
+            .collect();
+        invoices.with_columns(columns)
+    }
+
+    /// Drops `names` from the views: columns read only to derive others.
+    fn drop(&mut self, names: &[&str]) {
+        for (_, frame) in &mut self.views {
+            *frame = frame.drop_many(names.iter().copied());
+        }
+    }
+}
+
+/// `column` of a sparse view at the positions in column `row` (null where
+/// the position is). A function of the position column rather than a
+/// literal gathered by it: polars compares literal columns by their values
+/// alone when it merges common expressions, so two empty views' columns of
+/// different types would be taken for one.
+fn gathered(column: &Column, row: &str) -> Expr {
+    let values = column.clone();
+    let dtype = column.dtype().clone();
+    col(row)
+        .map(
+            move |positions| values.take(positions.idx()?),
+            move |_, field| Ok(Field::new(field.name().clone(), dtype.clone())),
+        )
+        .alias(column.name().clone())
+}
+
 /// The position of each index key in the archive view (one row per key);
 /// archived files of invoices no other source knows add no row.
 fn archive_positions(index: &DataFrame, archive: &DataFrame) -> PolarsResult<Column> {
@@ -273,7 +324,9 @@ fn archive_positions(index: &DataFrame, archive: &DataFrame) -> PolarsResult<Col
 /// `requires_ksef`, the KSeF number and the submission derived. The views
 /// are gathered by position, never joined on the wide table, and the table
 /// is born in its output order (sorted by seller NIP and invoice number).
-pub fn invoice_table(views: Views<'_>, params: &Params) -> PolarsResult<LazyFrame> {
+/// The ledger's and KSeF's views are gathered into the table; the sparse
+/// ones stay beside it (see [`Sparse`]).
+pub fn invoice_table(views: Views<'_>, params: &Params) -> PolarsResult<(DataFrame, Sparse)> {
     let step = crate::progress::Step::start("views");
     let frames = [
         ledger_view(views.ledger).collect()?,
@@ -285,23 +338,42 @@ pub fn invoice_table(views: Views<'_>, params: &Params) -> PolarsResult<LazyFram
     let step = crate::progress::Step::start("key index");
     let index = key_index(&frames, true)?;
     drop(step);
-    let _step = crate::progress::Step::start("views gathered");
+    let step = crate::progress::Step::start("views gathered");
     let mut columns = index
         .select(["seller_nip", "invoice_number"])?
         .into_columns();
     for count in COUNTS.iter().filter(|c| !c.is_empty()) {
         columns.push(index.column(count)?.clone());
     }
-    for ((frame, row), flag) in frames.iter().zip(ROWS).zip(FOUND) {
+    let mut sparse = Sparse::default();
+    let [ledger, log, meta, upo] = frames;
+    for (frame, row, flag, dense) in [
+        (ledger, ROWS[0], FOUND[0], true),
+        (log, ROWS[1], FOUND[1], false),
+        (meta, ROWS[2], FOUND[2], true),
+        (upo, ROWS[3], FOUND[3], false),
+    ] {
         let positions = index.column(row)?;
         columns.push(found(positions, flag));
-        columns.extend(gather(frame, positions)?);
+        if dense {
+            columns.extend(gather(&frame, positions)?);
+        } else {
+            columns.push(positions.clone());
+            sparse
+                .views
+                .push((row, frame.drop_many(["seller_nip", "invoice_number"])));
+        }
     }
     let archive = archive_view(views.archive).collect()?;
     let positions = archive_positions(&index, &archive)?;
     columns.push(found(&positions, "in_archive"));
-    columns.extend(gather(&archive, &positions)?);
-    let joined = DataFrame::new(index.height(), columns)?.lazy();
+    columns.push(positions);
+    sparse.views.push((
+        "archive_row",
+        archive.drop_many(["seller_nip", "invoice_number"]),
+    ));
+    let joined = DataFrame::new(index.height(), columns)?;
+    drop(step);
     let ours = if params.sellers.is_empty() {
         lit(true)
     } else {
@@ -315,7 +387,9 @@ pub fn invoice_table(views: Views<'_>, params: &Params) -> PolarsResult<LazyFram
         )
     };
     let marker_exempt = one_of(col("ksef_marker"), &["BFK", "DI"]);
-    Ok(joined
+    let stored = joined.get_column_names_owned();
+    let derived = sparse
+        .attach(joined.lazy())
         .with_columns([
             ours.alias("is_our_seller"),
             col("in_ksef_metadata").or(col("in_upo")).alias("in_ksef"),
@@ -374,14 +448,35 @@ pub fn invoice_table(views: Views<'_>, params: &Params) -> PolarsResult<LazyFram
             .then(col("mode"))
             .otherwise(lit(NULL).cast(DataType::String))
             .alias("deadline_mode"),
-        )
-        // Read only to derive the columns above: `submitted_at` and
-        // `issue_date` hold what the rules and reports use.
-        .drop(cols([
-            "meta_submitted_at",
-            "upo_submitted_at",
-            "upo_issue_date",
-        ])))
+        );
+    // The table keeps what it stored and what was derived; the sparse
+    // views' columns go back to their own rows.
+    let mut keep: Vec<Expr> = stored
+        .iter()
+        // Read only to derive `submitted_at`, which the rules and reports use.
+        .filter(|name| name.as_str() != "meta_submitted_at")
+        .map(|name| col(name.clone()))
+        .collect();
+    keep.extend(
+        [
+            "is_our_seller",
+            "in_ksef",
+            "submitted_at",
+            "submitted_on",
+            "issue_date",
+            "mode",
+            "requires_ksef",
+            "ksef_number",
+            "gross_amount",
+            "currency",
+            "deadline_mode",
+        ]
+        .map(col),
+    );
+    let table = derived.select(keep).collect()?;
+    // Read only to derive `submitted_at` and `issue_date`.
+    sparse.drop(&["upo_submitted_at", "upo_issue_date"]);
+    Ok((table, sparse))
 }
 
 /// The columns only the rules read, added to the `invoices` the SQL sees
@@ -491,6 +586,66 @@ mod tests {
         assert_eq!(row("log_row"), [None, Some(0), None, None, Some(1)]);
         assert_eq!(row("meta_row"), [Some(2), None, Some(4), Some(3), None]);
         assert_eq!(row("upo_row"), [None, None, None, Some(1), None]);
+    }
+
+    #[test]
+    fn sparse_views_are_gathered_by_position_with_their_types() {
+        let text = |name: &str, v: &[Option<&str>]| Column::new(name.into(), v.to_vec());
+        let days = |name: &str, v: &[Option<i32>]| {
+            Column::new(name.into(), v.to_vec())
+                .cast(&DataType::Date)
+                .unwrap()
+        };
+        // Two empty columns of different types (a bundle without an
+        // offline log) must keep their own types, and a view with rows is
+        // gathered at each invoice's position, null where it has none.
+        let log = DataFrame::new(0, vec![text("who", &[]), days("when", &[])]).unwrap();
+        let upo = DataFrame::new(2, vec![text("file", &[Some("a.xml"), Some("b.xml")])]).unwrap();
+        let sparse = Sparse {
+            views: vec![("log_row", log), ("upo_row", upo)],
+        };
+        let none: [Option<IdxSize>; 3] = [None, None, None];
+        let invoices = DataFrame::new(
+            3,
+            vec![
+                Column::new("log_row".into(), none.to_vec()),
+                Column::new("upo_row".into(), vec![Some(1 as IdxSize), None, Some(0)]),
+            ],
+        )
+        .unwrap();
+        let out = sparse.attach(invoices.lazy()).collect().unwrap();
+        assert_eq!(out.column("who").unwrap().dtype(), &DataType::String);
+        assert_eq!(out.column("when").unwrap().dtype(), &DataType::Date);
+        assert_eq!(out.column("who").unwrap().null_count(), 3);
+        let files: Vec<_> = out.column("file").unwrap().str().unwrap().iter().collect();
+        assert_eq!(files, [Some("b.xml"), None, Some("a.xml")]);
+        let offline = sparse
+            .attach(
+                DataFrame::new(
+                    3,
+                    vec![
+                        Column::new("log_row".into(), none.to_vec()),
+                        Column::new("upo_row".into(), vec![Some(1 as IdxSize), None, Some(0)]),
+                    ],
+                )
+                .unwrap()
+                .lazy()
+                .filter(col("upo_row").is_not_null()),
+            )
+            .collect()
+            .unwrap();
+        let files: Vec<_> = offline
+            .column("file")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(
+            files,
+            [Some("b.xml"), Some("a.xml")],
+            "gathered after the filter"
+        );
     }
 
     #[test]

@@ -32,8 +32,11 @@ pub struct Params {
 
 /// The reconciled tables the rules and reports are built from.
 pub struct Reconciled {
-    /// One row per (seller_nip, invoice_number).
+    /// One row per (seller_nip, invoice_number), without the sparse views'
+    /// columns: read it through [`Reconciled::invoices_lazy`].
     pub invoices: DataFrame,
+    /// The offline log's, UPOs' and archive's views of the invoices.
+    pub sparse: invoices::Sparse,
     /// Every accepted ledger row, with `ksef_number_valid`.
     pub ledger: DataFrame,
     /// Every accepted offline-log row.
@@ -73,6 +76,12 @@ pub const ROW_LEVEL: [Source; 4] = [
 ];
 
 impl Reconciled {
+    /// The invoice table with every column, the sparse views' gathered
+    /// where the query reads them (after its filters).
+    pub fn invoices_lazy(&self) -> LazyFrame {
+        self.sparse.attach(self.invoices.clone().lazy())
+    }
+
     /// Empties the ledger, KSeF, UPO and archive tables, which only
     /// matching and a few rules read: at 10M invoices they hold some 5 GiB
     /// (3.2 GiB of data plus 16 bytes per text cell) that the other rules
@@ -280,11 +289,12 @@ pub fn reconcile(bundle: &Bundle, params: &Params) -> PolarsResult<Reconciled> {
     // Materialised once: the deadline step reads it twice (its distinct keys,
     // then the results set beside it), and a lazy plan would be computed twice.
     let step = crate::progress::Step::start("invoice table");
-    let invoices = invoices::invoice_table(views, params)?.collect()?;
+    let (invoices, sparse) = invoices::invoice_table(views, params)?;
     drop(step);
     let _step = crate::progress::Step::start("deadlines and statuses");
     let outages = periods::outages(&events)?;
-    let invoices = deadlines::add_deadlines(invoices, &outages)?;
+    let inputs = sparse.attach(invoices.clone().lazy());
+    let invoices = deadlines::add_deadlines(invoices, inputs, &outages)?;
     // Already in output order (sorted by seller NIP and invoice number).
     let invoices = with_status(invoices.lazy(), as_of).collect()?;
     tracing::debug!(
@@ -311,6 +321,7 @@ pub fn reconcile(bundle: &Bundle, params: &Params) -> PolarsResult<Reconciled> {
     }
     Ok(Reconciled {
         invoices,
+        sparse,
         ledger,
         offline_log,
         decisions,

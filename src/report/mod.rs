@@ -75,9 +75,7 @@ fn text(name: &str) -> Expr {
 /// the evidence behind it (archived FA(3) file, its hash and KOD I link, the
 /// UPO receipt).
 pub fn reconciliation(rec: &Reconciled) -> PolarsResult<DataFrame> {
-    rec.invoices
-        .clone()
-        .lazy()
+    rec.invoices_lazy()
         .select([
             col("seller_nip"),
             col("invoice_number"),

@@ -349,7 +349,10 @@ fn enrich(findings: DataFrame, rec: &Reconciled, as_of: NaiveDate) -> PolarsResu
             reconcile::keys(),
             reconcile::keys(),
             JoinArgs::new(JoinType::Semi),
-        )
+        );
+    let invoices = rec
+        .sparse
+        .attach(invoices)
         .select([
             col("seller_nip"),
             col("invoice_number"),
