@@ -2,7 +2,10 @@
 //! the offline log, KSeF (metadata or UPO receipts) or the FA(3) archive,
 //! with each source's view of it side by side (`ledger_*`, `log_*`, KSeF's
 //! `meta_*`/`upo_*`, `archive_*`) and the facts derived from them: P_1, mode,
-//! whether it requires KSeF, and its submission.
+//! whether it requires KSeF, and its submission. The ledger's and KSeF's
+//! views are columns of the table; the offline log's, UPOs' and archive's,
+//! which hold a few invoices each, are kept beside it ([`Sparse`]) and
+//! attached where a query reads them.
 
 use polars::prelude::*;
 
