@@ -121,13 +121,12 @@ pub fn reconcile_bundle(
         amount_tolerance: config.amount_tolerance,
     };
     let stage = progress::Stage::start("matching invoices");
-    let mut rec = reconcile::reconcile(&bundle, &params).context("reconciliation failed")?;
-    drop(stage);
     // Only matching reads the bundle's row-level tables (the ledger, KSeF,
-    // UPOs and archive, most of the memory loaded); `rec` holds what the
-    // rules still need of them, and the rules release that in turn before
-    // the rules that read only the invoice table run.
-    bundle.release(&reconcile::ROW_LEVEL);
+    // UPOs and archive, most of the memory loaded) and releases them; `rec`
+    // holds what the rules still need of them, and the rules release that
+    // in turn before the rules that read only the invoice table run.
+    let mut rec = reconcile::reconcile(&mut bundle, &params).context("reconciliation failed")?;
+    drop(stage);
     let stage = progress::Stage::start("applying the rules");
     let (findings, skipped) =
         rules::run(&mut rec, &params, |s| bundle.has(s)).context("exception rules failed")?;

@@ -328,8 +328,8 @@ fn archive_positions(index: &DataFrame, archive: &DataFrame) -> PolarsResult<Col
 /// are gathered by position, never joined on the wide table, and the table
 /// is born in its output order (sorted by seller NIP and invoice number).
 /// The ledger's and KSeF's views are gathered into the table; the sparse
-/// ones stay beside it (see [`Sparse`]).
-pub fn invoice_table(views: Views<'_>, params: &Params) -> PolarsResult<(DataFrame, Sparse)> {
+/// ones stay beside it (see [`Sparse`]). [`derive`] then adds the facts.
+pub fn gather_views(views: Views<'_>) -> PolarsResult<(DataFrame, Sparse)> {
     let step = crate::progress::Step::start("views");
     let frames = [
         ledger_view(views.ledger).collect()?,
@@ -377,6 +377,16 @@ pub fn invoice_table(views: Views<'_>, params: &Params) -> PolarsResult<(DataFra
     ));
     let joined = DataFrame::new(index.height(), columns)?;
     drop(step);
+    Ok((joined, sparse))
+}
+
+/// P_1, mode, `requires_ksef`, the KSeF number, the amount, currency and
+/// submission of each invoice of the table `gather_views` built.
+pub fn derive(
+    joined: DataFrame,
+    mut sparse: Sparse,
+    params: &Params,
+) -> PolarsResult<(DataFrame, Sparse)> {
     let ours = if params.sellers.is_empty() {
         lit(true)
     } else {

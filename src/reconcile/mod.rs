@@ -37,13 +37,14 @@ pub struct Reconciled {
     pub invoices: DataFrame,
     /// The offline log's, UPOs' and archive's views of the invoices.
     pub sparse: invoices::Sparse,
-    /// Every accepted ledger row, with `ksef_number_valid`.
+    /// Every accepted ledger row: its key, KSeF number with
+    /// `ksef_number_valid`, `_file` and `_line` (`ROW_LEVEL_COLUMNS`).
     pub ledger: DataFrame,
     /// Every accepted offline-log row.
     pub offline_log: DataFrame,
     /// Decisions with their period (see `periods::decisions`).
     pub decisions: DataFrame,
-    /// KSeF records known at the as-of date, with `submitted_on` and `ksef_number_valid`.
+    /// KSeF records known at the as-of date, with the columns of `ledger`.
     pub ksef: DataFrame,
     /// Announcements merged into events.
     pub events: DataFrame,
@@ -199,7 +200,22 @@ fn with_validity(mut df: DataFrame, column: &str) -> PolarsResult<DataFrame> {
     Ok(df)
 }
 
-pub fn reconcile(bundle: &Bundle, params: &Params) -> PolarsResult<Reconciled> {
+/// The columns of the ledger and KSeF tables kept once the invoice table
+/// is built: what INVALID_KSEF_NUMBER and DUPLICATE_IN_KSEF read. At 10M
+/// invoices the others are some 1.3 GiB that nothing reads again.
+const ROW_LEVEL_COLUMNS: [&str; 6] = [
+    "seller_nip",
+    "invoice_number",
+    "ksef_number",
+    "ksef_number_valid",
+    "_file",
+    "_line",
+];
+
+/// Matches the bundle's tables into the invoice table. The bundle's
+/// row-level tables (`ROW_LEVEL`) are released once read: from then on
+/// `Reconciled` holds what is left of them.
+pub fn reconcile(bundle: &mut Bundle, params: &Params) -> PolarsResult<Reconciled> {
     let as_of = date_lit(params.as_of);
     let announcements = bundle
         .table(Source::Announcements)
@@ -231,7 +247,7 @@ pub fn reconcile(bundle: &Bundle, params: &Params) -> PolarsResult<Reconciled> {
     .collect()?;
 
     let step = crate::progress::Step::start("ledger and KSeF number checks");
-    let ledger = with_validity(
+    let mut ledger = with_validity(
         bundle.table(Source::Ledger).map_err(to_polars)?,
         "ksef_number",
     )?;
@@ -252,7 +268,7 @@ pub fn reconcile(bundle: &Bundle, params: &Params) -> PolarsResult<Reconciled> {
         )
         .collect()?;
     let ksef_all_rows = ksef_all.height();
-    let ksef = with_validity(known_at(ksef_all, &as_of)?, "ksef_number")?;
+    let mut ksef = with_validity(known_at(ksef_all, &as_of)?, "ksef_number")?;
     let ksef_after_as_of = (ksef_all_rows - ksef.height()) as u64;
     let upo_all = bundle.table(Source::Upo).map_err(to_polars)?;
     let upo = with_validity(
@@ -272,6 +288,7 @@ pub fn reconcile(bundle: &Bundle, params: &Params) -> PolarsResult<Reconciled> {
     )?;
     let upo_after_as_of = (upo_all.height() - upo.height()) as u64;
     let archive = bundle.table(Source::Archive).map_err(to_polars)?;
+    bundle.release(&ROW_LEVEL);
     drop(step);
 
     let log_first = periods::log_periods(
@@ -289,7 +306,14 @@ pub fn reconcile(bundle: &Bundle, params: &Params) -> PolarsResult<Reconciled> {
     // Materialised once: the deadline step reads it twice (its distinct keys,
     // then the results set beside it), and a lazy plan would be computed twice.
     let step = crate::progress::Step::start("invoice table");
-    let (invoices, sparse) = invoices::invoice_table(views, params)?;
+    let (joined, sparse) = invoices::gather_views(views)?;
+    // The invoice table now holds what it needs of the ledger and KSeF
+    // tables; the rules that still read them (`rules::ROW_LEVEL_RULES`)
+    // need only each row's key, KSeF number and origin.
+    // (Assigned, not shadowed: a shadowed table would live on to the end.)
+    ledger = ledger.select(ROW_LEVEL_COLUMNS)?;
+    ksef = ksef.select(ROW_LEVEL_COLUMNS)?;
+    let (invoices, sparse) = invoices::derive(joined, sparse, params)?;
     drop(step);
     let _step = crate::progress::Step::start("deadlines and statuses");
     let outages = periods::outages(&events)?;
