@@ -131,6 +131,7 @@ pub fn reconcile_bundle(
     let (findings, skipped) =
         rules::run(&mut rec, &params, |s| bundle.has(s)).context("exception rules failed")?;
     drop(stage);
+    rec.release_rule_columns();
     let _stage = progress::Stage::start("building the reports");
 
     let step = progress::Step::start("exceptions and resolutions");

@@ -12,7 +12,9 @@ use polars::sql::SQLContext;
 use crate::ingest::fields::{date_to_days, local_to_ms};
 use crate::reconcile::{Params, Reconciled};
 
-/// A SQL context with the tables every query may use: `invoices`, `ledger`,
+/// A SQL context with the tables every query may use: `invoices` (for the
+/// rules with their extra columns, for the reports without the rules-only
+/// ones: see `Reconciled::release_rule_columns`), `ledger`,
 /// `offline_log`, `decisions`, `ksef`, `upo`, `archive` (these four only
 /// until the rules have run), `events`, `activity`, `grants`,
 /// `numbering_gaps`, and the one-row `params` (`as_of`, `amount_tolerance`
@@ -20,10 +22,12 @@ use crate::reconcile::{Params, Reconciled};
 /// tables of `queries/shared/` built from them.
 pub fn context(rec: &Reconciled, params: &Params) -> PolarsResult<SQLContext> {
     let mut ctx = SQLContext::new();
-    ctx.register(
-        "invoices",
-        crate::reconcile::invoices::with_rule_columns(rec.invoices_lazy()),
-    );
+    let invoices = if rec.rule_columns_released {
+        rec.invoices_lazy()
+    } else {
+        crate::reconcile::invoices::with_rule_columns(rec.invoices_lazy())
+    };
+    ctx.register("invoices", invoices);
     if !rec.row_level_released {
         ctx.register("ledger", rec.ledger.clone().lazy());
         ctx.register("ksef", rec.ksef.clone().lazy());
