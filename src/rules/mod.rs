@@ -291,7 +291,17 @@ pub fn run(
     let all = if findings.is_empty() {
         empty_findings()?
     } else {
-        concat(findings, UnionArgs::default())?.collect()?
+        // One rule at a time: each rule's plan is parallel already, and
+        // several at once held their intermediate columns side by side
+        // (at 10M invoices the rules stage was the run's peak).
+        concat(
+            findings,
+            UnionArgs {
+                parallel: false,
+                ..Default::default()
+            },
+        )?
+        .collect()?
     };
     drop(step);
     let _step = crate::progress::Step::start("findings in context");
