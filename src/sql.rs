@@ -16,7 +16,8 @@ use crate::reconcile::{Params, Reconciled};
 /// rules with their extra columns, for the reports without the rules-only
 /// ones: see `Reconciled::release_rule_columns`), `ledger`,
 /// `offline_log`, `decisions`, `ksef`, `upo`, `archive` (these four only
-/// until the rules have run), `events`, `activity`, `grants`,
+/// for the rules of `rules::ROW_LEVEL_RULES`, and `ledger` and `ksef` with
+/// only their keys, KSeF numbers and origin), `events`, `activity`, `grants`,
 /// `numbering_gaps`, and the one-row `params` (`as_of`, `amount_tolerance`
 /// in grosze, `as_of_end`: the last millisecond of the as-of day), and the
 /// tables of `queries/shared/` built from them.

@@ -120,11 +120,12 @@ impl Reconciled {
         self.sparse.attach(self.invoices.clone().lazy())
     }
 
-    /// Empties the ledger, KSeF, UPO and archive tables, which only
-    /// matching and a few rules read: at 10M invoices they hold some 5 GiB
-    /// (3.2 GiB of data plus 16 bytes per text cell) that the other rules
-    /// and the reports have no use for. The SQL context then leaves them
-    /// out, so a query that still names one fails instead of seeing no rows.
+    /// Empties the ledger, KSeF, UPO and archive tables, which only a few
+    /// rules read once matching is done: at 10M invoices what is left of
+    /// them still holds some 1.4 GiB (16 bytes per text cell) that the
+    /// other rules and the reports have no use for. The SQL context then
+    /// leaves them out, so a query that still names one fails instead of
+    /// seeing no rows.
     pub fn release_row_level(&mut self) {
         for table in [
             &mut self.ledger,

@@ -229,10 +229,11 @@ pub const EXCEPTION_COLUMNS: &[&str] = &[
 
 /// The rules that read row-level tables (`ledger`, `ksef`, `upo`,
 /// `archive`) rather than the invoice table alone. They run first, and the
-/// row-level tables are released before the others run: at 10M invoices the
-/// ledger and KSeF tables hold some 3 GiB that the rest of the run has no
-/// use for. A rule missing here that reads those tables fails with "no
-/// table" rather than running on nothing.
+/// row-level tables are released before the others run: at 10M invoices
+/// what is left of the ledger and KSeF tables (keys, KSeF numbers, origin)
+/// holds some 1.4 GiB that the rest of the run has no use for. A rule
+/// missing here that reads those tables fails with "no table" rather than
+/// running on nothing.
 const ROW_LEVEL_RULES: [&str; 3] = [
     "invalid_ksef_number.sql",
     "duplicate_in_ksef.sql",
