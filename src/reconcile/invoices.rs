@@ -171,6 +171,28 @@ fn single_key_is_exact(views: &[DataFrame; 4]) -> PolarsResult<bool> {
     Ok(true)
 }
 
+/// Whether every row of every view has the same seller NIP (a bundle of
+/// one company, the usual case): the invoice number alone then sorts and
+/// groups exactly as the pair. Needs no null keys (`single_key_is_exact`).
+fn one_seller(views: &[DataFrame; 4]) -> PolarsResult<bool> {
+    let mut first: Option<String> = None;
+    for view in views {
+        let nips = view.column("seller_nip")?.str()?;
+        // (`get` panics past the end rather than giving `None`.)
+        if nips.is_empty() {
+            continue;
+        }
+        let Some(nip) = nips.get(0) else {
+            return Ok(false);
+        };
+        let nip = first.get_or_insert_with(|| nip.to_string());
+        if !nips.equal(nip.as_str()).all() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// Every invoice key once, sorted by (seller NIP, invoice number), with the
 /// position of the row compared in each view (null where the view does not
 /// have it): the ledger's and log's first in file order, KSeF's and the
@@ -182,7 +204,10 @@ fn single_key_is_exact(views: &[DataFrame; 4]) -> PolarsResult<bool> {
 /// 10 million invoices this takes about half the time of a hash group-by
 /// on the two text columns followed by a two-column sort (most of whose
 /// time went into comparing row-encoded keys). Keys that cannot be joined
-/// exactly take that slower path.
+/// exactly take that slower path. When every key has the same seller NIP,
+/// the invoice number alone is the sort key: no joined text is built, and
+/// comparisons do not first walk the ten bytes every key shares (at 10M
+/// invoices the joined key alone took some 5 s to build).
 ///
 /// The sort is stable and each view's part enters the union with its ranks
 /// ascending, so within a key each view's first non-null rank is its
@@ -211,7 +236,11 @@ fn key_index(views: &[DataFrame; 4], single_key: bool) -> PolarsResult<DataFrame
             .map(|(&r, count)| col(r).count().alias(count)),
     );
     let mut index = if single_key && single_key_is_exact(views)? {
-        let key = concat_str(keys(), "\0", false).alias("key");
+        let key = if one_seller(views)? {
+            col("invoice_number").alias("key")
+        } else {
+            concat_str(keys(), "\0", false).alias("key")
+        };
         let mut aggs = vec![col("seller_nip").first(), col("invoice_number").first()];
         aggs.extend(firsts.iter().cloned());
         union
@@ -556,6 +585,41 @@ mod tests {
                 ],
             ),
         ]
+    }
+
+    #[test]
+    fn one_seller_sorts_by_the_invoice_number_alone() {
+        let t = |v: &[i64]| Column::new("".into(), v.to_vec());
+        let s = |v: &[&str]| Column::new("".into(), v.to_vec());
+        let one = [
+            view(&[("7", "9"), ("7", "10"), ("7", "9"), ("7", "A")], &[]),
+            view(&[], &[]),
+            view(
+                &[("7", "10"), ("7", "9"), ("7", "10")],
+                &[
+                    ("meta_submitted_at", t(&[5, 3, 4])),
+                    ("meta_ksef_number", s(&["k1", "k2", "k3"])),
+                ],
+            ),
+            view(
+                &[("7", "A")],
+                &[("upo_submitted_at", t(&[1])), ("upo_file", s(&["a.xml"]))],
+            ),
+        ];
+        assert!(one_seller(&one).unwrap());
+        assert!(!one_seller(&views("3")).unwrap());
+        let fast = key_index(&one, true).unwrap();
+        let exact = key_index(&one, false).unwrap();
+        assert!(fast.equals_missing(&exact), "{fast}\n{exact}");
+        let numbers: Vec<_> = fast
+            .column("invoice_number")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
+        assert_eq!(numbers, ["10", "9", "A"]);
     }
 
     #[test]
