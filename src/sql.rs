@@ -68,10 +68,14 @@ pub fn context(rec: &Reconciled, params: &Params) -> PolarsResult<SQLContext> {
 }
 
 /// Takes the row-level tables out of `ctx` once the rules that read them
-/// have run (see `rules::run`), with the helper table one of them builds.
-pub fn forget_row_level(ctx: &SQLContext) {
-    for name in ["ledger", "ksef", "upo", "archive", "archive_by_hash"] {
-        ctx.unregister(name);
+/// have run (see `rules::run`), with every helper table those rules built
+/// (any table not among `before`, the context's tables when they started).
+pub fn forget_row_level(ctx: &SQLContext, before: &[String]) {
+    for name in ctx.get_tables() {
+        let row_level = ["ledger", "ksef", "upo", "archive"].contains(&name.as_str());
+        if row_level || !before.contains(&name) {
+            ctx.unregister(&name);
+        }
     }
 }
 

@@ -314,13 +314,16 @@ mod tests {
         );
     }
 
+    /// Where the test rows come from.
+    const AT: Location<'static> = Location {
+        file: "ledger/a.csv",
+        line: 2,
+    };
+
     #[test]
     fn checked_fields_reject_bad_values_but_are_not_kept() {
         let mut b = TableBuilder::new(LEDGER);
-        let at = Location {
-            file: "ledger/a.csv",
-            line: 2,
-        };
+        let at = AT;
         // invoice_number, issue_date, seller_nip, gross_amount, currency,
         // net_amount, vat_amount, buyer_id
         let good = [
@@ -385,10 +388,7 @@ mod tests {
     #[test]
     fn rows_are_parsed_whole_or_rejected_with_the_column() {
         let mut b = TableBuilder::new(LEDGER);
-        let at = Location {
-            file: "ledger/a.csv",
-            line: 2,
-        };
+        let at = AT;
         let good = ["FV/1", "2026-03-02", "5265877635", "123.00", "pln"];
         b.push(|i| good.get(i).copied(), &Dialect::default(), &at)
             .unwrap();

@@ -310,6 +310,14 @@ impl Sparse {
         invoices.with_columns(columns)
     }
 
+    /// The names of every view's columns, as `attach` adds them.
+    fn column_names(&self) -> Vec<PlSmallStr> {
+        self.views
+            .iter()
+            .flat_map(|(_, frame)| frame.get_column_names_owned())
+            .collect()
+    }
+
     /// Drops `names` from the views: columns read only to derive others.
     fn drop(&mut self, names: &[&str]) {
         for (_, frame) in &mut self.views {
@@ -429,7 +437,6 @@ pub fn derive(
         )
     };
     let marker_exempt = one_of(col("ksef_marker"), &["BFK", "DI"]);
-    let stored = joined.get_column_names_owned();
     let derived = sparse
         .attach(joined.lazy())
         .with_columns([
@@ -491,31 +498,11 @@ pub fn derive(
             .otherwise(lit(NULL).cast(DataType::String))
             .alias("deadline_mode"),
         );
-    // The table keeps what it stored and what was derived; the sparse
-    // views' columns go back to their own rows.
-    let mut keep: Vec<Expr> = stored
-        .iter()
-        // Read only to derive `submitted_at`, which the rules and reports use.
-        .filter(|name| name.as_str() != "meta_submitted_at")
-        .map(|name| col(name.clone()))
-        .collect();
-    keep.extend(
-        [
-            "is_our_seller",
-            "in_ksef",
-            "submitted_at",
-            "submitted_on",
-            "issue_date",
-            "mode",
-            "requires_ksef",
-            "ksef_number",
-            "gross_amount",
-            "currency",
-            "deadline_mode",
-        ]
-        .map(col),
-    );
-    let table = derived.select(keep).collect()?;
+    // The sparse views' columns go back to their own rows; KSeF's
+    // submission time was read only to derive `submitted_at`.
+    let mut dropped = sparse.column_names();
+    dropped.push("meta_submitted_at".into());
+    let table = derived.drop(cols(dropped)).collect()?;
     // Read only to derive `submitted_at` and `issue_date`.
     sparse.drop(&["upo_submitted_at", "upo_issue_date"]);
     Ok((table, sparse))
@@ -587,6 +574,17 @@ mod tests {
         ]
     }
 
+    /// The values of a text column without nulls.
+    fn texts(df: &DataFrame, name: &str) -> Vec<String> {
+        df.column(name)
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap().to_string())
+            .collect()
+    }
+
     #[test]
     fn one_seller_sorts_by_the_invoice_number_alone() {
         let t = |v: &[i64]| Column::new("".into(), v.to_vec());
@@ -611,15 +609,7 @@ mod tests {
         let fast = key_index(&one, true).unwrap();
         let exact = key_index(&one, false).unwrap();
         assert!(fast.equals_missing(&exact), "{fast}\n{exact}");
-        let numbers: Vec<_> = fast
-            .column("invoice_number")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .collect();
-        assert_eq!(numbers, ["10", "9", "A"]);
+        assert_eq!(texts(&fast, "invoice_number"), ["10", "9", "A"]);
     }
 
     #[test]
@@ -634,24 +624,8 @@ mod tests {
         assert!(single_key_is_exact(&plain).unwrap());
         let fast = key_index(&plain, true).unwrap();
         assert!(fast.equals_missing(&key_index(&plain, false).unwrap()));
-        let nips: Vec<_> = fast
-            .column("seller_nip")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .map(|v| v.unwrap().to_string())
-            .collect();
-        let numbers: Vec<_> = fast
-            .column("invoice_number")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .map(|v| v.unwrap().to_string())
-            .collect();
-        assert_eq!(nips, ["1", "1", "12", "2", "3"]);
-        assert_eq!(numbers, ["9", "90", "0", "X", "A"]);
+        assert_eq!(texts(&fast, "seller_nip"), ["1", "1", "12", "2", "3"]);
+        assert_eq!(texts(&fast, "invoice_number"), ["9", "90", "0", "X", "A"]);
         let row = |name: &str| -> Vec<Option<IdxSize>> {
             fast.column(name).unwrap().idx().unwrap().iter().collect()
         };

@@ -252,10 +252,11 @@ pub fn run(
     let mut ctx = sql::context(rec, params)?;
     let mut findings: Vec<Option<LazyFrame>> = vec![None; RULES.len()];
     let mut skipped = Vec::new();
-    let step = crate::progress::Step::start("row-level rule queries");
+    let tables = ctx.get_tables();
+    let step = crate::progress::Step::start("row-level rules, and the others planned");
     for row_level in [true, false] {
         if !row_level {
-            sql::forget_row_level(&ctx);
+            sql::forget_row_level(&ctx, &tables);
             rec.release_row_level();
         }
         for (i, rule) in RULES.iter().enumerate() {
