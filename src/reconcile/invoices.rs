@@ -213,7 +213,8 @@ fn one_seller(views: &[DataFrame; 4]) -> PolarsResult<bool> {
 /// ascending, so within a key each view's first non-null rank is its
 /// lowest: `first_non_null` reads it off the run's bitmap, where `min`
 /// cut a slice out of the column for every one of ten million keys (half
-/// of the index's time at 1M invoices).
+/// of the index's time at 1M invoices). The ledger's and KSeF's counts are
+/// read off the runs the same way ([`run_length`]).
 fn key_index(views: &[DataFrame; 4], single_key: bool) -> PolarsResult<DataFrame> {
     let step = crate::progress::Step::start("submission order");
     let meta_order = submission_order(&views[2], META_FIRST)?;
@@ -228,13 +229,11 @@ fn key_index(views: &[DataFrame; 4], single_key: bool) -> PolarsResult<DataFrame
         .map(|((view, row), order)| key_part(view, row, order))
         .collect::<PolarsResult<Vec<_>>>()?;
     let union = concat(parts, UnionArgs::default())?;
-    let mut firsts: Vec<Expr> = ROWS.iter().map(|&r| col(r).first_non_null()).collect();
-    firsts.extend(
-        ROWS.iter()
-            .zip(COUNTS)
-            .filter(|(_, count)| !count.is_empty())
-            .map(|(&r, count)| col(r).count().alias(count)),
-    );
+    let firsts = ROWS.iter().map(|&r| col(r).first_non_null());
+    let counted = ROWS
+        .iter()
+        .zip(COUNTS)
+        .filter(|(_, count)| !count.is_empty());
     let mut index = if single_key && single_key_is_exact(views)? {
         let key = if one_seller(views)? {
             col("invoice_number").alias("key")
@@ -242,21 +241,39 @@ fn key_index(views: &[DataFrame; 4], single_key: bool) -> PolarsResult<DataFrame
             concat_str(keys(), "\0", false).alias("key")
         };
         let mut aggs = vec![col("seller_nip").first(), col("invoice_number").first()];
-        aggs.extend(firsts.iter().cloned());
+        aggs.extend(firsts);
+        aggs.extend(
+            counted
+                .clone()
+                .map(|(&r, count)| run_length(r).alias(count)),
+        );
         union
             .with_column(key)
             .sort(
                 ["key"],
                 SortMultipleOptions::default().with_maintain_order(true),
             )
+            .with_row_index("position", None)
+            .with_columns(
+                counted
+                    .map(|(&r, _)| {
+                        when(col(r).is_not_null())
+                            .then(col("position"))
+                            .otherwise(lit(NULL).cast(IDX_DTYPE))
+                            .alias(format!("{r}_position"))
+                    })
+                    .collect::<Vec<_>>(),
+            )
             .group_by_stable([col("key")])
             .agg(aggs)
             .drop(cols(["key"]))
             .collect()?
     } else {
+        let mut aggs: Vec<Expr> = firsts.collect();
+        aggs.extend(counted.map(|(&r, count)| col(r).count().alias(count)));
         union
             .group_by_stable(keys())
-            .agg(firsts)
+            .agg(aggs)
             .sort(
                 ["seller_nip", "invoice_number"],
                 SortMultipleOptions::default(),
@@ -269,6 +286,18 @@ fn key_index(views: &[DataFrame; 4], single_key: bool) -> PolarsResult<DataFrame
         index.with_column(positions.with_name(row.into()).into_column())?;
     }
     Ok(index)
+}
+
+/// How many rows of one view a key's run in the sorted union holds: they
+/// sit side by side (the sort is stable and each view's part entered the
+/// union whole), so it is the distance from the first to the last of their
+/// positions (`<row>_position`), 0 when there is none. polars counts the
+/// non-null values of a run by cutting a slice out of the column for
+/// every key, which took more time than the rest of the grouping.
+fn run_length(row: &str) -> Expr {
+    let position = col(format!("{row}_position"));
+    (position.clone().last_non_null() - position.first_non_null() + lit(1).cast(IDX_DTYPE))
+        .fill_null(lit(0).cast(IDX_DTYPE))
 }
 
 /// The rows of `view` at `positions` (a null position gives a null row),
@@ -610,6 +639,13 @@ mod tests {
         let exact = key_index(&one, false).unwrap();
         assert!(fast.equals_missing(&exact), "{fast}\n{exact}");
         assert_eq!(texts(&fast, "invoice_number"), ["10", "9", "A"]);
+        // Counts read off the runs: "9" twice in the ledger, "10" twice in
+        // KSeF, "A" in no KSeF metadata at all.
+        let count = |name: &str| -> Vec<Option<IdxSize>> {
+            fast.column(name).unwrap().idx().unwrap().iter().collect()
+        };
+        assert_eq!(count("ledger_rows"), [Some(1), Some(2), Some(1)]);
+        assert_eq!(count("ksef_records"), [Some(2), Some(1), Some(0)]);
     }
 
     #[test]
