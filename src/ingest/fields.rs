@@ -61,7 +61,7 @@ pub fn ms_to_date(ms: i64) -> NaiveDate {
 /// allocation-free ISO fast path when the source has no date format.
 pub fn date_days(raw: &str, dialect: &Dialect) -> Result<i32, String> {
     let fast = match dialect.date_format {
-        None => fast::date_days(raw.trim()),
+        None => fast::date_days(fast::trim(raw)),
         Some(_) => None,
     };
     match fast {
@@ -74,7 +74,7 @@ pub fn date_days(raw: &str, dialect: &Dialect) -> Result<i32, String> {
 /// the ISO fast path when the source has no date format.
 pub fn timestamp_ms(raw: &str, dialect: &Dialect) -> Result<i64, String> {
     let fast = match dialect.date_format {
-        None => fast::timestamp_ms(raw.trim()),
+        None => fast::timestamp_ms(fast::trim(raw)),
         Some(_) => None,
     };
     match fast {
@@ -137,7 +137,7 @@ pub fn parse_timestamp(raw: &str, dialect: &Dialect) -> Result<NaiveDateTime, St
 /// group thousands. More than two decimals is an error unless the extra
 /// digits are zeros: an amount is never rounded silently.
 pub fn parse_amount(raw: &str, dialect: &Dialect) -> Result<i64, String> {
-    match fast::amount(raw.trim(), dialect.decimal_comma) {
+    match fast::amount(fast::trim(raw), dialect.decimal_comma) {
         Some(cents) => Ok(cents),
         None => parse_amount_general(raw, dialect),
     }

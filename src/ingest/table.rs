@@ -149,7 +149,7 @@ impl TableBuilder {
         let rows = self.len();
         let fields = self.fields;
         for (i, field) in fields.iter().enumerate() {
-            let raw = cell(i).map(str::trim).filter(|s| !s.is_empty());
+            let raw = cell(i).map(super::fast::trim).filter(|s| !s.is_empty());
             let pushed = match raw {
                 None if field.required => Err(format!("{}: required value is empty", field.name)),
                 None => {
