@@ -4,7 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
-use crate::ingest::fields::{checked_days_to_date, date_to_days, write_amount};
+use crate::ingest::fields::{checked_days_to_date, date_to_days, push_two_digits, write_amount};
 
 /// A date literal of polars type `Date`.
 pub fn date_lit(d: NaiveDate) -> Expr {
@@ -40,15 +40,21 @@ pub fn date_text(date: Expr) -> Expr {
     as_text(date, |c| {
         let days = c.cast(&DataType::Date)?;
         Ok(texts(days.date()?.physical(), |v, out| {
-            use std::fmt::Write;
             let Some(d) = checked_days_to_date(v) else {
                 return false;
             };
-            let _ = if (0..=9999).contains(&d.year()) {
-                write!(out, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+            if (0..=9999).contains(&d.year()) {
+                let year = d.year() as u32;
+                push_two_digits(out, year / 100);
+                push_two_digits(out, year % 100);
+                out.push('-');
+                push_two_digits(out, d.month());
+                out.push('-');
+                push_two_digits(out, d.day());
             } else {
-                write!(out, "{}", d.format("%Y-%m-%d"))
-            };
+                use std::fmt::Write;
+                let _ = write!(out, "{}", d.format("%Y-%m-%d"));
+            }
             true
         }))
     })
