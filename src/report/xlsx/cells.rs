@@ -103,8 +103,24 @@ pub fn text(
     value: &str,
     format: &Format,
 ) -> anyhow::Result<()> {
+    ws.write_string_with_format(row, col, cell_text(value).as_ref(), format)?;
+    Ok(())
+}
+
+/// [`text`] in the default format, written without one: rust_xlsxwriter
+/// hashes the whole format of every cell written with one to find its
+/// style, while the default format is the workbook's first style anyway,
+/// so the file is the same.
+fn plain_text(ws: &mut Worksheet, row: RowNum, col: ColNum, value: &str) -> anyhow::Result<()> {
+    ws.write_string(row, col, cell_text(value).as_ref())?;
+    Ok(())
+}
+
+/// `value` neutralised and cut to Excel's cell limit (in characters; a
+/// value of fewer bytes than that is never counted).
+fn cell_text(value: &str) -> std::borrow::Cow<'_, str> {
     let value = neutralise(value);
-    let value = if value.chars().count() > MAX_CELL_CHARS {
+    if value.len() > MAX_CELL_CHARS && value.chars().count() > MAX_CELL_CHARS {
         value
             .chars()
             .take(MAX_CELL_CHARS)
@@ -112,9 +128,7 @@ pub fn text(
             .into()
     } else {
         value
-    };
-    ws.write_string_with_format(row, col, value.as_ref(), format)?;
-    Ok(())
+    }
 }
 
 fn excel_date(value: &str) -> Option<ExcelDateTime> {
@@ -183,7 +197,7 @@ pub fn cell(
         Kind::Severity => return text(ws, row, col, value, f.severity(value)),
         Kind::Text => {}
     }
-    text(ws, row, col, value, &f.text)
+    plain_text(ws, row, col, value)
 }
 
 /// The frame's columns as text, with their kinds.
