@@ -6,17 +6,11 @@
 
 use chrono::NaiveDate;
 
-/// CRC-8 with polynomial 0x07, init 0x00, no reflection and no final XOR (the KSeF checksum).
+/// CRC-8 with polynomial 0x07, init 0x00, no reflection and no final XOR (the KSeF checksum),
+/// known as CRC-8/SMBUS.
 pub fn crc8(data: &[u8]) -> u8 {
-    data.iter().fold(0u8, |crc, &byte| {
-        (0..8).fold(crc ^ byte, |c, _| {
-            if c & 0x80 != 0 {
-                (c << 1) ^ 0x07
-            } else {
-                c << 1
-            }
-        })
-    })
+    const KSEF: crc::Crc<u8> = crc::Crc::<u8>::new(&crc::CRC_8_SMBUS);
+    KSEF.checksum(data)
 }
 
 /// Whether `s` is a well-formed KSeF number with a matching checksum.
@@ -121,6 +115,26 @@ mod tests {
     fn crc8_check_value() {
         assert_eq!(crc8(b"123456789"), 0xF4);
         assert_eq!(crc8(b""), 0x00);
+    }
+
+    /// The definition, one bit at a time.
+    fn crc8_bitwise(data: &[u8]) -> u8 {
+        data.iter().fold(0u8, |crc, &byte| {
+            (0..8).fold(crc ^ byte, |c, _| {
+                if c & 0x80 != 0 {
+                    (c << 1) ^ 0x07
+                } else {
+                    c << 1
+                }
+            })
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn crc8_is_the_bitwise_definition(data in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            proptest::prop_assert_eq!(crc8(&data), crc8_bitwise(&data));
+        }
     }
 
     #[test]
