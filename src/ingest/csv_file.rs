@@ -132,9 +132,11 @@ pub(super) fn csv_rows(
 /// The 1-based line where a CSV record starts, counting `\n`. The csv
 /// crate ends a CRLF record at its `\r` and starts the next one at the
 /// `\n`, so its own line count (and a raw offset) falls one line short
-/// after every CRLF record: a Windows export named its line 5 as 4. An
-/// offset on a `\n` is therefore taken as the line after it. Offsets only
-/// grow, so the text is scanned once.
+/// after every CRLF record: a Windows export named its line 5 as 4. It
+/// also gives a record that follows blank lines the offset where they
+/// begin. No record starts with a line break, so the line breaks at an
+/// offset are stepped over first. Offsets only grow, so the text is
+/// scanned once.
 struct LineCounter<'t> {
     text: &'t [u8],
     first_line: u64,
@@ -157,7 +159,7 @@ impl<'t> LineCounter<'t> {
         let mut byte = usize::try_from(byte)
             .unwrap_or(usize::MAX)
             .min(self.text.len());
-        if self.text.get(byte) == Some(&b'\n') {
+        while matches!(self.text.get(byte), Some(b'\n' | b'\r')) {
             byte += 1;
         }
         if byte < self.offset {

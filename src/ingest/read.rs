@@ -364,6 +364,31 @@ mod tests {
     }
 
     #[test]
+    fn a_row_after_blank_lines_is_named_by_its_own_line() {
+        let config = SourceConfig::default();
+        // With a quote (the csv crate's reader) and without (plain lines).
+        for first in ["\"FV/1\"", "FV/1"] {
+            let text = format!(
+                "invoice_number,issue_date,seller_nip,gross_amount,currency\r\n\
+                 \r\n\n{first},2026-03-02,5265877635,x,PLN\n\n\n\n\
+                 FV/2,2026-03-02,5265877635,x,PLN\r\n\r\n\r\n\
+                 FV/3,2026-03-02,5265877635,x,PLN"
+            );
+            let input = SourceInput {
+                source: Source::Ledger,
+                file: "ledger/a.csv",
+                bytes: text.as_bytes(),
+                config: &config,
+            };
+            let mut builder = TableBuilder::new(Source::Ledger.fields());
+            let mut rejected = Vec::new();
+            read_file(&input, &mut builder, &mut rejected);
+            let lines: Vec<Option<u64>> = rejected.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [Some(4), Some(8), Some(11)], "{first}");
+        }
+    }
+
+    #[test]
     fn a_file_failing_after_rows_counts_every_row_rejected() {
         let config = SourceConfig::default();
         let input = SourceInput {
