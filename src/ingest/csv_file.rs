@@ -16,6 +16,9 @@ pub(super) struct Split {
     pub min_bytes: usize,
     /// The length a piece is cut at, at the next record boundary.
     pub piece_bytes: usize,
+    /// Whether a text without quotes is read by [`plain_rows`] rather than
+    /// the `csv` crate's reader (off only in tests that compare the two).
+    pub plain: bool,
 }
 
 impl Split {
@@ -25,6 +28,7 @@ impl Split {
     pub const DEFAULT: Split = Split {
         min_bytes: 8 << 20,
         piece_bytes: 4 << 20,
+        plain: true,
     };
 }
 
@@ -41,15 +45,18 @@ pub(super) fn read_csv(mut ctx: Ctx<'_>, split: Split) -> FileOutcome {
         Ok(h) => h,
         Err((line, reason)) => return ctx.fail(line, reason),
     };
+    let body = usize::try_from(reader.position().byte())
+        .unwrap_or(text.len())
+        .min(text.len());
     if text.len() >= split.min_bytes {
-        let body = usize::try_from(reader.position().byte()).unwrap_or(text.len());
         let cuts = csv_par::cuts(text, body, ctx.input.config.delimiter, split.piece_bytes);
         if cuts.len() > 2 {
-            csv_par::read_pieces(&mut ctx, text, &cuts, &header);
+            csv_par::read_pieces(&mut ctx, text, &cuts, &header, split.plain);
             return ctx.done();
         }
     }
-    csv_rows(&mut ctx, &mut reader, text, 1, &header);
+    let first_line = 1 + memchr::memchr_iter(b'\n', &text[..body]).count() as u64;
+    csv_rows(&mut ctx, &text[body..], first_line, &header, split.plain);
     ctx.done()
 }
 
@@ -91,18 +98,23 @@ impl CsvHeader {
     }
 }
 
-/// Offers every record `reader` gives to the builder. `text` is what the
-/// reader reads and `first_line` the line its first byte is on, so that
-/// line numbers are those of the whole file when `text` is a piece of it.
+/// Offers every record of `body` to the builder; `first_line` is the line
+/// its first byte is on, so that line numbers are those of the whole file
+/// when `body` is a piece of it. A body without quotes goes to
+/// [`plain_rows`] when `plain` allows.
 pub(super) fn csv_rows(
     ctx: &mut Ctx<'_>,
-    reader: &mut csv::Reader<&[u8]>,
-    text: &[u8],
+    body: &[u8],
     first_line: u64,
     header: &CsvHeader,
+    plain: bool,
 ) {
+    if plain && let Some(text) = plain_text(body, ctx.input.config.delimiter) {
+        return plain_rows(ctx, text, first_line, header);
+    }
+    let mut reader = csv_reader(body, ctx.input.config);
     let width = header.width;
-    let mut lines = LineCounter::new(text, first_line);
+    let mut lines = LineCounter::new(body, first_line);
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
@@ -111,10 +123,7 @@ pub(super) fn csv_rows(
                 let line = record.position().map_or(0, |p| lines.at(p.byte()));
                 if record.len() != width {
                     ctx.counts.read += 1;
-                    ctx.reject(
-                        Some(line),
-                        format!("row has {} fields but the header has {width}", record.len()),
-                    );
+                    ctx.reject(Some(line), wrong_width(record.len(), width));
                     continue;
                 }
                 let r = &record;
@@ -126,6 +135,50 @@ pub(super) fn csv_rows(
                 ctx.reject(line, format!("unreadable CSV row: {e}"));
             }
         }
+    }
+}
+
+fn wrong_width(fields: usize, width: usize) -> String {
+    format!("row has {fields} fields but the header has {width}")
+}
+
+/// `body` as text when the `csv` crate would read it as plain lines: no
+/// quote character, no `\r` but before a `\n`, and an ASCII delimiter
+/// other than those. Most exports are like this; their records are then
+/// split where they lie, with no copy into a record buffer ([`plain_rows`]).
+fn plain_text(body: &[u8], delimiter: u8) -> Option<&str> {
+    let usable = delimiter.is_ascii() && !matches!(delimiter, b'"' | b'\r' | b'\n');
+    let lone_cr = || memchr::memchr_iter(b'\r', body).any(|i| body.get(i + 1) != Some(&b'\n'));
+    if !usable || memchr::memchr(b'"', body).is_some() || lone_cr() {
+        return None;
+    }
+    std::str::from_utf8(body).ok()
+}
+
+/// The records of a text [`plain_text`] accepted, as the `csv` crate reads
+/// them: one per line (a `\r` before the `\n` is not part of it), blank
+/// lines skipped, fields split at every delimiter. The records, their line
+/// numbers and the rejections are the reader's; the tests compare both.
+fn plain_rows(ctx: &mut Ctx<'_>, text: &str, first_line: u64, header: &CsvHeader) {
+    let delimiter = char::from(ctx.input.config.delimiter);
+    let width = header.width;
+    let mut fields: Vec<&str> = Vec::with_capacity(width);
+    for (line, raw) in (first_line..).zip(text.split('\n')) {
+        let record = raw.strip_suffix('\r').unwrap_or(raw);
+        if record.is_empty() {
+            continue;
+        }
+        fields.clear();
+        fields.extend(record.split(delimiter));
+        if fields.len() != width {
+            ctx.counts.read += 1;
+            ctx.reject(Some(line), wrong_width(fields.len(), width));
+            continue;
+        }
+        let f = &fields;
+        ctx.row(line, |i| {
+            header.map.position(i).and_then(|p| f.get(p).copied())
+        });
     }
 }
 

@@ -19,7 +19,7 @@ use memchr::{memchr, memchr_iter};
 use rayon::prelude::*;
 
 use super::Rejection;
-use super::csv_file::{CsvHeader, csv_reader, csv_rows};
+use super::csv_file::{CsvHeader, csv_rows};
 use super::read::{Counts, Ctx};
 use super::table::TableBuilder;
 
@@ -123,7 +123,13 @@ type Piece = (TableBuilder, Vec<Rejection>, Counts);
 
 /// Reads the pieces between `cuts` in parallel and hands them to `ctx` in
 /// file order.
-pub(super) fn read_pieces(ctx: &mut Ctx<'_>, text: &[u8], cuts: &[usize], header: &CsvHeader) {
+pub(super) fn read_pieces(
+    ctx: &mut Ctx<'_>,
+    text: &[u8],
+    cuts: &[usize],
+    header: &CsvHeader,
+    plain: bool,
+) {
     let ranges: Vec<(usize, usize)> = cuts.windows(2).map(|w| (w[0], w[1])).collect();
     let newlines: Vec<u64> = ranges
         .par_iter()
@@ -149,8 +155,7 @@ pub(super) fn read_pieces(ctx: &mut Ctx<'_>, text: &[u8], cuts: &[usize], header
             let mut builder = TableBuilder::with_capacity(input.fields(), rows);
             let mut rejected = Vec::new();
             let mut piece_ctx = Ctx::new(input, &mut builder, &mut rejected);
-            let mut reader = csv_reader(piece, input.config);
-            csv_rows(&mut piece_ctx, &mut reader, piece, first_line, header);
+            csv_rows(&mut piece_ctx, piece, first_line, header, plain);
             let counts = piece_ctx.counts;
             (builder, rejected, counts)
         })
@@ -213,6 +218,7 @@ mod tests {
         let one = Split {
             min_bytes: usize::MAX,
             piece_bytes: 0,
+            plain: true,
         };
         let (outcome, rejected, builder) = read(&text, one);
         let c = outcome.counts;
@@ -223,6 +229,7 @@ mod tests {
             let many = Split {
                 min_bytes: 0,
                 piece_bytes,
+                plain: true,
             };
             let pieces = cuts(text.as_bytes(), 0, b',', piece_bytes).len() - 1;
             assert!(pieces > 15, "{pieces} pieces");
@@ -253,17 +260,47 @@ mod tests {
                 "invoice_number,issue_date,seller_nip,gross_amount,currency\n{}",
                 tokens.concat()
             );
-            let one = Split { min_bytes: usize::MAX, piece_bytes };
-            let many = Split { min_bytes: 0, piece_bytes };
-            let (outcome, rejected, builder) = read(&text, one);
-            let (par_outcome, par_rejected, par_builder) = read(&text, many);
-            let (c, p) = (outcome.counts, par_outcome.counts);
-            proptest::prop_assert_eq!((c.read, c.used, c.rejected), (p.read, p.used, p.rejected));
-            proptest::prop_assert_eq!(rejected, par_rejected);
-            proptest::prop_assert_eq!(&builder.lines, &par_builder.lines);
-            let (df, par_df) = (builder.finish().unwrap(), par_builder.finish().unwrap());
-            proptest::prop_assert!(df.equals_missing(&par_df));
+            let one = Split { min_bytes: usize::MAX, piece_bytes, plain: true };
+            let many = Split { min_bytes: 0, piece_bytes, plain: true };
+            same_reading(read(&text, one), read(&text, many))?;
         }
+
+        /// A text without quotes reads the same split where it lies
+        /// (`plain_rows`) as through the `csv` crate's reader, whole or in
+        /// pieces: records, line numbers, rejections and counts.
+        #[test]
+        fn plain_lines_read_as_the_csv_reader_reads_them(
+            tokens in proptest::collection::vec(proptest::sample::select(vec![
+                "FV", "2026-03-02", "5265877635", "1.5", "PLN", "x", " ", ",", ",", ",",
+                "\n", "\n", "\r\n", "\r\n\r\n", "\n\n\n", "\r",
+            ]), 0..300),
+            piece_bytes in 1usize..64,
+            header_end in proptest::sample::select(vec!["\n", "\r\n", "\n\n"]),
+        ) {
+            let text = format!(
+                "invoice_number,issue_date,seller_nip,gross_amount,currency{header_end}{}",
+                tokens.concat()
+            );
+            for min_bytes in [usize::MAX, 0] {
+                let plain = Split { min_bytes, piece_bytes, plain: true };
+                let reader = Split { min_bytes, piece_bytes, plain: false };
+                same_reading(read(&text, plain), read(&text, reader))?;
+            }
+        }
+    }
+
+    /// Both readings gave the same rows, rejections and counts.
+    fn same_reading(
+        (outcome, rejected, builder): (FileOutcome, Vec<Rejection>, TableBuilder),
+        (other, other_rejected, other_builder): (FileOutcome, Vec<Rejection>, TableBuilder),
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        let (c, p) = (outcome.counts, other.counts);
+        proptest::prop_assert_eq!((c.read, c.used, c.rejected), (p.read, p.used, p.rejected));
+        proptest::prop_assert_eq!(rejected, other_rejected);
+        proptest::prop_assert_eq!(&builder.lines, &other_builder.lines);
+        let (df, other_df) = (builder.finish().unwrap(), other_builder.finish().unwrap());
+        proptest::prop_assert!(df.equals_missing(&other_df));
+        Ok(())
     }
 
     #[test]
