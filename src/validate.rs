@@ -9,7 +9,8 @@ use chrono::NaiveDate;
 /// CRC-8 with polynomial 0x07, init 0x00, no reflection and no final XOR (the KSeF checksum),
 /// known as CRC-8/SMBUS.
 pub fn crc8(data: &[u8]) -> u8 {
-    const KSEF: crc::Crc<u8> = crc::Crc::<u8>::new(&crc::CRC_8_SMBUS);
+    // A `static`: a `const` would copy its 256-byte table at every call.
+    static KSEF: crc::Crc<u8> = crc::Crc::<u8>::new(&crc::CRC_8_SMBUS);
     KSEF.checksum(data)
 }
 
