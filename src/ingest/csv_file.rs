@@ -185,7 +185,9 @@ fn plain_rows(ctx: &mut Ctx<'_>, text: &str, first_line: u64, header: &CsvHeader
             continue;
         }
         let f = &fields;
-        ctx.row(line, |i| header.map.position(i).and_then(|p| f.get(p).copied()));
+        ctx.row(line, |i| {
+            header.map.position(i).and_then(|p| f.get(p).copied())
+        });
     }
 }
 

@@ -171,10 +171,11 @@ fn single_key_is_exact(views: &[DataFrame; 4]) -> PolarsResult<bool> {
     Ok(true)
 }
 
-/// Whether every row of every view has the same seller NIP (a bundle of
-/// one company, the usual case): the invoice number alone then sorts and
-/// groups exactly as the pair. Needs no null keys (`single_key_is_exact`).
-fn one_seller(views: &[DataFrame; 4]) -> PolarsResult<bool> {
+/// The seller NIP of every row of every view, when they all have the same
+/// one (a bundle of one company, the usual case): the invoice number alone
+/// then sorts and groups exactly as the pair. `None` when they differ, a
+/// NIP is null or there are no rows.
+fn the_one_seller(views: &[DataFrame; 4]) -> PolarsResult<Option<String>> {
     let mut first: Option<String> = None;
     for view in views {
         let nips = view.column("seller_nip")?.str()?;
@@ -183,14 +184,14 @@ fn one_seller(views: &[DataFrame; 4]) -> PolarsResult<bool> {
             continue;
         }
         let Some(nip) = nips.get(0) else {
-            return Ok(false);
+            return Ok(None);
         };
         let nip = first.get_or_insert_with(|| nip.to_string());
         if !nips.equal(nip.as_str()).all() {
-            return Ok(false);
+            return Ok(None);
         }
     }
-    Ok(true)
+    Ok(first)
 }
 
 /// Every invoice key once, sorted by (seller NIP, invoice number), with the
@@ -234,21 +235,8 @@ fn key_index(views: &[DataFrame; 4], single_key: bool) -> PolarsResult<DataFrame
         .iter()
         .zip(COUNTS)
         .filter(|(_, count)| !count.is_empty());
-    let mut index = if single_key && single_key_is_exact(views)? {
-        let key = if one_seller(views)? {
-            col("invoice_number").alias("key")
-        } else {
-            concat_str(keys(), "\0", false).alias("key")
-        };
-        let mut aggs = vec![col("seller_nip").first(), col("invoice_number").first()];
-        aggs.extend(firsts);
-        aggs.extend(
-            counted
-                .clone()
-                .map(|(&r, count)| run_length(r).alias(count)),
-        );
+    let sorted = |union: LazyFrame| {
         union
-            .with_column(key)
             .sort(
                 ["key"],
                 SortMultipleOptions::default().with_maintain_order(true),
@@ -256,6 +244,7 @@ fn key_index(views: &[DataFrame; 4], single_key: bool) -> PolarsResult<DataFrame
             .with_row_index("position", None)
             .with_columns(
                 counted
+                    .clone()
                     .map(|(&r, _)| {
                         when(col(r).is_not_null())
                             .then(col("position"))
@@ -265,12 +254,14 @@ fn key_index(views: &[DataFrame; 4], single_key: bool) -> PolarsResult<DataFrame
                     .collect::<Vec<_>>(),
             )
             .group_by_stable([col("key")])
-            .agg(aggs)
-            .drop(cols(["key"]))
-            .collect()?
-    } else {
-        let mut aggs: Vec<Expr> = firsts.collect();
-        aggs.extend(counted.map(|(&r, count)| col(r).count().alias(count)));
+    };
+    let mut aggs: Vec<Expr> = firsts.collect();
+    let mut index = if !single_key || !single_key_is_exact(views)? {
+        aggs.extend(
+            counted
+                .clone()
+                .map(|(&r, count)| col(r).count().alias(count)),
+        );
         union
             .group_by_stable(keys())
             .agg(aggs)
@@ -278,6 +269,42 @@ fn key_index(views: &[DataFrame; 4], single_key: bool) -> PolarsResult<DataFrame
                 ["seller_nip", "invoice_number"],
                 SortMultipleOptions::default(),
             )
+            .collect()?
+    } else if let Some(nip) = the_one_seller(views)? {
+        // Only the invoice number goes through the sort; the NIP is the
+        // same on every row.
+        aggs.extend(
+            counted
+                .clone()
+                .map(|(&r, count)| run_length(r).alias(count)),
+        );
+        let mut columns = vec![
+            lit(nip).alias("seller_nip"),
+            col("key").alias("invoice_number"),
+        ];
+        columns.extend(ROWS.iter().map(|&r| col(r)));
+        columns.extend(COUNTS.iter().filter(|c| !c.is_empty()).map(|&c| col(c)));
+        sorted(
+            union.select(
+                std::iter::once(col("invoice_number").alias("key"))
+                    .chain(ROWS.iter().map(|&r| col(r)))
+                    .collect::<Vec<_>>(),
+            ),
+        )
+        .agg(aggs)
+        .select(columns)
+        .collect()?
+    } else {
+        let mut with_keys = vec![col("seller_nip").first(), col("invoice_number").first()];
+        with_keys.extend(aggs);
+        with_keys.extend(
+            counted
+                .clone()
+                .map(|(&r, count)| run_length(r).alias(count)),
+        );
+        sorted(union.with_column(concat_str(keys(), "\0", false).alias("key")))
+            .agg(with_keys)
+            .drop(cols(["key"]))
             .collect()?
     };
     // From ranks back to row positions.
@@ -633,8 +660,8 @@ mod tests {
                 &[("upo_submitted_at", t(&[1])), ("upo_file", s(&["a.xml"]))],
             ),
         ];
-        assert!(one_seller(&one).unwrap());
-        assert!(!one_seller(&views("3")).unwrap());
+        assert_eq!(the_one_seller(&one).unwrap().as_deref(), Some("7"));
+        assert_eq!(the_one_seller(&views("3")).unwrap(), None);
         let fast = key_index(&one, true).unwrap();
         let exact = key_index(&one, false).unwrap();
         assert!(fast.equals_missing(&exact), "{fast}\n{exact}");
