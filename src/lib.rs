@@ -287,11 +287,14 @@ fn write_views(
     reconciliation_sheet: bool,
 ) -> Result<()> {
     let _step = progress::Step::start("summary, workbook and dashboard");
+    let step = progress::Step::start("summary");
     let open = report::Frames {
         exceptions: register::open_only(&result.frames.exceptions)?,
         ..result.frames.clone()
     };
     let view = report::summary::Summary::build(&open, &result.run)?;
+    drop(step);
+    let _workbook = progress::Step::start("workbook");
     report::xlsx::write_file(
         &result.frames,
         &view,
