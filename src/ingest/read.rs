@@ -342,14 +342,9 @@ fn number_text(n: &serde_json::Number) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn csv_lines_are_right_with_crlf_and_quoted_newlines() {
+    /// The lines of the rows rejected from `text` read as a ledger CSV.
+    fn rejected_lines(text: &str) -> Vec<Option<u64>> {
         let config = SourceConfig::default();
-        let text = "invoice_number,issue_date,seller_nip,gross_amount,currency\r\n\
-                    FV/1,2026-03-02,5265877635,1.00,PLN\r\n\
-                    \"FV\r\n2\",2026-03-02,5265877635,1.00,PLN\r\n\
-                    FV/3,2026-03-02,5265877635,x,PLN\n\
-                    FV/4,2026-03-02,5265877635,x,PLN\r\n";
         let input = SourceInput {
             source: Source::Ledger,
             file: "ledger/a.csv",
@@ -359,13 +354,21 @@ mod tests {
         let mut builder = TableBuilder::new(Source::Ledger.fields());
         let mut rejected = Vec::new();
         read_file(&input, &mut builder, &mut rejected);
-        let lines: Vec<Option<u64>> = rejected.iter().map(|r| r.line).collect();
-        assert_eq!(lines, [Some(5), Some(6)]);
+        rejected.iter().map(|r| r.line).collect()
+    }
+
+    #[test]
+    fn csv_lines_are_right_with_crlf_and_quoted_newlines() {
+        let text = "invoice_number,issue_date,seller_nip,gross_amount,currency\r\n\
+                    FV/1,2026-03-02,5265877635,1.00,PLN\r\n\
+                    \"FV\r\n2\",2026-03-02,5265877635,1.00,PLN\r\n\
+                    FV/3,2026-03-02,5265877635,x,PLN\n\
+                    FV/4,2026-03-02,5265877635,x,PLN\r\n";
+        assert_eq!(rejected_lines(text), [Some(5), Some(6)]);
     }
 
     #[test]
     fn a_row_after_blank_lines_is_named_by_its_own_line() {
-        let config = SourceConfig::default();
         // With a quote (the csv crate's reader) and without (plain lines).
         for first in ["\"FV/1\"", "FV/1"] {
             let text = format!(
@@ -374,17 +377,11 @@ mod tests {
                  FV/2,2026-03-02,5265877635,x,PLN\r\n\r\n\r\n\
                  FV/3,2026-03-02,5265877635,x,PLN"
             );
-            let input = SourceInput {
-                source: Source::Ledger,
-                file: "ledger/a.csv",
-                bytes: text.as_bytes(),
-                config: &config,
-            };
-            let mut builder = TableBuilder::new(Source::Ledger.fields());
-            let mut rejected = Vec::new();
-            read_file(&input, &mut builder, &mut rejected);
-            let lines: Vec<Option<u64>> = rejected.iter().map(|r| r.line).collect();
-            assert_eq!(lines, [Some(4), Some(8), Some(11)], "{first}");
+            assert_eq!(
+                rejected_lines(&text),
+                [Some(4), Some(8), Some(11)],
+                "{first}"
+            );
         }
     }
 
