@@ -55,8 +55,13 @@ pub(super) fn read_csv(mut ctx: Ctx<'_>, split: Split) -> FileOutcome {
             return ctx.done();
         }
     }
-    let first_line = 1 + memchr::memchr_iter(b'\n', &text[..body]).count() as u64;
-    csv_rows(&mut ctx, &text[body..], first_line, &header, split.plain);
+    csv_rows(
+        &mut ctx,
+        &text[body..],
+        line_at(text, body),
+        &header,
+        split.plain,
+    );
     ctx.done()
 }
 
@@ -138,6 +143,12 @@ pub(super) fn csv_rows(
     }
 }
 
+/// The 1-based line of the byte at `offset` of `text`.
+pub(super) fn line_at(text: &[u8], offset: usize) -> u64 {
+    1 + memchr::memchr_iter(b'\n', &text[..offset]).count() as u64
+}
+
+/// Why a record of `fields` fields was rejected from a `width`-column file.
 fn wrong_width(fields: usize, width: usize) -> String {
     format!("row has {fields} fields but the header has {width}")
 }

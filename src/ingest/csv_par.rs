@@ -19,7 +19,7 @@ use memchr::{memchr, memchr_iter};
 use rayon::prelude::*;
 
 use super::Rejection;
-use super::csv_file::{CsvHeader, csv_rows};
+use super::csv_file::{CsvHeader, csv_rows, line_at};
 use super::read::{Counts, Ctx};
 use super::table::TableBuilder;
 
@@ -135,7 +135,7 @@ pub(super) fn read_pieces(
         .par_iter()
         .map(|&(start, end)| memchr_iter(b'\n', &text[start..end]).count() as u64)
         .collect();
-    let mut line = 1 + memchr_iter(b'\n', &text[..cuts[0]]).count() as u64;
+    let mut line = line_at(text, cuts[0]);
     let first_lines: Vec<u64> = newlines
         .iter()
         .map(|n| {
