@@ -80,7 +80,7 @@ impl Staging {
     pub fn write_with(
         &self,
         name: &str,
-        fill: impl FnOnce(&mut dyn Write) -> Result<()>,
+        fill: impl FnOnce(&mut (dyn Write + Send)) -> Result<()>,
     ) -> Result<()> {
         let path = self.dir.join(name);
         let file =

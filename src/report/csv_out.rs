@@ -23,29 +23,43 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
 /// those of one writer going through every row.
 const PIECE_ROWS: usize = if cfg!(test) { 3 } else { 32 * 1024 };
 
-/// Pieces formatted before they are written out, which bounds the memory
-/// held in formatted text.
+/// Pieces formatted at a time; the next batch is formatted while one is
+/// written, so at most twice this many are held in formatted text.
 const PIECES_IN_FLIGHT: usize = 16;
 
 /// Writes `df` as CSV. All columns must already be text (see
 /// [`crate::report::text_frame`]); `numeric` names the columns that hold
 /// numbers, which are written as they are (a negative amount is no formula).
-pub fn write(df: &DataFrame, numeric: &[&str], mut out: impl Write) -> Result<()> {
+///
+/// Writing a batch is mostly the kernel copying into the page cache on one
+/// thread, so the next batch is formatted meanwhile on the other.
+pub fn write(df: &DataFrame, numeric: &[&str], mut out: impl Write + Send) -> Result<()> {
     let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
     let mut header = csv::WriterBuilder::new().from_writer(Vec::new());
     header.write_record(&names)?;
     out.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
     let guard: Vec<bool> = names.iter().map(|n| !numeric.contains(n)).collect();
     let starts: Vec<usize> = (0..df.height()).step_by(PIECE_ROWS).collect();
-    for batch in starts.chunks(PIECES_IN_FLIGHT) {
-        let pieces: Vec<Result<Vec<u8>>> = batch
+    let format = |batch: &[usize]| -> Vec<Result<Vec<u8>>> {
+        batch
             .par_iter()
             .map(|&start| rows(&df.slice(start as i64, PIECE_ROWS), &guard))
-            .collect();
+            .collect()
+    };
+    let write_out = |out: &mut dyn Write, pieces: Vec<Result<Vec<u8>>>| -> Result<()> {
         for piece in pieces {
             out.write_all(&piece?)?;
         }
+        Ok(())
+    };
+    let mut formatted: Vec<Result<Vec<u8>>> = Vec::new();
+    for batch in starts.chunks(PIECES_IN_FLIGHT) {
+        let pieces = std::mem::take(&mut formatted);
+        let (written, next) = rayon::join(|| write_out(&mut out, pieces), || format(batch));
+        written?;
+        formatted = next;
     }
+    write_out(&mut out, formatted)?;
     out.flush()?;
     Ok(())
 }
