@@ -32,10 +32,13 @@ pub fn is_valid_ksef_number(s: &str) -> bool {
     fits(b, shape) && is_real_date(&b[11..19]) && checksum_matches(&b[..body], &b[body + 1..])
 }
 
-/// A byte's classes: [`DIGIT`], [`HEX_LETTER`] (`A`-`F`), [`DASH`].
+/// The classes a byte can be of, as bits: an ASCII digit, an upper-case
+/// hex letter (`A`-`F`) or a dash.
 const DIGIT: u8 = 1;
 const HEX_LETTER: u8 = 2;
 const DASH: u8 = 4;
+
+/// Each byte's class ([`DIGIT`], [`HEX_LETTER`], [`DASH`] or none).
 static CLASS: [u8; 256] = {
     let mut class = [0u8; 256];
     let mut c = 0;
