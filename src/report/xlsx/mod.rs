@@ -41,6 +41,13 @@ pub struct Options {
 /// `reconciliation.csv` (or `.parquet`) holds the same rows.
 pub const RECONCILIATION_SHEET_MAX_ROWS: usize = (EXCEL_ROW_LIMIT - 1) as usize;
 
+/// The deflate level of the workbook's parts. rust_xlsxwriter's default
+/// (6) spent some 40 % of the workbook's time in deflate; at 1M invoices
+/// (1.87 MB at level 6) level 2 writes the workbook in 0.29-0.35 s instead
+/// of 0.41-0.56 s for a file 18 % larger, level 1 in 0.21 s but 58 %
+/// larger, level 3 in 0.27-0.45 s and 9 % larger.
+const ZIP_LEVEL: u8 = 2;
+
 impl Default for Options {
     fn default() -> Options {
         Options {
@@ -52,6 +59,7 @@ impl Default for Options {
 
 fn build(frames: &Frames, summary: &Summary, options: &Options) -> Result<Workbook> {
     let mut wb = Workbook::new();
+    wb.set_zip_compression_level(ZIP_LEVEL);
     let created = NaiveDate::parse_from_str(&summary.as_of, "%Y-%m-%d")
         .ok()
         .and_then(cells::date_of)
