@@ -9,7 +9,7 @@
 
 use polars::prelude::*;
 
-use super::{Params, first_per_invoice, keys, left};
+use super::{Params, first_per_invoice, keys};
 
 /// The column that holds a view's row position, by view.
 const ROWS: [&str; 4] = ["ledger_row", "log_row", "meta_row", "upo_row"];
@@ -403,20 +403,41 @@ fn gathered(column: &Column, row: &str) -> Expr {
 
 /// The position of each index key in the archive view (one row per key);
 /// archived files of invoices no other source knows add no row.
+///
+/// The archive's keys are joined to the index (an inner join, whose result
+/// has a row per archived invoice) and the positions set into a column of
+/// the index's height. A left join of the index's keys took 4.8 s and
+/// 1.4 GiB at 10M invoices, most of it the kernel handing one thread fresh
+/// pages for a result of ten million rows, even with no archive at all.
 fn archive_positions(index: &DataFrame, archive: &DataFrame) -> PolarsResult<Column> {
-    let rows = archive
+    let name = PlSmallStr::from_static("archive_row");
+    if archive.height() == 0 {
+        return Ok(Column::full_null(name, index.height(), &IDX_DTYPE));
+    }
+    let pairs = archive
         .clone()
         .lazy()
         .select(keys())
-        .with_row_index("archive_row", None);
-    let found = index
-        .clone()
-        .lazy()
-        .select(keys())
-        .join(rows, keys(), keys(), left())
-        .select([col("archive_row")])
+        .with_row_index("archive_row", None)
+        .join(
+            index
+                .clone()
+                .lazy()
+                .select(keys())
+                .with_row_index("index_row", None),
+            keys(),
+            keys(),
+            JoinArgs::new(JoinType::Inner),
+        )
+        .select([col("index_row"), col("archive_row")])
         .collect()?;
-    Ok(found.column("archive_row")?.clone())
+    let mut positions: Vec<Option<IdxSize>> = vec![None; index.height()];
+    let found = pairs.column("index_row")?.idx()?;
+    let rows = pairs.column("archive_row")?.idx()?;
+    for (at, row) in found.into_no_null_iter().zip(rows.into_no_null_iter()) {
+        positions[at as usize] = Some(row);
+    }
+    Ok(IdxCa::from_slice_options(name, &positions).into_column())
 }
 
 /// Every view gathered onto the union of their keys, then P_1, mode,
@@ -642,6 +663,20 @@ mod tests {
             .iter()
             .map(|v| v.unwrap().to_string())
             .collect()
+    }
+
+    #[test]
+    fn archive_positions_are_set_where_the_index_has_the_key() {
+        let index = view(&[("1", "a"), ("1", "b"), ("2", "a")], &[]);
+        let archive = view(&[("2", "a"), ("9", "z"), ("1", "a")], &[]);
+        let positions = |archive: &DataFrame| -> Vec<Option<IdxSize>> {
+            let column = archive_positions(&index, archive).unwrap();
+            assert_eq!(column.name().as_str(), "archive_row");
+            column.idx().unwrap().iter().collect()
+        };
+        // ("9", "z") is archived only: it adds no row.
+        assert_eq!(positions(&archive), [Some(2), None, Some(0)]);
+        assert_eq!(positions(&archive.head(Some(0))), [None, None, None]);
     }
 
     #[test]
