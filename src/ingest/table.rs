@@ -197,12 +197,11 @@ impl TableBuilder {
             .iter()
             .map(|_| Vec::with_capacity(parts.len()))
             .collect();
-        let mut rest = Vec::with_capacity(parts.len());
         for mut part in parts {
             for (column, cells) in by_column.iter_mut().zip(part.cells.drain(..)) {
                 column.push(cells);
             }
-            rest.push(part);
+            self.append_rows(part);
         }
         self.cells
             .par_iter_mut()
@@ -212,13 +211,10 @@ impl TableBuilder {
                     column.append(cells);
                 }
             });
-        for part in rest {
-            self.append_rows(part);
-        }
     }
 
-    /// Appends the file runs and line numbers of `other`, whose cells have
-    /// been appended already.
+    /// Appends the file runs and line numbers of `other`, whose cells are
+    /// appended apart.
     fn append_rows(&mut self, other: TableBuilder) {
         let mut runs = other.files.into_iter();
         if let (Some(last), Some(first)) = (self.files.last_mut(), runs.as_slice().first())
