@@ -84,7 +84,7 @@ impl Drop for Step {
 
 /// The process's resident memory now, in MiB (Linux; 0 elsewhere): with the
 /// step timings it shows which step holds the memory of a large run.
-fn resident_mib() -> u64 {
+pub fn resident_mib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {
