@@ -351,7 +351,9 @@ pub fn reconcile(bundle: &mut Bundle, params: &Params) -> PolarsResult<Reconcile
     // (Assigned, not shadowed: a shadowed table would live on to the end.)
     ledger = ledger.select(ROW_LEVEL_COLUMNS)?;
     ksef = ksef.select(ROW_LEVEL_COLUMNS)?;
+    let derived = crate::progress::Step::start("derived columns");
     let (invoices, sparse) = invoices::derive(joined, sparse, params)?;
+    drop(derived);
     drop(step);
     let _step = crate::progress::Step::start("deadlines and statuses");
     let outages = periods::outages(&events)?;
