@@ -369,12 +369,17 @@ impl Sparse {
         invoices.with_columns(columns)
     }
 
-    /// The names of every view's columns, as `attach` adds them.
-    fn column_names(&self) -> Vec<PlSmallStr> {
+    /// One view column gathered onto the invoice table, as an expression
+    /// to use in place of `col(name)` where only a few expressions read the
+    /// view: each gathered column (16 bytes per invoice for a text, though
+    /// it is null for 98 % of them) then lives only while its expression
+    /// is evaluated, where [`Sparse::attach`] holds every view's columns at
+    /// once.
+    fn gathered(&self, name: &str) -> PolarsResult<Expr> {
         self.views
             .iter()
-            .flat_map(|(_, frame)| frame.get_column_names_owned())
-            .collect()
+            .find_map(|(row, frame)| frame.column(name).ok().map(|column| gathered(column, row)))
+            .ok_or_else(|| polars_err!(ColumnNotFound: "{name} in the sparse views"))
     }
 
     /// Drops `names` from the views: columns read only to derive others.
@@ -517,15 +522,20 @@ pub fn derive(
         )
     };
     let marker_exempt = one_of(col("ksef_marker"), &["BFK", "DI"]);
-    let derived = sparse
-        .attach(joined.lazy())
+    let view = |name: &str| sparse.gathered(name);
+    let log_mode = view("log_mode")?;
+    let derived = joined
+        .lazy()
         .with_columns([
             ours.alias("is_our_seller"),
             col("in_ksef_metadata").or(col("in_upo")).alias("in_ksef"),
             // The earlier of KSeF's invoicingDate and the UPO's
             // DataPrzeslaniaDokumentu (contract section 3).
-            polars::lazy::dsl::min_horizontal([col("meta_submitted_at"), col("upo_submitted_at")])?
-                .alias("submitted_at"),
+            polars::lazy::dsl::min_horizontal([
+                col("meta_submitted_at"),
+                view("upo_submitted_at")?,
+            ])?
+            .alias("submitted_at"),
         ])
         .with_columns([
             col("submitted_at")
@@ -533,40 +543,40 @@ pub fn derive(
                 .alias("submitted_on"),
             coalesce(&[
                 col("ksef_issue_date"),
-                col("upo_issue_date"),
-                col("log_issue_date"),
+                view("upo_issue_date")?,
+                view("log_issue_date")?,
                 col("ledger_issue_date"),
             ])
             .alias("issue_date"),
             when(col("in_offline_log"))
-                .then(col("log_mode"))
+                .then(log_mode.clone())
                 .when(col("in_ledger"))
                 .then(lit("online"))
                 .otherwise(lit(NULL).cast(DataType::String))
                 .alias("mode"),
-            (col("in_offline_log").and(col("log_mode").neq(lit("total_failure"))))
+            (col("in_offline_log").and(log_mode.neq(lit("total_failure"))))
                 .or(col("in_ledger")
                     .and(col("in_offline_log").not())
                     .and(marker_exempt.not()))
                 .alias("requires_ksef"),
             coalesce(&[
                 col("meta_ksef_number"),
-                col("upo_ksef_number"),
+                view("upo_ksef_number")?,
                 col("ledger_ksef_number"),
             ])
             .alias("ksef_number"),
             coalesce(&[
                 col("ledger_gross_amount"),
-                col("log_gross_amount"),
+                view("log_gross_amount")?,
                 col("ksef_gross_amount"),
-                col("archive_gross_amount"),
+                view("archive_gross_amount")?,
             ])
             .alias("gross_amount"),
             coalesce(&[
                 col("ledger_currency"),
-                col("log_currency"),
+                view("log_currency")?,
                 col("ksef_currency"),
-                col("archive_currency"),
+                view("archive_currency")?,
             ])
             .alias("currency"),
         ])
@@ -578,11 +588,8 @@ pub fn derive(
             .otherwise(lit(NULL).cast(DataType::String))
             .alias("deadline_mode"),
         );
-    // The sparse views' columns go back to their own rows; KSeF's
-    // submission time was read only to derive `submitted_at`.
-    let mut dropped = sparse.column_names();
-    dropped.push("meta_submitted_at".into());
-    let table = derived.drop(cols(dropped)).collect()?;
+    // KSeF's submission time was read only to derive `submitted_at`.
+    let table = derived.drop(cols(["meta_submitted_at"])).collect()?;
     // Read only to derive `submitted_at` and `issue_date`.
     sparse.drop(&["upo_submitted_at", "upo_issue_date"]);
     Ok((table, sparse))
