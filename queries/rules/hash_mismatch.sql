@@ -6,13 +6,38 @@
 -- `ksef_hash` is KSeF metadata's invoiceHash, else the UPO's SkrotDokumentu.
 -- A UPO whose SkrotDokumentu disagrees with the metadata's invoiceHash is
 -- flagged too (issue 3: "flag disagreements in KSeF number or hash").
+--
+-- The three comparisons read the rows below, taken from `invoices` once.
+-- Named three times, `invoices` itself would be computed whole before each
+-- comparison filtered it: at 10M invoices that gathered five hash and file
+-- columns for every invoice, 10 s and 0.7 GiB for about 2,000 findings.
+CREATE TABLE hash_candidates AS
+SELECT
+    seller_nip,
+    invoice_number,
+    in_offline_log,
+    in_archive,
+    in_upo,
+    in_ksef,
+    in_ksef_metadata,
+    log_invoice_hash,
+    archive_file,
+    archive_hash,
+    upo_file,
+    upo_invoice_hash,
+    ksef_invoice_hash,
+    ksef_hash,
+    ksef_hash_of_corrected_invoice
+FROM invoices
+WHERE in_ksef AND (in_offline_log OR in_archive OR in_upo);
+
 SELECT
     'HASH_MISMATCH' AS code,
     seller_nip,
     invoice_number,
     'offline log hash ' || log_invoice_hash || ', KSeF invoiceHash ' || ksef_hash AS detail,
     CAST(NULL AS VARCHAR) AS discriminator
-FROM invoices
+FROM hash_candidates
 WHERE in_offline_log
   AND in_ksef
   AND log_invoice_hash IS NOT NULL
@@ -28,7 +53,7 @@ SELECT
     'archived file ' || archive_file || ' has SHA-256 ' || archive_hash
         || ', KSeF invoiceHash ' || ksef_hash AS detail,
     'archive' AS discriminator
-FROM invoices
+FROM hash_candidates
 WHERE in_archive
   AND in_ksef
   AND ksef_hash IS NOT NULL
@@ -43,7 +68,7 @@ SELECT
     'UPO ' || upo_file || ' SkrotDokumentu ' || upo_invoice_hash
         || ', KSeF metadata invoiceHash ' || ksef_invoice_hash AS detail,
     'upo' AS discriminator
-FROM invoices
+FROM hash_candidates
 WHERE in_upo
   AND in_ksef_metadata
   AND ksef_invoice_hash IS NOT NULL
