@@ -350,6 +350,11 @@ fn found(positions: &Column, name: &str) -> Column {
 /// views' two dozen columns were some 2.5 GiB of the table at 10M invoices.
 /// [`Sparse::attach`] gathers them where a query reads them, after its
 /// filters, so a rule that looks at offline invoices gathers only those.
+/// That holds for a filter on the table's own columns: polars applies a
+/// WHERE that also reads a view's column after gathering that column for
+/// every invoice, so the rules that need both take their candidate rows
+/// first (a helper table in `queries/rules/hash_mismatch.sql`,
+/// `mode_outside_decision.sql` and `bfk_in_ksef.sql`).
 #[derive(Clone, Default)]
 pub struct Sparse {
     /// Each view's position column in the invoice table, and its rows
