@@ -41,7 +41,7 @@ fn date_bits(key: Expr) -> Expr {
 }
 
 /// The place of `column`'s value in `values` (-1 when it is none of them).
-/// The chain of `when`s works on one-byte codes, widened once at the end:
+/// The chain of `when`s works on small codes, widened once at the end:
 /// each link is a full column, and at 10M invoices eight-byte links were
 /// some 80 MB of fresh memory each.
 fn code(column: &str, values: &[&str]) -> Expr {

@@ -443,7 +443,7 @@ const STATUSES: [&str; 5] = [
 
 /// The five statuses of contract section 4.
 ///
-/// The rules pick a one-byte code, which is turned into its name once at
+/// The rules pick a small integer code, which is turned into its name once at
 /// the end: every link of a `when` chain is a full column, and with the
 /// names in the chain each link was a text column (16 bytes per invoice
 /// and more for names over 12 bytes), some 1 GB of fresh memory at 10M
