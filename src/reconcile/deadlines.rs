@@ -11,6 +11,7 @@ use polars::prelude::*;
 
 use crate::calendar;
 use crate::deadline::{self, Deadline, Mode, Outage, Period};
+use crate::frame::code_of;
 use crate::ingest::fields::{date_to_days, days_to_date};
 
 /// A date that stands for "no date" inside the keys, where nulls would not
@@ -40,19 +41,16 @@ fn date_bits(key: Expr) -> Expr {
         .otherwise(key.cast(DataType::Int64) + lit(1i64 << 23))
 }
 
-/// The place of `column`'s value in `values` (-1 when it is none of them).
-/// The chain of `when`s works on small codes, widened once at the end:
-/// each link is a full column, and at 10M invoices eight-byte links were
-/// some 80 MB of fresh memory each.
+/// The place of `column`'s value in `values` (-1 when it is none of them),
+/// widened for packing once chosen ([`code_of`]: at 10M invoices each link
+/// of an eight-byte chain was some 80 MB of fresh memory).
 fn code(column: &str, values: &[&str]) -> Expr {
-    let mut e = lit(-1i8);
-    for (i, v) in values.iter().enumerate().rev() {
-        let i = i8::try_from(i).expect("a handful of codes");
-        e = when(col(column).fill_null(lit("")).eq(lit(*v)))
-            .then(lit(i))
-            .otherwise(e);
-    }
-    e.cast(DataType::Int64)
+    code_of(
+        col(column).fill_null(lit("")),
+        values,
+        lit(-1).cast(DataType::Int32),
+    )
+    .cast(DataType::Int64)
 }
 
 /// The four deadline inputs packed into one integer, so the join back from

@@ -22,7 +22,7 @@ const COUNTS: [&str; 4] = ["ledger_rows", "", "ksef_records", ""];
 /// Whether the invoice is in the view, by view.
 const FOUND: [&str; 4] = ["in_ledger", "in_offline_log", "in_ksef_metadata", "in_upo"];
 use crate::deadline::Mode;
-use crate::frame::{money_text, one_of};
+use crate::frame::{code_of, money_text, name_of, one_of};
 
 /// The per-source tables the invoice table is joined from.
 pub struct Views<'a> {
@@ -398,12 +398,7 @@ impl Sparse {
             .iter_mut()
             .find(|(_, frame)| frame.column(mode).is_ok())
             .ok_or_else(|| polars_err!(ColumnNotFound: "{mode} in the sparse views"))?;
-        let mut chosen = lit(NULL).cast(DataType::Int32);
-        for m in Mode::ALL.iter().rev() {
-            chosen = when(col(mode).eq(lit(m.as_str())))
-                .then(mode_code(*m))
-                .otherwise(chosen);
-        }
+        let chosen = code_of(col(mode), &mode_names(), lit(NULL).cast(DataType::Int32));
         *frame = frame
             .clone()
             .lazy()
@@ -536,18 +531,17 @@ pub fn gather_views(views: Views<'_>) -> PolarsResult<(DataFrame, Sparse)> {
 /// log's sparse view while [`derive`] runs.
 const LOG_MODE_CODE: &str = "log_mode_code";
 
-/// A mode's place in [`Mode::ALL`], as a small integer: `mode` and
-/// `deadline_mode` are chosen as codes and named once, since every link of
-/// a `when` chain is a whole column (16 bytes per invoice for a text).
+/// The modes' names, in the order of their codes ([`code_of`]): `mode`
+/// and `deadline_mode` are chosen as codes and named once.
+fn mode_names() -> [&'static str; 5] {
+    Mode::ALL.map(|m| m.as_str())
+}
+
+/// A mode's code: its place in [`Mode::ALL`], typed as [`code_of`]'s are
+/// (a bare integer literal has no common type with a typed null).
 fn mode_code(mode: Mode) -> Expr {
-    let place = Mode::ALL
-        .iter()
-        .position(|m| *m == mode)
-        .unwrap_or_default();
-    // Typed: a bare integer literal is of no fixed width, and has no common
-    // type with the null of the chains' `otherwise`. (Int32: this polars
-    // is built without its one-byte types.)
-    lit(i32::try_from(place).unwrap_or_default()).cast(DataType::Int32)
+    let place = Mode::ALL.iter().zip(0i32..).find(|(m, _)| **m == mode);
+    lit(place.map_or(-1, |(_, code)| code)).cast(DataType::Int32)
 }
 
 /// P_1, mode, `requires_ksef`, the KSeF number, the amount, currency and
@@ -572,13 +566,7 @@ pub fn derive(
     let marker_exempt = one_of(col("ksef_marker"), &["BFK", "DI"]);
     sparse.add_mode_code("log_mode", LOG_MODE_CODE)?;
     let view = |name: &str| sparse.gathered(name);
-    let mode_of = |code: Expr| {
-        lit(Series::new(
-            PlSmallStr::EMPTY,
-            Mode::ALL.map(|m| m.as_str()),
-        ))
-        .gather(code, false)
-    };
+    let mode_of = |code: Expr| name_of(&mode_names(), code);
     let derived = joined
         .lazy()
         .with_columns([
