@@ -9,6 +9,7 @@
 use super::schema::Kind;
 
 /// One column's cells, by the kind of value its field holds.
+#[derive(Clone)]
 pub enum Cells {
     Text(TextCells),
     Date(Values<i32>),
@@ -63,29 +64,6 @@ impl Cells {
         }
     }
 
-    /// Reserves room for `rows` more rows and, in a text column, `bytes`
-    /// more bytes of text.
-    pub fn reserve(&mut self, rows: usize, bytes: usize) {
-        match self {
-            Cells::Text(c) => {
-                c.bytes.reserve(bytes);
-                c.ends.reserve(rows);
-                c.valid.reserve(rows);
-            }
-            Cells::Date(c) => c.reserve(rows),
-            Cells::Timestamp(c) | Cells::Amount(c) => c.reserve(rows),
-            Cells::Checked(_) => {}
-        }
-    }
-
-    /// The bytes of text held; none in a number column.
-    pub fn text_bytes(&self) -> usize {
-        match self {
-            Cells::Text(c) => c.bytes.len(),
-            _ => 0,
-        }
-    }
-
     /// Appends the cells of `other`, a column of the same field.
     pub fn append(&mut self, other: Cells) {
         match (self, other) {
@@ -102,7 +80,7 @@ impl Cells {
 
 /// Text cells: cell `i` is `bytes[ends[i - 1]..ends[i]]` (from 0 for the
 /// first); a null is an empty cell whose `valid` flag is false.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct TextCells {
     bytes: String,
     ends: Vec<usize>,
@@ -144,6 +122,11 @@ impl TextCells {
 
     pub fn has_nulls(&self) -> bool {
         self.nulls > 0
+    }
+
+    /// The bytes of text held.
+    pub fn byte_len(&self) -> usize {
+        self.bytes.len()
     }
 
     pub fn get(&self, row: usize) -> Option<&str> {
@@ -192,7 +175,7 @@ impl TextCells {
 
 /// Number cells (days, milliseconds, grosze); a null holds the default
 /// value and a false `valid` flag.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Values<T> {
     values: Vec<T>,
     valid: Vec<bool>,
@@ -229,6 +212,10 @@ impl<T: Copy + Default> Values<T> {
         self.values.is_empty()
     }
 
+    pub fn has_nulls(&self) -> bool {
+        self.nulls > 0
+    }
+
     pub fn get(&self, row: usize) -> Option<T> {
         if *self.valid.get(row)? {
             Some(self.values[row])
@@ -241,11 +228,6 @@ impl<T: Copy + Default> Values<T> {
     pub fn into_parts(self) -> (Vec<T>, Option<Vec<bool>>) {
         let valid = (self.nulls > 0).then_some(self.valid);
         (self.values, valid)
-    }
-
-    fn reserve(&mut self, rows: usize) {
-        self.values.reserve(rows);
-        self.valid.reserve(rows);
     }
 
     fn truncate(&mut self, rows: usize) {

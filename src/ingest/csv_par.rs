@@ -145,20 +145,21 @@ pub(super) fn read_pieces(
         })
         .collect();
     let input = ctx.input;
+    // Each job of rayon's reads its pieces into one builder, which grows
+    // once, and hands over each piece in buffers of its exact size.
     let pieces: Vec<Piece> = ranges
         .par_iter()
-        .zip(first_lines.par_iter().zip(&newlines))
-        .map(|(&(start, end), (&first_line, &newlines))| {
-            let piece = &text[start..end];
-            // A piece has at most as many records as line breaks, plus one.
-            let rows = usize::try_from(newlines).unwrap_or(0) + 1;
-            let mut builder = TableBuilder::with_capacity(input.fields(), rows);
-            let mut rejected = Vec::new();
-            let mut piece_ctx = Ctx::new(input, &mut builder, &mut rejected);
-            csv_rows(&mut piece_ctx, piece, first_line, header, plain);
-            let counts = piece_ctx.counts;
-            (builder, rejected, counts)
-        })
+        .zip(&first_lines)
+        .map_init(
+            || TableBuilder::new(input.fields()),
+            |builder, (&(start, end), &first_line)| {
+                let mut rejected = Vec::new();
+                let mut piece_ctx = Ctx::new(input, builder, &mut rejected);
+                csv_rows(&mut piece_ctx, &text[start..end], first_line, header, plain);
+                let counts = piece_ctx.counts;
+                (builder.take_exact(), rejected, counts)
+            },
+        )
         .collect();
     ctx.join(pieces);
 }

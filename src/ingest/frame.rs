@@ -3,78 +3,168 @@
 
 use polars::prelude::*;
 use polars::series::IsSorted;
+use polars_arrow::array::PrimitiveArray;
 use polars_arrow::array::{BINVIEW_ARROW_BUFFER_LEN_LIMIT, Utf8ViewArray, View};
-use polars_arrow::bitmap::Bitmap;
+use polars_arrow::bitmap::BitmapBuilder;
 use polars_buffer::Buffer;
+use rayon::prelude::*;
 
 use super::table::{Cells, FileRun, TableBuilder, TextCells, Values};
 
 impl TableBuilder {
     /// The table with one column per field plus `_file` and `_line`, which
-    /// keep every finding traceable to its input row.
-    pub fn finish(self) -> PolarsResult<DataFrame> {
-        let height = self.lines.len();
-        let mut columns = Vec::with_capacity(self.fields.len() + 2);
-        for (field, cells) in self.fields.iter().zip(self.cells) {
-            let name = PlSmallStr::from_static(field.name);
-            let column = match cells {
-                Cells::Checked(_) => continue,
-                Cells::Text(c) => text(name, c).into_column(),
-                Cells::Date(c) => numbers::<Int32Type>(name, c).into_date().into_column(),
-                Cells::Timestamp(c) => numbers::<Int64Type>(name, c)
-                    .into_datetime(TimeUnit::Milliseconds, None)
-                    .into_column(),
-                Cells::Amount(c) => numbers::<Int64Type>(name, c).into_column(),
-            };
-            columns.push(column);
+    /// keep every finding traceable to its input row. The parts taken over
+    /// whole (see [`TableBuilder::earlier`]) are joined here, column by
+    /// column on rayon's pool: their text buffers become the column's
+    /// buffers as they are.
+    pub fn finish(mut self) -> PolarsResult<DataFrame> {
+        let fields = self.fields;
+        let mut parts = std::mem::take(&mut self.earlier);
+        if parts.is_empty() || !self.lines.is_empty() {
+            parts.push(self);
         }
-        columns.push(files(&self.files)?.into_column());
-        columns.push(UInt64Chunked::from_vec("_line".into(), self.lines).into_column());
+        let height = parts.iter().map(|p| p.lines.len()).sum();
+        let mut by_field: Vec<Vec<Cells>> = fields
+            .iter()
+            .map(|_| Vec::with_capacity(parts.len()))
+            .collect();
+        let mut runs: Vec<FileRun> = Vec::new();
+        let mut lines = Vec::with_capacity(height);
+        for part in parts {
+            for (column, cells) in by_field.iter_mut().zip(part.cells) {
+                column.push(cells);
+            }
+            for run in part.files {
+                match runs.last_mut() {
+                    Some(last) if last.file == run.file => last.rows += run.rows,
+                    _ => runs.push(run),
+                }
+            }
+            lines.extend_from_slice(&part.lines);
+        }
+        let columns: Vec<Option<Column>> = fields
+            .par_iter()
+            .zip(by_field)
+            .map(|(field, cells)| column(PlSmallStr::from_static(field.name), cells))
+            .collect();
+        let mut columns: Vec<Column> = columns.into_iter().flatten().collect();
+        columns.push(files(&runs)?.rechunk().into_owned().into_column());
+        columns.push(UInt64Chunked::from_vec("_line".into(), lines).into_column());
         DataFrame::new(height, columns)
     }
 }
 
-/// A text column made from the cells' own buffer, which becomes the
-/// column's data buffer as it is: each cell gets a 16-byte view (holding
-/// texts of up to 12 bytes itself, pointing into the buffer otherwise), and
-/// no text is copied. Loading a large export used to copy every text once
-/// more here, into memory the kernel had to zero first.
-fn text(name: PlSmallStr, cells: TextCells) -> StringChunked {
-    let (bytes, ends, valid) = cells.into_parts();
-    if bytes.len() >= BINVIEW_ARROW_BUFFER_LEN_LIMIT {
-        return copied_text(name, &bytes, &ends, valid.as_deref());
-    }
-    let mut start = 0;
-    let mut longest = 0;
-    let views: Vec<View> = ends
+/// One field's column from its cells in each part, or none for a field
+/// that is checked but not kept.
+fn column(name: PlSmallStr, parts: Vec<Cells>) -> Option<Column> {
+    let first = parts.first()?;
+    let column = match first {
+        Cells::Checked(_) => return None,
+        Cells::Text(_) => text(
+            name,
+            each(parts, |c| match c {
+                Cells::Text(c) => Some(c),
+                _ => None,
+            }),
+        )
+        .into_column(),
+        Cells::Date(_) => numbers::<Int32Type>(
+            name,
+            each(parts, |c| match c {
+                Cells::Date(c) => Some(c),
+                _ => None,
+            }),
+        )
+        .into_date()
+        .into_column(),
+        Cells::Timestamp(_) => numbers::<Int64Type>(
+            name,
+            each(parts, |c| match c {
+                Cells::Timestamp(c) => Some(c),
+                _ => None,
+            }),
+        )
+        .into_datetime(TimeUnit::Milliseconds, None)
+        .into_column(),
+        Cells::Amount(_) => numbers::<Int64Type>(
+            name,
+            each(parts, |c| match c {
+                Cells::Amount(c) => Some(c),
+                _ => None,
+            }),
+        )
+        .into_column(),
+    };
+    Some(column)
+}
+
+/// The cells of every part as one kind; all parts follow the same field
+/// table, so a part of another kind cannot occur.
+fn each<T>(parts: Vec<Cells>, kind: impl Fn(Cells) -> Option<T>) -> Vec<T> {
+    parts
+        .into_iter()
+        .map(|c| kind(c).expect("all parts follow the same field table"))
+        .collect()
+}
+
+/// A text column made from the parts' own buffers, which become the
+/// column's data buffers as they are: each cell gets a 16-byte view
+/// (holding texts of up to 12 bytes itself, pointing into its part's
+/// buffer otherwise), and no text is copied. Loading a large export used to
+/// copy every text once more here, into memory the kernel had to zero
+/// first.
+fn text(name: PlSmallStr, parts: Vec<TextCells>) -> StringChunked {
+    if parts
         .iter()
-        .map(|&end| {
+        .any(|p| p.byte_len() >= BINVIEW_ARROW_BUFFER_LEN_LIMIT)
+    {
+        return copied_text(name, parts);
+    }
+    let rows = parts.iter().map(TextCells::len).sum();
+    let mut views: Vec<View> = Vec::with_capacity(rows);
+    let mut buffers: Vec<Buffer<u8>> = Vec::new();
+    let mut validity = parts
+        .iter()
+        .any(TextCells::has_nulls)
+        .then(|| BitmapBuilder::with_capacity(rows));
+    let mut total_bytes = 0;
+    for part in parts {
+        let (bytes, ends, valid) = part.into_parts();
+        let index = buffers.len() as u32;
+        let mut start = 0;
+        let mut longest = 0;
+        views.extend(ends.iter().map(|&end| {
             let cell = &bytes.as_bytes()[start..end];
             longest = longest.max(cell.len());
             // Offsets fit: the buffer is under `i32::MAX` bytes.
-            let view = View::new_from_bytes(cell, 0, start as u32);
+            let view = View::new_from_bytes(cell, index, start as u32);
             start = end;
             view
-        })
-        .collect();
-    let total_bytes = bytes.len();
-    // When every text fits in its view the buffer is not needed at all.
-    let buffers: Vec<Buffer<u8>> = if longest > View::MAX_INLINE_SIZE as usize {
-        vec![Buffer::from(bytes.into_bytes())]
-    } else {
-        Vec::new()
-    };
+        }));
+        if let Some(validity) = &mut validity {
+            match valid {
+                Some(valid) => valid.iter().for_each(|&v| validity.push(v)),
+                None => validity.extend_constant(ends.len(), true),
+            }
+        }
+        total_bytes += bytes.len();
+        // When every text fits in its view the buffer is not needed at all.
+        if longest > View::MAX_INLINE_SIZE as usize {
+            buffers.push(Buffer::from(bytes.into_bytes()));
+        }
+    }
     let buffer_len = buffers.iter().map(Buffer::len).sum();
-    let validity = valid.map(Bitmap::from_iter);
-    // SAFETY: every cell is a `&str` pushed whole into `bytes` (so each
-    // slice is UTF-8), the views point at exactly those slices of buffer 0,
-    // and the validity (when any) has one flag per view.
+    // SAFETY: every cell is a `&str` pushed whole into its part's buffer (so
+    // each slice is UTF-8); a view that is not inline points at exactly
+    // that slice of the buffer its part was given, which is kept whenever
+    // the part has such a view; the validity (when any) has one flag per
+    // view.
     let array = unsafe {
         Utf8ViewArray::new_unchecked(
             ArrowDataType::Utf8View,
             Buffer::from(views),
             Buffer::from(buffers),
-            validity,
+            validity.map(BitmapBuilder::freeze),
             Some(total_bytes),
             buffer_len,
         )
@@ -82,38 +172,50 @@ fn text(name: PlSmallStr, cells: TextCells) -> StringChunked {
     StringChunked::with_chunk(name, array)
 }
 
-/// The copying way, for a column of 2 GiB or more of text.
-fn copied_text(
-    name: PlSmallStr,
-    bytes: &str,
-    ends: &[usize],
-    valid: Option<&[bool]>,
-) -> StringChunked {
-    let mut builder = StringChunkedBuilder::new(name, ends.len());
-    let mut start = 0;
-    for (i, &end) in ends.iter().enumerate() {
-        if valid.is_none_or(|v| v[i]) {
-            builder.append_value(&bytes[start..end]);
-        } else {
-            builder.append_null();
+/// The copying way, for a part of 2 GiB or more of text.
+fn copied_text(name: PlSmallStr, parts: Vec<TextCells>) -> StringChunked {
+    let rows = parts.iter().map(TextCells::len).sum();
+    let mut builder = StringChunkedBuilder::new(name, rows);
+    for part in &parts {
+        for cell in part.iter() {
+            match cell {
+                Some(text) => builder.append_value(text),
+                None => builder.append_null(),
+            }
         }
-        start = end;
     }
     builder.finish()
 }
 
-/// A number column; without nulls its vector becomes the column as it is.
-fn numbers<T>(name: PlSmallStr, cells: Values<T::Native>) -> ChunkedArray<T>
+/// A number column; from one part without nulls its vector becomes the
+/// column as it is, from several they are copied into one.
+fn numbers<T>(name: PlSmallStr, parts: Vec<Values<T::Native>>) -> ChunkedArray<T>
 where
     T: PolarsNumericType,
 {
-    match cells.into_parts() {
-        (values, None) => ChunkedArray::from_vec(name, values),
-        (values, Some(valid)) => ChunkedArray::from_iter_options(
-            name,
-            values.into_iter().zip(valid).map(|(v, ok)| ok.then_some(v)),
-        ),
+    let rows = parts.iter().map(Values::len).sum();
+    let mut validity = parts
+        .iter()
+        .any(Values::has_nulls)
+        .then(|| BitmapBuilder::with_capacity(rows));
+    let mut values = Vec::new();
+    for part in parts {
+        let (part_values, valid) = part.into_parts();
+        if let Some(validity) = &mut validity {
+            match valid {
+                Some(valid) => valid.iter().for_each(|&v| validity.push(v)),
+                None => validity.extend_constant(part_values.len(), true),
+            }
+        }
+        if values.is_empty() {
+            values = part_values;
+            values.reserve_exact(rows - values.len());
+        } else {
+            values.extend_from_slice(&part_values);
+        }
     }
+    let array = PrimitiveArray::from_vec(values).with_validity(validity.map(BitmapBuilder::freeze));
+    ChunkedArray::with_chunk(name, array)
 }
 
 /// `_file`: each file's name stored once and referenced by its rows.
@@ -140,7 +242,7 @@ mod tests {
                 None => cells.push_null(),
             }
         }
-        text("t".into(), cells)
+        text("t".into(), vec![cells])
     }
 
     #[test]
@@ -159,7 +261,11 @@ mod tests {
         assert_eq!(ca.null_count(), 1);
         let short = [Some("PLN"), Some("EUR"), None];
         assert_eq!(column(&short).iter().collect::<Vec<_>>(), short);
-        let copied = copied_text("t".into(), "abcdef", &[3, 3, 6], Some(&[true, false, true]));
+        let mut cells = TextCells::default();
+        cells.push("abc");
+        cells.push_null();
+        cells.push("def");
+        let copied = copied_text("t".into(), vec![cells]);
         assert_eq!(
             copied.iter().collect::<Vec<_>>(),
             [Some("abc"), None, Some("def")]

@@ -130,28 +130,20 @@ pub fn load(dir: &Path, config: &Config) -> Result<Bundle> {
         .par_iter()
         .map(|(source, path)| load_file(dir, *source, path, &configs[source]))
         .collect();
-    let mut tables: BTreeMap<Source, DataFrame> = BTreeMap::new();
+    let mut by_source: BTreeMap<Source, Vec<TableBuilder>> = BTreeMap::new();
     let mut files = Vec::new();
     let mut rejected = Vec::new();
     for result in results {
-        let (source, df, file, rejections) = result?;
-        match tables.get_mut(&source) {
-            Some(existing) => {
-                existing.vstack_mut(&df)?;
-            }
-            None => {
-                tables.insert(source, df);
-            }
-        }
+        let (source, rows, file, rejections) = result?;
+        by_source.entry(source).or_default().push(rows);
         files.push(file);
         rejected.extend(rejections);
     }
-    // Each table's columns are made contiguous at once, and the tables side
-    // by side: the copies are bound by first-touch page faults, which a
-    // single thread would take one after another.
-    tables.par_iter_mut().for_each(|(_, df)| {
-        df.rechunk_mut_par();
-    });
+    // The tables are made side by side, each from its files in order.
+    let tables: BTreeMap<Source, DataFrame> = by_source
+        .into_par_iter()
+        .map(|(source, files)| Ok((source, table(files)?)))
+        .collect::<PolarsResult<_>>()?;
     let before = crate::progress::resident_mib();
     crate::memory::give_back_freed();
     tracing::debug!(
@@ -192,8 +184,22 @@ pub fn load(dir: &Path, config: &Config) -> Result<Bundle> {
     })
 }
 
-/// One file's table, its `run.json` record and its rejected rows.
-type LoadedFile = (Source, DataFrame, InputFile, Vec<Rejection>);
+/// One file's rows (still in their builder, see [`table`]), its `run.json`
+/// record and its rejected rows.
+type LoadedFile = (Source, TableBuilder, InputFile, Vec<Rejection>);
+
+/// One source's table from its files' rows, in file order. The builders
+/// are joined before the table is made (`TableBuilder::append`), so a
+/// source split over several exports is not copied once more to be made
+/// contiguous.
+fn table(files: Vec<TableBuilder>) -> PolarsResult<DataFrame> {
+    let mut files = files.into_iter();
+    let mut joined = files.next().expect("a source is listed with its files");
+    for builder in files {
+        joined.append(builder);
+    }
+    joined.finish()
+}
 
 fn load_file(dir: &Path, source: Source, path: &Path, config: &SourceConfig) -> Result<LoadedFile> {
     let rel = files::relative(dir, path);
@@ -211,23 +217,21 @@ fn load_file(dir: &Path, source: Source, path: &Path, config: &SourceConfig) -> 
     };
     // The file's hash is computed while it is parsed: SHA-256 runs one
     // core through the whole file, which would otherwise wait for parsing.
-    let (table, sha256) = rayon::join(
-        || -> Result<_> {
-            if parquet::is_parquet(&rel) {
-                Ok(parquet::read_file(&input, &mut rejections)?)
+    let (outcome, sha256) = rayon::join(
+        || {
+            let outcome = if parquet::is_parquet(&rel) {
+                parquet::read_file(&input, &mut builder, &mut rejections)
             } else {
-                let outcome = read::read_file(&input, &mut builder, &mut rejections);
-                let df = if outcome.error.is_some() {
-                    TableBuilder::new(source.fields()).finish()?
-                } else {
-                    builder.finish()?
-                };
-                Ok((df, outcome))
+                read::read_file(&input, &mut builder, &mut rejections)
+            };
+            // A file that failed gives no rows, whatever it had handed over.
+            if outcome.error.is_some() {
+                builder = TableBuilder::new(source.fields());
             }
+            outcome
         },
         || sha256_hex(&bytes),
     );
-    let (df, outcome) = table?;
     let file = InputFile {
         path: rel,
         source: source.name(),
@@ -236,7 +240,7 @@ fn load_file(dir: &Path, source: Source, path: &Path, config: &SourceConfig) -> 
         counts: outcome.counts,
         error: outcome.error,
     };
-    Ok((source, df, file, rejections))
+    Ok((source, builder, file, rejections))
 }
 
 /// A file refused before reading (a link, or over its size limit): one
@@ -256,8 +260,12 @@ fn refused(source: Source, rel: String, bytes: u64, reason: String) -> Result<Lo
         counts: Counts::default(),
         error: Some(reason),
     };
-    let df = TableBuilder::new(source.fields()).finish()?;
-    Ok((source, df, file, vec![rejection]))
+    Ok((
+        source,
+        TableBuilder::new(source.fields()),
+        file,
+        vec![rejection],
+    ))
 }
 
 /// Lower-case hex SHA-256, as `sha256sum` prints it.

@@ -50,22 +50,22 @@ pub fn is_parquet(file: &str) -> bool {
         .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("parquet"))
 }
 
-/// Reads one Parquet file into the source's typed table (the same columns
-/// as [`TableBuilder::finish`]), appending rejected rows to `rejected`.
-/// A file that cannot be read is one rejection and an empty table.
+/// Reads one Parquet file's rows into `builder` (the same typed cells as
+/// any other reader's), appending rejected rows to `rejected`. A file that
+/// cannot be read is one rejection and no rows.
 pub fn read_file(
     input: &SourceInput<'_>,
+    builder: &mut TableBuilder,
     rejected: &mut Vec<Rejection>,
-) -> PolarsResult<(DataFrame, FileOutcome)> {
+) -> FileOutcome {
     let texts = match columns(input) {
         Ok(texts) => texts,
         Err(reason) => {
             rejected.push(rejection(input, None, reason.clone()));
-            let outcome = FileOutcome {
+            return FileOutcome {
                 counts: Counts::default(),
                 error: Some(reason),
             };
-            return Ok((TableBuilder::new(input.fields()).finish()?, outcome));
         }
     };
     let height = texts.iter().flatten().map(|c| c.len()).max().unwrap_or(0);
@@ -74,41 +74,42 @@ pub fn read_file(
         .map(|c| c.as_ref().map(|c| c.downcast_as_array()))
         .collect();
     let starts: Vec<usize> = (0..height).step_by(PIECE_ROWS).collect();
-    let pieces: Vec<PolarsResult<(DataFrame, Vec<Rejection>)>> = starts
+    // As for CSV pieces: one builder per job of rayon's, each piece handed
+    // over in buffers of its exact size (`TableBuilder::take_exact`).
+    let pieces: Vec<(TableBuilder, Vec<Rejection>)> = starts
         .par_iter()
-        .map(|&start| {
-            let mut builder = TableBuilder::new(input.fields());
-            let mut piece_rejected = Vec::new();
-            for row in start..(start + PIECE_ROWS).min(height) {
-                let at = Location {
-                    file: input.file,
-                    line: row as u64 + 1,
-                };
-                let cell = |f: usize| arrays[f].and_then(|a| a.get(row));
-                if let Err(reason) = builder.push(cell, &input.config.dialect, &at) {
-                    piece_rejected.push(rejection(input, Some(at.line), reason));
+        .map_init(
+            || TableBuilder::new(input.fields()),
+            |piece, &start| {
+                let mut piece_rejected = Vec::new();
+                for row in start..(start + PIECE_ROWS).min(height) {
+                    let at = Location {
+                        file: input.file,
+                        line: row as u64 + 1,
+                    };
+                    let cell = |f: usize| arrays[f].and_then(|a| a.get(row));
+                    if let Err(reason) = piece.push(cell, &input.config.dialect, &at) {
+                        piece_rejected.push(rejection(input, Some(at.line), reason));
+                    }
                 }
-            }
-            Ok((builder.finish()?, piece_rejected))
-        })
+                (piece.take_exact(), piece_rejected)
+            },
+        )
         .collect();
-    let mut df = TableBuilder::new(input.fields()).finish()?;
     let mut counts = Counts {
         read: height as u64,
         ..Counts::default()
     };
-    for piece in pieces {
-        let (part, part_rejected) = piece?;
-        df.vstack_mut(&part)?;
+    for (part, part_rejected) in pieces {
+        counts.used += part.len() as u64;
         counts.rejected += part_rejected.len() as u64;
+        builder.append(part);
         rejected.extend(part_rejected);
     }
-    counts.used = df.height() as u64;
-    let outcome = FileOutcome {
+    FileOutcome {
         counts,
         error: None,
-    };
-    Ok((df, outcome))
+    }
 }
 
 fn rejection(input: &SourceInput<'_>, line: Option<u64>, reason: String) -> Rejection {

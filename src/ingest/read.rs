@@ -94,15 +94,13 @@ impl<'a> Ctx<'a> {
     /// Takes over what the pieces of the same file gave, in order, after
     /// the rows and rejections already here.
     pub(super) fn join(&mut self, pieces: Vec<(TableBuilder, Vec<Rejection>, Counts)>) {
-        let mut builders = Vec::with_capacity(pieces.len());
         for (builder, rejected, counts) in pieces {
-            builders.push(builder);
+            self.builder.append(builder);
             self.rejected.extend(rejected);
             self.counts.read += counts.read;
             self.counts.used += counts.used;
             self.counts.rejected += counts.rejected;
         }
-        self.builder.append_all(builders);
     }
 
     pub(super) fn done(self) -> FileOutcome {
