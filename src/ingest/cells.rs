@@ -1,9 +1,10 @@
 //! The typed cells of one column while a table is being built.
 //!
 //! Text is kept as one byte buffer per column with the end offset of each
-//! cell, numbers as a plain vector, both with a validity flag per row: a
-//! million-row ledger has some ten million cells, and one `String` (or
-//! `Option` of one) each made allocation the larger part of loading.
+//! cell (which also marks a null), numbers as a plain vector with a
+//! validity flag per row: a million-row ledger has some ten million cells,
+//! and one `String` (or `Option` of one) each made allocation the larger
+//! part of loading.
 //! Polars-free like the readers; `frame.rs` turns these into columns.
 
 use super::schema::Kind;
@@ -64,6 +65,14 @@ impl Cells {
         }
     }
 
+    /// The bytes of text held; none in a number column.
+    pub fn text_bytes(&self) -> usize {
+        match self {
+            Cells::Text(c) => c.byte_len(),
+            _ => 0,
+        }
+    }
+
     /// Appends the cells of `other`, a column of the same field.
     pub fn append(&mut self, other: Cells) {
         match (self, other) {
@@ -78,17 +87,32 @@ impl Cells {
     }
 }
 
-/// Text cells: cell `i` is `bytes[ends[i - 1]..ends[i]]` (from 0 for the
-/// first); a null is an empty cell whose `valid` flag is false.
+/// Text cells: cell `i` is `bytes[end(i - 1)..end(i)]` (from 0 for the
+/// first), where `end` is the cell's end offset without [`NULL`]; a null is
+/// an empty cell whose end offset has [`NULL`] set.
+///
+/// Four bytes per cell, where an end offset of `usize` and a validity flag
+/// took nine: at ten million invoices the cells of the ledger and KSeF
+/// exports held in this form until their tables are made came to over a
+/// gigabyte, all of it memory the kernel had to hand out and zero first.
+/// The builder keeps a column's text under [`TextCells::MAX_BYTES`] (see
+/// `TableBuilder::push`), so an offset fits in the 31 bits below [`NULL`].
 #[derive(Debug, Default, Clone)]
 pub struct TextCells {
     bytes: String,
-    ends: Vec<usize>,
-    valid: Vec<bool>,
+    ends: Vec<u32>,
     nulls: usize,
 }
 
+/// The bit of an end offset that marks its cell as null.
+const NULL: u32 = 1 << 31;
+
 impl TextCells {
+    /// The most text one column of cells can hold: polars' limit for one
+    /// buffer of a text column, below which every offset has its top bit
+    /// free for [`NULL`].
+    pub const MAX_BYTES: usize = i32::MAX as usize;
+
     pub fn push(&mut self, value: &str) {
         self.bytes.push_str(value);
         self.close(true);
@@ -108,8 +132,9 @@ impl TextCells {
     }
 
     fn close(&mut self, valid: bool) {
-        self.ends.push(self.bytes.len());
-        self.valid.push(valid);
+        debug_assert!(self.bytes.len() <= Self::MAX_BYTES);
+        let end = self.bytes.len() as u32;
+        self.ends.push(if valid { end } else { end | NULL });
     }
 
     pub fn len(&self) -> usize {
@@ -129,46 +154,67 @@ impl TextCells {
         self.bytes.len()
     }
 
-    pub fn get(&self, row: usize) -> Option<&str> {
-        if !*self.valid.get(row)? {
-            return None;
-        }
-        let start = if row == 0 { 0 } else { self.ends[row - 1] };
-        Some(&self.bytes[start..self.ends[row]])
+    /// The end offset of cell `row` in the buffer.
+    fn end(&self, row: usize) -> usize {
+        (self.ends[row] & !NULL) as usize
     }
 
-    /// The text buffer, the end offset of each cell, and each cell's
-    /// validity flag (`None` when no cell is null).
-    pub fn into_parts(self) -> (String, Vec<usize>, Option<Vec<bool>>) {
-        let valid = (self.nulls > 0).then_some(self.valid);
-        (self.bytes, self.ends, valid)
+    pub fn get(&self, row: usize) -> Option<&str> {
+        let (start, end, valid) = self.span(row)?;
+        valid.then(|| &self.bytes[start..end])
+    }
+
+    /// Where cell `row` lies in the buffer and whether it is valid.
+    fn span(&self, row: usize) -> Option<(usize, usize, bool)> {
+        let end = *self.ends.get(row)?;
+        let start = if row == 0 { 0 } else { self.end(row - 1) };
+        Some((start, (end & !NULL) as usize, end & NULL == 0))
+    }
+
+    /// Each cell's start and end in [`TextCells::bytes`] and whether it is
+    /// valid (a null is empty), in row order.
+    pub fn spans(&self) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let span = (start, (end & !NULL) as usize, end & NULL == 0);
+            start = span.1;
+            span
+        })
+    }
+
+    /// The text of every cell, one after another.
+    pub fn bytes(&self) -> &str {
+        &self.bytes
+    }
+
+    /// The text buffer, for a column to keep as it is.
+    pub fn into_bytes(self) -> String {
+        self.bytes
     }
 
     /// The cells in row order.
     pub fn iter(&self) -> impl Iterator<Item = Option<&str>> + '_ {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        starts
-            .zip(&self.ends)
-            .zip(&self.valid)
-            .map(|((start, &end), &valid)| valid.then(|| &self.bytes[start..end]))
+        self.spans()
+            .map(|(start, end, valid)| valid.then(|| &self.bytes[start..end]))
     }
 
     fn truncate(&mut self, rows: usize) {
         if rows >= self.len() {
             return;
         }
-        self.nulls -= self.valid[rows..].iter().filter(|v| !**v).count();
+        self.nulls -= self.ends[rows..].iter().filter(|&&e| e & NULL != 0).count();
         self.bytes
-            .truncate(if rows == 0 { 0 } else { self.ends[rows - 1] });
+            .truncate(if rows == 0 { 0 } else { self.end(rows - 1) });
         self.ends.truncate(rows);
-        self.valid.truncate(rows);
     }
 
+    /// Appends the cells of `other`; the caller keeps the text of both
+    /// under [`TextCells::MAX_BYTES`].
     fn append(&mut self, other: TextCells) {
-        let base = self.bytes.len();
+        debug_assert!(self.bytes.len() + other.bytes.len() <= Self::MAX_BYTES);
+        let base = self.bytes.len() as u32;
         self.bytes.push_str(&other.bytes);
-        self.ends.extend(other.ends.iter().map(|end| base + end));
-        self.valid.extend(other.valid);
+        self.ends.extend(other.ends.iter().map(|end| end + base));
         self.nulls += other.nulls;
     }
 }

@@ -4,7 +4,7 @@
 use polars::prelude::*;
 use polars::series::IsSorted;
 use polars_arrow::array::PrimitiveArray;
-use polars_arrow::array::{BINVIEW_ARROW_BUFFER_LEN_LIMIT, Utf8ViewArray, View};
+use polars_arrow::array::{Utf8ViewArray, View};
 use polars_arrow::bitmap::BitmapBuilder;
 use polars_buffer::Buffer;
 use rayon::prelude::*;
@@ -114,12 +114,6 @@ fn each<T>(parts: Vec<Cells>, kind: impl Fn(Cells) -> Option<T>) -> Vec<T> {
 /// copy every text once more here, into memory the kernel had to zero
 /// first.
 fn text(name: PlSmallStr, parts: Vec<TextCells>) -> StringChunked {
-    if parts
-        .iter()
-        .any(|p| p.byte_len() >= BINVIEW_ARROW_BUFFER_LEN_LIMIT)
-    {
-        return copied_text(name, parts);
-    }
     let rows = parts.iter().map(TextCells::len).sum();
     let mut views: Vec<View> = Vec::with_capacity(rows);
     let mut buffers: Vec<Buffer<u8>> = Vec::new();
@@ -129,28 +123,22 @@ fn text(name: PlSmallStr, parts: Vec<TextCells>) -> StringChunked {
         .then(|| BitmapBuilder::with_capacity(rows));
     let mut total_bytes = 0;
     for part in parts {
-        let (bytes, ends, valid) = part.into_parts();
         let index = buffers.len() as u32;
-        let mut start = 0;
+        let bytes = part.bytes().as_bytes();
         let mut longest = 0;
-        views.extend(ends.iter().map(|&end| {
-            let cell = &bytes.as_bytes()[start..end];
+        for (start, end, valid) in part.spans() {
+            let cell = &bytes[start..end];
             longest = longest.max(cell.len());
-            // Offsets fit: the buffer is under `i32::MAX` bytes.
-            let view = View::new_from_bytes(cell, index, start as u32);
-            start = end;
-            view
-        }));
-        if let Some(validity) = &mut validity {
-            match valid {
-                Some(valid) => valid.iter().for_each(|&v| validity.push(v)),
-                None => validity.extend_constant(ends.len(), true),
+            // Offsets fit: a part's text is under `TextCells::MAX_BYTES`.
+            views.push(View::new_from_bytes(cell, index, start as u32));
+            if let Some(validity) = &mut validity {
+                validity.push(valid);
             }
         }
         total_bytes += bytes.len();
         // When every text fits in its view the buffer is not needed at all.
         if longest > View::MAX_INLINE_SIZE as usize {
-            buffers.push(Buffer::from(bytes.into_bytes()));
+            buffers.push(Buffer::from(part.into_bytes().into_bytes()));
         }
     }
     let buffer_len = buffers.iter().map(Buffer::len).sum();
@@ -170,21 +158,6 @@ fn text(name: PlSmallStr, parts: Vec<TextCells>) -> StringChunked {
         )
     };
     StringChunked::with_chunk(name, array)
-}
-
-/// The copying way, for a part of 2 GiB or more of text.
-fn copied_text(name: PlSmallStr, parts: Vec<TextCells>) -> StringChunked {
-    let rows = parts.iter().map(TextCells::len).sum();
-    let mut builder = StringChunkedBuilder::new(name, rows);
-    for part in &parts {
-        for cell in part.iter() {
-            match cell {
-                Some(text) => builder.append_value(text),
-                None => builder.append_null(),
-            }
-        }
-    }
-    builder.finish()
 }
 
 /// A number column; from one part without nulls its vector becomes the
@@ -261,14 +234,5 @@ mod tests {
         assert_eq!(ca.null_count(), 1);
         let short = [Some("PLN"), Some("EUR"), None];
         assert_eq!(column(&short).iter().collect::<Vec<_>>(), short);
-        let mut cells = TextCells::default();
-        cells.push("abc");
-        cells.push_null();
-        cells.push("def");
-        let copied = copied_text("t".into(), vec![cells]);
-        assert_eq!(
-            copied.iter().collect::<Vec<_>>(),
-            [Some("abc"), None, Some("def")]
-        );
     }
 }

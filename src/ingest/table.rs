@@ -107,6 +107,20 @@ pub struct TableBuilder {
 /// otherwise give a text column one buffer per file.
 const KEPT_APART_FROM_ROWS: usize = 1024;
 
+/// The longest value a cell may hold, in bytes. No field of an invoice
+/// comes near it; the limit keeps one cell from pushing a column's text
+/// past what its buffer can address (see [`SPLIT_FROM_BYTES`]).
+pub const MAX_CELL_BYTES: usize = 1 << 20;
+
+/// When a text column of a builder's own rows holds more than this, those
+/// rows are set apart as a part (see [`TableBuilder::earlier`]) and the
+/// builder goes on empty. Checked every [`SPLIT_CHECK_ROWS`] rows, so a
+/// column stays under 1 GiB + 64 MiB, well within
+/// [`TextCells::MAX_BYTES`] (2 GiB). Unit tests split at 4 KiB, so that
+/// every reader's tests go through it.
+const SPLIT_FROM_BYTES: usize = if cfg!(test) { 1 << 12 } else { 1 << 30 };
+const SPLIT_CHECK_ROWS: usize = 64;
+
 impl TableBuilder {
     pub fn new(fields: &'static [Field]) -> TableBuilder {
         TableBuilder {
@@ -146,11 +160,21 @@ impl TableBuilder {
         at: &Location<'_>,
     ) -> Result<(), String> {
         let rows = self.lines.len();
+        if rows % SPLIT_CHECK_ROWS == 0 && self.text_bytes() > SPLIT_FROM_BYTES {
+            let own = self.own_rows();
+            self.earlier.push(own);
+            return self.push(cell, dialect, at);
+        }
         let fields = self.fields;
         for (i, field) in fields.iter().enumerate() {
             let raw = cell(i).map(super::fast::trim).filter(|s| !s.is_empty());
             let pushed = match raw {
                 None if field.required => Err(format!("{}: required value is empty", field.name)),
+                Some(raw) if raw.len() > MAX_CELL_BYTES => Err(format!(
+                    "{}: value of {} bytes is over the limit of {MAX_CELL_BYTES} bytes",
+                    field.name,
+                    raw.len()
+                )),
                 None => {
                     self.cells[i].push_null();
                     Ok(())
@@ -185,6 +209,10 @@ impl TableBuilder {
             self.append(part);
         }
         if other.lines.len() < KEPT_APART_FROM_ROWS {
+            if self.text_bytes() + other.text_bytes() > SPLIT_FROM_BYTES {
+                let own = self.own_rows();
+                self.earlier.push(own);
+            }
             for (column, cells) in self.cells.iter_mut().zip(other.cells.drain(..)) {
                 column.append(cells);
             }
@@ -210,13 +238,19 @@ impl TableBuilder {
             cells: self.cells.clone(),
             files: std::mem::take(&mut self.files),
             lines: self.lines.clone(),
-            earlier: Vec::new(),
+            earlier: std::mem::take(&mut self.earlier),
         };
         for column in &mut self.cells {
             column.truncate(0);
         }
         self.lines.clear();
         part
+    }
+
+    /// The bytes of text in the most-filled column of this builder's own
+    /// rows.
+    fn text_bytes(&self) -> usize {
+        self.cells.iter().map(Cells::text_bytes).max().unwrap_or(0)
     }
 
     /// Moves this builder's own rows (not its `earlier` parts) into a
@@ -531,5 +565,34 @@ mod tests {
         let files = df.column("_file").unwrap().str().unwrap();
         assert_eq!(files.get(349), Some("ledger/a.csv"));
         assert_eq!(files.get(350), Some("ledger/b.csv"));
+    }
+
+    #[test]
+    fn a_cell_over_the_limit_rejects_its_row() {
+        let mut b = TableBuilder::new(LEDGER);
+        let long = "x".repeat(MAX_CELL_BYTES + 1);
+        let row = ["FV/1", "2026-03-02", "5265877635", "1.00", "PLN", "", "", &long];
+        let err = b
+            .push(|i| row.get(i).copied(), &Dialect::default(), &AT)
+            .unwrap_err();
+        assert!(err.starts_with("buyer_id: value of 1048577 bytes"), "{err}");
+        assert!(b.is_empty());
+    }
+
+    /// Rows go on into a new part once a column's text passes the split
+    /// size (4 KiB in tests), and the table is the same.
+    #[test]
+    fn a_builder_splits_its_rows_as_text_grows() {
+        let mut b = TableBuilder::new(LEDGER);
+        (0..2_000).for_each(|i| push_row(&mut b, i));
+        assert!(b.earlier.len() > 5, "{} parts", b.earlier.len());
+        let biggest = b.earlier.iter().map(TableBuilder::text_bytes).max();
+        assert!(biggest <= Some(SPLIT_FROM_BYTES + SPLIT_CHECK_ROWS * 40));
+        let df = b.finish().unwrap();
+        assert_eq!(df.height(), 2_000);
+        let numbers = df.column("invoice_number").unwrap().str().unwrap();
+        assert_eq!(numbers.get(1_999), Some("FV/2026/03/001999"));
+        let ksef = df.column("ksef_number").unwrap().str().unwrap();
+        assert_eq!(ksef.null_count(), 400);
     }
 }
