@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use super::Rejection;
 use super::csv_file::{CsvHeader, csv_rows, line_at};
 use super::read::{Counts, Ctx};
-use super::table::TableBuilder;
+use super::table::{Parts, TableBuilder};
 
 /// The offsets the text is cut at: the body start (after the header),
 /// then each piece's start, then the end of the text. Two entries mean
@@ -118,7 +118,7 @@ impl<'t> Quotes<'t> {
     }
 }
 
-/// What one piece gave.
+/// What the pieces one job of rayon's read gave (see [`Parts`]).
 type Piece = (TableBuilder, Vec<Rejection>, Counts);
 
 /// Reads the pieces between `cuts` in parallel and hands them to `ctx` in
@@ -145,21 +145,20 @@ pub(super) fn read_pieces(
         })
         .collect();
     let input = ctx.input;
-    // Each job of rayon's reads its pieces into one builder, which grows
-    // once, and hands over each piece in buffers of its exact size.
     let pieces: Vec<Piece> = ranges
         .par_iter()
         .zip(&first_lines)
-        .map_init(
-            || TableBuilder::new(input.fields()),
-            |builder, (&(start, end), &first_line)| {
-                let mut rejected = Vec::new();
-                let mut piece_ctx = Ctx::new(input, builder, &mut rejected);
+        .fold(
+            || (Parts::new(input.fields()), Vec::new(), Counts::default()),
+            |(mut parts, mut rejected, mut counts), (&(start, end), &first_line)| {
+                let mut piece_ctx = Ctx::new(input, parts.builder(), &mut rejected);
                 csv_rows(&mut piece_ctx, &text[start..end], first_line, header, plain);
-                let counts = piece_ctx.counts;
-                (builder.take_exact(), rejected, counts)
+                counts += piece_ctx.counts;
+                parts.piece_done();
+                (parts, rejected, counts)
             },
         )
+        .map(|(parts, rejected, counts)| (parts.finish(), rejected, counts))
         .collect();
     ctx.join(pieces);
 }

@@ -37,7 +37,7 @@ use super::fields::{Dialect, amount_from_f64, days_to_date, format_amount};
 use super::files::MAX_TABLE_BYTES;
 use super::read::{Counts, FileOutcome};
 use super::schema::{Field, Kind, Source};
-use super::table::{HeaderMap, Location, TableBuilder};
+use super::table::{HeaderMap, Location, Parts, TableBuilder};
 use super::{Rejection, SourceInput};
 
 /// Rows handed to one parallel builder.
@@ -74,14 +74,14 @@ pub fn read_file(
         .map(|c| c.as_ref().map(|c| c.downcast_as_array()))
         .collect();
     let starts: Vec<usize> = (0..height).step_by(PIECE_ROWS).collect();
-    // As for CSV pieces: one builder per job of rayon's, each piece handed
-    // over in buffers of its exact size (`TableBuilder::take_exact`).
+    // As for CSV pieces: the rows of each job of rayon's handed over in
+    // parts of their exact size (`Parts`).
     let pieces: Vec<(TableBuilder, Vec<Rejection>)> = starts
         .par_iter()
-        .map_init(
-            || TableBuilder::new(input.fields()),
-            |piece, &start| {
-                let mut piece_rejected = Vec::new();
+        .fold(
+            || (Parts::new(input.fields()), Vec::new()),
+            |(mut parts, mut job_rejected), &start| {
+                let piece = parts.builder();
                 for row in start..(start + PIECE_ROWS).min(height) {
                     let at = Location {
                         file: input.file,
@@ -89,12 +89,14 @@ pub fn read_file(
                     };
                     let cell = |f: usize| arrays[f].and_then(|a| a.get(row));
                     if let Err(reason) = piece.push(cell, &input.config.dialect, &at) {
-                        piece_rejected.push(rejection(input, Some(at.line), reason));
+                        job_rejected.push(rejection(input, Some(at.line), reason));
                     }
                 }
-                (piece.take_exact(), piece_rejected)
+                parts.piece_done();
+                (parts, job_rejected)
             },
         )
+        .map(|(parts, job_rejected)| (parts.finish(), job_rejected))
         .collect();
     let mut counts = Counts {
         read: height as u64,

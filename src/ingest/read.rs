@@ -24,6 +24,14 @@ pub struct Counts {
     pub rejected: u64,
 }
 
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, other: Counts) {
+        self.read += other.read;
+        self.used += other.used;
+        self.rejected += other.rejected;
+    }
+}
+
 /// What a reader produces for one file.
 pub struct FileOutcome {
     pub counts: Counts,
@@ -97,9 +105,7 @@ impl<'a> Ctx<'a> {
         for (builder, rejected, counts) in pieces {
             self.builder.append(builder);
             self.rejected.extend(rejected);
-            self.counts.read += counts.read;
-            self.counts.used += counts.used;
-            self.counts.rejected += counts.rejected;
+            self.counts += counts;
         }
     }
 
