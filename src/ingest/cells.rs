@@ -65,6 +65,28 @@ impl Cells {
         }
     }
 
+    pub fn into_text(self) -> Option<TextCells> {
+        match self {
+            Cells::Text(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    pub fn into_days(self) -> Option<Values<i32>> {
+        match self {
+            Cells::Date(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The values of a timestamp or amount column.
+    pub fn into_i64(self) -> Option<Values<i64>> {
+        match self {
+            Cells::Timestamp(c) | Cells::Amount(c) => Some(c),
+            _ => None,
+        }
+    }
+
     /// The bytes of text held; none in a number column.
     pub fn text_bytes(&self) -> usize {
         match self {

@@ -46,7 +46,7 @@ impl TableBuilder {
             .par_iter()
             .zip(by_field)
             .map(|(field, cells)| column(PlSmallStr::from_static(field.name), cells))
-            .collect();
+            .collect::<PolarsResult<_>>()?;
         let mut columns: Vec<Column> = columns.into_iter().flatten().collect();
         columns.push(files(&runs)?.rechunk().into_owned().into_column());
         columns.push(UInt64Chunked::from_vec("_line".into(), lines).into_column());
@@ -56,54 +56,39 @@ impl TableBuilder {
 
 /// One field's column from its cells in each part, or none for a field
 /// that is checked but not kept.
-fn column(name: PlSmallStr, parts: Vec<Cells>) -> Option<Column> {
-    let first = parts.first()?;
-    let column = match first {
-        Cells::Checked(_) => return None,
-        Cells::Text(_) => text(
-            name,
-            each(parts, |c| match c {
-                Cells::Text(c) => Some(c),
-                _ => None,
-            }),
-        )
-        .into_column(),
-        Cells::Date(_) => numbers::<Int32Type>(
-            name,
-            each(parts, |c| match c {
-                Cells::Date(c) => Some(c),
-                _ => None,
-            }),
-        )
-        .into_date()
-        .into_column(),
-        Cells::Timestamp(_) => numbers::<Int64Type>(
-            name,
-            each(parts, |c| match c {
-                Cells::Timestamp(c) => Some(c),
-                _ => None,
-            }),
-        )
-        .into_datetime(TimeUnit::Milliseconds, None)
-        .into_column(),
-        Cells::Amount(_) => numbers::<Int64Type>(
-            name,
-            each(parts, |c| match c {
-                Cells::Amount(c) => Some(c),
-                _ => None,
-            }),
-        )
-        .into_column(),
+fn column(name: PlSmallStr, parts: Vec<Cells>) -> PolarsResult<Option<Column>> {
+    let column = match parts.first() {
+        None | Some(Cells::Checked(_)) => return Ok(None),
+        Some(Cells::Text(_)) => {
+            text(name.clone(), each(&name, parts, Cells::into_text)?).into_column()
+        }
+        Some(Cells::Date(_)) => {
+            numbers::<Int32Type>(name.clone(), each(&name, parts, Cells::into_days)?)
+                .into_date()
+                .into_column()
+        }
+        Some(Cells::Timestamp(_)) => {
+            numbers::<Int64Type>(name.clone(), each(&name, parts, Cells::into_i64)?)
+                .into_datetime(TimeUnit::Milliseconds, None)
+                .into_column()
+        }
+        Some(Cells::Amount(_)) => {
+            numbers::<Int64Type>(name.clone(), each(&name, parts, Cells::into_i64)?).into_column()
+        }
     };
-    Some(column)
+    Ok(Some(column))
 }
 
-/// The cells of every part as one kind; all parts follow the same field
-/// table, so a part of another kind cannot occur.
-fn each<T>(parts: Vec<Cells>, kind: impl Fn(Cells) -> Option<T>) -> Vec<T> {
+/// The cells of every part as the kind of the first: all parts follow the
+/// same field table, so another kind means a bug, reported as an error.
+fn each<T>(name: &str, parts: Vec<Cells>, kind: fn(Cells) -> Option<T>) -> PolarsResult<Vec<T>> {
     parts
         .into_iter()
-        .map(|c| kind(c).expect("all parts follow the same field table"))
+        .map(|cells| {
+            kind(cells).ok_or_else(
+                || polars_err!(ComputeError: "the parts of column {name} hold cells of different kinds"),
+            )
+        })
         .collect()
 }
 
