@@ -142,7 +142,7 @@ pub fn load(dir: &Path, config: &Config) -> Result<Bundle> {
     // The tables are made side by side, each from its files in order.
     let tables: BTreeMap<Source, DataFrame> = by_source
         .into_par_iter()
-        .map(|(source, files)| Ok((source, table(files)?)))
+        .map(|(source, files)| Ok((source, table(source, files)?)))
         .collect::<PolarsResult<_>>()?;
     let before = crate::progress::resident_mib();
     crate::memory::give_back_freed();
@@ -192,9 +192,8 @@ type LoadedFile = (Source, TableBuilder, InputFile, Vec<Rejection>);
 /// are joined before the table is made (`TableBuilder::append`), so a
 /// source split over several exports is not copied once more to be made
 /// contiguous.
-fn table(files: Vec<TableBuilder>) -> PolarsResult<DataFrame> {
-    let mut files = files.into_iter();
-    let mut joined = files.next().expect("a source is listed with its files");
+fn table(source: Source, files: Vec<TableBuilder>) -> PolarsResult<DataFrame> {
+    let mut joined = TableBuilder::new(source.fields());
     for builder in files {
         joined.append(builder);
     }
