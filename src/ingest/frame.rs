@@ -60,7 +60,15 @@ fn column(name: PlSmallStr, parts: Vec<Cells>) -> PolarsResult<Option<Column>> {
     let column = match parts.first() {
         None | Some(Cells::Checked(_)) => return Ok(None),
         Some(Cells::Text(_)) => {
-            text(name.clone(), each(&name, parts, Cells::into_text)?).into_column()
+            let parts = each(&name, parts, Cells::into_text)?;
+            match constant(&parts) {
+                Some(value) => {
+                    let rows = parts.iter().map(TextCells::len).sum();
+                    let value = Scalar::new(DataType::String, AnyValue::StringOwned(value.into()));
+                    Column::new_scalar(name, value, rows)
+                }
+                None => text(name, parts).into_column(),
+            }
         }
         Some(Cells::Date(_)) => {
             numbers::<Int32Type>(name.clone(), each(&name, parts, Cells::into_days)?)
@@ -77,6 +85,18 @@ fn column(name: PlSmallStr, parts: Vec<Cells>) -> PolarsResult<Option<Column>> {
         }
     };
     Ok(Some(column))
+}
+
+/// The text every cell holds, when they all hold the same one (a
+/// one-company bundle's seller NIP): the column is then kept as that value
+/// and a length, where views would cost 16 bytes a row (320 MiB for the
+/// seller NIPs of 10M ledger rows and 10M KSeF records).
+fn constant(parts: &[TextCells]) -> Option<&str> {
+    let first = parts.iter().find(|p| !p.is_empty())?.get(0)?;
+    parts
+        .iter()
+        .all(|p| !p.has_nulls() && p.iter().all(|cell| cell == Some(first)))
+        .then_some(first)
 }
 
 /// The cells of every part as the kind of the first: all parts follow the
@@ -219,5 +239,35 @@ mod tests {
         assert_eq!(ca.null_count(), 1);
         let short = [Some("PLN"), Some("EUR"), None];
         assert_eq!(column(&short).iter().collect::<Vec<_>>(), short);
+    }
+
+    #[test]
+    fn a_text_every_row_shares_is_held_once() {
+        let cells = |values: &[Option<&str>]| {
+            let mut cells = TextCells::default();
+            for v in values {
+                match v {
+                    Some(v) => cells.push(v),
+                    None => cells.push_null(),
+                }
+            }
+            Cells::Text(cells)
+        };
+        let nip = Some("5265877635");
+        let same = vec![cells(&[nip, nip]), cells(&[]), cells(&[nip])];
+        let held = super::column("seller_nip".into(), same).unwrap().unwrap();
+        assert!(held.as_scalar_column().is_some());
+        assert_eq!(held.len(), 3);
+        assert_eq!(held.str().unwrap().get(2), nip);
+        for differs in [
+            vec![cells(&[nip]), cells(&[nip, Some("1234563218")])],
+            vec![cells(&[nip, None])],
+            vec![cells(&[None, None])],
+        ] {
+            let viewed = super::column("seller_nip".into(), differs)
+                .unwrap()
+                .unwrap();
+            assert!(viewed.as_scalar_column().is_none());
+        }
     }
 }

@@ -160,7 +160,7 @@ impl TableBuilder {
         at: &Location<'_>,
     ) -> Result<(), String> {
         let rows = self.lines.len();
-        if rows % SPLIT_CHECK_ROWS == 0 && self.text_bytes() > SPLIT_FROM_BYTES {
+        if rows.is_multiple_of(SPLIT_CHECK_ROWS) && self.text_bytes() > SPLIT_FROM_BYTES {
             let own = self.own_rows();
             self.earlier.push(own);
             return self.push(cell, dialect, at);
@@ -542,8 +542,8 @@ mod tests {
         let number = format!("FV/2026/03/{i:06}");
         let day = format!("2026-03-{:02}", i % 28 + 1);
         let gross = format!("{i}.25");
-        let net = (i % 3 != 0).then(|| format!("{i}.00"));
-        let ksef = (i % 5 != 0).then(|| format!("5265877635-20260302-{i:012X}"));
+        let net = (!i.is_multiple_of(3)).then(|| format!("{i}.00"));
+        let ksef = (!i.is_multiple_of(5)).then(|| format!("5265877635-20260302-{i:012X}"));
         let cells = [
             Some(number.as_str()),
             Some(day.as_str()),

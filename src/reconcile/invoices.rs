@@ -165,11 +165,24 @@ fn single_key_is_exact(views: &[DataFrame; 4]) -> PolarsResult<bool> {
         if nip.null_count() > 0 || view.column("invoice_number")?.null_count() > 0 {
             return Ok(false);
         }
-        if nip.str()?.contains_literal("\0")?.any() {
+        let has_nul = match held_once(nip) {
+            Some(value) => value.is_some_and(|v| v.contains('\0')),
+            None => nip.str()?.contains_literal("\0")?.any(),
+        };
+        if has_nul {
             return Ok(false);
         }
     }
     Ok(true)
+}
+
+/// The value of a column polars holds once for all its rows (loading keeps
+/// a text that every row shares that way, e.g. a one-company bundle's
+/// seller NIP), read without making the column whole; `None` for any other
+/// column.
+fn held_once(column: &Column) -> Option<Option<&str>> {
+    let scalar = column.as_scalar_column()?;
+    Some(scalar.scalar().value().extract_str())
 }
 
 /// The seller NIP of every row of every view, when they all have the same
@@ -179,16 +192,23 @@ fn single_key_is_exact(views: &[DataFrame; 4]) -> PolarsResult<bool> {
 fn the_one_seller(views: &[DataFrame; 4]) -> PolarsResult<Option<String>> {
     let mut first: Option<String> = None;
     for view in views {
-        let nips = view.column("seller_nip")?.str()?;
-        // (`get` panics past the end rather than giving `None`.)
-        if nips.is_empty() {
+        let column = view.column("seller_nip")?;
+        if column.is_empty() {
             continue;
         }
-        let Some(nip) = nips.get(0) else {
-            return Ok(None);
+        let same = match held_once(column) {
+            Some(None) => return Ok(None),
+            Some(Some(nip)) => first.get_or_insert_with(|| nip.to_string()) == nip,
+            None => {
+                let nips = column.str()?;
+                let Some(nip) = nips.get(0) else {
+                    return Ok(None);
+                };
+                let nip = first.get_or_insert_with(|| nip.to_string());
+                nips.equal(nip.as_str()).all()
+            }
         };
-        let nip = first.get_or_insert_with(|| nip.to_string());
-        if !nips.equal(nip.as_str()).all() {
+        if !same {
             return Ok(None);
         }
     }
