@@ -48,7 +48,7 @@ impl TableBuilder {
             .map(|(field, cells)| column(PlSmallStr::from_static(field.name), cells))
             .collect::<PolarsResult<_>>()?;
         let mut columns: Vec<Column> = columns.into_iter().flatten().collect();
-        columns.push(files(&runs)?.rechunk().into_owned().into_column());
+        columns.push(files(&runs)?);
         columns.push(UInt64Chunked::from_vec("_line".into(), lines).into_column());
         DataFrame::new(height, columns)
     }
@@ -196,8 +196,17 @@ where
     ChunkedArray::with_chunk(name, array)
 }
 
-/// `_file`: each file's name stored once and referenced by its rows.
-fn files(runs: &[FileRun]) -> PolarsResult<StringChunked> {
+/// `_file`: each file's name stored once and referenced by its rows; the
+/// name of a source's only file is held once for all of them (as in
+/// [`constant`]), where views would cost 16 bytes a row.
+fn files(runs: &[FileRun]) -> PolarsResult<Column> {
+    if let [run] = runs {
+        let name = Scalar::new(
+            DataType::String,
+            AnyValue::StringOwned(run.file.as_str().into()),
+        );
+        return Ok(Column::new_scalar("_file".into(), name, run.rows));
+    }
     let mut column = StringChunked::from_slice("_file".into(), &[] as &[&str]);
     for run in runs {
         let mut part = StringChunked::full("_file".into(), &run.file, run.rows);
@@ -205,7 +214,7 @@ fn files(runs: &[FileRun]) -> PolarsResult<StringChunked> {
         part.set_sorted_flag(IsSorted::Not);
         column.append_owned(part)?;
     }
-    Ok(column)
+    Ok(column.rechunk().into_owned().into_column())
 }
 
 #[cfg(test)]

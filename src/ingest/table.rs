@@ -651,4 +651,15 @@ mod tests {
         let ksef = df.column("ksef_number").unwrap().str().unwrap();
         assert_eq!(ksef.null_count(), 400);
     }
+
+    #[test]
+    fn the_file_of_a_one_file_table_is_held_once() {
+        let mut b = TableBuilder::new(LEDGER);
+        (0..300).for_each(|i| push_row(&mut b, i));
+        let df = b.finish().unwrap();
+        let file = df.column("_file").unwrap();
+        assert!(file.as_scalar_column().is_some());
+        assert_eq!(file.len(), 300);
+        assert_eq!(file.str().unwrap().get(299), Some("ledger/a.csv"));
+    }
 }
