@@ -1,5 +1,6 @@
-//! The polars side of [`TableBuilder`]: its typed cells become one
-//! `DataFrame` per file. Apart so that `table.rs` stays polars-free.
+//! The polars side of [`TableBuilder`]: its typed cells, in the parts it
+//! took over, become one `DataFrame` per source. Apart so that `table.rs`
+//! stays polars-free.
 
 use polars::prelude::*;
 use polars::series::IsSorted;
@@ -29,7 +30,7 @@ impl TableBuilder {
             .map(|_| Vec::with_capacity(parts.len()))
             .collect();
         let mut runs: Vec<FileRun> = Vec::new();
-        let mut lines = Vec::with_capacity(height);
+        let mut lines: Vec<u64> = Vec::new();
         for part in parts {
             for (column, cells) in by_field.iter_mut().zip(part.cells) {
                 column.push(cells);
@@ -40,7 +41,13 @@ impl TableBuilder {
                     _ => runs.push(run),
                 }
             }
-            lines.extend_from_slice(&part.lines);
+            if lines.is_empty() {
+                // The first part's line numbers are kept, not copied.
+                lines = part.lines;
+                lines.reserve_exact(height - lines.len());
+            } else {
+                lines.extend_from_slice(&part.lines);
+            }
         }
         let columns: Vec<Option<Column>> = fields
             .par_iter()
