@@ -69,11 +69,7 @@ fn column(name: PlSmallStr, parts: Vec<Cells>) -> PolarsResult<Option<Column>> {
         Some(Cells::Text(_)) => {
             let parts = each(&name, parts, Cells::into_text)?;
             match constant(&parts) {
-                Some(value) => {
-                    let rows = parts.iter().map(TextCells::len).sum();
-                    let value = Scalar::new(DataType::String, AnyValue::StringOwned(value.into()));
-                    Column::new_scalar(name, value, rows)
-                }
+                Some(value) => held_once(name, value, parts.iter().map(TextCells::len).sum()),
                 None => text(name, parts).into_column(),
             }
         }
@@ -104,6 +100,13 @@ fn constant(parts: &[TextCells]) -> Option<&str> {
         .iter()
         .all(|p| !p.has_nulls() && p.iter().all(|cell| cell == Some(first)))
         .then_some(first)
+}
+
+/// A text column of `rows` rows that all hold `value`, kept as that value
+/// and a length (a polars scalar column).
+fn held_once(name: PlSmallStr, value: &str, rows: usize) -> Column {
+    let value = Scalar::new(DataType::String, AnyValue::StringOwned(value.into()));
+    Column::new_scalar(name, value, rows)
 }
 
 /// The cells of every part as the kind of the first: all parts follow the
@@ -208,11 +211,7 @@ where
 /// [`constant`]), where views would cost 16 bytes a row.
 fn files(runs: &[FileRun]) -> PolarsResult<Column> {
     if let [run] = runs {
-        let name = Scalar::new(
-            DataType::String,
-            AnyValue::StringOwned(run.file.as_str().into()),
-        );
-        return Ok(Column::new_scalar("_file".into(), name, run.rows));
+        return Ok(held_once("_file".into(), &run.file, run.rows));
     }
     let mut column = StringChunked::from_slice("_file".into(), &[] as &[&str]);
     for run in runs {

@@ -159,12 +159,11 @@ impl TableBuilder {
         dialect: &Dialect,
         at: &Location<'_>,
     ) -> Result<(), String> {
-        let rows = self.lines.len();
-        if rows.is_multiple_of(SPLIT_CHECK_ROWS) && self.text_bytes() > SPLIT_FROM_BYTES {
-            let own = self.own_rows();
-            self.earlier.push(own);
-            return self.push(cell, dialect, at);
+        if self.lines.len().is_multiple_of(SPLIT_CHECK_ROWS) && self.text_bytes() > SPLIT_FROM_BYTES
+        {
+            self.set_own_rows_apart();
         }
+        let rows = self.lines.len();
         let fields = self.fields;
         for (i, field) in fields.iter().enumerate() {
             let raw = cell(i).map(super::fast::trim).filter(|s| !s.is_empty());
@@ -210,8 +209,7 @@ impl TableBuilder {
         }
         if other.lines.len() < KEPT_APART_FROM_ROWS {
             if self.text_bytes() + other.text_bytes() > SPLIT_FROM_BYTES {
-                let own = self.own_rows();
-                self.earlier.push(own);
+                self.set_own_rows_apart();
             }
             for (column, cells) in self.cells.iter_mut().zip(other.cells.drain(..)) {
                 column.append(cells);
@@ -219,8 +217,7 @@ impl TableBuilder {
             self.append_rows(other);
         } else {
             if !self.lines.is_empty() {
-                let own = self.own_rows();
-                self.earlier.push(own);
+                self.set_own_rows_apart();
             }
             self.earlier.push(other);
         }
@@ -253,17 +250,18 @@ impl TableBuilder {
         self.cells.iter().map(Cells::text_bytes).max().unwrap_or(0)
     }
 
-    /// Moves this builder's own rows (not its `earlier` parts) into a
-    /// builder of their own, leaving it without them.
-    fn own_rows(&mut self) -> TableBuilder {
+    /// Sets this builder's own rows (not its `earlier` parts) apart as the
+    /// last of its parts; the builder goes on with none of its own.
+    fn set_own_rows_apart(&mut self) {
         let empty = TableBuilder::new(self.fields);
-        TableBuilder {
+        let own = TableBuilder {
             fields: self.fields,
             cells: std::mem::replace(&mut self.cells, empty.cells),
             files: std::mem::take(&mut self.files),
             lines: std::mem::take(&mut self.lines),
             earlier: Vec::new(),
-        }
+        };
+        self.earlier.push(own);
     }
 
     /// Appends the file runs and line numbers of `other`, whose cells are
