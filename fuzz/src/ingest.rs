@@ -28,8 +28,17 @@ use crate::deadline::{Category, Outage};
 use table::{Cells, TableBuilder};
 
 /// The announcement rows a builder accepted, as outages (one per row,
-/// not merged by event: the deadline rules must cope with overlaps).
+/// not merged by event: the deadline rules must cope with overlaps): the
+/// rows of the parts it set apart (`TableBuilder::earlier`, a builder
+/// whose text outgrows its split size) first, then its own.
 pub fn outages(builder: &TableBuilder) -> Vec<Outage> {
+    let mut found: Vec<Outage> = builder.earlier.iter().flat_map(outages).collect();
+    found.extend(own_outages(builder));
+    found
+}
+
+/// The outages of the rows `builder` holds itself.
+fn own_outages(builder: &TableBuilder) -> Vec<Outage> {
     let [
         _,
         Cells::Text(category),
@@ -41,7 +50,7 @@ pub fn outages(builder: &TableBuilder) -> Vec<Outage> {
         panic!("announcement columns changed; update the fuzz harness");
     };
     let date = |ms: i64| fields::ms_to_date(ms);
-    (0..builder.len())
+    (0..builder.lines.len())
         .filter_map(|row| {
             Some(Outage {
                 category: Category::parse(category.get(row)?)?,
