@@ -28,9 +28,11 @@ use std::fmt::Write as _;
 use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono::format::{Item, StrftimeItems};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime};
 use chrono_tz::Europe::Warsaw;
 use polars::prelude::*;
+use polars_arrow::array::{PrimitiveArray, Utf8ViewArray};
 use rayon::prelude::*;
 
 use super::fields::{Dialect, amount_from_f64, days_to_date, format_amount};
@@ -40,8 +42,9 @@ use super::schema::{Field, Kind, Source};
 use super::table::{HeaderMap, Location, Parts, TableBuilder};
 use super::{Rejection, SourceInput};
 
-/// Rows handed to one parallel builder.
-const PIECE_ROWS: usize = 1 << 16;
+/// Rows handed to one parallel builder (a few in unit tests, so that a
+/// small file's rows cross pieces and jobs).
+const PIECE_ROWS: usize = if cfg!(test) { 64 } else { 1 << 16 };
 
 /// Whether `file` is a Parquet file (by its extension), for any source: the
 /// sources that do not take Parquet get their rejection here.
@@ -58,8 +61,8 @@ pub fn read_file(
     builder: &mut TableBuilder,
     rejected: &mut Vec<Rejection>,
 ) -> FileOutcome {
-    let texts = match columns(input) {
-        Ok(texts) => texts,
+    let file_columns = match columns(input) {
+        Ok(columns) => columns,
         Err(reason) => {
             rejected.push(rejection(input, None, reason.clone()));
             return FileOutcome {
@@ -68,35 +71,55 @@ pub fn read_file(
             };
         }
     };
-    let height = texts.iter().flatten().map(|c| c.len()).max().unwrap_or(0);
-    let arrays: Vec<Option<&_>> = texts
+    let height = file_columns
         .iter()
-        .map(|c| c.as_ref().map(|c| c.downcast_as_array()))
+        .flatten()
+        .map(FileColumn::len)
+        .max()
+        .unwrap_or(0);
+    let sources: Vec<Option<CellSource<'_>>> = file_columns
+        .iter()
+        .map(|c| c.as_ref().map(FileColumn::cells))
         .collect();
+    let dialect = &input.config.dialect;
+    let dates = DateText::new(dialect);
     let starts: Vec<usize> = (0..height).step_by(PIECE_ROWS).collect();
     // As for CSV pieces: the rows of each job of rayon's handed over in
-    // parts of their exact size (`Parts`).
+    // parts of their exact size (`Parts`). A typed value becomes its text
+    // here, in the jobs, in one buffer per column reused row after row.
     let pieces: Vec<(TableBuilder, Vec<Rejection>)> = starts
         .par_iter()
         .fold(
-            || (Parts::new(input.fields()), Vec::new()),
-            |(mut parts, mut job_rejected), &start| {
+            || {
+                let written = vec![Written::default(); sources.len()];
+                (Parts::new(input.fields()), Vec::new(), written)
+            },
+            |(mut parts, mut job_rejected, mut written), &start| {
                 let piece = parts.builder();
                 for row in start..(start + PIECE_ROWS).min(height) {
                     let at = Location {
                         file: input.file,
                         line: row as u64 + 1,
                     };
-                    let cell = |f: usize| arrays[f].and_then(|a| a.get(row));
-                    if let Err(reason) = piece.push(cell, &input.config.dialect, &at) {
+                    for (source, text) in sources.iter().zip(written.iter_mut()) {
+                        if let Some(source) = source {
+                            source.write(row, &dates, text);
+                        }
+                    }
+                    let cell = |f: usize| match &sources[f] {
+                        Some(CellSource::Text(array)) => array.get(row),
+                        Some(_) => written[f].get(),
+                        None => None,
+                    };
+                    if let Err(reason) = piece.push(cell, dialect, &at) {
                         job_rejected.push(rejection(input, Some(at.line), reason));
                     }
                 }
                 parts.piece_done();
-                (parts, job_rejected)
+                (parts, job_rejected, written)
             },
         )
-        .map(|(parts, job_rejected)| (parts.finish(), job_rejected))
+        .map(|(parts, job_rejected, _)| (parts.finish(), job_rejected))
         .collect();
     let mut counts = Counts {
         read: height as u64,
@@ -123,9 +146,9 @@ fn rejection(input: &SourceInput<'_>, line: Option<u64>, reason: String) -> Reje
     }
 }
 
-/// One single-chunk text column per contract field (`None` where the file
-/// has no such column), or why the file cannot be read.
-fn columns(input: &SourceInput<'_>) -> Result<Vec<Option<StringChunked>>, String> {
+/// One single-chunk column per contract field (`None` where the file has no
+/// such column), or why the file cannot be read.
+fn columns(input: &SourceInput<'_>) -> Result<Vec<Option<FileColumn>>, String> {
     if !matches!(input.source, Source::Ledger | Source::KsefMetadata) {
         return Err(format!(
             "unsupported file type '.parquet' for {} (Parquet is read for the ledger and KSeF metadata only)",
@@ -142,7 +165,7 @@ fn columns(input: &SourceInput<'_>) -> Result<Vec<Option<StringChunked>>, String
         .enumerate()
         .map(|(i, field)| {
             map.position(i)
-                .map(|p| as_text(&df.columns()[p], field, &input.config.dialect))
+                .map(|p| file_column(&df.columns()[p], field))
                 .transpose()
         })
         .collect()
@@ -189,48 +212,125 @@ fn load(input: &SourceInput<'_>) -> Result<(DataFrame, HeaderMap), String> {
     Ok((df, map))
 }
 
-/// A column as the text a CSV export would hold, in one chunk.
-fn as_text(column: &Column, field: &Field, dialect: &Dialect) -> Result<StringChunked, String> {
-    let series = column.as_materialized_series();
-    let failed = |e: PolarsError| format!("column '{}': {e}", column.name());
-    let text: StringChunked = match series.dtype() {
-        DataType::String => series.str().map_err(failed)?.clone(),
-        DataType::Null => StringChunked::full_null(column.name().clone(), series.len()),
-        DataType::Date => series
-            .date()
-            .map_err(failed)?
-            .physical()
-            .iter()
-            .map(|d| {
-                d.map(|d| match day(d) {
-                    Some(d) => date_text(d, dialect),
-                    None => format!("day {d} after 1970-01-01"),
-                })
-            })
-            .collect(),
-        DataType::Datetime(unit, zone) => {
-            let (unit, zoned) = (*unit, zone.is_some());
-            series
-                .datetime()
-                .map_err(failed)?
-                .physical()
-                .iter()
-                .map(|v| {
-                    let v = v?;
-                    Some(match (warsaw_local(v, unit, zoned), field.kind) {
-                        (Some(t), Kind::Date) => date_text(t.date(), dialect),
-                        (Some(t), _) => t.format("%Y-%m-%dT%H:%M:%S%.f").to_string(),
-                        (None, _) => format!("{v} {unit} after 1970-01-01T00:00Z"),
-                    })
-                })
-                .collect()
+/// A contract field's column of a Parquet file, in one chunk: text, or a
+/// type whose values [`CellSource::write`] turns into text row by row.
+enum FileColumn {
+    /// Text as it is, and integers, decimals and booleans as polars writes
+    /// them (digits and words the CSV parsers read).
+    Text(StringChunked),
+    /// Days after 1970-01-01.
+    Date(Int32Chunked),
+    /// A timestamp, with its unit and whether it has a time zone, for a
+    /// field of this kind.
+    Timestamp(Int64Chunked, TimeUnit, bool, Kind),
+    /// A double, for a field of this kind.
+    Float(Float64Chunked, Kind),
+}
+
+impl FileColumn {
+    fn len(&self) -> usize {
+        match self {
+            FileColumn::Text(c) => c.len(),
+            FileColumn::Date(c) => c.len(),
+            FileColumn::Timestamp(c, ..) => c.len(),
+            FileColumn::Float(c, _) => c.len(),
         }
-        DataType::Float64 => series
-            .f64()
-            .map_err(failed)?
-            .iter()
-            .map(|x| x.map(|x| float_text(x, field.kind)))
-            .collect(),
+    }
+
+    /// The column's one array, to read by row.
+    fn cells(&self) -> CellSource<'_> {
+        match self {
+            FileColumn::Text(c) => CellSource::Text(c.downcast_as_array()),
+            FileColumn::Date(c) => CellSource::Date(c.downcast_as_array()),
+            FileColumn::Timestamp(c, unit, zoned, kind) => {
+                CellSource::Timestamp(c.downcast_as_array(), *unit, *zoned, *kind)
+            }
+            FileColumn::Float(c, kind) => CellSource::Float(c.downcast_as_array(), *kind),
+        }
+    }
+}
+
+/// One column's array, read row by row while the rows are offered to the
+/// builder (see [`FileColumn`]).
+enum CellSource<'a> {
+    Text(&'a Utf8ViewArray),
+    Date(&'a PrimitiveArray<i32>),
+    Timestamp(&'a PrimitiveArray<i64>, TimeUnit, bool, Kind),
+    Float(&'a PrimitiveArray<f64>, Kind),
+}
+
+impl CellSource<'_> {
+    /// Writes into `into` the text a CSV export would hold for the typed
+    /// value at `row`. A text column is read in place and never written.
+    fn write(&self, row: usize, dates: &DateText<'_>, into: &mut Written) {
+        let out = &mut into.text;
+        out.clear();
+        into.present = match self {
+            CellSource::Text(_) => false,
+            CellSource::Date(array) => array
+                .get(row)
+                .map(|d| match day(d) {
+                    Some(d) => dates.write(d, out),
+                    None => push(out, format_args!("day {d} after 1970-01-01")),
+                })
+                .is_some(),
+            CellSource::Timestamp(array, unit, zoned, kind) => array
+                .get(row)
+                .map(|v| match (warsaw_local(v, *unit, *zoned), kind) {
+                    (Some(t), Kind::Date) => dates.write(t.date(), out),
+                    (Some(t), _) => push(
+                        out,
+                        format_args!("{}", t.format_with_items(dates.timestamp.iter())),
+                    ),
+                    (None, _) => push(out, format_args!("{v} {unit} after 1970-01-01T00:00Z")),
+                })
+                .is_some(),
+            CellSource::Float(array, kind) => array
+                .get(row)
+                .map(|x| out.push_str(&float_text(x, *kind)))
+                .is_some(),
+        };
+    }
+}
+
+/// A typed value's text, in a buffer reused from row to row.
+#[derive(Clone, Default)]
+struct Written {
+    present: bool,
+    text: String,
+}
+
+impl Written {
+    fn get(&self) -> Option<&str> {
+        self.present.then_some(self.text.as_str())
+    }
+}
+
+/// Appends formatted text (which cannot fail on a `String`).
+fn push(out: &mut String, args: std::fmt::Arguments<'_>) {
+    let _ = out.write_fmt(args);
+}
+
+/// A column as it is read: text kept, the types [`CellSource::write`]
+/// writes row by row kept typed, any other type that can hold the field
+/// cast to its text, and a type that cannot rejected naming the column.
+fn file_column(column: &Column, field: &Field) -> Result<FileColumn, String> {
+    let series = column.as_materialized_series().rechunk();
+    let failed = |e: PolarsError| format!("column '{}': {e}", column.name());
+    let typed = match series.dtype() {
+        DataType::String => FileColumn::Text(series.str().map_err(failed)?.clone()),
+        DataType::Null => FileColumn::Text(StringChunked::full_null(
+            column.name().clone(),
+            series.len(),
+        )),
+        DataType::Date => FileColumn::Date(series.date().map_err(failed)?.physical().clone()),
+        DataType::Datetime(unit, zone) => FileColumn::Timestamp(
+            series.datetime().map_err(failed)?.physical().clone(),
+            *unit,
+            zone.is_some(),
+            field.kind,
+        ),
+        DataType::Float64 => FileColumn::Float(series.f64().map_err(failed)?.clone(), field.kind),
         DataType::Float32 if field.kind == Kind::Amount => {
             return Err(format!(
                 "column '{}' ({}) is Float32, too imprecise for amounts; write it as Float64, a decimal or text",
@@ -238,12 +338,17 @@ fn as_text(column: &Column, field: &Field, dialect: &Dialect) -> Result<StringCh
                 field.name
             ));
         }
-        dtype if dtype.is_primitive_numeric() || dtype.is_decimal() || dtype.is_bool() => series
-            .cast(&DataType::String)
-            .map_err(failed)?
-            .str()
-            .map_err(failed)?
-            .clone(),
+        dtype if dtype.is_primitive_numeric() || dtype.is_decimal() || dtype.is_bool() => {
+            FileColumn::Text(
+                series
+                    .cast(&DataType::String)
+                    .map_err(failed)?
+                    .str()
+                    .map_err(failed)?
+                    .rechunk()
+                    .into_owned(),
+            )
+        }
         dtype => {
             return Err(format!(
                 "column '{}' ({}) has type {dtype}, which cannot hold it; expected text{}",
@@ -258,7 +363,7 @@ fn as_text(column: &Column, field: &Field, dialect: &Dialect) -> Result<StringCh
             ));
         }
     };
-    Ok(text.rechunk().into_owned())
+    Ok(typed)
 }
 
 /// The date `days` after 1970-01-01, if the calendar reaches it. (A
@@ -268,12 +373,42 @@ fn day(days: i32) -> Option<NaiveDate> {
     epoch.checked_add_signed(chrono::Duration::days(i64::from(days)))
 }
 
-/// A date in the source's `date_format`, which the date parser reads back.
-fn date_text(d: NaiveDate, dialect: &Dialect) -> String {
-    let mut s = String::new();
-    match &dialect.date_format {
-        Some(fmt) if write!(s, "{}", d.format(fmt)).is_ok() => s,
-        _ => d.format("%Y-%m-%d").to_string(),
+/// How dates and local timestamps are written, each pattern parsed once
+/// rather than for every value.
+struct DateText<'a> {
+    /// The source's `date_format`; `None` for ISO `YYYY-MM-DD`, and for a
+    /// pattern chrono cannot use (reading the dates back then fails with
+    /// the date parser's reason).
+    pattern: Option<Vec<Item<'a>>>,
+    /// ISO 8601 local time, with the fraction of a second only when there
+    /// is one.
+    timestamp: Vec<Item<'static>>,
+}
+
+impl<'a> DateText<'a> {
+    fn new(dialect: &'a Dialect) -> Self {
+        let pattern = dialect.date_format.as_deref().and_then(|fmt| {
+            let items: Vec<Item<'a>> = StrftimeItems::new(fmt).collect();
+            (!items.contains(&Item::Error)).then_some(items)
+        });
+        DateText {
+            pattern,
+            timestamp: StrftimeItems::new("%Y-%m-%dT%H:%M:%S%.f").collect(),
+        }
+    }
+
+    /// A date in the source's `date_format`, which the date parser reads back.
+    fn write(&self, d: NaiveDate, out: &mut String) {
+        match &self.pattern {
+            Some(items) => push(out, format_args!("{}", d.format_with_items(items.iter()))),
+            // What `%Y-%m-%d` writes for years of four digits, without
+            // interpreting the pattern.
+            None if (0..=9999).contains(&d.year()) => push(
+                out,
+                format_args!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
+            ),
+            None => push(out, format_args!("{}", d.format("%Y-%m-%d"))),
+        }
     }
 }
 
@@ -306,6 +441,127 @@ fn float_text(x: f64, kind: Kind) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::SourceConfig;
+
+    /// The frame one reader makes of a file, without `_file` and `_line`
+    /// (which name the file and its own row numbering).
+    fn read_with(
+        reader: fn(&SourceInput<'_>, &mut TableBuilder, &mut Vec<Rejection>) -> FileOutcome,
+        file: &str,
+        bytes: &[u8],
+    ) -> (DataFrame, Vec<Option<u64>>) {
+        let config = SourceConfig::default();
+        let input = SourceInput {
+            source: Source::KsefMetadata,
+            file,
+            bytes,
+            config: &config,
+        };
+        let mut builder = TableBuilder::new(input.fields());
+        let mut rejected = Vec::new();
+        reader(&input, &mut builder, &mut rejected);
+        let frame = builder.finish().unwrap().drop_many(["_file", "_line"]);
+        (frame, rejected.iter().map(|r| r.line).collect())
+    }
+
+    #[test]
+    fn typed_values_read_as_their_text_would_across_pieces() {
+        // Nulls and values of each type alternate in runs that cross the
+        // pieces (64 rows in tests), so a job's reused buffers are checked.
+        let rows = 200;
+        let null_at = |i: usize, every: usize| i % every == every - 1;
+        let day = |i: usize| 20_514 + (i % 40) as i32;
+        let ms = |i: usize| 1_773_185_400_000 + i as i64 * 3_600_000;
+        let gross = |i: usize| 100.0 + i as f64 / 4.0;
+        let numbers: Vec<String> = (0..rows).map(|i| format!("FV/{i}")).collect();
+        let columns = vec![
+            Column::new(
+                "ksef_number".into(),
+                vec!["5265877635-20260302-0123456789AB-CD"; rows],
+            ),
+            Column::new("invoice_number".into(), numbers.clone()),
+            Column::new("seller_nip".into(), vec!["5265877635"; rows]),
+            Column::new(
+                "issue_date".into(),
+                (0..rows)
+                    .map(|i| (!null_at(i, 7)).then(|| day(i)))
+                    .collect::<Vec<_>>(),
+            )
+            .cast(&DataType::Date)
+            .unwrap(),
+            Column::new(
+                "invoicing_date".into(),
+                (0..rows)
+                    .map(|i| (!null_at(i, 5)).then(|| ms(i)))
+                    .collect::<Vec<_>>(),
+            )
+            .cast(&DataType::Datetime(
+                TimeUnit::Milliseconds,
+                Some(TimeZone::UTC),
+            ))
+            .unwrap(),
+            Column::new(
+                "gross_amount".into(),
+                (0..rows)
+                    .map(|i| (!null_at(i, 3)).then(|| gross(i)))
+                    .collect::<Vec<_>>(),
+            ),
+        ];
+        let mut df = DataFrame::new(rows, columns).unwrap();
+        let mut parquet = Vec::new();
+        ParquetWriter::new(&mut parquet).finish(&mut df).unwrap();
+
+        // The same rows as a CSV export, its timestamps as instants in UTC.
+        let mut csv = String::from(
+            "ksef_number,invoice_number,seller_nip,issue_date,invoicing_date,gross_amount\n",
+        );
+        for (i, number) in numbers.iter().enumerate() {
+            let date = if null_at(i, 7) {
+                String::new()
+            } else {
+                days_to_date(day(i)).to_string()
+            };
+            let at = if null_at(i, 5) {
+                String::new()
+            } else {
+                DateTime::from_timestamp_millis(ms(i))
+                    .unwrap()
+                    .format("%Y-%m-%dT%H:%M:%SZ")
+                    .to_string()
+            };
+            let amount = if null_at(i, 3) {
+                String::new()
+            } else {
+                format!("{:.2}", gross(i))
+            };
+            csv.push_str(&format!(
+                "5265877635-20260302-0123456789AB-CD,{number},5265877635,{date},{at},{amount}\n"
+            ));
+        }
+
+        let (from_parquet, rejected) = read_with(read_file, "ksef/metadata/a.parquet", &parquet);
+        let (from_csv, csv_rejected) = read_with(
+            super::super::read::read_file,
+            "ksef/metadata/a.csv",
+            csv.as_bytes(),
+        );
+        // A required date or timestamp missing rejects the row in both;
+        // the CSV's lines count its header.
+        let csv_rows: Vec<Option<u64>> = csv_rejected.iter().map(|l| l.map(|l| l - 1)).collect();
+        assert_eq!(rejected, csv_rows);
+        let kept = (0..rows).filter(|&i| !null_at(i, 7) && !null_at(i, 5));
+        assert_eq!(from_parquet.height(), kept.clone().count());
+        assert!(
+            from_parquet.equals_missing(&from_csv),
+            "{from_parquet}\n{from_csv}"
+        );
+        let amounts = from_parquet.column("gross_amount").unwrap();
+        assert_eq!(
+            amounts.null_count(),
+            kept.filter(|&i| null_at(i, 3)).count()
+        );
+        assert!(amounts.null_count() > 0 && !rejected.is_empty());
+    }
 
     #[test]
     fn doubles_become_grosze_or_are_left_for_the_parser_to_reject() {
@@ -329,11 +585,16 @@ mod tests {
     #[test]
     fn dates_follow_the_sources_date_format() {
         let d = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
-        assert_eq!(date_text(d, &Dialect::default()), "2026-03-02");
+        let text = |dialect: &Dialect| {
+            let mut out = String::new();
+            DateText::new(dialect).write(d, &mut out);
+            out
+        };
+        assert_eq!(text(&Dialect::default()), "2026-03-02");
         let polish = Dialect {
             date_format: Some("%d.%m.%Y".into()),
             ..Dialect::default()
         };
-        assert_eq!(date_text(d, &polish), "02.03.2026");
+        assert_eq!(text(&polish), "02.03.2026");
     }
 }
