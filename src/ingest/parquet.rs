@@ -469,7 +469,16 @@ mod tests {
         // Nulls and values of each type alternate in runs that cross the
         // pieces (64 rows in tests), so a job's reused buffers are checked.
         let rows = 200;
-        let null_at = |i: usize, every: usize| i % every == every - 1;
+        // Whether row `i` is null in a column with a null every `every` rows.
+        fn null_at(i: usize, every: usize) -> bool {
+            i % every == every - 1
+        }
+        // Each row's value, null on every `every`-th row.
+        fn with_nulls<T>(rows: usize, every: usize, value: impl Fn(usize) -> T) -> Vec<Option<T>> {
+            (0..rows)
+                .map(|i| (!null_at(i, every)).then(|| value(i)))
+                .collect()
+        }
         let day = |i: usize| 20_514 + (i % 40) as i32;
         let ms = |i: usize| 1_773_185_400_000 + i as i64 * 3_600_000;
         let gross = |i: usize| 100.0 + i as f64 / 4.0;
@@ -481,31 +490,16 @@ mod tests {
             ),
             Column::new("invoice_number".into(), numbers.clone()),
             Column::new("seller_nip".into(), vec!["5265877635"; rows]),
-            Column::new(
-                "issue_date".into(),
-                (0..rows)
-                    .map(|i| (!null_at(i, 7)).then(|| day(i)))
-                    .collect::<Vec<_>>(),
-            )
-            .cast(&DataType::Date)
-            .unwrap(),
-            Column::new(
-                "invoicing_date".into(),
-                (0..rows)
-                    .map(|i| (!null_at(i, 5)).then(|| ms(i)))
-                    .collect::<Vec<_>>(),
-            )
-            .cast(&DataType::Datetime(
-                TimeUnit::Milliseconds,
-                Some(TimeZone::UTC),
-            ))
-            .unwrap(),
-            Column::new(
-                "gross_amount".into(),
-                (0..rows)
-                    .map(|i| (!null_at(i, 3)).then(|| gross(i)))
-                    .collect::<Vec<_>>(),
-            ),
+            Column::new("issue_date".into(), with_nulls(rows, 7, day))
+                .cast(&DataType::Date)
+                .unwrap(),
+            Column::new("invoicing_date".into(), with_nulls(rows, 5, ms))
+                .cast(&DataType::Datetime(
+                    TimeUnit::Milliseconds,
+                    Some(TimeZone::UTC),
+                ))
+                .unwrap(),
+            Column::new("gross_amount".into(), with_nulls(rows, 3, gross)),
         ];
         let mut df = DataFrame::new(rows, columns).unwrap();
         let mut parquet = Vec::new();
@@ -516,24 +510,18 @@ mod tests {
             "ksef_number,invoice_number,seller_nip,issue_date,invoicing_date,gross_amount\n",
         );
         for (i, number) in numbers.iter().enumerate() {
-            let date = if null_at(i, 7) {
-                String::new()
-            } else {
-                days_to_date(day(i)).to_string()
+            // A CSV cell: empty where the Parquet value is null.
+            let cell = |every: usize, text: String| {
+                if null_at(i, every) {
+                    String::new()
+                } else {
+                    text
+                }
             };
-            let at = if null_at(i, 5) {
-                String::new()
-            } else {
-                DateTime::from_timestamp_millis(ms(i))
-                    .unwrap()
-                    .format("%Y-%m-%dT%H:%M:%SZ")
-                    .to_string()
-            };
-            let amount = if null_at(i, 3) {
-                String::new()
-            } else {
-                format!("{:.2}", gross(i))
-            };
+            let date = cell(7, days_to_date(day(i)).to_string());
+            let instant = DateTime::from_timestamp_millis(ms(i)).unwrap();
+            let at = cell(5, instant.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+            let amount = cell(3, format!("{:.2}", gross(i)));
             csv.push_str(&format!(
                 "5265877635-20260302-0123456789AB-CD,{number},5265877635,{date},{at},{amount}\n"
             ));
