@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
+use super::direct::DirectFile;
+
 /// A staging folder beside the final output folder.
 pub struct Staging {
     dir: PathBuf,
@@ -76,22 +78,20 @@ impl Staging {
     }
 
     /// Streams one file into the staging folder through `fill` (so a
-    /// multi-gigabyte CSV never sits in memory whole) and syncs it.
+    /// multi-gigabyte CSV never sits in memory whole) and syncs it. The
+    /// file is written past the page cache where the filesystem allows
+    /// ([`DirectFile`]).
     pub fn write_with(
         &self,
         name: &str,
         fill: impl FnOnce(&mut (dyn Write + Send)) -> Result<()>,
     ) -> Result<()> {
         let path = self.dir.join(name);
-        let file =
-            fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        let mut out = DirectFile::create(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
         fill(&mut out).with_context(|| format!("cannot write {}", path.display()))?;
-        let file = out
-            .into_inner()
-            .map_err(|e| e.into_error())
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        file.sync_all()
+        out.finish()
+            .and_then(|file| file.sync_all())
             .with_context(|| format!("cannot write {}", path.display()))?;
         crash_point(name);
         Ok(())

@@ -8,6 +8,7 @@
 pub mod atomic;
 pub mod csv_out;
 pub mod decisions;
+pub mod direct;
 pub mod html;
 pub mod parquet_out;
 pub mod run_json;
