@@ -95,7 +95,7 @@ impl DirectFile {
     /// Writes from here on through the page cache.
     fn stop_direct(&mut self) -> io::Result<()> {
         if self.direct {
-            set_direct(&self.file, false)?;
+            clear_direct(&self.file)?;
             self.direct = false;
         }
         Ok(())
@@ -140,8 +140,10 @@ fn open_direct(_: &Path) -> Option<File> {
     None
 }
 
+/// Turns direct writes off on `file`: later writes go through the page
+/// cache.
 #[cfg(target_os = "linux")]
-fn set_direct(file: &File, on: bool) -> io::Result<()> {
+fn clear_direct(file: &File) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     let fd = file.as_raw_fd();
     // SAFETY: F_GETFL/F_SETFL on a descriptor this `File` owns, with
@@ -150,20 +152,15 @@ fn set_direct(file: &File, on: bool) -> io::Result<()> {
     if flags < 0 {
         return Err(io::Error::last_os_error());
     }
-    let flags = if on {
-        flags | libc::O_DIRECT
-    } else {
-        flags & !libc::O_DIRECT
-    };
     // SAFETY: as above.
-    if unsafe { libc::fcntl(fd, libc::F_SETFL, flags) } < 0 {
+    if unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_DIRECT) } < 0 {
         return Err(io::Error::last_os_error());
     }
     Ok(())
 }
 
 #[cfg(not(target_os = "linux"))]
-fn set_direct(_: &File, _: bool) -> io::Result<()> {
+fn clear_direct(_: &File) -> io::Result<()> {
     Ok(())
 }
 
