@@ -21,6 +21,12 @@ const ROWS: [&str; 4] = ["ledger_row", "log_row", "meta_row", "upo_row"];
 const COUNTS: [&str; 4] = ["ledger_rows", "", "ksef_records", ""];
 /// Whether the invoice is in the view, by view.
 const FOUND: [&str; 4] = ["in_ledger", "in_offline_log", "in_ksef_metadata", "in_upo"];
+/// KSeF metadata's hashes, which only HASH_MISMATCH reads and only for the
+/// invoices a hash is compared for: kept as a sparse view (see
+/// [`hash_view`]), not columns of the table.
+pub const KSEF_HASHES: [&str; 2] = ["ksef_invoice_hash", "ksef_hash_of_corrected_invoice"];
+/// The position column of that view.
+pub const KSEF_HASH_ROW: &str = "ksef_hash_row";
 use crate::deadline::Mode;
 use crate::frame::{code_of, money_text, name_of, one_of};
 
@@ -427,8 +433,9 @@ impl Sparse {
         Ok(())
     }
 
-    /// Drops `names` from the views: columns read only to derive others.
-    fn drop(&mut self, names: &[&str]) {
+    /// Drops `names` from the views: columns read only to derive others,
+    /// or only by the rules.
+    pub(crate) fn drop(&mut self, names: &[&str]) {
         for (_, frame) in &mut self.views {
             *frame = frame.drop_many(names.iter().copied());
         }
@@ -490,6 +497,54 @@ fn archive_positions(index: &DataFrame, archive: &DataFrame) -> PolarsResult<Col
     Ok(IdxCa::from_slice_options(name, &positions).into_column())
 }
 
+/// KSeF metadata's hashes (`hashes`, one row per KSeF record) of the
+/// invoices whose hash is compared with another (`compared`: those in the
+/// offline log, a UPO or the archive, about 2 % of a large bundle), as a
+/// sparse view of their own rows, and each invoice's position in it
+/// (`ksef_hash_row`, null for the others). Gathered for every invoice, the
+/// hash cost 16 bytes a row and kept the whole column of 44-character
+/// hashes alive (some 600 MB at 10M invoices) until the rules ran; the
+/// view's text is copied out of that column so that it can go.
+fn hash_view(
+    meta_row: &Column,
+    compared: &BooleanChunked,
+    hashes: &DataFrame,
+) -> PolarsResult<(Column, DataFrame)> {
+    let name = PlSmallStr::from_static(KSEF_HASH_ROW);
+    let wanted = meta_row.is_not_null() & compared.clone();
+    let records = meta_row.idx()?.filter(&wanted)?;
+    let view = hashes
+        .take(&records)?
+        .into_columns()
+        .into_iter()
+        .map(|c| copied(&c))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let view = DataFrame::new(records.len(), view)?;
+    let invoices = IdxCa::from_vec(name.clone(), (0..meta_row.len() as IdxSize).collect());
+    let mut positions: Vec<Option<IdxSize>> = vec![None; meta_row.len()];
+    for (k, at) in invoices.filter(&wanted)?.into_no_null_iter().enumerate() {
+        positions[at as usize] = Some(k as IdxSize);
+    }
+    Ok((
+        IdxCa::from_slice_options(name, &positions).into_column(),
+        view,
+    ))
+}
+
+/// A text column with its own buffers (the values copied), so that the
+/// column it was taken from can be freed; any other column as it is.
+fn copied(column: &Column) -> PolarsResult<Column> {
+    Ok(match column.dtype() {
+        DataType::String => column
+            .str()?
+            .iter()
+            .collect::<StringChunked>()
+            .with_name(column.name().clone())
+            .into_column(),
+        _ => column.clone(),
+    })
+}
+
 /// Every view gathered onto the union of their keys, then P_1, mode,
 /// `requires_ksef`, the KSeF number and the submission derived. The views
 /// are gathered by position, never joined on the wide table, and the table
@@ -517,6 +572,7 @@ pub fn gather_views(views: Views<'_>) -> PolarsResult<(DataFrame, Sparse)> {
     }
     let mut sparse = Sparse::default();
     let [ledger, log, meta, upo] = frames;
+    let hashes = meta.select(KSEF_HASHES)?;
     for (frame, row, flag, dense) in [
         (ledger, ROWS[0], FOUND[0], true),
         (log, ROWS[1], FOUND[1], false),
@@ -526,7 +582,7 @@ pub fn gather_views(views: Views<'_>) -> PolarsResult<(DataFrame, Sparse)> {
         let positions = index.column(row)?;
         columns.push(found(positions, flag));
         if dense {
-            columns.extend(gather(&frame, positions)?);
+            columns.extend(gather(&frame.drop_many(KSEF_HASHES), positions)?);
         } else {
             columns.push(positions.clone());
             sparse
@@ -537,7 +593,16 @@ pub fn gather_views(views: Views<'_>) -> PolarsResult<(DataFrame, Sparse)> {
     let archive = archive_view(views.archive).collect()?;
     let positions = archive_positions(&index, &archive)?;
     columns.push(found(&positions, "in_archive"));
+    let compared = [ROWS[1], ROWS[3]]
+        .iter()
+        .map(|&r| index.column(r).map(Column::is_not_null))
+        .try_fold(positions.is_not_null(), |any, found| {
+            Ok::<_, PolarsError>(any | found?)
+        })?;
+    let (hash_rows, hash_frame) = hash_view(index.column(ROWS[2])?, &compared, &hashes)?;
     columns.push(positions);
+    columns.push(hash_rows);
+    sparse.views.push((KSEF_HASH_ROW, hash_frame));
     sparse.views.push((
         "archive_row",
         archive.drop_many(["seller_nip", "invoice_number"]),
@@ -816,6 +881,43 @@ mod tests {
         assert_eq!(row("log_row"), [None, Some(0), None, None, Some(1)]);
         assert_eq!(row("meta_row"), [Some(2), None, Some(4), Some(3), None]);
         assert_eq!(row("upo_row"), [None, None, None, Some(1), None]);
+    }
+
+    #[test]
+    fn ksef_hashes_are_kept_only_where_a_hash_is_compared() {
+        // Invoice 0 is KSeF record 2, 1 has no record, 2 is record 0 but has
+        // nothing to compare a hash with, 3 is record 1.
+        let meta_row =
+            IdxCa::from_slice_options("meta_row".into(), &[Some(2), None, Some(0), Some(1)])
+                .into_column();
+        let compared = BooleanChunked::from_slice("compared".into(), &[true, true, false, true]);
+        let hash = |i: usize| format!("{i}{}", "H".repeat(43));
+        let hashes = DataFrame::new(
+            3,
+            vec![
+                Column::new(KSEF_HASHES[0].into(), (0..3).map(hash).collect::<Vec<_>>()),
+                Column::new(KSEF_HASHES[1].into(), [None, Some(hash(7)), None]),
+            ],
+        )
+        .unwrap();
+        let (rows, view) = hash_view(&meta_row, &compared, &hashes).unwrap();
+        let rows: Vec<Option<IdxSize>> = rows.idx().unwrap().iter().collect();
+        assert_eq!(rows, [Some(0), None, None, Some(1)]);
+        let texts = |c: &str| -> Vec<Option<String>> {
+            view.column(c)
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .map(|v| v.map(str::to_string))
+                .collect()
+        };
+        assert_eq!(texts(KSEF_HASHES[0]), [Some(hash(2)), Some(hash(1))]);
+        assert_eq!(texts(KSEF_HASHES[1]), [None, Some(hash(7))]);
+        // The view's text has buffers of its own, holding its two hashes.
+        let own = view.column(KSEF_HASHES[0]).unwrap().str().unwrap();
+        let bytes: usize = own.downcast_iter().map(|a| a.total_buffer_len()).sum();
+        assert_eq!(bytes, 2 * 44);
     }
 
     #[test]

@@ -83,7 +83,7 @@ pub const ROW_LEVEL: [Source; 4] = [
 /// KSeF's own values, compared by the mismatch rules, and the counts and
 /// flags of the duplicate and presence rules); the reports read the derived
 /// ones. At 10M invoices they are some 1.5 GiB.
-const RULES_ONLY_COLUMNS: [&str; 19] = [
+const RULES_ONLY_COLUMNS: [&str; 18] = [
     "ledger_issue_date",
     "ledger_gross_amount",
     "ledger_net_amount",
@@ -95,8 +95,7 @@ const RULES_ONLY_COLUMNS: [&str; 19] = [
     "ksef_gross_amount",
     "ksef_net_amount",
     "ksef_currency",
-    "ksef_invoice_hash",
-    "ksef_hash_of_corrected_invoice",
+    invoices::KSEF_HASH_ROW,
     "ledger_rows",
     "ksef_records",
     "is_our_seller",
@@ -111,6 +110,7 @@ impl Reconciled {
     /// report that names one fails rather than reading nothing.
     pub fn release_rule_columns(&mut self) {
         self.invoices = self.invoices.drop_many(RULES_ONLY_COLUMNS);
+        self.sparse.drop(&invoices::KSEF_HASHES);
         self.rule_columns_released = true;
     }
 
