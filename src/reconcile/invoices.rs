@@ -3,7 +3,8 @@
 //! with each source's view of it side by side (`ledger_*`, `log_*`, KSeF's
 //! `meta_*`/`upo_*`, `archive_*`) and the facts derived from them: P_1, mode,
 //! whether it requires KSeF, and its submission. The ledger's and KSeF's
-//! views are columns of the table; the offline log's, UPOs' and archive's,
+//! views are columns of the table (but for KSeF's hashes, read for a few
+//! invoices only: [`hash_view`]); the offline log's, UPOs' and archive's,
 //! which hold a few invoices each, are kept beside it ([`Sparse`]) and
 //! attached where a query reads them.
 
@@ -370,9 +371,10 @@ fn found(positions: &Column, name: &str) -> Column {
 }
 
 /// The views that hold a few invoices each (the offline log's, the UPOs'
-/// and the archive's: about 2 % of them in a large bundle), kept as their
-/// own rows. The invoice table holds each invoice's position in them
-/// (`log_row`, `upo_row`, `archive_row`) rather than their columns: a text
+/// and the archive's: about 2 % of them in a large bundle; and KSeF's
+/// hashes of those invoices), kept as their own rows. The invoice table
+/// holds each invoice's position in them (`log_row`, `upo_row`,
+/// `archive_row`, `ksef_hash_row`) rather than their columns: a text
 /// column costs 16 bytes per invoice even where it is null, and these
 /// views' two dozen columns were some 2.5 GiB of the table at 10M invoices.
 /// [`Sparse::attach`] gathers them where a query reads them, after its
