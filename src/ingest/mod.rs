@@ -155,7 +155,7 @@ pub fn load(dir: &Path, config: &Config) -> Result<Bundle> {
         tracing::debug!(
             source = source.name(),
             rows = df.height(),
-            mib = df.estimated_size() >> 20,
+            mib = crate::frame::frame_bytes(df) >> 20,
             "loaded"
         );
     }

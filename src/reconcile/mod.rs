@@ -364,19 +364,14 @@ pub fn reconcile(bundle: &mut Bundle, params: &Params) -> PolarsResult<Reconcile
     tracing::debug!(
         rows = invoices.height(),
         columns = invoices.width(),
-        mib = invoices.estimated_size() >> 20,
+        mib = crate::frame::frame_bytes(&invoices) >> 20,
         "invoice table"
     );
     if tracing::enabled!(tracing::Level::DEBUG) {
         let mut sizes: Vec<(usize, &str)> = invoices
             .columns()
             .iter()
-            .map(|c| {
-                (
-                    c.as_materialized_series().estimated_size(),
-                    c.name().as_str(),
-                )
-            })
+            .map(|c| (crate::frame::held_bytes(c), c.name().as_str()))
             .collect();
         sizes.sort_unstable_by(|a, b| b.cmp(a));
         for (bytes, name) in sizes {
