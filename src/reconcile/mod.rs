@@ -8,6 +8,7 @@
 
 pub mod deadlines;
 pub mod invoices;
+mod key_index;
 pub mod numbering;
 pub mod periods;
 
