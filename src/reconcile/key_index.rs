@@ -260,7 +260,7 @@ fn run_length(row: &str) -> Expr {
 pub(super) mod tests {
     use super::*;
 
-    pub(super) fn view(keys: &[(&str, &str)], extra: &[(&str, Column)]) -> DataFrame {
+    pub(in crate::reconcile) fn view(keys: &[(&str, &str)], extra: &[(&str, Column)]) -> DataFrame {
         let mut columns = vec![
             Column::new(
                 "seller_nip".into(),
@@ -282,7 +282,7 @@ pub(super) mod tests {
     /// Ledger, log, KSeF and UPO views with repeated keys, a tie on the
     /// submission time, keys that sort differently as a pair than as one
     /// text without a separator, and `nip` among the NIPs.
-    pub(super) fn views(nip: &str) -> [DataFrame; 4] {
+    fn views(nip: &str) -> [DataFrame; 4] {
         let t = |v: &[i64]| Column::new("".into(), v.to_vec());
         let s = |v: &[&str]| Column::new("".into(), v.to_vec());
         [
@@ -306,7 +306,7 @@ pub(super) mod tests {
     }
 
     /// The values of a text column without nulls.
-    pub(super) fn texts(df: &DataFrame, name: &str) -> Vec<String> {
+    fn texts(df: &DataFrame, name: &str) -> Vec<String> {
         df.column(name)
             .unwrap()
             .str()
