@@ -35,7 +35,7 @@ use polars::prelude::*;
 use polars_arrow::array::{PrimitiveArray, Utf8ViewArray};
 use rayon::prelude::*;
 
-use super::fields::{Dialect, amount_from_f64, days_to_date, format_amount};
+use super::fields::{Dialect, amount_from_f64, days_to_date, write_amount};
 use super::files::MAX_TABLE_BYTES;
 use super::read::{Counts, FileOutcome};
 use super::schema::{Field, Kind, Source};
@@ -285,10 +285,9 @@ impl CellSource<'_> {
                     (None, _) => push(out, format_args!("{v} {unit} after 1970-01-01T00:00Z")),
                 })
                 .is_some(),
-            CellSource::Float(array, kind) => array
-                .get(row)
-                .map(|x| out.push_str(&float_text(x, *kind)))
-                .is_some(),
+            CellSource::Float(array, kind) => {
+                array.get(row).map(|x| write_float(x, *kind, out)).is_some()
+            }
         };
     }
 }
@@ -431,10 +430,13 @@ fn warsaw_local(value: i64, unit: TimeUnit, zoned: bool) -> Option<NaiveDateTime
 /// A double as text: an amount rounded to grosze when it has at most two
 /// decimals (binary noise aside), else written in full for the amount
 /// parser to reject; anything else as Rust prints it.
-fn float_text(x: f64, kind: Kind) -> String {
+fn write_float(x: f64, kind: Kind, out: &mut String) {
     match kind {
-        Kind::Amount => amount_from_f64(x).map_or_else(|_| x.to_string(), format_amount),
-        _ => x.to_string(),
+        Kind::Amount => match amount_from_f64(x) {
+            Ok(cents) => write_amount(cents, out),
+            Err(_) => push(out, format_args!("{x}")),
+        },
+        _ => push(out, format_args!("{x}")),
     }
 }
 
@@ -549,6 +551,12 @@ mod tests {
             kept.filter(|&i| null_at(i, 3)).count()
         );
         assert!(amounts.null_count() > 0 && !rejected.is_empty());
+    }
+
+    fn float_text(x: f64, kind: Kind) -> String {
+        let mut out = String::from("kept ");
+        write_float(x, kind, &mut out);
+        out.strip_prefix("kept ").unwrap().to_string()
     }
 
     #[test]

@@ -245,13 +245,28 @@ fn archive_positions(index: &DataFrame, archive: &DataFrame) -> PolarsResult<Col
         )
         .select([col("index_row"), col("archive_row")])
         .collect()?;
-    let mut positions: Vec<Option<IdxSize>> = vec![None; index.height()];
     let found = pairs.column("index_row")?.idx()?;
     let rows = pairs.column("archive_row")?.idx()?;
-    for (at, row) in found.into_no_null_iter().zip(rows.into_no_null_iter()) {
+    Ok(positions_column(
+        name,
+        index.height(),
+        found.into_no_null_iter().zip(rows.into_no_null_iter()),
+    ))
+}
+
+/// A position column of `height` rows, null but where `placed` gives an
+/// (invoice, view row) pair: how a sparse view's rows are pointed to from
+/// the invoice table when they were found for a few invoices only.
+fn positions_column(
+    name: PlSmallStr,
+    height: usize,
+    placed: impl Iterator<Item = (IdxSize, IdxSize)>,
+) -> Column {
+    let mut positions: Vec<Option<IdxSize>> = vec![None; height];
+    for (at, row) in placed {
         positions[at as usize] = Some(row);
     }
-    Ok(IdxCa::from_slice_options(name, &positions).into_column())
+    IdxCa::from_slice_options(name, &positions).into_column()
 }
 
 /// KSeF metadata's hashes (`hashes`, one row per KSeF record) of the
@@ -278,14 +293,9 @@ fn hash_view(
         .collect::<PolarsResult<Vec<_>>>()?;
     let view = DataFrame::new(records.len(), view)?;
     let invoices = IdxCa::from_vec(name.clone(), (0..meta_row.len() as IdxSize).collect());
-    let mut positions: Vec<Option<IdxSize>> = vec![None; meta_row.len()];
-    for (k, at) in invoices.filter(&wanted)?.into_no_null_iter().enumerate() {
-        positions[at as usize] = Some(k as IdxSize);
-    }
-    Ok((
-        IdxCa::from_slice_options(name, &positions).into_column(),
-        view,
-    ))
+    let at = invoices.filter(&wanted)?;
+    let placed = at.into_no_null_iter().zip(0..);
+    Ok((positions_column(name, meta_row.len(), placed), view))
 }
 
 /// A text column with its own buffers (the values copied), so that the
