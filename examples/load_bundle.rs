@@ -32,6 +32,19 @@ fn main() -> anyhow::Result<()> {
             .map(|(source, df)| format!("{} {}", source.name(), df.height()))
             .collect();
         println!("run {run}: {secs:.2} s ({})", rows.join(", "));
+        if std::env::var_os("COLUMN_BYTES").is_some() {
+            for (source, df) in &bundle.tables {
+                for c in df.columns() {
+                    println!(
+                        "  {} {} {:?} {:.1} MB",
+                        source.name(),
+                        c.name(),
+                        c.dtype(),
+                        ksef_recon::frame::held_bytes(c) as f64 / 1e6
+                    );
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -33,6 +33,7 @@ pub mod frame;
 pub mod generate;
 pub mod ingest;
 pub mod memory;
+pub mod partition;
 pub mod progress;
 pub mod reconcile;
 pub mod register;
@@ -101,6 +102,12 @@ pub struct RunResult {
     pub frames: report::Frames,
     pub run: RunJson,
     pub summary: RunSummary,
+    /// A partitioned run's reconciliation, written to disk part by part
+    /// (`frames.reconciliation` then holds its rows only while they fit
+    /// the workbook's sheet).
+    pub spill: Option<partition::Spill>,
+    /// What the summary reads of a spilled reconciliation.
+    pub digest: Option<report::summary::InvoiceDigest>,
 }
 
 /// Runs the whole pipeline on one bundle in memory (load, match, rules,
@@ -112,26 +119,133 @@ pub fn reconcile_bundle(
 ) -> Result<RunResult> {
     let started = clock::now_utc_text();
     memory::fit_pages_to(input);
-    let stage = progress::Stage::start("loading the bundle");
-    let mut bundle = ingest::load(input, config)?;
-    drop(stage);
-    let params = Params {
+    let params = params(config, as_of);
+    let mut matched = match_bundle(input, config, &params, None)?;
+    let step = progress::Step::start("reconciliation frame");
+    let reconciliation = report::reconciliation(&matched.rec)?;
+    drop(step);
+    let counted = Counted::of(&matched.rec, &params)?;
+    assemble(
+        &mut matched.bundle,
+        &matched.rec,
+        Findings {
+            all: matched.findings,
+            skipped: matched.skipped,
+        },
+        reconciliation,
+        counted,
+        started,
+        config,
+        &params,
+    )
+}
+
+fn params(config: &Config, as_of: NaiveDate) -> Params {
+    Params {
         as_of,
         sellers: config.sellers.clone(),
         amount_tolerance: config.amount_tolerance,
+    }
+}
+
+/// A bundle (or one part of it, see [`partition`]) after stages 1-3.
+pub(crate) struct Matched {
+    pub bundle: ingest::Bundle,
+    pub rec: reconcile::Reconciled,
+    pub findings: polars::prelude::DataFrame,
+    pub skipped: Vec<rules::Skipped>,
+}
+
+/// Loads the bundle (only what `keep` keeps of each table, for a part of
+/// a partitioned run), matches it and runs the rules.
+pub(crate) fn match_bundle(
+    input: &std::path::Path,
+    config: &Config,
+    params: &Params,
+    keep: Option<&ingest::Keep<'_>>,
+) -> Result<Matched> {
+    let stage = progress::Stage::start("loading the bundle");
+    let mut bundle = match keep {
+        None => ingest::load(input, config)?,
+        Some(keep) => ingest::load_with(input, config, &ingest::schema::Source::ALL, Some(keep))?,
     };
+    drop(stage);
     let stage = progress::Stage::start("matching invoices");
     // Only matching reads the bundle's row-level tables (the ledger, KSeF,
     // UPOs and archive, most of the memory loaded) and releases them; `rec`
     // holds what the rules still need of them, and the rules release that
     // in turn before the rules that read only the invoice table run.
-    let mut rec = reconcile::reconcile(&mut bundle, &params).context("reconciliation failed")?;
+    let mut rec = reconcile::reconcile(&mut bundle, params).context("reconciliation failed")?;
     drop(stage);
     let stage = progress::Stage::start("applying the rules");
     let (findings, skipped) =
-        rules::run(&mut rec, &params, |s| bundle.has(s)).context("exception rules failed")?;
+        rules::run(&mut rec, params, |s| bundle.has(s)).context("exception rules failed")?;
     drop(stage);
     rec.release_rule_columns();
+    Ok(Matched {
+        bundle,
+        rec,
+        findings,
+        skipped,
+    })
+}
+
+/// What `run.json` counts of the invoice table; a partitioned run adds up
+/// its parts' counts.
+pub(crate) struct Counted {
+    pub invoices: u64,
+    pub counts_by_status: BTreeMap<String, u64>,
+    pub ksef_after_as_of: u64,
+    pub upo_after_as_of: u64,
+}
+
+impl Counted {
+    pub fn of(rec: &reconcile::Reconciled, params: &Params) -> Result<Counted> {
+        Ok(Counted {
+            invoices: rec.invoices.height() as u64,
+            counts_by_status: report::status_counts(rec, params)?,
+            ksef_after_as_of: rec.ksef_after_as_of,
+            upo_after_as_of: rec.upo_after_as_of,
+        })
+    }
+
+    pub fn add(&mut self, other: Counted) {
+        self.invoices += other.invoices;
+        for (status, n) in other.counts_by_status {
+            *self.counts_by_status.entry(status).or_insert(0) += n;
+        }
+        self.ksef_after_as_of += other.ksef_after_as_of;
+        self.upo_after_as_of += other.upo_after_as_of;
+    }
+}
+
+/// The rules' findings (sorted as `rules::run` sorts them) and the rules
+/// that did not run.
+pub(crate) struct Findings {
+    pub all: polars::prelude::DataFrame,
+    pub skipped: Vec<rules::Skipped>,
+}
+
+/// The output frames and `run.json` of a run from its matched tables:
+/// `rec` is the invoice table the reports read (a partitioned run's holds
+/// only the invoices they read, see [`partition`]), `reconciliation` the
+/// reconciliation frame (empty when a partitioned run wrote it to disk).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn assemble(
+    bundle: &mut ingest::Bundle,
+    rec: &reconcile::Reconciled,
+    findings: Findings,
+    reconciliation: polars::prelude::DataFrame,
+    counted: Counted,
+    started: String,
+    config: &Config,
+    params: &Params,
+) -> Result<RunResult> {
+    let as_of = params.as_of;
+    let Findings {
+        all: findings,
+        skipped,
+    } = findings;
     let _stage = progress::Stage::start("building the reports");
 
     let step = progress::Step::start("exceptions and resolutions");
@@ -143,24 +257,27 @@ pub fn reconcile_bundle(
     )?;
     bundle.reject_rows(refused);
     drop(step);
-    let step = progress::Step::start("reconciliation frame");
-    let reconciliation = report::reconciliation(&rec)?;
-    drop(step);
     let step = progress::Step::start("completeness, responsibility and decisions");
     let frames = report::Frames {
         exceptions,
         reconciliation,
-        completeness: report::completeness(&rec, &params).context("completeness report failed")?,
+        completeness: report::completeness(rec, params).context("completeness report failed")?,
         rejected: report::rejected(&bundle.rejected)?,
-        responsibility: report::responsibility(&rec, &params, &findings)
+        responsibility: report::responsibility(rec, params, &findings)
             .context("responsibility report failed")?,
-        decisions: report::decisions::decisions(&rec).context("decisions report failed")?,
+        decisions: report::decisions::decisions(rec).context("decisions report failed")?,
     };
     drop(step);
     let outputs = frames
         .csv_files()
         .iter()
-        .map(|(name, df)| (name.to_string(), df.height() as u64))
+        .map(|(name, df)| {
+            let rows = match *name {
+                "reconciliation.csv" => counted.invoices,
+                _ => df.height() as u64,
+            };
+            (name.to_string(), rows)
+        })
         .collect();
 
     let by_code = count_by(&findings, "code")?;
@@ -176,10 +293,10 @@ pub fn reconcile_bundle(
         checks_skipped: run_json::skipped(&skipped),
         sources: run_json::sources(&bundle.files),
         files: run_json::files(&bundle.files),
-        ksef_records_after_as_of: rec.ksef_after_as_of,
-        upo_after_as_of: rec.upo_after_as_of,
-        invoices: rec.invoices.height() as u64,
-        counts_by_status: report::status_counts(&rec, &params)?,
+        ksef_records_after_as_of: counted.ksef_after_as_of,
+        upo_after_as_of: counted.upo_after_as_of,
+        invoices: counted.invoices,
+        counts_by_status: counted.counts_by_status,
         exceptions: findings.height() as u64,
         counts_by_code: rules::RULES
             .iter()
@@ -196,7 +313,7 @@ pub fn reconcile_bundle(
         register: None,
     };
     let summary = RunSummary {
-        invoices: rec.invoices.height() as u64,
+        invoices: counted.invoices,
         exceptions: findings.height() as u64,
         rejected: bundle.rejected.len() as u64,
         by_severity: by_severity
@@ -210,6 +327,8 @@ pub fn reconcile_bundle(
         frames,
         run,
         summary,
+        spill: None,
+        digest: None,
     })
 }
 
@@ -229,7 +348,10 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
             options.as_of
         );
     }
-    let mut result = reconcile_bundle(&options.input, options.as_of, &options.config)?;
+    let mut result = match partition::Plan::for_bundle(&options.input, &options.config)? {
+        None => reconcile_bundle(&options.input, options.as_of, &options.config)?,
+        Some(plan) => partition::reconcile(options, &plan)?,
+    };
     let updated = register::update(
         &prior,
         &result.frames.exceptions,
@@ -248,7 +370,7 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     // The tabular files (formatted in parallel pieces) and the workbook
     // (written by one thread) go to the staging folder side by side.
     let (tables, views) = rayon::join(
-        || write_tables(&staging, &result.frames, options.formats),
+        || write_tables(&staging, &result, options.formats),
         || write_views(&staging, &result, options.reconciliation_sheet),
     );
     tables?;
@@ -261,20 +383,28 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     Ok(result.summary)
 }
 
-/// The CSV and Parquet outputs, into the staging folder.
+/// The CSV and Parquet outputs, into the staging folder (a partitioned
+/// run's reconciliation is moved in from where it was written).
 fn write_tables(
     staging: &report::atomic::Staging,
-    frames: &report::Frames,
+    result: &RunResult,
     formats: report::parquet_out::Formats,
 ) -> Result<()> {
     let _step = progress::Step::start("CSV and Parquet files");
+    let frames = &result.frames;
+    let spilled = |name: &str| result.spill.is_some() && name.starts_with("reconciliation.");
     if formats.csv {
         for (name, df) in frames.csv_files() {
-            staging.write_with(name, |out| report::csv_out::write(df, report::NUMERIC, out))?;
+            if !spilled(name) {
+                staging.write_with(name, |out| report::csv_out::write(df, report::NUMERIC, out))?;
+            }
         }
     }
     if formats.parquet {
-        report::parquet_out::write_all(frames, staging)?;
+        report::parquet_out::write_all(frames, staging, &spilled)?;
+    }
+    if let Some(spill) = &result.spill {
+        spill.move_into(staging)?;
     }
     Ok(())
 }
@@ -292,7 +422,10 @@ fn write_views(
         exceptions: register::open_only(&result.frames.exceptions)?,
         ..result.frames.clone()
     };
-    let view = report::summary::Summary::build(&open, &result.run)?;
+    let view = match &result.digest {
+        Some(digest) => report::summary::Summary::build_from(&open, &result.run, digest)?,
+        None => report::summary::Summary::build(&open, &result.run)?,
+    };
     drop(step);
     let _workbook = progress::Step::start("workbook");
     report::xlsx::write_file(
@@ -302,6 +435,7 @@ fn write_views(
         &report::xlsx::Options {
             reconciliation_max_rows: reconciliation_sheet
                 .then_some(report::xlsx::RECONCILIATION_SHEET_MAX_ROWS),
+            reconciliation_rows: result.spill.as_ref().map(|s| s.rows as usize),
             ..Default::default()
         },
     )

@@ -103,6 +103,24 @@ impl Bundle {
 
 /// Loads every source of the bundle at `dir`.
 pub fn load(dir: &Path, config: &Config) -> Result<Bundle> {
+    load_with(dir, config, &Source::ALL, None)
+}
+
+/// What a partitioned run keeps of one source's table (see
+/// `crate::partition`): applied to each table as soon as it is made.
+pub type Keep<'a> = dyn Fn(Source, DataFrame) -> PolarsResult<DataFrame> + Sync + 'a;
+
+/// Loads `sources` of the bundle at `dir`. Without `keep` every file of
+/// every source is read side by side. With it, the sources are read one
+/// after another and each file's table is cut down by `keep` as soon as
+/// it is made, so a partitioned run holds whole only the files being read
+/// (a 1 GB export is some 1.5 GB as a table) beside the parts it keeps.
+pub fn load_with(
+    dir: &Path,
+    config: &Config,
+    sources: &[Source],
+    keep: Option<&Keep<'_>>,
+) -> Result<Bundle> {
     if !dir.is_dir() {
         bail!(
             "input folder {} does not exist or is not a folder",
@@ -111,7 +129,7 @@ pub fn load(dir: &Path, config: &Config) -> Result<Bundle> {
     }
     let mut found: Vec<(Source, PathBuf)> = Vec::new();
     let mut not_provided = Vec::new();
-    for source in Source::ALL {
+    for &source in sources {
         let files = files::discover(dir, source)?;
         if files.is_empty() {
             if source == Source::Ledger {
@@ -126,24 +144,76 @@ pub fn load(dir: &Path, config: &Config) -> Result<Bundle> {
     }
     let configs: BTreeMap<Source, SourceConfig> =
         Source::ALL.iter().map(|&s| (s, config.source(s))).collect();
-    let results: Vec<Result<LoadedFile>> = found
-        .par_iter()
-        .map(|(source, path)| load_file(dir, *source, path, &configs[source]))
-        .collect();
-    let mut by_source: BTreeMap<Source, Vec<TableBuilder>> = BTreeMap::new();
+    let load_all = |found: &[(Source, PathBuf)]| -> Vec<Result<LoadedFile>> {
+        found
+            .par_iter()
+            .map(|(source, path)| load_file(dir, *source, path, &configs[source]))
+            .collect()
+    };
     let mut files = Vec::new();
     let mut rejected = Vec::new();
-    for result in results {
-        let (source, rows, file, rejections) = result?;
-        by_source.entry(source).or_default().push(rows);
-        files.push(file);
-        rejected.extend(rejections);
+    let mut ledger_rows = 0;
+    let mut tables: BTreeMap<Source, DataFrame> = BTreeMap::new();
+    match keep {
+        None => {
+            let mut by_source: BTreeMap<Source, Vec<TableBuilder>> = BTreeMap::new();
+            for result in load_all(&found) {
+                let (source, rows, file, rejections) = result?;
+                by_source.entry(source).or_default().push(rows);
+                files.push(file);
+                rejected.extend(rejections);
+            }
+            // The tables are made side by side, each from its files in order.
+            tables = by_source
+                .into_par_iter()
+                .map(|(source, files)| Ok((source, table(source, files)?)))
+                .collect::<PolarsResult<_>>()?;
+            ledger_rows = tables.get(&Source::Ledger).map_or(0, |df| df.height());
+        }
+        Some(keep) => {
+            for &source in sources {
+                let mine: Vec<&PathBuf> = found
+                    .iter()
+                    .filter(|(s, _)| *s == source)
+                    .map(|(_, p)| p)
+                    .collect();
+                if mine.is_empty() {
+                    continue;
+                }
+                // Each file's table is cut down as soon as it is made, so
+                // only the files being read are held whole.
+                let kept: Vec<Result<KeptFile>> = mine
+                    .par_iter()
+                    .map(|path| {
+                        let (_, rows, file, rejections) =
+                            load_file(dir, source, path, &configs[&source])?;
+                        let whole = table(source, vec![rows])?;
+                        let height = whole.height();
+                        Ok((keep(source, whole)?, file, rejections, height))
+                    })
+                    .collect();
+                let mut joined: Option<DataFrame> = None;
+                for result in kept {
+                    let (df, file, rejections, height) = result?;
+                    if source == Source::Ledger {
+                        ledger_rows += height;
+                    }
+                    files.push(file);
+                    rejected.extend(rejections);
+                    match &mut joined {
+                        None => joined = Some(df),
+                        Some(all) => {
+                            all.vstack_mut_owned(df)?;
+                        }
+                    }
+                }
+                if let Some(df) = joined {
+                    tables.insert(source, df);
+                }
+                crate::memory::give_back_freed();
+            }
+        }
     }
-    // The tables are made side by side, each from its files in order.
-    let tables: BTreeMap<Source, DataFrame> = by_source
-        .into_par_iter()
-        .map(|(source, files)| Ok((source, table(source, files)?)))
-        .collect::<PolarsResult<_>>()?;
     let before = crate::progress::resident_mib();
     crate::memory::give_back_freed();
     tracing::debug!(
@@ -161,10 +231,7 @@ pub fn load(dir: &Path, config: &Config) -> Result<Bundle> {
     }
     // Without one usable ledger row every KSeF record would look unbooked:
     // stop and say why rather than report thousands of false findings.
-    if tables
-        .get(&Source::Ledger)
-        .is_none_or(|df| df.height() == 0)
-    {
+    if sources.contains(&Source::Ledger) && ledger_rows == 0 {
         let why = rejected
             .iter()
             .find(|r| r.source == Source::Ledger.name())
@@ -183,6 +250,10 @@ pub fn load(dir: &Path, config: &Config) -> Result<Bundle> {
         released: Vec::new(),
     })
 }
+
+/// One file's rows as `keep` kept them, its `run.json` record, its rejected
+/// rows and how many rows it had before `keep`.
+type KeptFile = (DataFrame, InputFile, Vec<Rejection>, usize);
 
 /// One file's rows (still in their builder, see [`table`]), its `run.json`
 /// record and its rejected rows.

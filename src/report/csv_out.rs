@@ -34,10 +34,23 @@ const PIECES_IN_FLIGHT: usize = 16;
 /// Writing a batch is mostly the kernel copying into the page cache on one
 /// thread, so the next batch is formatted meanwhile on the other.
 pub fn write(df: &DataFrame, numeric: &[&str], mut out: impl Write + Send) -> Result<()> {
+    write_header(df, &mut out)?;
+    write_rows(df, numeric, out)
+}
+
+/// The header line of `df`'s CSV.
+pub fn write_header(df: &DataFrame, out: &mut impl Write) -> Result<()> {
     let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
     let mut header = csv::WriterBuilder::new().from_writer(Vec::new());
     header.write_record(&names)?;
     out.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
+    Ok(())
+}
+
+/// The rows of `df` as [`write`] writes them, without the header (a
+/// partitioned run appends its reconciliation range by range).
+pub fn write_rows(df: &DataFrame, numeric: &[&str], mut out: impl Write + Send) -> Result<()> {
+    let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
     let guard: Vec<bool> = names.iter().map(|n| !numeric.contains(n)).collect();
     let starts: Vec<usize> = (0..df.height()).step_by(PIECE_ROWS).collect();
     let format = |batch: &[usize]| -> Vec<Result<Vec<u8>>> {

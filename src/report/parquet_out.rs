@@ -38,7 +38,7 @@ impl Default for Formats {
 }
 
 /// Rows per row group; fixed so the file's layout depends on its rows only.
-const ROW_GROUP_ROWS: usize = 512 * 1024;
+pub const ROW_GROUP_ROWS: usize = 512 * 1024;
 
 /// The Parquet name of a CSV output: `exceptions.csv` → `exceptions.parquet`.
 fn parquet_name(csv_name: &str) -> String {
@@ -47,10 +47,13 @@ fn parquet_name(csv_name: &str) -> String {
 }
 
 /// Writes every tabular output of `frames` as Parquet into the staging
-/// folder, beside (or instead of) its CSV.
-pub fn write_all(frames: &Frames, staging: &Staging) -> Result<()> {
+/// folder, beside (or instead of) its CSV; but for the files `skip` names
+/// (by their CSV name), which a partitioned run wrote already.
+pub fn write_all(frames: &Frames, staging: &Staging, skip: &dyn Fn(&str) -> bool) -> Result<()> {
     for (csv_name, df) in frames.csv_files() {
-        staging.write_with(&parquet_name(csv_name), |out| Ok(write(df, out)?))?;
+        if !skip(csv_name) {
+            staging.write_with(&parquet_name(csv_name), |out| Ok(write(df, out)?))?;
+        }
     }
     Ok(())
 }
@@ -60,25 +63,77 @@ pub fn write_all(frames: &Frames, staging: &Staging) -> Result<()> {
 /// its rows.
 pub fn list_outputs(outputs: &mut BTreeMap<String, u64>, frames: &Frames, formats: Formats) {
     for (csv_name, df) in frames.csv_files() {
+        // The CSV's count, which is the reconciliation's whole count where
+        // a partitioned run keeps none of its rows in `frames`.
+        let rows = outputs.get(csv_name).copied().unwrap_or(df.height() as u64);
         if !formats.csv {
             outputs.remove(csv_name);
         }
         if formats.parquet {
-            outputs.insert(parquet_name(csv_name), df.height() as u64);
+            outputs.insert(parquet_name(csv_name), rows);
         }
     }
 }
 
 /// One frame as a deterministic Parquet file, streamed into `out`.
 pub fn write(df: &DataFrame, out: impl std::io::Write) -> PolarsResult<()> {
-    let mut df = df.clone();
-    df.rechunk_mut();
-    ParquetWriter::new(out)
-        .with_compression(ParquetCompression::Zstd(None))
-        .with_statistics(StatisticsOptions::empty())
-        .with_row_group_size(Some(ROW_GROUP_ROWS))
-        .finish(&mut df)?;
-    Ok(())
+    let mut groups = RowGroups::new(out, &df.clear())?;
+    groups.write(df)?;
+    groups.finish()
+}
+
+/// A Parquet file written as rows come, in row groups of exactly
+/// [`ROW_GROUP_ROWS`] rows (the last one shorter), so that a frame written
+/// at once and the same rows written in pieces (a partitioned run's
+/// reconciliation, `crate::partition`) give the same bytes.
+pub struct RowGroups<W: std::io::Write> {
+    writer: polars::io::parquet::write::BatchedWriter<W>,
+    /// Rows not yet written: fewer than a row group.
+    pending: DataFrame,
+    written: usize,
+}
+
+impl<W: std::io::Write> RowGroups<W> {
+    /// A file with the columns of `empty`.
+    pub fn new(out: W, empty: &DataFrame) -> PolarsResult<RowGroups<W>> {
+        let writer = ParquetWriter::new(out)
+            .with_compression(ParquetCompression::Zstd(None))
+            .with_statistics(StatisticsOptions::empty())
+            .with_row_group_size(Some(ROW_GROUP_ROWS))
+            .batched(empty.schema())?;
+        Ok(RowGroups {
+            writer,
+            pending: empty.clone(),
+            written: 0,
+        })
+    }
+
+    /// Appends `rows`, writing every row group they complete.
+    pub fn write(&mut self, rows: &DataFrame) -> PolarsResult<()> {
+        self.pending.vstack_mut(rows)?;
+        while self.pending.height() >= ROW_GROUP_ROWS {
+            self.flush(ROW_GROUP_ROWS)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, rows: usize) -> PolarsResult<()> {
+        let mut group = self.pending.slice(0, rows);
+        group.rechunk_mut();
+        self.writer.write_batch(&group)?;
+        self.pending = self.pending.slice(rows as i64, usize::MAX);
+        self.written += rows;
+        Ok(())
+    }
+
+    /// Writes the last rows (an empty file's one empty group) and the footer.
+    pub fn finish(mut self) -> PolarsResult<()> {
+        if self.pending.height() > 0 || self.written == 0 {
+            self.flush(self.pending.height())?;
+        }
+        self.writer.finish()?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -161,41 +161,32 @@ fn bucket_index(bucket: &str) -> usize {
     BUCKETS.iter().position(|b| *b == bucket).unwrap_or(0)
 }
 
-impl Summary {
-    pub fn build(frames: &Frames, run: &RunJson) -> Result<Summary> {
-        let mut s = Summary {
-            as_of: run.as_of.clone(),
-            input_fingerprint: run.input_fingerprint.clone(),
-            version: run.version.to_string(),
-            invoices: frames.reconciliation.height() as u64,
-            ..Summary::default()
-        };
-        let owners = s.add_invoices(&frames.reconciliation)?;
-        s.add_exceptions(&frames.exceptions)?;
-        s.add_decisions(frames, &owners)?;
-        Ok(s)
-    }
+/// What the summary reads of the reconciliation: its row count, the
+/// invoices per status, each decision's owners and the offline invoices'
+/// mode, status and value. Taken from the whole reconciliation, or, in a
+/// partitioned run (`crate::partition`), from each part's and joined
+/// ([`InvoiceDigest::append`]): every figure built from it is a count, a
+/// sum or a set, so the order of the parts does not change it.
+pub struct InvoiceDigest {
+    pub invoices: u64,
+    /// `status`, `n`: may hold a status more than once (one row per part).
+    by_status: DataFrame,
+    /// `decision_id`, `owner`: may repeat a pair.
+    owner_pairs: DataFrame,
+    /// `mode`, `status`, `gross_amount`, `currency` of the offline invoices.
+    offline: DataFrame,
+}
 
-    /// Statuses and offline counts; returns the owners of each decision's invoices.
-    /// Status counts and owners per decision come from polars group-bys
-    /// over the whole reconciliation; only the offline invoices (a few
-    /// percent of it) are visited one by one, for their value per mode.
-    fn add_invoices(&mut self, rec: &DataFrame) -> Result<BTreeMap<String, BTreeSet<String>>> {
+impl InvoiceDigest {
+    /// The digest of a reconciliation frame (text columns, as written).
+    pub fn of(rec: &DataFrame) -> PolarsResult<InvoiceDigest> {
         let by_status = rec
             .clone()
             .lazy()
             .group_by([col("status")])
             .agg([len().alias("n")])
             .collect()?;
-        for (st, n) in strings(&by_status, "status")?
-            .iter()
-            .zip(by_status.column("n")?.idx()?.iter())
-        {
-            if let (Some(i), Some(n)) = (st.and_then(status_index), n) {
-                self.status_all[i] += u64::from(n);
-            }
-        }
-        let pairs = rec
+        let owner_pairs = rec
             .clone()
             .lazy()
             .filter(
@@ -206,10 +197,79 @@ impl Summary {
             .select([col("decision_id"), col("owner")])
             .unique(None, UniqueKeepStrategy::Any)
             .collect()?;
-        let mut owners: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for (d, o) in strings(&pairs, "decision_id")?
+        let offline = rec
+            .clone()
+            .lazy()
+            .filter(crate::frame::one_of(col("mode"), &OFFLINE_MODES))
+            .select([
+                col("mode"),
+                col("status"),
+                col("gross_amount"),
+                col("currency"),
+            ])
+            .collect()?;
+        Ok(InvoiceDigest {
+            invoices: rec.height() as u64,
+            by_status,
+            owner_pairs,
+            offline,
+        })
+    }
+
+    /// Adds another part's digest to this one.
+    pub fn append(&mut self, other: &InvoiceDigest) -> PolarsResult<()> {
+        self.invoices += other.invoices;
+        self.by_status.vstack_mut(&other.by_status)?;
+        self.owner_pairs.vstack_mut(&other.owner_pairs)?;
+        self.offline.vstack_mut(&other.offline)?;
+        Ok(())
+    }
+}
+
+impl Summary {
+    pub fn build(frames: &Frames, run: &RunJson) -> Result<Summary> {
+        Summary::build_from(frames, run, &InvoiceDigest::of(&frames.reconciliation)?)
+    }
+
+    /// [`Summary::build`] with the reconciliation read from `digest` (a
+    /// partitioned run's reconciliation is on disk, not in `frames`).
+    pub fn build_from(frames: &Frames, run: &RunJson, digest: &InvoiceDigest) -> Result<Summary> {
+        let mut s = Summary {
+            as_of: run.as_of.clone(),
+            input_fingerprint: run.input_fingerprint.clone(),
+            version: run.version.to_string(),
+            invoices: digest.invoices,
+            ..Summary::default()
+        };
+        let owners = s.add_invoices(digest)?;
+        s.add_exceptions(&frames.exceptions)?;
+        s.add_decisions(frames, &owners)?;
+        Ok(s)
+    }
+
+    /// Statuses and offline counts; returns the owners of each decision's
+    /// invoices. Status counts and owners per decision come from polars
+    /// group-bys over the whole reconciliation ([`InvoiceDigest::of`]);
+    /// only the offline invoices (a few percent of it) are visited one by
+    /// one, for their value per mode.
+    fn add_invoices(
+        &mut self,
+        digest: &InvoiceDigest,
+    ) -> Result<BTreeMap<String, BTreeSet<String>>> {
+        let by_status = &digest.by_status;
+        for (st, n) in strings(by_status, "status")?
             .iter()
-            .zip(strings(&pairs, "owner")?.iter())
+            .zip(by_status.column("n")?.idx()?.iter())
+        {
+            if let (Some(i), Some(n)) = (st.and_then(status_index), n) {
+                self.status_all[i] += u64::from(n);
+            }
+        }
+        let pairs = &digest.owner_pairs;
+        let mut owners: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (d, o) in strings(pairs, "decision_id")?
+            .iter()
+            .zip(strings(pairs, "owner")?.iter())
         {
             if let (Some(d), Some(o)) = (d, o) {
                 owners
@@ -231,22 +291,12 @@ impl Summary {
                 )
             })
             .collect();
-        let offline = rec
-            .clone()
-            .lazy()
-            .filter(crate::frame::one_of(col("mode"), &OFFLINE_MODES))
-            .select([
-                col("mode"),
-                col("status"),
-                col("gross_amount"),
-                col("currency"),
-            ])
-            .collect()?;
+        let offline = &digest.offline;
         let (mode, status, gross, currency) = (
-            strings(&offline, "mode")?,
-            strings(&offline, "status")?,
-            strings(&offline, "gross_amount")?,
-            strings(&offline, "currency")?,
+            strings(offline, "mode")?,
+            strings(offline, "status")?,
+            strings(offline, "gross_amount")?,
+            strings(offline, "currency")?,
         );
         let rows = mode
             .iter()

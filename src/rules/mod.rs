@@ -471,7 +471,14 @@ fn with_ids(mut df: DataFrame) -> PolarsResult<DataFrame> {
         })
         .collect();
     df.with_column(ids.with_name("exception_id".into()).into_column())?;
-    df.sort(
+    sorted(&df)
+}
+
+/// Findings in their output order: severity, code, invoice, decision, id.
+/// A partitioned run (`crate::partition`) puts its parts' findings in this
+/// order once they are joined.
+pub fn sorted(findings: &DataFrame) -> PolarsResult<DataFrame> {
+    findings.sort(
         [
             "severity_rank",
             "code",

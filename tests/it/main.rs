@@ -15,5 +15,6 @@ mod injection;
 mod invariants;
 mod nightly;
 mod parquet;
+mod partition;
 mod support;
 mod workbook;

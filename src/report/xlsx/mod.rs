@@ -33,6 +33,10 @@ pub struct Options {
     /// pointing to `reconciliation.csv` instead. Every other sheet is always
     /// complete.
     pub reconciliation_max_rows: Option<usize>,
+    /// The reconciliation's rows where `frames.reconciliation` does not
+    /// hold them all (a partitioned run's, which holds them only while they
+    /// fit the sheet); `None` for its height.
+    pub reconciliation_rows: Option<usize>,
 }
 
 /// By default the Reconciliation sheet is written while it fits one Excel
@@ -53,6 +57,7 @@ impl Default for Options {
         Options {
             row_limit: EXCEL_ROW_LIMIT,
             reconciliation_max_rows: Some(RECONCILIATION_SHEET_MAX_ROWS),
+            reconciliation_rows: None,
         }
     }
 }
@@ -106,7 +111,9 @@ fn build(frames: &Frames, summary: &Summary, options: &Options) -> Result<Workbo
         &f,
         limit,
     )?;
-    let rows = frames.reconciliation.height();
+    let rows = options
+        .reconciliation_rows
+        .unwrap_or(frames.reconciliation.height());
     match options.reconciliation_max_rows {
         Some(max) if rows <= max => sheets::write(
             &mut wb,

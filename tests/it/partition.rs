@@ -1,0 +1,138 @@
+//! Partitioned runs (`src/partition.rs`): a bundle matched in parts must
+//! give the files one run gives, byte for byte (but `run.json`'s start
+//! time), whatever the number of ranges. Forced here with
+//! `KSEF_RECON_PARTITIONS` on bundles far below the size that turns it on.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use crate::support::{binary, fixtures};
+
+/// `run` into `out`, in `ranges` ranges (0: one run); every output file's
+/// bytes by name, `run.json` without its start time.
+fn outputs(input: &Path, as_of: &str, ranges: usize, out: &Path) -> BTreeMap<String, Vec<u8>> {
+    let assert = binary()
+        .env("KSEF_RECON_PARTITIONS", ranges.to_string())
+        .arg("run")
+        .arg("--input")
+        .arg(input)
+        .arg("--out")
+        .arg(out.join("out"))
+        .arg("--state")
+        .arg(out.join("state"))
+        .arg("--as-of")
+        .arg(as_of)
+        .args(["--format", "csv,parquet", "--quiet"])
+        .assert();
+    let code = assert.get_output().status.code();
+    assert!(
+        matches!(code, Some(0) | Some(1)),
+        "{ranges} ranges: exit {code:?}: {}",
+        String::from_utf8_lossy(&assert.get_output().stderr)
+    );
+    let mut files = BTreeMap::new();
+    for entry in fs::read_dir(out.join("out")).expect("outputs") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let mut bytes = fs::read(&path).expect("read");
+        if name == "run.json" {
+            let text = String::from_utf8(bytes).expect("utf-8");
+            bytes = text
+                .lines()
+                .filter(|l| !l.contains("\"run_started_at\""))
+                .collect::<Vec<_>>()
+                .join("\n")
+                .into_bytes();
+        }
+        files.insert(name, bytes);
+    }
+    // Nothing of the parts is left beside the output folder.
+    let left: Vec<String> = fs::read_dir(out)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".ksef-recon-parts-"))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    files
+}
+
+fn assert_same_in_parts(input: &Path, as_of: &str, ranges: &[usize]) {
+    let tmp = tempfile::tempdir().expect("temp");
+    let one = outputs(input, as_of, 0, &tmp.path().join("one"));
+    assert!(one.len() >= 12, "{:?}", one.keys());
+    for &n in ranges {
+        let parts = outputs(input, as_of, n, &tmp.path().join(format!("p{n}")));
+        assert_eq!(
+            one.keys().collect::<Vec<_>>(),
+            parts.keys().collect::<Vec<_>>(),
+            "{n} ranges"
+        );
+        for (name, bytes) in &one {
+            assert!(parts[name] == *bytes, "{name} differs in {n} ranges");
+        }
+    }
+}
+
+#[test]
+fn the_demo_in_parts_gives_the_files_of_one_run() {
+    assert_same_in_parts(&fixtures().join("demo"), "2026-11-20", &[2, 3, 9, 400]);
+}
+
+#[test]
+fn a_generated_bundle_in_parts_gives_the_files_of_one_run() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let bundle = tmp.path().join("b");
+    binary()
+        .args([
+            "generate",
+            "--invoices",
+            "20000",
+            "--seed",
+            "6",
+            "--archive",
+        ])
+        .args(["--duplicate-rate", "0.01", "--not-in-ledger-rate", "0.01"])
+        .args(["--hash-mismatch-rate", "0.002", "--out"])
+        .arg(&bundle)
+        .assert()
+        .success();
+    let expected: serde_json::Value =
+        serde_json::from_slice(&fs::read(bundle.join("expected_counts.json")).expect("expected"))
+            .expect("json");
+    let as_of = expected["as_of"].as_str().expect("as_of");
+    assert_same_in_parts(&bundle, as_of, &[4]);
+}
+
+#[test]
+fn two_sellers_without_offline_sources_in_parts_give_the_files_of_one_run() {
+    // No offline log, UPO or archive: the home part holds only the rows
+    // without a key. Two sellers: the ranges are cut on the pair.
+    let ledger = "invoice_number,issue_date,seller_nip,gross_amount,currency,ksef_number\n\
+        FV/1,2026-03-02,5265877635,123.00,PLN,5265877635-20260302-5DEEEB232534-6F\n\
+        FV/2,2026-03-02,5265877635,200.00,PLN,\n\
+        FV/3,2026-03-03,5265877635,10.00,PLN,\n\
+        FV/3,2026-03-03,5265877635,10.00,PLN,\n\
+        FV/4,2026-13-03,5265877635,10.00,PLN,\n\
+        FV/9,2026-03-04,5265877635,99.00,PLN,\n\
+        FV/1,2026-03-02,1234563218,50.00,EUR,\n\
+        FV/2,2026-03-05,1234563218,60.00,PLN,\n\
+        ,2026-03-05,1234563218,60.00,PLN,\n\
+        A/1,2026-03-06,1234563218,70.00,PLN,\n";
+    let ksef = "ksef_number,invoice_number,seller_nip,issue_date,invoicing_date,gross_amount,net_amount,currency,invoice_hash\n\
+        5265877635-20260302-5DEEEB232534-6F,FV/1,5265877635,2026-03-02,2026-03-02T10:00:00+01:00,123.00,100.00,PLN,\n\
+        5265877635-20260303-BBDDB98857DB-8F,FV/2,5265877635,2026-03-02,2026-03-03T10:00:00+01:00,210.00,170.00,PLN,\n\
+        5265877635-20260304-BBDDB98857DB-8F,FV/3,5265877635,2026-03-03,2026-03-04T10:00:00+01:00,10.00,8.00,PLN,\n\
+        5265877635-20260305-BBDDB98857DB-8F,FV/3,5265877635,2026-03-03,2026-03-05T10:00:00+01:00,10.00,8.00,PLN,\n\
+        1234563218-20260302-5DEEEB232534-6F,FV/1,1234563218,2026-03-02,2026-03-02T10:00:00+01:00,50.00,40.00,EUR,\n\
+        1234563218-20260307-5DEEEB232534-6F,FV/7,1234563218,2026-03-07,2026-03-07T10:00:00+01:00,5.00,4.00,PLN,\n\
+        1234563218-20260306-5DEEEB232534-6F,A/1,1234563218,2026-03-06,2026-03-08T10:00:00+01:00,70.00,60.00,PLN,\n";
+    let bundle = crate::support::Bundle::new()
+        .file("ledger/sales.csv", ledger)
+        .file("ksef/metadata/export.csv", ksef);
+    assert_same_in_parts(bundle.path(), "2026-03-31", &[2, 3]);
+}
