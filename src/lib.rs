@@ -17,7 +17,9 @@
 //!
 //! [`reconcile_bundle`] runs stages 1-3 and builds the output frames in
 //! memory; [`run`] writes them, and [`evidence`] packs one decision's or
-//! month's share of them for an auditor.
+//! month's share of them for an auditor. A bundle too large to match in
+//! memory at once goes through the same stages in parts ([`partition`]),
+//! whose outputs are joined into the files one run would write.
 //!
 //! The contract for all of it is `../shared/contract/CONTRACT.md`; the
 //! project's own docs are in `docs/`.
@@ -120,7 +122,10 @@ pub fn reconcile_bundle(
     let started = clock::now_utc_text();
     memory::fit_pages_to(input);
     let params = params(config, as_of);
-    let mut matched = match_bundle(input, config, &params, None)?;
+    let stage = progress::Stage::start("loading the bundle");
+    let bundle = ingest::load(input, config)?;
+    drop(stage);
+    let mut matched = match_bundle(bundle, &params)?;
     let step = progress::Step::start("reconciliation frame");
     let reconciliation = report::reconciliation(&matched.rec)?;
     drop(step);
@@ -156,20 +161,9 @@ pub(crate) struct Matched {
     pub skipped: Vec<rules::Skipped>,
 }
 
-/// Loads the bundle (only what `keep` keeps of each table, for a part of
-/// a partitioned run), matches it and runs the rules.
-pub(crate) fn match_bundle(
-    input: &std::path::Path,
-    config: &Config,
-    params: &Params,
-    keep: Option<&ingest::Keep<'_>>,
-) -> Result<Matched> {
-    let stage = progress::Stage::start("loading the bundle");
-    let mut bundle = match keep {
-        None => ingest::load(input, config)?,
-        Some(keep) => ingest::load_with(input, config, &ingest::schema::Source::ALL, Some(keep))?,
-    };
-    drop(stage);
+/// Matches a loaded bundle (or one part of one, see [`partition`]) and
+/// runs the rules.
+pub(crate) fn match_bundle(mut bundle: ingest::Bundle, params: &Params) -> Result<Matched> {
     let stage = progress::Stage::start("matching invoices");
     // Only matching reads the bundle's row-level tables (the ledger, KSeF,
     // UPOs and archive, most of the memory loaded) and releases them; `rec`

@@ -18,9 +18,11 @@
 //!   amounts, dates, duplicates, KSeF numbers), which read one invoice's
 //!   rows at a time.
 //!
-//! Every part reads the whole bundle and keeps its share of the ledger and
-//! KSeF metadata as each table is made (`ingest::load_with`), so no part
-//! holds more than one whole table. The reconciliation, one row per
+//! The bundle is read twice: for the ledger's keys and the home part's
+//! invoices ([`Plan::for_bundle`]), then to cut each file's ledger and KSeF
+//! rows into the parts' pieces as the file is read ([`Plan::split`]), so
+//! no file is held whole beside another part's rows. Each part is matched
+//! from its pieces ([`Plan::part_bundle`]). The reconciliation, one row per
 //! invoice, is written range by range with the home invoices of the range
 //! merged in, in the order one run writes it; the findings, status counts
 //! and completeness rows are joined and ordered as one run orders them. A
@@ -35,7 +37,7 @@ use polars::prelude::*;
 
 use crate::config::Config;
 use crate::ingest::schema::Source;
-use crate::ingest::{self, files};
+use crate::ingest::{self, Bundle, files};
 
 /// Forces the number of ranges (for tests and for users who know their
 /// machine); `0` or `1` turns partitioning off.
@@ -49,6 +51,29 @@ const PARTITION_FROM_BYTES: u64 = 2 << 30;
 const BYTES_PER_RANGE: u64 = 1200 << 20;
 /// Ledger keys sampled to place the ranges' bounds.
 const SAMPLED_KEYS: usize = 100_000;
+
+/// The ledger's size as CSV bytes: each file's size, but a Parquet file's
+/// rows at [`CSV_BYTES_PER_ROW`] (Parquet is several times smaller than
+/// the CSV of the same rows, and its footer says how many it holds).
+fn ledger_weight(input: &Path) -> Result<u64> {
+    let mut bytes = 0;
+    for path in files::discover(input, Source::Ledger)? {
+        let rows = match path.to_str().is_some_and(ingest::is_parquet) {
+            true => std::fs::File::open(&path)
+                .ok()
+                .and_then(|f| ParquetReader::new(f).num_rows().ok()),
+            false => None,
+        };
+        bytes += match rows {
+            Some(rows) => rows as u64 * CSV_BYTES_PER_ROW,
+            None => std::fs::metadata(&path).map_or(0, |m| m.len()),
+        };
+    }
+    Ok(bytes)
+}
+
+/// A generated ledger row's CSV bytes (1,071,203,712 bytes for 10M rows).
+const CSV_BYTES_PER_ROW: u64 = 107;
 
 /// An invoice key, (seller NIP, invoice number).
 type Key = (String, String);
@@ -86,10 +111,7 @@ impl Plan {
                 .parse::<usize>()
                 .with_context(|| format!("{PARTITIONS_ENV}={text}: expected a number of ranges"))?,
             Err(_) => {
-                let mut bytes = 0;
-                for path in files::discover(input, Source::Ledger)? {
-                    bytes += std::fs::metadata(&path).map_or(0, |m| m.len());
-                }
+                let bytes = ledger_weight(input)?;
                 if bytes <= PARTITION_FROM_BYTES {
                     0
                 } else {
@@ -101,14 +123,14 @@ impl Plan {
             return Ok(None);
         }
         let _stage = crate::progress::Stage::start("planning the parts");
-        let keep = |source: Source, df: DataFrame| -> PolarsResult<DataFrame> {
+        let keep = |source: Source, _file: usize, df: DataFrame| -> PolarsResult<DataFrame> {
             let keys = df.select(["seller_nip", "invoice_number"])?;
             if source == Source::Ledger {
                 let every = (keys.height() / SAMPLED_KEYS).max(1);
                 let rows: IdxCa = (0..keys.height() as IdxSize)
                     .step_by(every)
                     .collect_ca("row".into());
-                compact(keys.take(&rows)?)
+                crate::frame::compact(keys.take(&rows)?)
             } else {
                 Ok(keys)
             }
@@ -203,72 +225,143 @@ impl Plan {
     /// the access log, resolutions) are kept whole by every part.
     pub fn keep(&self, part: Part, source: Source, df: DataFrame) -> PolarsResult<DataFrame> {
         match source {
-            Source::Ledger | Source::KsefMetadata => {}
-            Source::OfflineLog | Source::Upo | Source::Archive => {
-                return Ok(match part {
-                    Part::Home => df,
-                    Part::Range(_) => df.clear(),
-                });
+            Source::Ledger | Source::KsefMetadata => {
+                crate::frame::compact(self.kept_by(part)(self.marked(df)).collect()?)
             }
-            _ => return Ok(df),
+            Source::OfflineLog | Source::Upo | Source::Archive => Ok(match part {
+                Part::Home => df,
+                Part::Range(_) => df.clear(),
+            }),
+            _ => Ok(df),
         }
+    }
+
+    /// Every part: the home part, then the ranges in key order.
+    fn parts(&self) -> impl Iterator<Item = Part> {
+        std::iter::once(Part::Home).chain((0..self.ranges()).map(Part::Range))
+    }
+
+    /// The ledger's or KSeF's rows with `_home`: whether the key is one of
+    /// the home part's.
+    fn marked(&self, df: DataFrame) -> LazyFrame {
         let flagged = self.home.clone().lazy().with_column(lit(true).alias(HOME));
-        let marked = df
-            .lazy()
+        df.lazy()
             .join(
                 flagged,
                 [col("seller_nip"), col("invoice_number")],
                 [col("seller_nip"), col("invoice_number")],
                 crate::reconcile::left(),
             )
-            .with_column(col(HOME).fill_null(lit(false)));
-        let kept = match part {
-            Part::Home => marked.filter(
-                col(HOME)
-                    .or(col("seller_nip").is_null())
-                    .or(col("invoice_number").is_null()),
-            ),
-            Part::Range(i) => marked.filter(
-                col(HOME)
-                    .not()
-                    .and(col("seller_nip").is_not_null())
-                    .and(col("invoice_number").is_not_null())
-                    .and(self.in_range(i)),
-            ),
-        };
-        compact(
+            .with_column(col(HOME).fill_null(lit(false)))
+    }
+
+    /// Which of [`Plan::marked`]'s rows `part` keeps, without `_home`.
+    fn kept_by(&self, part: Part) -> impl FnOnce(LazyFrame) -> LazyFrame + '_ {
+        move |marked: LazyFrame| {
+            let kept = match part {
+                Part::Home => marked.filter(
+                    col(HOME)
+                        .or(col("seller_nip").is_null())
+                        .or(col("invoice_number").is_null()),
+                ),
+                Part::Range(i) => marked.filter(
+                    col(HOME)
+                        .not()
+                        .and(col("seller_nip").is_not_null())
+                        .and(col("invoice_number").is_not_null())
+                        .and(self.in_range(i)),
+                ),
+            };
             kept.drop(Selector::ByName {
                 names: Arc::from([PlSmallStr::from_static(HOME)]),
                 strict: true,
             })
-            .collect()?,
-        )
+        }
+    }
+
+    /// Cuts one file's ledger or KSeF table into the parts' pieces, written
+    /// as Parquet into `dir` (read back by [`Plan::part_bundle`]); returns
+    /// what the bundle keeps of the table: nothing of these two sources,
+    /// the whole table of the others.
+    pub fn split(
+        &self,
+        source: Source,
+        file: usize,
+        df: DataFrame,
+        dir: &Path,
+    ) -> PolarsResult<DataFrame> {
+        if !matches!(source, Source::Ledger | Source::KsefMetadata) {
+            return Ok(df);
+        }
+        let empty = df.clear();
+        let marked = self.marked(df).collect()?;
+        for part in self.parts() {
+            let mut piece = self.kept_by(part)(marked.clone().lazy()).collect()?;
+            if piece.height() > 0 {
+                let path = dir.join(piece_name(file, part));
+                let out = std::fs::File::create(&path)?;
+                ParquetWriter::new(std::io::BufWriter::new(out))
+                    .with_compression(ParquetCompression::Zstd(None))
+                    .with_statistics(StatisticsOptions::empty())
+                    .finish(&mut piece)?;
+            }
+        }
+        Ok(empty)
+    }
+
+    /// Part `part`'s bundle: the sources that hold no invoices as `split`
+    /// loaded them, the offline log, UPOs and archive as [`Plan::keep`]
+    /// keeps them, and the ledger and KSeF metadata from the part's pieces
+    /// in `dir`, file by file in the bundle's order (each piece is deleted
+    /// once read). The file records and rejected rows are the split's.
+    pub fn part_bundle(&self, split: &Bundle, part: Part, dir: &Path) -> Result<Bundle> {
+        let mut tables = std::collections::BTreeMap::new();
+        for (&source, df) in &split.tables {
+            let table = match source {
+                Source::Ledger | Source::KsefMetadata => {
+                    let mut pieces: Vec<DataFrame> = Vec::new();
+                    for (file, record) in split.files.iter().enumerate() {
+                        if record.source != source.name() {
+                            continue;
+                        }
+                        let path = dir.join(piece_name(file, part));
+                        if path.exists() {
+                            let read = std::fs::File::open(&path)
+                                .map_err(PolarsError::from)
+                                .and_then(|f| ParquetReader::new(f).finish())
+                                .map_err(|e| {
+                                    anyhow::anyhow!("cannot read back {}: {e}", path.display())
+                                })?;
+                            pieces.push(read);
+                            std::fs::remove_file(&path)?;
+                        }
+                    }
+                    let mut table = df.clone();
+                    for piece in pieces {
+                        table.vstack_mut_owned(piece)?;
+                    }
+                    table
+                }
+                _ => self.keep(part, source, df.clone())?,
+            };
+            tables.insert(source, table);
+        }
+        Ok(Bundle {
+            tables,
+            not_provided: split.not_provided.clone(),
+            files: split.files.clone(),
+            rejected: split.rejected.clone(),
+            released: Vec::new(),
+        })
     }
 }
 
-/// `df` with its text copied out of the buffers it shares. A filter (or a
-/// take) keeps each kept text's 16-byte view but points it into the whole
-/// table's buffers, so a part that keeps a fifth of a file's rows would
-/// hold all of its text: the first 50M-invoice run's home part (2 % of the
-/// rows) held 5.6 GiB after loading.
-fn compact(df: DataFrame) -> PolarsResult<DataFrame> {
-    let height = df.height();
-    let columns = df
-        .into_columns()
-        .into_iter()
-        .map(|column| {
-            if column.dtype() != &DataType::String || column.as_scalar_column().is_some() {
-                return Ok(column);
-            }
-            let chunks: Vec<_> = column
-                .str()?
-                .downcast_iter()
-                .map(|array| array.clone().gc())
-                .collect();
-            Ok(StringChunked::from_chunk_iter(column.name().clone(), chunks).into_column())
-        })
-        .collect::<PolarsResult<Vec<Column>>>()?;
-    DataFrame::new(height, columns)
+/// The file name of one file's piece for one part.
+fn piece_name(file: usize, part: Part) -> String {
+    match part {
+        Part::Home => format!("file{file}-home.parquet"),
+        Part::Range(i) => format!("file{file}-range{i}.parquet"),
+    }
 }
 
 /// The flag column of [`Plan::keep`]'s join.
@@ -307,14 +400,10 @@ const CSV: &str = "reconciliation.csv";
 const PARQUET: &str = "reconciliation.parquet";
 
 impl Spill {
-    /// Starts the files in a new folder inside `beside` (the output
-    /// folder's parent, so that moving them in is a rename), with the
-    /// columns of `empty`.
-    pub fn start(
-        beside: &Path,
-        formats: crate::report::parquet_out::Formats,
-        empty: &DataFrame,
-    ) -> Result<Spill> {
+    /// A new folder inside `beside` (the output folder's parent, so that
+    /// moving the files in is a rename) for the parts' pieces and the
+    /// reconciliation.
+    pub fn new(beside: &Path) -> Result<Spill> {
         std::fs::create_dir_all(beside)
             .with_context(|| format!("cannot create {}", beside.display()))?;
         let dir = tempfile::Builder::new()
@@ -326,27 +415,38 @@ impl Spill {
                     beside.display()
                 )
             })?;
-        let csv = if formats.csv {
-            let file = std::fs::File::create(dir.path().join(CSV))?;
-            let mut out = std::io::BufWriter::with_capacity(4 << 20, file);
-            crate::report::csv_out::write_header(empty, &mut out)?;
-            Some(out)
-        } else {
-            None
-        };
-        let parquet = if formats.parquet {
-            let file = std::fs::File::create(dir.path().join(PARQUET))?;
-            Some(crate::report::parquet_out::RowGroups::new(file, empty)?)
-        } else {
-            None
-        };
         Ok(Spill {
             dir,
-            csv,
-            parquet,
+            csv: None,
+            parquet: None,
             rows: 0,
-            kept: Some(empty.clone()),
+            kept: None,
         })
+    }
+
+    /// Where the parts' pieces go.
+    pub fn pieces(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Starts the reconciliation's files, with the columns of `empty`.
+    pub fn begin(
+        &mut self,
+        formats: crate::report::parquet_out::Formats,
+        empty: &DataFrame,
+    ) -> Result<()> {
+        if formats.csv {
+            let file = std::fs::File::create(self.dir.path().join(CSV))?;
+            let mut out = std::io::BufWriter::with_capacity(4 << 20, file);
+            crate::report::csv_out::write_header(empty, &mut out)?;
+            self.csv = Some(out);
+        }
+        if formats.parquet {
+            let file = std::fs::File::create(self.dir.path().join(PARQUET))?;
+            self.parquet = Some(crate::report::parquet_out::RowGroups::new(file, empty)?);
+        }
+        self.kept = Some(empty.clone());
+        Ok(())
     }
 
     /// Appends the next rows, in output order.
@@ -411,25 +511,39 @@ pub fn reconcile(options: &crate::RunOptions, plan: &Plan) -> Result<crate::RunR
     let started = crate::clock::now_utc_text();
     crate::memory::fit_pages_to(&options.input);
     let params = crate::params(&options.config, options.as_of);
-    let (input, config) = (&options.input, &options.config);
-
-    let keep_home = |source: Source, df: DataFrame| plan.keep(Part::Home, source, df);
-    let mut home = crate::match_bundle(input, config, &params, Some(&keep_home))
-        .context("the home part (offline, UPO and archive invoices)")?;
-    let home_rows = crate::report::reconciliation(&home.rec)?;
     let beside = match options.out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    let mut spill = Spill::start(&beside, options.formats, &home_rows.clear())?;
+    let mut spill = Spill::new(&beside)?;
+
+    let stage = crate::progress::Stage::start("loading the bundle into parts");
+    let pieces = spill.pieces().to_path_buf();
+    let split_file =
+        |source: Source, file: usize, df: DataFrame| plan.split(source, file, df, &pieces);
+    let split = ingest::load_with(
+        &options.input,
+        &options.config,
+        &Source::ALL,
+        Some(&split_file),
+    )?;
+    drop(stage);
+
+    let read = |part: Part| {
+        let _stage = crate::progress::Stage::start("reading the part");
+        plan.part_bundle(&split, part, &pieces)
+    };
+    let mut home = crate::match_bundle(read(Part::Home)?, &params)
+        .context("the home part (offline, UPO and archive invoices)")?;
+    let home_rows = crate::report::reconciliation(&home.rec)?;
+    spill.begin(options.formats, &home_rows.clear())?;
     let mut digest = crate::report::summary::InvoiceDigest::of(&home_rows)?;
     let mut counted = crate::Counted::of(&home.rec, &params)?;
     let mut findings = vec![home.findings.clone().lazy()];
     let mut read_later: Vec<DataFrame> = Vec::new();
     let mut home_rows_placed = 0;
     for i in 0..plan.ranges() {
-        let keep = move |source: Source, df: DataFrame| plan.keep(Part::Range(i), source, df);
-        let part = crate::match_bundle(input, config, &params, Some(&keep))
+        let part = crate::match_bundle(read(Part::Range(i))?, &params)
             .with_context(|| format!("range {} of {}", i + 1, plan.ranges()))?;
         let rows = crate::report::reconciliation(&part.rec)?;
         digest.append(&crate::report::summary::InvoiceDigest::of(&rows)?)?;
@@ -452,17 +566,21 @@ pub fn reconcile(options: &crate::RunOptions, plan: &Plan) -> Result<crate::RunR
         };
         spill.write(&rows)?;
         findings.push(
-            part.findings
-                .lazy()
-                .filter(col("invoice_number").is_not_null()),
+            crate::frame::compact(
+                part.findings
+                    .lazy()
+                    .filter(col("invoice_number").is_not_null())
+                    .collect()?,
+            )?
+            .lazy(),
         );
-        read_later.push(
+        read_later.push(crate::frame::compact(
             part.rec
                 .invoices
                 .lazy()
                 .filter(read_by_completeness())
                 .collect()?,
-        );
+        )?);
     }
     anyhow::ensure!(
         home_rows_placed == home_rows.height(),
@@ -477,6 +595,9 @@ pub fn reconcile(options: &crate::RunOptions, plan: &Plan) -> Result<crate::RunR
     }
     drop(read_later);
     let reconciliation = spill.kept.take().unwrap_or_else(|| home_rows.clear());
+    drop(split);
+    // The home part's bundle has the split load's file records, rejected
+    // rows and provided sources, which read every file once.
     let mut result = crate::assemble(
         &mut home.bundle,
         &home.rec,
@@ -487,7 +608,7 @@ pub fn reconcile(options: &crate::RunOptions, plan: &Plan) -> Result<crate::RunR
         reconciliation,
         counted,
         started,
-        config,
+        &options.config,
         &params,
     )?;
     result.spill = Some(spill);

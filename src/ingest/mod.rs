@@ -21,6 +21,7 @@ pub mod schema;
 pub mod table;
 
 pub use input::{Rejection, SourceInput};
+pub use parquet::is_parquet;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -106,9 +107,10 @@ pub fn load(dir: &Path, config: &Config) -> Result<Bundle> {
     load_with(dir, config, &Source::ALL, None)
 }
 
-/// What a partitioned run keeps of one source's table (see
-/// `crate::partition`): applied to each table as soon as it is made.
-pub type Keep<'a> = dyn Fn(Source, DataFrame) -> PolarsResult<DataFrame> + Sync + 'a;
+/// What a partitioned run keeps of one file's table (see
+/// `crate::partition`), called with the file's place in the bundle's
+/// `files` as soon as the table is made.
+pub type Keep<'a> = dyn Fn(Source, usize, DataFrame) -> PolarsResult<DataFrame> + Sync + 'a;
 
 /// Loads `sources` of the bundle at `dir`. Without `keep` every file of
 /// every source is read side by side. With it, the sources are read one
@@ -172,10 +174,13 @@ pub fn load_with(
         }
         Some(keep) => {
             for &source in sources {
-                let mine: Vec<&PathBuf> = found
+                // Each file with its place in `found`, which is its place
+                // in `files` (every file found gives one record, in order).
+                let mine: Vec<(usize, &PathBuf)> = found
                     .iter()
-                    .filter(|(s, _)| *s == source)
-                    .map(|(_, p)| p)
+                    .enumerate()
+                    .filter(|(_, (s, _))| *s == source)
+                    .map(|(i, (_, p))| (i, p))
                     .collect();
                 if mine.is_empty() {
                     continue;
@@ -184,12 +189,12 @@ pub fn load_with(
                 // only the files being read are held whole.
                 let kept: Vec<Result<KeptFile>> = mine
                     .par_iter()
-                    .map(|path| {
+                    .map(|&(place, path)| {
                         let (_, rows, file, rejections) =
                             load_file(dir, source, path, &configs[&source])?;
                         let whole = table(source, vec![rows])?;
                         let height = whole.height();
-                        Ok((keep(source, whole)?, file, rejections, height))
+                        Ok((keep(source, place, whole)?, file, rejections, height))
                     })
                     .collect();
                 let mut joined: Option<DataFrame> = None;

@@ -80,7 +80,7 @@ fn assert_same_in_parts(input: &Path, as_of: &str, ranges: &[usize]) {
 
 #[test]
 fn the_demo_in_parts_gives_the_files_of_one_run() {
-    assert_same_in_parts(&fixtures().join("demo"), "2026-11-20", &[2, 3, 9, 400]);
+    assert_same_in_parts(&fixtures().join("demo"), "2026-11-20", &[2, 3, 9, 60]);
 }
 
 #[test]
