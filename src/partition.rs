@@ -708,4 +708,18 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn a_parquet_ledger_weighs_its_rows_as_csv() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("ledger")).unwrap();
+        std::fs::write(dir.path().join("ledger/a.csv"), "x".repeat(1000)).unwrap();
+        let mut df = keys(&[(Some("A"), "1"), (Some("A"), "2"), (Some("B"), "3")]);
+        let file = std::fs::File::create(dir.path().join("ledger/b.parquet")).unwrap();
+        ParquetWriter::new(file).finish(&mut df).unwrap();
+        assert_eq!(
+            ledger_weight(dir.path()).unwrap(),
+            1000 + 3 * CSV_BYTES_PER_ROW
+        );
+    }
 }
