@@ -3,13 +3,12 @@
 //! at any moment leaves the previous outputs whole, and an evidence pack
 //! never reaches outside its root.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::support::{binary, copy_dir, fixtures};
+use crate::support::{binary, copy_dir, fixtures, output_files};
 
 const AS_OF: &str = "2026-04-10";
 
@@ -27,29 +26,6 @@ pub fn assert_rows_reconcile(json: &serde_json::Value) {
         let n = |k: &str| f[k].as_u64().unwrap_or(u64::MAX);
         assert_eq!(n("rows_read"), n("rows_used") + n("rows_rejected"), "{f}");
     }
-}
-
-/// Every file of an output folder, with run.json's start time blanked (the
-/// one value that legitimately differs between runs).
-fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| {
-            let e = e.unwrap();
-            let name = e.file_name().to_string_lossy().into_owned();
-            let mut bytes = fs::read(e.path()).unwrap();
-            if name == "run.json" {
-                let text = String::from_utf8(bytes).unwrap();
-                bytes = text
-                    .lines()
-                    .filter(|l| !l.contains("\"run_started_at\""))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-                    .into_bytes();
-            }
-            (name, bytes)
-        })
-        .collect()
 }
 
 fn run_into(input: &Path, out: &Path, crash_at: Option<&str>) -> std::process::Output {
@@ -102,7 +78,7 @@ fn the_same_inputs_and_as_of_give_byte_identical_outputs() {
             String::from_utf8_lossy(&done.stderr)
         );
     }
-    let (a, b) = (outputs(&a), outputs(&b));
+    let (a, b) = (output_files(&a), output_files(&b));
     assert!(a.contains_key("ageing.xlsx") && a.contains_key("dashboard.html"));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (name, bytes) in &a {
@@ -116,7 +92,7 @@ fn a_crash_at_any_step_leaves_the_previous_outputs_whole() {
     let out = root.path().join("out");
     let demo = fixtures().join("demo");
     assert!(run_into(&demo, &out, None).status.success());
-    let previous = outputs(&out);
+    let previous = output_files(&out);
     for step in [
         "exceptions.csv",
         "reconciliation.csv",
@@ -132,7 +108,7 @@ fn a_crash_at_any_step_leaves_the_previous_outputs_whole() {
         );
         // Before the commit the old outputs stay; at it, the new ones are in
         // place whole (the same bytes, the inputs being the same).
-        assert_eq!(outputs(&out), previous, "after a crash at {step}");
+        assert_eq!(output_files(&out), previous, "after a crash at {step}");
         assert_eq!(visible(root.path()), ["out"], "after a crash at {step}");
     }
     // The next run clears what the crashed ones left behind.
@@ -187,7 +163,7 @@ fn a_run_killed_at_any_moment_leaves_the_previous_outputs_whole() {
         String::from_utf8_lossy(&first.stderr)
     );
     let full = started.elapsed();
-    let previous = outputs(&out);
+    let previous = output_files(&out);
     // Kill at fractions of a whole run, so every stage is hit on a fast or
     // a slow machine: loading, reconciling, writing, committing.
     for percent in [5u32, 25, 50, 75, 90, 98] {
@@ -201,7 +177,7 @@ fn a_run_killed_at_any_moment_leaves_the_previous_outputs_whole() {
         std::thread::sleep(full * percent / 100);
         let _ = child.kill();
         let _ = child.wait();
-        assert_eq!(outputs(&out), previous, "after a kill at {percent}%");
+        assert_eq!(output_files(&out), previous, "after a kill at {percent}%");
         assert_eq!(
             visible(root.path()),
             ["bundle", "out"],

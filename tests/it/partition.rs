@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use crate::support::{binary, fixtures};
+use crate::support::{binary, fixtures, output_files};
 
 /// `run` into `out`, in `ranges` ranges (0: one run); every output file's
 /// bytes by name, `run.json` without its start time.
@@ -31,26 +31,7 @@ fn outputs(input: &Path, as_of: &str, ranges: usize, out: &Path) -> BTreeMap<Str
         "{ranges} ranges: exit {code:?}: {}",
         String::from_utf8_lossy(&assert.get_output().stderr)
     );
-    let mut files = BTreeMap::new();
-    for entry in fs::read_dir(out.join("out")).expect("outputs") {
-        let path = entry.expect("entry").path();
-        let name = path
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .into_owned();
-        let mut bytes = fs::read(&path).expect("read");
-        if name == "run.json" {
-            let text = String::from_utf8(bytes).expect("utf-8");
-            bytes = text
-                .lines()
-                .filter(|l| !l.contains("\"run_started_at\""))
-                .collect::<Vec<_>>()
-                .join("\n")
-                .into_bytes();
-        }
-        files.insert(name, bytes);
-    }
+    let files = output_files(&out.join("out"));
     // Nothing of the parts is left beside the output folder.
     let left: Vec<String> = fs::read_dir(out)
         .expect("list")
