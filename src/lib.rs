@@ -344,7 +344,7 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     }
     let mut result = match partition::Plan::for_bundle(&options.input, &options.config)? {
         None => reconcile_bundle(&options.input, options.as_of, &options.config)?,
-        Some(plan) => partition::reconcile(options, &plan)?,
+        Some(plan) => partition::reconcile(&partition::Job::run(options), &plan)?,
     };
     let updated = register::update(
         &prior,

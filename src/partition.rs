@@ -298,12 +298,14 @@ impl Plan {
         for part in self.parts() {
             let mut piece = self.kept_by(part)(marked.clone().lazy()).collect()?;
             if piece.height() > 0 {
-                let path = dir.join(piece_name(file, part));
-                let out = std::fs::File::create(&path)?;
-                ParquetWriter::new(std::io::BufWriter::new(out))
+                // Compressed in memory (a few dozen MB), then written with
+                // its errors seen, which a dropped buffered writer hides.
+                let mut bytes = Vec::new();
+                ParquetWriter::new(&mut bytes)
                     .with_compression(ParquetCompression::Zstd(None))
                     .with_statistics(StatisticsOptions::empty())
                     .finish(&mut piece)?;
+                std::fs::write(dir.join(piece_name(file, part)), bytes)?;
             }
         }
         Ok(empty)
@@ -468,13 +470,23 @@ impl Spill {
         Ok(())
     }
 
-    /// Finishes the files.
+    /// Finishes the files and syncs them to disk, as the staging folder
+    /// does with every file it writes, since they are moved in, not
+    /// written there.
     pub fn finish(&mut self) -> Result<()> {
         if let Some(mut out) = self.csv.take() {
             out.flush()?;
         }
         if let Some(parquet) = self.parquet.take() {
             parquet.finish()?;
+        }
+        for name in [CSV, PARQUET] {
+            let path = self.dir.path().join(name);
+            if path.exists() {
+                std::fs::File::open(&path)
+                    .and_then(|f| f.sync_all())
+                    .with_context(|| format!("cannot sync {}", path.display()))?;
+            }
         }
         Ok(())
     }
@@ -503,15 +515,43 @@ fn read_by_completeness() -> Expr {
         .and(col("submitted_on").gt(col("issue_date"))))
 }
 
+/// What [`reconcile`] is asked for.
+pub struct Job<'a> {
+    pub input: &'a Path,
+    pub as_of: chrono::NaiveDate,
+    pub config: &'a Config,
+    /// The output: the parts' folder is made beside it.
+    pub out: &'a Path,
+    /// The reconciliation's files to write (none for an evidence pack).
+    pub formats: crate::report::parquet_out::Formats,
+    /// Reconciliation rows to hold in `frames.reconciliation` (an evidence
+    /// pack's scope); `None` holds them while they fit the workbook's sheet.
+    pub pick: Option<Expr>,
+}
+
+impl<'a> Job<'a> {
+    /// The job of `ksef-recon run`.
+    pub fn run(options: &'a crate::RunOptions) -> Job<'a> {
+        Job {
+            input: &options.input,
+            as_of: options.as_of,
+            config: &options.config,
+            out: &options.out,
+            formats: options.formats,
+            pick: None,
+        }
+    }
+}
+
 /// `run` on a bundle cut into parts by `plan`: the home part, then every
 /// range, each loaded, matched and ruled on its own; the reconciliation is
 /// written range by range and the other outputs are built once from the
 /// parts' findings and counts (see the module's doc).
-pub fn reconcile(options: &crate::RunOptions, plan: &Plan) -> Result<crate::RunResult> {
+pub fn reconcile(job: &Job<'_>, plan: &Plan) -> Result<crate::RunResult> {
     let started = crate::clock::now_utc_text();
-    crate::memory::fit_pages_to(&options.input);
-    let params = crate::params(&options.config, options.as_of);
-    let beside = match options.out.parent() {
+    crate::memory::fit_pages_to(job.input);
+    let params = crate::params(job.config, job.as_of);
+    let beside = match job.out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
@@ -521,12 +561,7 @@ pub fn reconcile(options: &crate::RunOptions, plan: &Plan) -> Result<crate::RunR
     let pieces = spill.pieces().to_path_buf();
     let split_file =
         |source: Source, file: usize, df: DataFrame| plan.split(source, file, df, &pieces);
-    let split = ingest::load_with(
-        &options.input,
-        &options.config,
-        &Source::ALL,
-        Some(&split_file),
-    )?;
+    let split = ingest::load_with(job.input, job.config, &Source::ALL, Some(&split_file))?;
     drop(stage);
 
     let read = |part: Part| {
@@ -536,7 +571,8 @@ pub fn reconcile(options: &crate::RunOptions, plan: &Plan) -> Result<crate::RunR
     let mut home = crate::match_bundle(read(Part::Home)?, &params)
         .context("the home part (offline, UPO and archive invoices)")?;
     let home_rows = crate::report::reconciliation(&home.rec)?;
-    spill.begin(options.formats, &home_rows.clear())?;
+    spill.begin(job.formats, &home_rows.clear())?;
+    let mut picked: Vec<DataFrame> = Vec::new();
     let mut digest = crate::report::summary::InvoiceDigest::of(&home_rows)?;
     let mut counted = crate::Counted::of(&home.rec, &params)?;
     let mut findings = vec![home.findings.clone().lazy()];
@@ -565,6 +601,11 @@ pub fn reconcile(options: &crate::RunOptions, plan: &Plan) -> Result<crate::RunR
                 .collect()?
         };
         spill.write(&rows)?;
+        if let Some(pick) = &job.pick {
+            picked.push(crate::frame::compact(
+                rows.lazy().filter(pick.clone()).collect()?,
+            )?);
+        }
         findings.push(
             crate::frame::compact(
                 part.findings
@@ -594,7 +635,16 @@ pub fn reconcile(options: &crate::RunOptions, plan: &Plan) -> Result<crate::RunR
         home.rec.invoices.vstack_mut(rows)?;
     }
     drop(read_later);
-    let reconciliation = spill.kept.take().unwrap_or_else(|| home_rows.clear());
+    let reconciliation = match &job.pick {
+        Some(_) => {
+            let mut all = home_rows.clear();
+            for rows in picked {
+                all.vstack_mut_owned(rows)?;
+            }
+            all
+        }
+        None => spill.kept.take().unwrap_or_else(|| home_rows.clear()),
+    };
     drop(split);
     // The home part's bundle has the split load's file records, rejected
     // rows and provided sources, which read every file once.
@@ -608,7 +658,7 @@ pub fn reconcile(options: &crate::RunOptions, plan: &Plan) -> Result<crate::RunR
         reconciliation,
         counted,
         started,
-        &options.config,
+        job.config,
         &params,
     )?;
     result.spill = Some(spill);

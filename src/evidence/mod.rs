@@ -42,7 +42,25 @@ const INPUT_DIR: &str = "input";
 
 /// Runs the pipeline in memory and writes the pack for one scope.
 pub fn build(options: &EvidenceOptions) -> Result<PackSummary> {
-    let result = crate::reconcile_bundle(&options.input, options.as_of, &options.config)?;
+    // A bundle too large for one run is matched in parts, holding only the
+    // scope's reconciliation rows (see `crate::partition`).
+    let result = match crate::partition::Plan::for_bundle(&options.input, &options.config)? {
+        None => crate::reconcile_bundle(&options.input, options.as_of, &options.config)?,
+        Some(plan) => {
+            let job = crate::partition::Job {
+                input: &options.input,
+                as_of: options.as_of,
+                config: &options.config,
+                out: &options.out,
+                formats: report::parquet_out::Formats {
+                    csv: false,
+                    parquet: false,
+                },
+                pick: Some(scope::rows_of(&options.scope)),
+            };
+            crate::partition::reconcile(&job, &plan)?
+        }
+    };
     let scoped = scope::filter(&result.frames, &options.scope)?;
     let frames = &scoped.frames;
     let mut entries: BTreeMap<String, Vec<u8>> = BTreeMap::new();

@@ -51,6 +51,26 @@ pub struct InScope {
     pub documents: BTreeSet<String>,
 }
 
+/// The reconciliation rows of a scope, as a polars filter on the text
+/// reconciliation frame: what [`filter`] keeps of it, for a partitioned
+/// run to hold only those rows (`crate::partition::Job::pick`).
+pub fn rows_of(scope: &Scope) -> Expr {
+    match scope {
+        Scope::Decision(id) => col("decision_id").eq(lit(id.as_str())),
+        Scope::Month(m) => {
+            let month_ok = col("issue_date")
+                .str()
+                .slice(lit(0), lit(7))
+                .eq(lit(m.as_str()));
+            let offline = col("mode").neq(lit("online"));
+            let late_online = col("mode")
+                .eq(lit("online"))
+                .and(col("submitted_on").gt(col("issue_date")));
+            month_ok.and(offline.or(late_online))
+        }
+    }
+}
+
 /// Filters every frame to the scope. An unknown decision id is an error: an
 /// auditor asking for it should hear that it does not exist, not get an
 /// empty pack.

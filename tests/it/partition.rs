@@ -117,3 +117,34 @@ fn two_sellers_without_offline_sources_in_parts_give_the_files_of_one_run() {
         .file("ksef/metadata/export.csv", ksef);
     assert_same_in_parts(bundle.path(), "2026-03-31", &[2, 3]);
 }
+
+#[test]
+fn an_evidence_pack_in_parts_is_the_pack_of_one_run() {
+    let tmp = tempfile::tempdir().expect("temp");
+    for scope in [["--decision", "DEC-2026-03-03"], ["--month", "2026-03"]] {
+        let mut packs = Vec::new();
+        for ranges in [0, 3] {
+            let out = tmp.path().join(format!("{}-{ranges}.zip", scope[1]));
+            binary()
+                .env("KSEF_RECON_PARTITIONS", ranges.to_string())
+                .arg("evidence")
+                .arg("--input")
+                .arg(fixtures().join("demo"))
+                .arg("--out")
+                .arg(&out)
+                .args(scope)
+                .args(["--as-of", "2026-04-10"])
+                .assert()
+                .success();
+            packs.push(fs::read(&out).expect("pack"));
+        }
+        assert!(packs[0].len() > 1000, "{scope:?}");
+        assert!(packs[0] == packs[1], "{scope:?}: the packs differ");
+    }
+    let left: Vec<String> = fs::read_dir(tmp.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".ksef-recon-parts-"))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
