@@ -126,6 +126,7 @@ pub fn reconcile_bundle(
     let bundle = ingest::load(input, config)?;
     drop(stage);
     let mut matched = match_bundle(bundle, &params)?;
+    let _stage = progress::Stage::start("building the reports");
     let step = progress::Step::start("reconciliation frame");
     let reconciliation = report::reconciliation(&matched.rec)?;
     drop(step);
@@ -220,7 +221,8 @@ pub(crate) struct Findings {
     pub skipped: Vec<rules::Skipped>,
 }
 
-/// The output frames and `run.json` of a run from its matched tables:
+/// The output frames and `run.json` of a run from its matched tables (the
+/// caller's "building the reports" stage):
 /// `rec` is the invoice table the reports read (a partitioned run's holds
 /// only the invoices they read, see [`partition`]), `reconciliation` the
 /// reconciliation frame (empty when a partitioned run wrote it to disk).
@@ -240,8 +242,6 @@ pub(crate) fn assemble(
         all: findings,
         skipped,
     } = findings;
-    let _stage = progress::Stage::start("building the reports");
-
     let step = progress::Step::start("exceptions and resolutions");
     let exceptions = report::exceptions(&findings)?;
     let (resolutions, refused) = register::resolutions::validate(

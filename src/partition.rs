@@ -646,6 +646,7 @@ pub fn reconcile(job: &Job<'_>, plan: &Plan) -> Result<crate::RunResult> {
         None => spill.kept.take().unwrap_or_else(|| home_rows.clear()),
     };
     drop(split);
+    let _stage = crate::progress::Stage::start("building the reports");
     // The home part's bundle has the split load's file records, rejected
     // rows and provided sources, which read every file once.
     let mut result = crate::assemble(
