@@ -217,22 +217,16 @@ impl Plan {
         within
     }
 
-    /// What part `part` keeps of each source's table: the home part keeps
-    /// the ledger's and KSeF's rows of its invoices (and those without a
-    /// key) and the offline log, UPOs and archive whole; a range keeps the
-    /// ledger's and KSeF's rows of its other invoices and none of the three.
-    /// Sources that hold no invoices (decisions, announcements, grants,
-    /// the access log, resolutions) are kept whole by every part.
-    pub fn keep(&self, part: Part, source: Source, df: DataFrame) -> PolarsResult<DataFrame> {
-        match source {
-            Source::Ledger | Source::KsefMetadata => {
-                crate::frame::compact(self.kept_by(part)(self.marked(df)).collect()?)
-            }
-            Source::OfflineLog | Source::Upo | Source::Archive => Ok(match part {
-                Part::Home => df,
-                Part::Range(_) => df.clear(),
-            }),
-            _ => Ok(df),
+    /// What part `part` keeps of the table of a source other than the
+    /// ledger and KSeF metadata (which are cut by [`Plan::split`]): the
+    /// home part keeps the offline log, UPOs and archive whole, a range
+    /// none of them; sources that hold no invoices (decisions,
+    /// announcements, grants, the access log, resolutions) are kept whole
+    /// by every part.
+    fn keep(&self, part: Part, source: Source, df: DataFrame) -> DataFrame {
+        match (source, part) {
+            (Source::OfflineLog | Source::Upo | Source::Archive, Part::Range(_)) => df.clear(),
+            _ => df,
         }
     }
 
@@ -255,28 +249,30 @@ impl Plan {
             .with_column(col(HOME).fill_null(lit(false)))
     }
 
-    /// Which of [`Plan::marked`]'s rows `part` keeps, without `_home`.
-    fn kept_by(&self, part: Part) -> impl FnOnce(LazyFrame) -> LazyFrame + '_ {
-        move |marked: LazyFrame| {
-            let kept = match part {
-                Part::Home => marked.filter(
-                    col(HOME)
-                        .or(col("seller_nip").is_null())
-                        .or(col("invoice_number").is_null()),
-                ),
-                Part::Range(i) => marked.filter(
-                    col(HOME)
-                        .not()
-                        .and(col("seller_nip").is_not_null())
-                        .and(col("invoice_number").is_not_null())
-                        .and(self.in_range(i)),
-                ),
-            };
-            kept.drop(Selector::ByName {
-                names: Arc::from([PlSmallStr::from_static(HOME)]),
-                strict: true,
-            })
-        }
+    /// Part `part`'s piece of a ledger or KSeF table [`Plan::marked`]: the
+    /// rows of its invoices (the home part's also those without a key),
+    /// without `_home`.
+    fn piece(&self, marked: &DataFrame, part: Part) -> PolarsResult<DataFrame> {
+        let marked = marked.clone().lazy();
+        let kept = match part {
+            Part::Home => marked.filter(
+                col(HOME)
+                    .or(col("seller_nip").is_null())
+                    .or(col("invoice_number").is_null()),
+            ),
+            Part::Range(i) => marked.filter(
+                col(HOME)
+                    .not()
+                    .and(col("seller_nip").is_not_null())
+                    .and(col("invoice_number").is_not_null())
+                    .and(self.in_range(i)),
+            ),
+        };
+        kept.drop(Selector::ByName {
+            names: Arc::from([PlSmallStr::from_static(HOME)]),
+            strict: true,
+        })
+        .collect()
     }
 
     /// Cuts one file's ledger or KSeF table into the parts' pieces, written
@@ -296,7 +292,7 @@ impl Plan {
         let empty = df.clear();
         let marked = self.marked(df).collect()?;
         for part in self.parts() {
-            let mut piece = self.kept_by(part)(marked.clone().lazy()).collect()?;
+            let mut piece = self.piece(&marked, part)?;
             if piece.height() > 0 {
                 // Compressed in memory (a few dozen MB), then written with
                 // its errors seen, which a dropped buffered writer hides.
@@ -344,7 +340,7 @@ impl Plan {
                     }
                     table
                 }
-                _ => self.keep(part, source, df.clone())?,
+                _ => self.keep(part, source, df.clone()),
             };
             tables.insert(source, table);
         }
@@ -366,7 +362,7 @@ fn piece_name(file: usize, part: Part) -> String {
     }
 }
 
-/// The flag column of [`Plan::keep`]'s join.
+/// The flag column of [`Plan::marked`]'s join.
 const HOME: &str = "_home";
 
 fn key_schema() -> Schema {
@@ -713,7 +709,8 @@ mod tests {
         ]);
         let plan = plan();
         assert_eq!(plan.ranges(), 2);
-        let kept = |part| pairs(&plan.keep(part, Source::Ledger, ledger.clone()).unwrap());
+        let marked = plan.marked(ledger).collect().unwrap();
+        let kept = |part| pairs(&plan.piece(&marked, part).unwrap());
         let s = |n: &str| Some(n.to_string());
         assert_eq!(
             kept(Part::Home),
@@ -739,24 +736,11 @@ mod tests {
         let plan = plan();
         let log = keys(&[(Some("A"), "2"), (Some("A"), "7")]);
         for source in [Source::OfflineLog, Source::Upo, Source::Archive] {
-            assert_eq!(
-                plan.keep(Part::Home, source, log.clone()).unwrap().height(),
-                2
-            );
-            assert_eq!(
-                plan.keep(Part::Range(1), source, log.clone())
-                    .unwrap()
-                    .height(),
-                0
-            );
+            assert_eq!(plan.keep(Part::Home, source, log.clone()).height(), 2);
+            assert_eq!(plan.keep(Part::Range(1), source, log.clone()).height(), 0);
         }
         for part in [Part::Home, Part::Range(0), Part::Range(1)] {
-            assert_eq!(
-                plan.keep(part, Source::Decisions, log.clone())
-                    .unwrap()
-                    .height(),
-                2
-            );
+            assert_eq!(plan.keep(part, Source::Decisions, log.clone()).height(), 2);
         }
     }
 

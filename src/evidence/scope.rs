@@ -52,8 +52,8 @@ pub struct InScope {
 }
 
 /// The reconciliation rows of a scope, as a polars filter on the text
-/// reconciliation frame: what [`filter`] keeps of it, for a partitioned
-/// run to hold only those rows (`crate::partition::Job::pick`).
+/// reconciliation frame: what [`filter`] keeps of it, and what a
+/// partitioned run holds of it (`crate::partition::Job::pick`).
 pub fn rows_of(scope: &Scope) -> Expr {
     match scope {
         Scope::Decision(id) => col("decision_id").eq(lit(id.as_str())),
@@ -75,31 +75,23 @@ pub fn rows_of(scope: &Scope) -> Expr {
 /// auditor asking for it should hear that it does not exist, not get an
 /// empty pack.
 pub fn filter(frames: &Frames, scope: &Scope) -> Result<InScope> {
-    let rec = &frames.reconciliation;
-    let (seller, number, mode, decision) = (
+    let reconciliation = frames
+        .reconciliation
+        .clone()
+        .lazy()
+        .filter(rows_of(scope))
+        .collect()?;
+    let rec = &reconciliation;
+    let (seller, number, decision) = (
         text(rec, "seller_nip")?,
         text(rec, "invoice_number")?,
-        text(rec, "mode")?,
         text(rec, "decision_id")?,
     );
-    let (issue, submitted) = (text(rec, "issue_date")?, text(rec, "submitted_on")?);
-    let in_scope = |i: usize| match scope {
-        Scope::Decision(id) => decision.get(i) == Some(id.as_str()),
-        Scope::Month(m) => {
-            let issued = issue.get(i).unwrap_or("");
-            let month_ok = issued.get(..7) == Some(m.as_str());
-            let late_online =
-                mode.get(i) == Some("online") && submitted.get(i).is_some_and(|s| s > issued);
-            let offline = mode.get(i).is_some_and(|m| m != "online");
-            month_ok && (offline || late_online)
-        }
-    };
-    let reconciliation = keep(rec, in_scope)?;
     let mut keys = BTreeSet::new();
     let mut decisions = BTreeSet::new();
     let mut documents = BTreeSet::new();
     let (archive_file, upo_file) = (text(rec, "archive_file")?, text(rec, "upo_file")?);
-    for i in (0..rec.height()).filter(|&i| in_scope(i)) {
+    for i in 0..rec.height() {
         let n = number.get(i).unwrap_or("").to_string();
         keys.insert((seller.get(i).unwrap_or("").to_string(), n));
         documents.extend(archive_file.get(i).map(str::to_string));

@@ -146,12 +146,6 @@ pub fn load_with(
     }
     let configs: BTreeMap<Source, SourceConfig> =
         Source::ALL.iter().map(|&s| (s, config.source(s))).collect();
-    let load_all = |found: &[(Source, PathBuf)]| -> Vec<Result<LoadedFile>> {
-        found
-            .par_iter()
-            .map(|(source, path)| load_file(dir, *source, path, &configs[source]))
-            .collect()
-    };
     let mut files = Vec::new();
     let mut rejected = Vec::new();
     let mut ledger_rows = 0;
@@ -159,7 +153,11 @@ pub fn load_with(
     match keep {
         None => {
             let mut by_source: BTreeMap<Source, Vec<TableBuilder>> = BTreeMap::new();
-            for result in load_all(&found) {
+            let results: Vec<Result<LoadedFile>> = found
+                .par_iter()
+                .map(|(source, path)| load_file(dir, *source, path, &configs[source]))
+                .collect();
+            for result in results {
                 let (source, rows, file, rejections) = result?;
                 by_source.entry(source).or_default().push(rows);
                 files.push(file);
