@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use chrono::{NaiveDate, NaiveDateTime};
 use encoding_rs::Encoding;
 use serde::Deserialize;
 use toml::Spanned;
@@ -53,13 +54,27 @@ pub struct Config {
     pub sellers: Vec<String>,
     /// Amount tolerance in grosze (contract default 0.01).
     pub amount_tolerance: i64,
+    /// The day the sellers' KSeF duty began (`ksef_from`); an invoice with
+    /// no offline-log row issued before it never required KSeF.
+    pub ksef_from: NaiveDate,
+    /// `[ksef_from_by_seller]`: the same per NIP, where it differs.
+    pub ksef_from_by_seller: BTreeMap<String, NaiveDate>,
+    /// When the user's KSeF extract was taken (`ksef_extract_through`,
+    /// Warsaw local time): the extract proves absence up to then.
+    pub ksef_extract_through: Option<NaiveDateTime>,
     sources: HashMap<&'static str, SourceConfig>,
+}
+
+/// The day production KSeF 2.0 began, the default `ksef_from`.
+pub fn default_ksef_from() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 2, 1).unwrap_or_default()
 }
 
 impl Config {
     pub fn defaults() -> Config {
         Config {
             amount_tolerance: 1,
+            ksef_from: default_ksef_from(),
             ..Config::default()
         }
     }
@@ -105,6 +120,10 @@ impl Config {
 struct RawConfig {
     sellers: Option<Vec<Spanned<String>>>,
     amount_tolerance: Option<Spanned<f64>>,
+    ksef_from: Option<Spanned<String>>,
+    #[serde(default)]
+    ksef_from_by_seller: BTreeMap<Spanned<String>, Spanned<String>>,
+    ksef_extract_through: Option<Spanned<String>>,
     #[serde(default)]
     sources: BTreeMap<Spanned<String>, RawSource>,
 }
@@ -134,14 +153,24 @@ pub fn parse(text: &str) -> Result<Config, String> {
     };
     let mut config = Config::defaults();
     for nip in raw.sellers.unwrap_or_default() {
-        let value = nip.get_ref().trim().to_string();
-        if value.len() != 10 || !value.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(at(
-                nip.span(),
-                format!("seller '{value}' is not a 10-digit NIP"),
-            ));
-        }
-        config.sellers.push(value);
+        config.sellers.push(nip_value(&nip, &at)?);
+    }
+    if let Some(day) = raw.ksef_from {
+        config.ksef_from = date_value(&day, "ksef_from", &at)?;
+    }
+    for (nip, day) in raw.ksef_from_by_seller {
+        let nip = nip_value(&nip, &at)?;
+        let day = date_value(&day, "ksef_from_by_seller", &at)?;
+        config.ksef_from_by_seller.insert(nip, day);
+    }
+    if let Some(through) = raw.ksef_extract_through {
+        let value = crate::documents::upo::parse_timestamp(through.get_ref()).map_err(|e| {
+            at(
+                through.span(),
+                format!("ksef_extract_through is not an ISO 8601 timestamp: {e}"),
+            )
+        })?;
+        config.ksef_extract_through = Some(value);
     }
     if let Some(tol) = raw.amount_tolerance {
         let cents = fields::amount_from_f64(*tol.get_ref())
@@ -171,6 +200,34 @@ pub fn parse(text: &str) -> Result<Config, String> {
         config.sources.insert(key, source);
     }
     Ok(config)
+}
+
+/// A configured NIP: ten digits, trimmed.
+fn nip_value(
+    nip: &Spanned<String>,
+    at: &dyn Fn(std::ops::Range<usize>, String) -> String,
+) -> Result<String, String> {
+    let value = nip.get_ref().trim().to_string();
+    if value.len() != 10 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(at(
+            nip.span(),
+            format!("seller '{value}' is not a 10-digit NIP"),
+        ));
+    }
+    Ok(value)
+}
+
+fn date_value(
+    day: &Spanned<String>,
+    key: &str,
+    at: &dyn Fn(std::ops::Range<usize>, String) -> String,
+) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(day.get_ref().trim(), "%Y-%m-%d").map_err(|_| {
+        at(
+            day.span(),
+            format!("{key} '{}' is not a date YYYY-MM-DD", day.get_ref()),
+        )
+    })
 }
 
 fn source_config(

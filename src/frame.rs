@@ -11,6 +11,13 @@ pub fn date_lit(d: NaiveDate) -> Expr {
     lit(date_to_days(d)).cast(DataType::Date)
 }
 
+/// A Warsaw local timestamp as a polars literal of the tables' timestamp
+/// type (`Datetime(ms)`).
+pub fn local_lit(t: chrono::NaiveDateTime) -> Expr {
+    lit(crate::ingest::fields::local_to_ms(t))
+        .cast(DataType::Datetime(TimeUnit::Milliseconds, None))
+}
+
 /// `expr` equals one of `values` (false for null).
 pub fn one_of(expr: Expr, values: &[&str]) -> Expr {
     values

@@ -28,6 +28,7 @@ pub mod calendar;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod contract;
 pub mod deadline;
 pub mod documents;
 pub mod evidence;
@@ -151,6 +152,9 @@ fn params(config: &Config, as_of: NaiveDate) -> Params {
         as_of,
         sellers: config.sellers.clone(),
         amount_tolerance: config.amount_tolerance,
+        ksef_from: config.ksef_from,
+        ksef_from_by_seller: config.ksef_from_by_seller.clone(),
+        ksef_extract_through: config.ksef_extract_through,
     }
 }
 
@@ -192,6 +196,8 @@ pub(crate) struct Counted {
     pub counts_by_status: BTreeMap<String, u64>,
     pub ksef_after_as_of: u64,
     pub upo_after_as_of: u64,
+    pub rows_after_as_of: BTreeMap<&'static str, u64>,
+    pub ksef_extract: run_json::ExtractJson,
 }
 
 impl Counted {
@@ -201,6 +207,8 @@ impl Counted {
             counts_by_status: report::status_counts(rec, params)?,
             ksef_after_as_of: rec.ksef_after_as_of,
             upo_after_as_of: rec.upo_after_as_of,
+            rows_after_as_of: rec.after_as_of.clone(),
+            ksef_extract: run_json::ExtractJson::of(&rec.extract),
         })
     }
 
@@ -211,6 +219,12 @@ impl Counted {
         }
         self.ksef_after_as_of += other.ksef_after_as_of;
         self.upo_after_as_of += other.upo_after_as_of;
+        // Of the row counts only the ledger's is split between parts; the
+        // other sources are the home part's, or whole in every part.
+        let ledger = ingest::schema::Source::Ledger.name();
+        if let Some(n) = other.rows_after_as_of.get(ledger) {
+            *self.rows_after_as_of.entry(ledger).or_insert(0) += n;
+        }
     }
 }
 
@@ -289,6 +303,9 @@ pub(crate) fn assemble(
         files: run_json::files(&bundle.files),
         ksef_records_after_as_of: counted.ksef_after_as_of,
         upo_after_as_of: counted.upo_after_as_of,
+        rows_after_as_of: counted.rows_after_as_of,
+        ksef_extract: counted.ksef_extract,
+        ksef_from: run_json::KsefFromJson::of(config),
         invoices: counted.invoices,
         counts_by_status: counted.counts_by_status,
         exceptions: findings.height() as u64,

@@ -18,7 +18,9 @@ use crate::reconcile::{Params, Reconciled};
 /// `offline_log`, `decisions`, `ksef`, `upo`, `archive` (these four only
 /// for the rules of `rules::ROW_LEVEL_RULES`, and `ledger` and `ksef` with
 /// only their keys, KSeF numbers and origin), `events`, `activity`, `grants`,
-/// `numbering_gaps`, and the one-row `params` (`as_of`, `amount_tolerance`
+/// `numbering_gaps`, `upo_not_production` (UPO files of a test or demo
+/// environment), `extract_gaps` (why the KSeF extract is incomplete), and
+/// the one-row `params` (`as_of`, `amount_tolerance`
 /// in grosze, `as_of_end`: the last millisecond of the as-of day), and the
 /// tables of `queries/shared/` built from them.
 pub fn context(rec: &Reconciled, params: &Params) -> PolarsResult<SQLContext> {
@@ -41,6 +43,8 @@ pub fn context(rec: &Reconciled, params: &Params) -> PolarsResult<SQLContext> {
     ctx.register("activity", rec.activity.clone().lazy());
     ctx.register("grants", rec.grants.clone().lazy());
     ctx.register("numbering_gaps", rec.numbering_gaps.clone().lazy());
+    ctx.register("upo_not_production", rec.upo_not_production.clone().lazy());
+    ctx.register("extract_gaps", extract_gaps(&rec.extract)?.lazy());
     let p = DataFrame::new(
         1,
         vec![
@@ -65,6 +69,20 @@ pub fn context(rec: &Reconciled, params: &Params) -> PolarsResult<SQLContext> {
         include_str!("../queries/shared/decision_activity.sql"),
     )?;
     Ok(ctx)
+}
+
+/// Why the KSeF extract is incomplete, one row per reason: `file` (the
+/// file it is about, null for the extract as a whole) and `detail`.
+fn extract_gaps(extract: &crate::ingest::extract::Extract) -> PolarsResult<DataFrame> {
+    let files: Vec<Option<&str>> = extract.gaps.iter().map(|g| g.file.as_deref()).collect();
+    let details: Vec<&str> = extract.gaps.iter().map(|g| g.detail.as_str()).collect();
+    DataFrame::new(
+        files.len(),
+        vec![
+            Column::new("file".into(), files).cast(&DataType::String)?,
+            Column::new("detail".into(), details).cast(&DataType::String)?,
+        ],
+    )
 }
 
 /// Takes the row-level tables out of `ctx` once the rules that read them

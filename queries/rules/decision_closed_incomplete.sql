@@ -4,6 +4,8 @@
 -- KSeF, and whose duty has not lapsed, had no submission yet.
 -- `closed_effective_at`/`_by` are the decision's own close, else the earliest
 -- close_decision activity; `submitted_at` is KSeF's invoicingDate (Warsaw).
+-- A finding that rests on a missing KSeF record needs an extract that
+-- proves the absence (contract section 4).
 CREATE TABLE closed_unsent AS
 SELECT
     d.decision_id,
@@ -18,7 +20,12 @@ WHERE d.closed_effective_at IS NOT NULL
   AND d.closed_effective_at <= p.as_of_end
   AND i.requires_ksef
   AND (i.deadline_kind IS NULL OR i.deadline_kind <> 'lapsed')
-  AND (i.submitted_at IS NULL OR i.submitted_at > d.closed_effective_at)
+  AND (
+    i.submitted_at > d.closed_effective_at
+    -- Never submitted: only where the KSeF extract proves it (an
+    -- `unverified` invoice may well be in KSeF).
+    OR (i.submitted_at IS NULL AND i.status <> 'unverified')
+  )
 GROUP BY d.decision_id, d.closed_effective_by, d.closed_effective_at;
 
 SELECT

@@ -62,6 +62,8 @@ pub struct JpkSale {
     pub ksef_number: Option<String>,
     /// "OFF", "BFK" or "DI" when that element is present.
     pub marker: Option<String>,
+    /// `TypDokumentu`: RO, WEW or FP; none for an invoice.
+    pub document_type: Option<String>,
     /// Sum of [`NET_FIELDS`].
     pub net_amount: i64,
     /// Sum of [`VAT_FIELDS`].
@@ -192,6 +194,7 @@ impl Row {
             buyer_id: None,
             ksef_number: None,
             marker: None,
+            document_type: None,
             net_amount: 0,
             vat_amount: 0,
             gross_amount: 0,
@@ -214,6 +217,7 @@ impl Row {
                 Err(problem) => sale.problems.push(problem),
             },
             // JPK writes "brak" (none) for buyers without an identifier.
+            "TypDokumentu" => sale.document_type = value,
             "NrKontrahenta" => sale.buyer_id = value.filter(|v| !v.eq_ignore_ascii_case("brak")),
             "NrKSeF" => {
                 sale.ksef_number = value;
@@ -320,6 +324,7 @@ mod tests {
             buyer_id: buyer.map(String::from),
             ksef_number: None,
             marker: None,
+            document_type: None,
             net_amount: net,
             vat_amount: vat,
             gross_amount: net + vat,

@@ -42,6 +42,9 @@ pub struct UpoDocument {
     pub invoice_hash: String,
     /// `TrybWysylki`: Online or Offline.
     pub sending_mode: Option<String>,
+    /// The receipt's `NazwaPodmiotuPrzyjmujacego`, white space collapsed:
+    /// who issued it (`Ministerstwo Finansów` in production).
+    pub receiver: Option<String>,
     /// Line of the `<Dokument>` start tag, for evidence and rejections.
     pub line: u64,
 }
@@ -78,6 +81,8 @@ pub fn parse_upo(bytes: &[u8]) -> Result<Vec<UpoDocument>, DocError> {
 struct Receipt {
     documents: Vec<UpoDocument>,
     current: Option<Draft>,
+    /// `NazwaPodmiotuPrzyjmujacego`, which comes before the documents.
+    receiver: Option<String>,
 }
 
 /// Raw texts of one `Dokument`, by element name, until it closes.
@@ -100,11 +105,20 @@ impl Receipt {
             }
             Event::End(_, _) if in_document => match self.current.take() {
                 Some(draft) => {
-                    self.documents.push(draft.finish()?);
+                    let mut document = draft.finish()?;
+                    document.receiver = self.receiver.clone();
+                    self.documents.push(document);
                     Ok(())
                 }
                 None => Ok(()),
             },
+            Event::End(element, text)
+                if path.len() == 2 && element.name == "NazwaPodmiotuPrzyjmujacego" =>
+            {
+                let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                self.receiver = (!collapsed.is_empty()).then_some(collapsed);
+                Ok(())
+            }
             Event::End(element, text) if path.len() == 3 => match self.current.as_mut() {
                 Some(draft) => draft.add(element, text.trim()),
                 None => Ok(()),
@@ -170,6 +184,7 @@ impl Draft {
             ksef_number_assigned_at: self.time("DataNadaniaNumeruKSeF")?,
             invoice_hash: self.required("SkrotDokumentu")?.0.to_string(),
             sending_mode: self.get("TrybWysylki").map(|(text, _)| text.to_string()),
+            receiver: None,
             line: self.line,
         })
     }
@@ -262,6 +277,7 @@ mod tests {
             ksef_number_assigned_at: Some(at(assigned)),
             invoice_hash: hash.into(),
             sending_mode: Some("Online".into()),
+            receiver: Some("Ministerstwo Finansów - środowisko testowe (TE)".into()),
             line,
         }
     }

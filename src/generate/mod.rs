@@ -157,8 +157,13 @@ pub fn generate(options: &GenerateOptions) -> Result<Expected> {
     write_new(
         &out.join("recon.toml"),
         format!(
-            "# Written by ksef-recon generate.\nsellers = [\"{}\"]\n",
-            plan::SELLER
+            "# Written by ksef-recon generate.\nsellers = [\"{}\"]\n\
+             # The generated year is 2025: the seller's KSeF duty is taken to\n\
+             # start with it, and the KSeF extract to be taken on the as-of date.\n\
+             ksef_from = \"{}\"\nksef_extract_through = \"{}T23:59:59\"\n",
+            plan::SELLER,
+            cal.days.first().copied().unwrap_or(cal.as_of),
+            cal.as_of
         )
         .as_bytes(),
     )?;
@@ -196,6 +201,7 @@ fn expected(cal: &Calendar, t: &render::Tally, archive: bool) -> Expected {
         ),
         ("submitted_late", late),
         ("pending", 0),
+        ("unverified", 0),
         ("overdue", missing),
         ("not_required", not_in_ledger),
     ]

@@ -83,6 +83,7 @@ pub(super) fn read_upo(mut ctx: Ctx<'_>) -> FileOutcome {
             Some(d.invoice_hash),
             d.sending_mode,
             Some(file.clone()),
+            d.receiver,
         ];
         ctx.row(d.line, |i| row.get(i).and_then(|v| v.as_deref()));
     }
@@ -120,6 +121,7 @@ pub(super) fn read_jpk(mut ctx: Ctx<'_>) -> FileOutcome {
             sale.marker,
             None,
             Some("JPK_V7".to_string()),
+            sale.document_type,
         ];
         ctx.row(sale.line, |i| row.get(i).and_then(|v| v.as_deref()));
     }

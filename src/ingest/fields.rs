@@ -49,6 +49,11 @@ pub fn local_to_ms(t: NaiveDateTime) -> i64 {
     t.and_utc().timestamp_millis()
 }
 
+/// The inverse of [`local_to_ms`], or `None` out of chrono's range.
+pub fn ms_to_local(ms: i64) -> Option<NaiveDateTime> {
+    DateTime::from_timestamp_millis(ms).map(|t| t.naive_utc())
+}
+
 /// The Warsaw calendar date of a timestamp in [`local_to_ms`] form.
 pub fn ms_to_date(ms: i64) -> NaiveDate {
     match DateTime::from_timestamp_millis(ms) {

@@ -10,6 +10,7 @@ mod cells;
 mod csv_file;
 mod csv_par;
 pub mod documents;
+pub mod extract;
 mod fast;
 pub mod fields;
 pub mod files;
@@ -45,6 +46,8 @@ pub struct InputFile {
     pub bytes: u64,
     pub counts: Counts,
     pub error: Option<String>,
+    /// A KSeF metadata file's completeness flags and record span.
+    pub extract: Option<extract::ExtractFile>,
 }
 
 /// The loaded bundle.
@@ -85,6 +88,17 @@ impl Bundle {
             }
             self.rejected.push(row);
         }
+    }
+
+    /// The KSeF metadata extract judged as a whole (see [`extract`]);
+    /// `through` is the configured `ksef_extract_through`.
+    pub fn extract(&self, through: Option<chrono::NaiveDateTime>) -> extract::Extract {
+        let files: Vec<extract::ExtractFile> = self
+            .files
+            .iter()
+            .filter_map(|f| f.extract.clone())
+            .collect();
+        extract::Extract::judge(self.has(Source::KsefMetadata), &files, through)
     }
 
     pub fn has(&self, source: Source) -> bool {
@@ -168,6 +182,9 @@ pub fn load_with(
                 .into_par_iter()
                 .map(|(source, files)| Ok((source, table(source, files)?)))
                 .collect::<PolarsResult<_>>()?;
+            if let Some(ksef) = tables.get(&Source::KsefMetadata) {
+                extract_spans(&mut files, ksef)?;
+            }
             ledger_rows = tables.get(&Source::Ledger).map_or(0, |df| df.height());
         }
         Some(keep) => {
@@ -188,9 +205,10 @@ pub fn load_with(
                 let kept: Vec<Result<KeptFile>> = mine
                     .par_iter()
                     .map(|&(place, path)| {
-                        let (_, rows, file, rejections) =
+                        let (_, rows, mut file, rejections) =
                             load_file(dir, source, path, &configs[&source])?;
                         let whole = table(source, vec![rows])?;
+                        extract_spans(std::slice::from_mut(&mut file), &whole)?;
                         let height = whole.height();
                         Ok((keep(source, place, whole)?, file, rejections, height))
                     })
@@ -254,6 +272,22 @@ pub fn load_with(
     })
 }
 
+/// Sets the record span of the KSeF metadata files among `files` from
+/// `table`, the KSeF metadata rows of those files.
+fn extract_spans(files: &mut [InputFile], table: &DataFrame) -> PolarsResult<()> {
+    let mut flags: Vec<extract::ExtractFile> =
+        files.iter().filter_map(|f| f.extract.clone()).collect();
+    if flags.is_empty() {
+        return Ok(());
+    }
+    extract::with_spans(&mut flags, table)?;
+    let mut spans = flags.into_iter();
+    for file in files.iter_mut().filter(|f| f.extract.is_some()) {
+        file.extract = spans.next();
+    }
+    Ok(())
+}
+
 /// One file's rows as `keep` kept them, its `run.json` record, its rejected
 /// rows and how many rows it had before `keep`.
 type KeptFile = (DataFrame, InputFile, Vec<Rejection>, usize);
@@ -305,6 +339,7 @@ fn load_file(dir: &Path, source: Source, path: &Path, config: &SourceConfig) -> 
         },
         || sha256_hex(&bytes),
     );
+    let rel_path = rel.clone();
     let file = InputFile {
         path: rel,
         source: source.name(),
@@ -312,6 +347,7 @@ fn load_file(dir: &Path, source: Source, path: &Path, config: &SourceConfig) -> 
         bytes: bytes.len() as u64,
         counts: outcome.counts,
         error: outcome.error,
+        extract: (source == Source::KsefMetadata).then(|| extract::file_flags(&rel_path, &bytes)),
     };
     Ok((source, builder, file, rejections))
 }
@@ -332,6 +368,7 @@ fn refused(source: Source, rel: String, bytes: u64, reason: String) -> Result<Lo
         bytes,
         counts: Counts::default(),
         error: Some(reason),
+        extract: None,
     };
     Ok((
         source,

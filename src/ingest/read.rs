@@ -242,6 +242,11 @@ fn read_json(mut ctx: Ctx<'_>) -> FileOutcome {
         Ok(t) => t,
         Err(e) => return ctx.fail(None, e),
     };
+    // An export's status response holds the extract's flags, not records
+    // (read by `extract`): a file of no rows, not a bad one.
+    if ctx.input.source == Source::KsefMetadata && super::extract::is_export_status(&text) {
+        return ctx.done();
+    }
     let items = match json_items(&text) {
         Ok(items) => items,
         Err((line, reason)) => return ctx.fail(line, reason),

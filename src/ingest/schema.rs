@@ -159,6 +159,9 @@ pub const LEDGER: &[Field] = &[
     opt("ksef_marker", Marker),
     checked("invoice_type", Text),
     checked("source_id", Text),
+    // JPK `TypDokumentu`: RO and WEW are documents other than invoices,
+    // which never require KSeF; FP (an invoice for a receipt) is an invoice.
+    opt("document_type", Text),
 ];
 
 pub const OFFLINE_LOG: &[Field] = &[
@@ -211,10 +214,13 @@ pub const KSEF_METADATA: &[Field] = &[
     opt("net_amount", Amount),
     checked("vat_amount", Amount),
     opt("currency", Currency),
-    checked("invoicing_mode", Text),
+    opt("invoicing_mode", Text),
     checked("invoice_type", Text),
     opt("invoice_hash", Text),
     opt("hash_of_corrected_invoice", Text),
+    // When KSeF stored the record for good: how a truncated extract is
+    // known to be continued by another file (see `extract`).
+    opt("permanent_storage_date", Timestamp),
 ];
 
 /// The access log: who did what, when (contract section 2, `access/`).
@@ -274,6 +280,9 @@ pub const UPO: &[Field] = &[
     req("invoice_hash", Text),
     opt("sending_mode", Text),
     req("upo_file", Text),
+    // `NazwaPodmiotuPrzyjmujacego`: exactly `Ministerstwo Finansów` in
+    // production; a test or demo environment names itself there.
+    opt("receiver", Text),
 ];
 
 /// How controllers close findings (`resolutions/*.csv`, `*.xlsx`): checked
@@ -303,6 +312,7 @@ pub const KSEF_JSON_NAMES: &[&str] = &[
     "invoiceType",
     "invoiceHash",
     "hashOfCorrectedInvoice",
+    "permanentStorageDate",
 ];
 
 /// The status service's JSON names for [`ANNOUNCEMENTS`], in the same order.

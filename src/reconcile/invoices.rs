@@ -46,6 +46,7 @@ fn ledger_view(ledger: &DataFrame) -> LazyFrame {
         col("currency").alias("ledger_currency"),
         col("ksef_number").alias("ledger_ksef_number"),
         col("ksef_marker"),
+        col("document_type").alias("ledger_document_type"),
     ])
 }
 
@@ -84,6 +85,7 @@ fn metadata_view(ksef: &DataFrame) -> LazyFrame {
         col("currency").alias("ksef_currency"),
         col("invoice_hash").alias("ksef_invoice_hash"),
         col("hash_of_corrected_invoice").alias("ksef_hash_of_corrected_invoice"),
+        col("invoicing_mode").alias("meta_invoicing_mode"),
     ])
 }
 
@@ -97,6 +99,7 @@ fn upo_view(upo: &DataFrame) -> LazyFrame {
         col("submitted_at").alias("upo_submitted_at"),
         col("invoice_hash").alias("upo_invoice_hash"),
         col("upo_file"),
+        col("sending_mode").alias("upo_sending_mode"),
     ])
 }
 
@@ -398,6 +401,16 @@ fn mode_code(mode: Mode) -> Expr {
 
 /// P_1, mode, `requires_ksef`, the KSeF number, the amount, currency and
 /// submission of each invoice of the table `gather_views` built.
+///
+/// An invoice requires KSeF when it is in the offline log with a mode other
+/// than total_failure, or in the ledger with no offline-log row, unless
+/// that row is marked `BFK`, is a document other than an invoice (RO,
+/// WEW), or was issued before its seller's KSeF duty began (`ksef_from`).
+/// A `DI` marker alone lifts nothing: JPK_V7(3) uses it for offline24 and
+/// unavailability invoices still without a number. An invoice of ours with
+/// no offline-log row that KSeF or a production UPO records as sent in
+/// offline mode on its P_1 is an offline24 invoice the log does not list
+/// (`offline_not_in_log`).
 pub fn derive(
     joined: DataFrame,
     mut sparse: Sparse,
@@ -415,20 +428,26 @@ pub fn derive(
                 .collect::<Vec<_>>(),
         )
     };
-    let marker_exempt = one_of(col("ksef_marker"), &["BFK", "DI"]);
     sparse.add_mode_code("log_mode", LOG_MODE_CODE)?;
     let view = |name: &str| sparse.gathered(name);
     let mode_of = |code: Expr| name_of(&mode_names(), code);
+    let offline = |mode: Expr| {
+        mode.str()
+            .to_lowercase()
+            .eq(lit("offline"))
+            .fill_null(lit(false))
+    };
+    let exempt = col("ksef_marker")
+        .eq(lit("BFK"))
+        .fill_null(lit(false))
+        .or(one_of(col("ledger_document_type"), &["RO", "WEW"]))
+        .or(col("issue_date")
+            .lt(params.ksef_from_expr())
+            .fill_null(lit(false)));
     let derived = joined
         .lazy()
         .with_columns([
             ours.alias("is_our_seller"),
-            when(col("in_offline_log"))
-                .then(view(LOG_MODE_CODE)?)
-                .when(col("in_ledger"))
-                .then(mode_code(Mode::Online))
-                .otherwise(lit(NULL).cast(DataType::Int32))
-                .alias("mode_code"),
             col("in_ksef_metadata").or(col("in_upo")).alias("in_ksef"),
             // The earlier of KSeF's invoicingDate and the UPO's
             // DataPrzeslaniaDokumentu (contract section 3).
@@ -437,11 +456,6 @@ pub fn derive(
                 view("upo_submitted_at")?,
             ])?
             .alias("submitted_at"),
-        ])
-        .with_columns([
-            col("submitted_at")
-                .cast(DataType::Date)
-                .alias("submitted_on"),
             coalesce(&[
                 col("ksef_issue_date"),
                 view("upo_issue_date")?,
@@ -449,12 +463,14 @@ pub fn derive(
                 col("ledger_issue_date"),
             ])
             .alias("issue_date"),
-            mode_of(col("mode_code")).alias("mode"),
-            (col("in_offline_log").and(col("mode_code").neq(mode_code(Mode::TotalFailure))))
-                .or(col("in_ledger")
-                    .and(col("in_offline_log").not())
-                    .and(marker_exempt.not()))
-                .alias("requires_ksef"),
+            offline(col("meta_invoicing_mode"))
+                .or(offline(view("upo_sending_mode")?))
+                .alias("sent_offline"),
+        ])
+        .with_columns([
+            col("submitted_at")
+                .cast(DataType::Date)
+                .alias("submitted_on"),
             coalesce(&[
                 col("meta_ksef_number"),
                 view("upo_ksef_number")?,
@@ -477,6 +493,38 @@ pub fn derive(
             .alias("currency"),
         ])
         .with_column(
+            col("in_offline_log")
+                .not()
+                .and(col("is_our_seller"))
+                .and(col("sent_offline"))
+                .and(
+                    col("submitted_on")
+                        .eq(col("issue_date"))
+                        .fill_null(lit(false)),
+                )
+                .alias("offline_not_in_log"),
+        )
+        .with_columns([
+            when(col("in_offline_log"))
+                .then(view(LOG_MODE_CODE)?)
+                .when(col("offline_not_in_log"))
+                .then(mode_code(Mode::Offline24))
+                .when(col("in_ledger"))
+                .then(mode_code(Mode::Online))
+                .otherwise(lit(NULL).cast(DataType::Int32))
+                .alias("mode_code"),
+            (col("in_offline_log").and(
+                view(LOG_MODE_CODE)?
+                    .neq(mode_code(Mode::TotalFailure))
+                    .fill_null(lit(true)),
+            ))
+            .or(col("in_ledger")
+                .and(col("in_offline_log").not())
+                .and(exempt.not()))
+            .alias("requires_ksef"),
+        ])
+        .with_columns([
+            mode_of(col("mode_code")).alias("mode"),
             mode_of(
                 when(
                     col("requires_ksef").or(col("mode_code")
@@ -487,14 +535,25 @@ pub fn derive(
                 .otherwise(lit(NULL).cast(DataType::Int32)),
             )
             .alias("deadline_mode"),
-        );
+        ]);
     // KSeF's submission time was read only to derive `submitted_at`, the
-    // mode's code only to name `mode` and `deadline_mode`.
+    // mode's code only to name `mode` and `deadline_mode`, the document
+    // type and sending modes only for `requires_ksef` and `sent_offline`.
     let table = derived
-        .drop(cols(["meta_submitted_at", "mode_code"]))
+        .drop(cols([
+            "meta_submitted_at",
+            "mode_code",
+            "ledger_document_type",
+            "meta_invoicing_mode",
+        ]))
         .collect()?;
     // Read only to derive `submitted_at`, `issue_date` and `mode`.
-    sparse.drop(&["upo_submitted_at", "upo_issue_date", LOG_MODE_CODE]);
+    sparse.drop(&[
+        "upo_submitted_at",
+        "upo_issue_date",
+        "upo_sending_mode",
+        LOG_MODE_CODE,
+    ]);
     Ok((table, sparse))
 }
 

@@ -12,12 +12,16 @@ mod key_index;
 pub mod numbering;
 pub mod periods;
 
-use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
 use polars::prelude::*;
 use rayon::prelude::*;
 
+use crate::contract::Status;
 use crate::frame::{date_lit, name_of};
 use crate::ingest::Bundle;
+use crate::ingest::extract::Extract;
 use crate::ingest::schema::Source;
 use crate::validate;
 
@@ -29,6 +33,24 @@ pub struct Params {
     pub sellers: Vec<String>,
     /// In grosze.
     pub amount_tolerance: i64,
+    /// The day the sellers' KSeF duty began, and where a seller's differs.
+    pub ksef_from: NaiveDate,
+    pub ksef_from_by_seller: BTreeMap<String, NaiveDate>,
+    /// When the user's KSeF extract was taken (`ksef_extract_through`).
+    pub ksef_extract_through: Option<NaiveDateTime>,
+}
+
+impl Params {
+    /// Every seller whose `ksef_from` is set on its own, with that day.
+    fn ksef_from_expr(&self) -> Expr {
+        self.ksef_from_by_seller
+            .iter()
+            .fold(date_lit(self.ksef_from), |otherwise, (nip, day)| {
+                when(col("seller_nip").eq(lit(nip.as_str())))
+                    .then(date_lit(*day))
+                    .otherwise(otherwise)
+            })
+    }
 }
 
 /// The reconciled tables the rules and reports are built from.
@@ -64,6 +86,13 @@ pub struct Reconciled {
     pub ksef_after_as_of: u64,
     /// UPO documents left out for the same reason.
     pub upo_after_as_of: u64,
+    /// Rows of the other sources dated after the as-of date, which do not
+    /// exist yet for the run, by source name.
+    pub after_as_of: BTreeMap<&'static str, u64>,
+    /// Whether the KSeF extract proves absence, and for which dates.
+    pub extract: Extract,
+    /// UPO files of a test or demo environment: `upo_file`, `receiver`.
+    pub upo_not_production: DataFrame,
     /// Whether `ledger`, `ksef`, `upo` and `archive` were emptied once the
     /// rules that read them ran (see `release_row_level`).
     pub row_level_released: bool,
@@ -84,7 +113,7 @@ pub const ROW_LEVEL: [Source; 4] = [
 /// KSeF's own values, compared by the mismatch rules, and the counts and
 /// flags of the duplicate and presence rules); the reports read the derived
 /// ones. At 10M invoices they are some 1.5 GiB.
-const RULES_ONLY_COLUMNS: [&str; 18] = [
+const RULES_ONLY_COLUMNS: [&str; 20] = [
     "ledger_issue_date",
     "ledger_gross_amount",
     "ledger_net_amount",
@@ -103,6 +132,8 @@ const RULES_ONLY_COLUMNS: [&str; 18] = [
     "in_ksef_metadata",
     "in_upo",
     "lapsed_on",
+    "sent_offline",
+    "offline_not_in_log",
 ];
 
 impl Reconciled {
@@ -256,23 +287,36 @@ const ROW_LEVEL_COLUMNS: [&str; 6] = [
 /// `Reconciled` holds what is left of them.
 pub fn reconcile(bundle: &mut Bundle, params: &Params) -> PolarsResult<Reconciled> {
     let as_of = date_lit(params.as_of);
-    let announcements = bundle
-        .table(Source::Announcements)
-        .map_err(to_polars)?
+    let as_of_end = crate::frame::local_lit(end_of_day(params.as_of));
+    let mut cut = AsOfCut::default();
+    let extract = bundle.extract(params.ksef_extract_through);
+    let announcements = cut
+        .keep(
+            bundle.table(Source::Announcements).map_err(to_polars)?,
+            Source::Announcements,
+            col("start").lt_eq(as_of_end.clone()),
+        )?
         .lazy();
     let events = periods::events(announcements.clone()).collect()?;
     let links = periods::announcement_events(announcements);
-    let activity = with_user_keys(
-        bundle.table(Source::Activity).map_err(to_polars)?.lazy(),
-        &["user"],
-    )
-    .collect()?;
+    let activity = cut.keep(
+        bundle.table(Source::Activity).map_err(to_polars)?,
+        Source::Activity,
+        col("at").lt_eq(as_of_end.clone()),
+    )?;
+    let activity = with_user_keys(activity.lazy(), &["user"]).collect()?;
     let grants = with_user_keys(
         bundle.table(Source::Grants).map_err(to_polars)?.lazy(),
         &["user", "reviewed_by"],
     )
     .collect()?;
-    let decisions_raw = bundle.table(Source::Decisions).map_err(to_polars)?.lazy();
+    let decisions_raw = cut
+        .keep(
+            bundle.table(Source::Decisions).map_err(to_polars)?,
+            Source::Decisions,
+            col("started_at").lt_eq(as_of_end),
+        )?
+        .lazy();
     let decisions = periods::decisions(
         decisions_raw
             .unique_stable_generic(Some(vec![col("decision_id")]), UniqueKeepStrategy::First),
@@ -286,15 +330,19 @@ pub fn reconcile(bundle: &mut Bundle, params: &Params) -> PolarsResult<Reconcile
     .collect()?;
 
     let step = crate::progress::Step::start("ledger and KSeF number checks");
-    let mut ledger = with_validity(
+    let issued = col("issue_date").lt_eq(as_of.clone());
+    let ledger = cut.keep(
         bundle.table(Source::Ledger).map_err(to_polars)?,
-        "ksef_number",
+        Source::Ledger,
+        issued.clone(),
     )?;
-    let offline_log = with_user_keys(
-        bundle.table(Source::OfflineLog).map_err(to_polars)?.lazy(),
-        &["issued_by"],
-    )
-    .collect()?;
+    let mut ledger = with_validity(ledger, "ksef_number")?;
+    let offline_log = cut.keep(
+        bundle.table(Source::OfflineLog).map_err(to_polars)?,
+        Source::OfflineLog,
+        issued.clone(),
+    )?;
+    let offline_log = with_user_keys(offline_log.lazy(), &["issued_by"]).collect()?;
     let numbering_gaps = numbering::gaps(offline_log.clone().lazy())?;
     let ksef_all = bundle
         .table(Source::KsefMetadata)
@@ -310,6 +358,7 @@ pub fn reconcile(bundle: &mut Bundle, params: &Params) -> PolarsResult<Reconcile
     let mut ksef = with_validity(known_at(ksef_all, &as_of)?, "ksef_number")?;
     let ksef_after_as_of = (ksef_all_rows - ksef.height()) as u64;
     let upo_all = bundle.table(Source::Upo).map_err(to_polars)?;
+    let (upo_all, upo_not_production) = production_receipts(upo_all)?;
     let upo = with_validity(
         known_at(
             upo_all
@@ -326,7 +375,11 @@ pub fn reconcile(bundle: &mut Bundle, params: &Params) -> PolarsResult<Reconcile
         "ksef_number",
     )?;
     let upo_after_as_of = (upo_all.height() - upo.height()) as u64;
-    let archive = bundle.table(Source::Archive).map_err(to_polars)?;
+    let archive = cut.keep(
+        bundle.table(Source::Archive).map_err(to_polars)?,
+        Source::Archive,
+        issued,
+    )?;
     bundle.release(&ROW_LEVEL);
     drop(step);
 
@@ -361,7 +414,7 @@ pub fn reconcile(bundle: &mut Bundle, params: &Params) -> PolarsResult<Reconcile
     let inputs = sparse.attach(invoices.clone().lazy());
     let invoices = deadlines::add_deadlines(invoices, inputs, &outages)?;
     // Already in output order (sorted by seller NIP and invoice number).
-    let invoices = with_status(invoices.lazy(), as_of).collect()?;
+    let invoices = with_status(invoices.lazy(), as_of, &extract).collect()?;
     tracing::debug!(
         rows = invoices.height(),
         columns = invoices.width(),
@@ -391,6 +444,9 @@ pub fn reconcile(bundle: &mut Bundle, params: &Params) -> PolarsResult<Reconcile
         archive,
         ksef_after_as_of,
         upo_after_as_of,
+        after_as_of: cut.counts,
+        extract,
+        upo_not_production,
         row_level_released: false,
         rule_columns_released: false,
         activity,
@@ -423,53 +479,108 @@ fn known_at(table: DataFrame, as_of: &Expr) -> PolarsResult<DataFrame> {
         .collect()
 }
 
+/// The last millisecond of a Warsaw day: "after the as-of date" means
+/// after this moment.
+pub fn end_of_day(day: NaiveDate) -> NaiveDateTime {
+    day.and_hms_milli_opt(23, 59, 59, 999).unwrap_or_default()
+}
+
+/// What does not exist yet on the as-of date: rows dated after it are left
+/// out of the run and counted per source (contract section 2).
+#[derive(Default)]
+struct AsOfCut {
+    counts: BTreeMap<&'static str, u64>,
+}
+
+impl AsOfCut {
+    /// The rows of `table` for which `known` holds (a row whose date is
+    /// missing is kept: its own checks deal with it).
+    fn keep(&mut self, table: DataFrame, source: Source, known: Expr) -> PolarsResult<DataFrame> {
+        let later = known.not().fill_null(lit(false));
+        let count = table
+            .clone()
+            .lazy()
+            .select([later.clone().sum().alias("later")])
+            .collect()?;
+        let n = count.column("later")?.get(0)?.extract::<u64>().unwrap_or(0);
+        if n == 0 {
+            return Ok(table);
+        }
+        self.counts.insert(source.name(), n);
+        table.lazy().filter(later.not()).collect()
+    }
+}
+
+/// The receiving party of production KSeF, as a UPO names it.
+pub const PRODUCTION_RECEIVER: &str = "Ministerstwo Finansów";
+
+/// Splits the UPO documents into those of production KSeF, which prove a
+/// submission, and one row per file of any other receiver (a test or demo
+/// environment): such a receipt proves nothing (UPO_NOT_PRODUCTION).
+fn production_receipts(upo: DataFrame) -> PolarsResult<(DataFrame, DataFrame)> {
+    let production = col("receiver")
+        .eq(lit(PRODUCTION_RECEIVER))
+        .fill_null(lit(false));
+    let others = upo
+        .clone()
+        .lazy()
+        .filter(production.clone().not())
+        .select([col("upo_file"), col("receiver")])
+        .unique_stable_generic(Some(vec![col("upo_file")]), UniqueKeepStrategy::First)
+        .sort(["upo_file"], SortMultipleOptions::default())
+        .collect()?;
+    if others.height() == 0 {
+        return Ok((upo, others));
+    }
+    Ok((upo.lazy().filter(production).collect()?, others))
+}
+
 fn to_polars(e: anyhow::Error) -> PolarsError {
     PolarsError::ComputeError(e.to_string().into())
 }
 
-/// The five statuses of contract section 4, in the order of their codes
-/// in [`with_status`].
-const STATUSES: [&str; 5] = [
-    "not_required",
-    "submitted_on_time",
-    "submitted_late",
-    "overdue",
-    "pending",
-];
-
-/// The five statuses of contract section 4.
+/// The statuses of contract section 4 ([`Status`]).
 ///
 /// The rules pick a code, named once at the end ([`name_of`]): with the
 /// names in the chain each link was a text column, some 1 GB of fresh
 /// memory at 10M invoices for a column of 160 MB.
-fn with_status(invoices: LazyFrame, as_of: Expr) -> LazyFrame {
-    let [not_required, on_time, late, overdue, pending] = [0u8, 1, 2, 3, 4].map(lit);
+///
+/// An invoice with no submission found is `pending` or `overdue` only
+/// where the KSeF extract proves its absence (complete, and covering its
+/// P_1 and deadline: [`Extract::covers`]); elsewhere it is `unverified`.
+/// An invoice whose duty lapsed and which KSeF has is on time, whenever
+/// it was sent.
+fn with_status(invoices: LazyFrame, as_of: Expr, extract: &Extract) -> LazyFrame {
+    let code = |s: Status| lit(s.code());
     let sent = col("submitted_on").is_not_null();
     let kind = |k: &str| col("deadline_kind").eq(lit(k)).fill_null(lit(false));
-    let code = when(col("requires_ksef").not())
-        .then(not_required.clone())
+    let proven_absent = match extract.span {
+        Some((start, end)) => col("issue_date")
+            .gt_eq(date_lit(start))
+            .and(col("deadline").lt_eq(date_lit(end)))
+            .fill_null(lit(false)),
+        None => lit(false),
+    };
+    let status = when(col("requires_ksef").not())
+        .then(code(Status::NotRequired))
         .when(kind("date").and(sent.clone()))
         .then(
             when(col("submitted_on").lt_eq(col("deadline")))
-                .then(on_time.clone())
-                .otherwise(late),
+                .then(code(Status::SubmittedOnTime))
+                .otherwise(code(Status::SubmittedLate)),
         )
-        .when(kind("date"))
+        .when(kind("date").and(proven_absent))
         .then(
             when(as_of.gt(col("deadline")))
-                .then(overdue)
-                .otherwise(pending.clone()),
+                .then(code(Status::Overdue))
+                .otherwise(code(Status::Pending)),
         )
-        .when(kind("open"))
-        .then(when(sent.clone()).then(on_time.clone()).otherwise(pending))
-        .when(
-            kind("lapsed")
-                .and(sent)
-                .and(col("submitted_on").lt_eq(col("lapsed_on"))),
-        )
-        .then(on_time)
-        .otherwise(not_required);
-    invoices.with_column(name_of(&STATUSES, code).alias("status"))
+        .when(kind("date").or(kind("open")).and(sent.clone().not()))
+        .then(code(Status::Unverified))
+        .when(kind("open").or(kind("lapsed")).and(sent))
+        .then(code(Status::SubmittedOnTime))
+        .otherwise(code(Status::NotRequired));
+    invoices.with_column(name_of(&Status::NAMES, status).alias("status"))
 }
 
 #[cfg(test)]
@@ -485,6 +596,159 @@ mod tests {
             .cast(&DataType::Date)
             .unwrap();
         DataFrame::new(days.len(), vec![column]).unwrap()
+    }
+
+    /// One invoice for [`with_status`]: requires KSeF, P_1, deadline
+    /// (kind and date), submission date.
+    type Case<'a> = (bool, &'a str, &'a str, Option<&'a str>, Option<&'a str>);
+
+    fn statuses(cases: &[Case<'_>], extract: &Extract, as_of: &str) -> Vec<String> {
+        let day = |d: Option<&str>| {
+            d.map(|d| crate::ingest::fields::date_to_days(d.parse().unwrap_or_default()))
+        };
+        let date_column = |name: &str, values: Vec<Option<i32>>| {
+            Column::new(name.into(), values)
+                .cast(&DataType::Date)
+                .unwrap()
+        };
+        let df = DataFrame::new(
+            cases.len(),
+            vec![
+                Column::new(
+                    "requires_ksef".into(),
+                    cases.iter().map(|c| c.0).collect::<Vec<_>>(),
+                ),
+                date_column("issue_date", cases.iter().map(|c| day(Some(c.1))).collect()),
+                Column::new(
+                    "deadline_kind".into(),
+                    cases.iter().map(|c| c.2).collect::<Vec<_>>(),
+                ),
+                date_column("deadline", cases.iter().map(|c| day(c.3)).collect()),
+                date_column("submitted_on", cases.iter().map(|c| day(c.4)).collect()),
+            ],
+        )
+        .unwrap();
+        let as_of = date_lit(as_of.parse().unwrap());
+        let out = with_status(df.lazy(), as_of, extract).collect().unwrap();
+        out.column("status")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|s| s.unwrap_or("").to_string())
+            .collect()
+    }
+
+    fn covering(from: &str, through: &str) -> Extract {
+        Extract {
+            given: true,
+            span: Some((from.parse().unwrap(), through.parse().unwrap())),
+            ..Extract::default()
+        }
+    }
+
+    #[test]
+    fn absence_needs_an_extract_that_covers_p1_and_deadline() {
+        let cases: [Case<'_>; 5] = [
+            (true, "2026-03-10", "date", Some("2026-03-11"), None),
+            (true, "2026-03-31", "date", Some("2026-04-01"), None),
+            (true, "2026-04-09", "date", Some("2026-04-10"), None),
+            (
+                true,
+                "2026-03-10",
+                "date",
+                Some("2026-03-11"),
+                Some("2026-03-12"),
+            ),
+            (true, "2026-02-27", "date", Some("2026-03-02"), None),
+        ];
+        let covered = statuses(&cases, &covering("2026-03-01", "2026-04-10"), "2026-04-10");
+        assert_eq!(
+            covered,
+            [
+                "overdue",
+                "overdue",
+                "pending",
+                "submitted_late",
+                "unverified"
+            ],
+            "P_1 2026-02-27 lies before the extract's first day"
+        );
+        let short = statuses(&cases, &covering("2026-03-01", "2026-03-31"), "2026-04-10");
+        assert_eq!(
+            short,
+            [
+                "overdue",
+                "unverified",
+                "unverified",
+                "submitted_late",
+                "unverified"
+            ],
+            "a deadline after the extract's last day is not covered"
+        );
+        let none = statuses(&cases, &Extract::default(), "2026-04-10");
+        assert_eq!(
+            none,
+            [
+                "unverified",
+                "unverified",
+                "unverified",
+                "submitted_late",
+                "unverified"
+            ]
+        );
+    }
+
+    #[test]
+    fn lapsed_duty_with_a_submission_is_on_time_and_no_duty_is_not_required() {
+        let cases: [Case<'_>; 6] = [
+            (true, "2026-03-10", "lapsed", None, Some("2026-03-30")),
+            (true, "2026-03-10", "lapsed", None, None),
+            (
+                false,
+                "2026-03-10",
+                "date",
+                Some("2026-03-11"),
+                Some("2026-03-10"),
+            ),
+            (true, "2026-03-10", "open", None, Some("2026-03-12")),
+            (true, "2026-03-10", "open", None, None),
+            (
+                true,
+                "2026-03-10",
+                "date",
+                Some("2026-03-11"),
+                Some("2026-03-11"),
+            ),
+        ];
+        let got = statuses(&cases, &covering("2026-03-01", "2026-04-10"), "2026-04-10");
+        assert_eq!(
+            got,
+            [
+                "submitted_on_time",
+                "not_required",
+                "not_required",
+                "submitted_on_time",
+                "unverified",
+                "submitted_on_time"
+            ],
+            "a period still on has no date an extract could cover"
+        );
+    }
+
+    #[test]
+    fn rows_after_the_as_of_date_are_counted_and_left_out() {
+        let rows = submitted(&[Some("2026-04-11"), Some("2026-04-10"), None]);
+        let mut cut = AsOfCut::default();
+        let kept = cut
+            .keep(
+                rows,
+                Source::Ledger,
+                col("submitted_on").lt_eq(date_lit("2026-04-10".parse().unwrap())),
+            )
+            .unwrap();
+        assert_eq!(kept.height(), 2, "the undated row stays for its own checks");
+        assert_eq!(cut.counts.get("ledger"), Some(&1));
     }
 
     #[test]

@@ -11,6 +11,11 @@ use std::fmt::Write;
 
 use super::summary::{BUCKETS, Money, SEVERITIES, STATUSES, Summary, money_text};
 
+/// Where `overdue` sits in the status counts.
+const OVERDUE: usize = crate::contract::Status::Overdue as usize;
+/// Where `unverified` sits in the status counts.
+const UNVERIFIED: usize = crate::contract::Status::Unverified as usize;
+
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -32,7 +37,9 @@ const CSS: &str = r#"
 body{font:10pt/1.35 "Segoe UI",Arial,Helvetica,sans-serif;color:#1b1b1b;margin:16px auto;max-width:1100px;padding:0 12px}
 h1{font-size:18pt;margin:0 0 2px}
 h2{font-size:12pt;margin:16px 0 6px;border-bottom:1px solid #bbb;padding-bottom:2px}
-.meta{color:#555;margin:0 0 10px}
+.meta{color:#555;margin:0 0 4px}
+.extract{margin:0 0 10px}
+.extract.alert{color:#a61b0f;font-weight:bold}
 code{font-size:8.5pt}
 .kpis{display:flex;flex-wrap:wrap;gap:8px}
 .kpi{border:1px solid #ccc;border-radius:4px;padding:6px 10px;min-width:150px;flex:1}
@@ -43,6 +50,7 @@ code{font-size:8.5pt}
 #decisions{font-size:8.5pt}
 #decisions th,#decisions td{padding:2px 3px}
 .note{color:#555;font-size:8.5pt;margin:2px 0}
+.note.alert{color:#a61b0f}
 .kpi.alert{border-color:#c0392b}
 .kpi.alert .value{color:#a61b0f}
 .kpi small{color:#555}
@@ -120,7 +128,9 @@ pub fn render(s: &Summary) -> String {
     let _ = write!(
         h,
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>KSeF offline invoices as of {as_of}</title><style>{CSS}</style></head><body>
-<header><h1>KSeF offline invoices</h1><p class="meta">As of <strong id="as-of">{as_of}</strong> &middot; input fingerprint <code id="fingerprint">{fp}</code> &middot; ksef-recon {v}</p></header>"#,
+<header><h1>KSeF offline invoices</h1><p class="meta">As of <strong id="as-of">{as_of}</strong> &middot; input fingerprint <code id="fingerprint">{fp}</code> &middot; ksef-recon {v}</p><p class="extract{extract_alert}" id="ksef-extract">{extract}</p></header>"#,
+        extract = escape(&s.extract_line),
+        extract_alert = if s.extract_complete { "" } else { " alert" },
         as_of = escape(&s.as_of),
         fp = escape(&s.input_fingerprint),
         v = escape(&s.version),
@@ -157,8 +167,8 @@ fn kpis(h: &mut String, s: &Summary) {
         open = s.open_exceptions,
         alert = if s.open_exceptions > 0 { " alert" } else { "" },
         sev = escape(&sev.join(" · ")),
-        over = s.status_offline[3],
-        alert_over = if s.status_offline[3] > 0 {
+        over = s.status_offline[OVERDUE],
+        alert_over = if s.status_offline[OVERDUE] > 0 {
             " alert"
         } else {
             ""
@@ -167,7 +177,7 @@ fn kpis(h: &mut String, s: &Summary) {
 }
 
 fn status(h: &mut String, s: &Summary) {
-    let items = |counts: &[u64; 5]| -> Vec<(String, u64)> {
+    let items = |counts: &[u64; STATUSES.len()]| -> Vec<(String, u64)> {
         STATUSES
             .iter()
             .zip(counts)
@@ -187,9 +197,9 @@ fn status(h: &mut String, s: &Summary) {
 }
 
 fn decisions(h: &mut String, s: &Summary) {
-    h.push_str(r#"<section><h2>Per decision</h2><table id="decisions"><thead><tr><th>decision</th><th>mode</th><th>period</th><th>owner</th><th>approved by</th><th class="n">invoices</th><th class="n">gross value</th><th class="n">on time</th><th class="n">late</th><th class="n">pending</th><th class="n">overdue</th><th class="n">not required</th><th class="n">complete %</th><th class="n">open exc.</th></tr></thead><tbody>"#);
+    h.push_str(r#"<section><h2>Per decision</h2><table id="decisions"><thead><tr><th>decision</th><th>mode</th><th>period</th><th>owner</th><th>approved by</th><th class="n">invoices</th><th class="n">gross value</th><th class="n">on time</th><th class="n">late</th><th class="n">pending</th><th class="n">unverified</th><th class="n">overdue</th><th class="n">not required</th><th class="n">complete %</th><th class="n">open exc.</th></tr></thead><tbody>"#);
     let mut total_value = Money::new();
-    let (mut inv, mut st, mut open) = (0, [0u64; 5], 0);
+    let (mut inv, mut st, mut open) = (0, [0u64; STATUSES.len()], 0);
     for d in &s.decisions {
         let _ = write!(
             h,
@@ -243,6 +253,13 @@ fn decisions(h: &mut String, s: &Summary) {
         h,
         r#"<td></td><td class="n">{open}</td></tr></tfoot></table>"#
     );
+    let unverified = st[UNVERIFIED];
+    if unverified > 0 {
+        let _ = write!(
+            h,
+            r#"<p class="note alert" id="unverified-note">{unverified} invoice(s) unverified: no KSeF submission found and the KSeF extract cannot prove there is none; complete % counts them as not submitted.</p>"#
+        );
+    }
     let without = s.offline_total.invoices.saturating_sub(inv);
     if without > 0 {
         let _ = write!(

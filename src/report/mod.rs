@@ -35,6 +35,7 @@ pub const NUMERIC: &[&str] = &[
     "submitted_on_time",
     "submitted_late",
     "pending",
+    "unverified",
     "overdue",
     "not_required",
     "completeness_pct",
@@ -209,6 +210,7 @@ pub fn completeness(rec: &Reconciled, params: &Params) -> PolarsResult<DataFrame
             text("submitted_on_time"),
             text("submitted_late"),
             text("pending"),
+            text("unverified"),
             text("overdue"),
             text("not_required"),
             text("completeness_pct"),
@@ -252,16 +254,10 @@ pub fn status_counts(rec: &Reconciled, params: &Params) -> PolarsResult<BTreeMap
         include_str!("../../queries/reports/status_counts.sql"),
     )?
     .collect()?;
-    let mut out: BTreeMap<String, u64> = [
-        "submitted_on_time",
-        "submitted_late",
-        "pending",
-        "overdue",
-        "not_required",
-    ]
-    .iter()
-    .map(|s| (s.to_string(), 0))
-    .collect();
+    let mut out: BTreeMap<String, u64> = crate::contract::Status::NAMES
+        .iter()
+        .map(|s| (s.to_string(), 0))
+        .collect();
     let status = df.column("status")?.str()?;
     let n = df.column("invoices")?.cast(&DataType::UInt64)?;
     let n = n.u64()?;

@@ -30,6 +30,15 @@ pub struct RunJson {
     pub ksef_records_after_as_of: u64,
     /// UPO documents sent after the as-of date, likewise left out.
     pub upo_after_as_of: u64,
+    /// Rows of the other sources dated after the as-of date (ledger and
+    /// offline-log rows issued, decisions and announcements starting,
+    /// activity, archived files issued after it), left out by source.
+    pub rows_after_as_of: BTreeMap<&'static str, u64>,
+    /// How far the KSeF metadata extract proves that KSeF lacks an invoice.
+    pub ksef_extract: ExtractJson,
+    /// The day the sellers' KSeF duty began, as applied: the default and
+    /// each seller configured on its own.
+    pub ksef_from: KsefFromJson,
     pub invoices: u64,
     pub counts_by_status: BTreeMap<String, u64>,
     pub exceptions: u64,
@@ -39,6 +48,67 @@ pub struct RunJson {
     /// The exception register after this run (`run` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub register: Option<RegisterJson>,
+}
+
+/// The KSeF metadata extract's coverage: without a complete extract that
+/// covers an invoice, its absence from KSeF is not proven (`unverified`).
+#[derive(Serialize, Clone)]
+pub struct ExtractJson {
+    pub files: Vec<String>,
+    pub earliest_invoicing_date: Option<String>,
+    pub latest_invoicing_date: Option<String>,
+    pub latest_permanent_storage_hwm: Option<String>,
+    pub ksef_extract_through: Option<String>,
+    pub complete: bool,
+    /// The first and last date it proves absence for (none when it is not
+    /// complete or covers nothing).
+    pub covers_from: Option<String>,
+    pub covers_through: Option<String>,
+    /// Why it is not complete; empty when it is.
+    pub why_not: Vec<String>,
+    /// One line for the dashboard.
+    pub headline: String,
+}
+
+impl ExtractJson {
+    pub fn of(extract: &crate::ingest::extract::Extract) -> ExtractJson {
+        let stamp = |t: chrono::NaiveDateTime| t.format("%Y-%m-%dT%H:%M:%S").to_string();
+        let mut why_not: Vec<String> = extract.gaps.iter().map(|g| g.detail.clone()).collect();
+        if !extract.given {
+            why_not.push("no KSeF metadata extract was given".to_string());
+        }
+        ExtractJson {
+            files: extract.files.clone(),
+            earliest_invoicing_date: extract.earliest_invoicing.map(|d| d.to_string()),
+            latest_invoicing_date: extract.latest_invoicing.map(|d| d.to_string()),
+            latest_permanent_storage_hwm: extract.latest_hwm.map(stamp),
+            ksef_extract_through: extract.through.map(stamp),
+            complete: extract.complete(),
+            covers_from: extract.span.map(|(from, _)| from.to_string()),
+            covers_through: extract.span.map(|(_, to)| to.to_string()),
+            why_not,
+            headline: extract.headline(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct KsefFromJson {
+    pub default: String,
+    pub by_seller: BTreeMap<String, String>,
+}
+
+impl KsefFromJson {
+    pub fn of(config: &crate::config::Config) -> KsefFromJson {
+        KsefFromJson {
+            default: config.ksef_from.to_string(),
+            by_seller: config
+                .ksef_from_by_seller
+                .iter()
+                .map(|(nip, day)| (nip.clone(), day.to_string()))
+                .collect(),
+        }
+    }
 }
 
 #[derive(Serialize)]

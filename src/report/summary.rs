@@ -20,13 +20,7 @@ use super::run_json::RunJson;
 pub const BUCKETS: [&str; 6] = ["not due", "1-2", "3-5", "6-10", "11-20", ">20"];
 
 /// The statuses of contract section 4, in order.
-pub const STATUSES: [&str; 5] = [
-    "submitted_on_time",
-    "submitted_late",
-    "pending",
-    "overdue",
-    "not_required",
-];
+pub const STATUSES: [&str; 6] = crate::contract::Status::NAMES;
 
 /// The offline modes, in the contract's order.
 pub const OFFLINE_MODES: [&str; 4] = ["offline24", "offline", "emergency", "total_failure"];
@@ -80,7 +74,7 @@ pub struct DecisionRow {
     pub invoices: u64,
     pub value: Money,
     /// Counts in the order of [`STATUSES`].
-    pub statuses: [u64; 5],
+    pub statuses: [u64; STATUSES.len()],
     pub completeness_pct: String,
     pub open_exceptions: u64,
 }
@@ -90,12 +84,16 @@ pub struct DecisionRow {
 pub struct Summary {
     pub as_of: String,
     pub input_fingerprint: String,
+    /// What the KSeF extract proves, in one line, and whether it is
+    /// complete (else the line says why absence is not proven).
+    pub extract_line: String,
+    pub extract_complete: bool,
     pub version: String,
     pub invoices: u64,
     /// All invoices per status, in the order of [`STATUSES`].
-    pub status_all: [u64; 5],
+    pub status_all: [u64; STATUSES.len()],
     /// Offline invoices per status.
-    pub status_offline: [u64; 5],
+    pub status_offline: [u64; STATUSES.len()],
     pub offline_by_mode: Vec<ModeRow>,
     pub offline_total: ModeRow,
     pub open_exceptions: u64,
@@ -239,6 +237,8 @@ impl Summary {
         let mut s = Summary {
             as_of: run.as_of.clone(),
             input_fingerprint: run.input_fingerprint.clone(),
+            extract_line: run.ksef_extract.headline.clone(),
+            extract_complete: run.ksef_extract.complete,
             version: run.version.to_string(),
             invoices: digest.invoices,
             ..Summary::default()

@@ -65,7 +65,8 @@ macro_rules! rule {
     };
 }
 
-/// Every rule: the contract's first fifteen, then the governance controls.
+/// Every rule: the contract's first fifteen, then the governance controls,
+/// then the checks of what the inputs prove (v1.2).
 pub const RULES: &[Rule] = &[
     rule!(
         "OVERDUE_SUBMISSION",
@@ -175,6 +176,32 @@ pub const RULES: &[Rule] = &[
         "grant_not_reviewed.sql",
         [Grants]
     ),
+    rule!(
+        "OFFLINE_NOT_IN_LOG",
+        High,
+        "offline_not_in_log.sql",
+        [OfflineLog]
+    ),
+    rule!(
+        "KSEF_EXTRACT_INCOMPLETE",
+        High,
+        "ksef_extract_incomplete.sql",
+        [KsefMetadata]
+    ),
+    rule!("UPO_NOT_PRODUCTION", High, "upo_not_production.sql", [Upo]),
+    rule!(
+        "DUPLICATE_KSEF_NUMBER",
+        High,
+        "duplicate_ksef_number.sql",
+        []
+    ),
+    rule!("ARCHIVE_ORPHAN", Low, "archive_orphan.sql", [Archive]),
+    rule!(
+        "MARKER_MISMATCH",
+        Medium,
+        "marker_mismatch.sql",
+        [OfflineLog]
+    ),
 ];
 
 /// A rule that did not run, and why.
@@ -204,6 +231,10 @@ const FINDING_COLUMNS: &[&str] = &[
     "ksef_number",
     "detail",
     "discriminator",
+    // Only for findings about something no invoice of the run holds (an
+    // orphaned archive file): the invoice's amount from the file itself.
+    "gross_amount",
+    "currency",
 ];
 
 /// The columns of `exceptions.csv`, in order (contract section 6).
@@ -234,10 +265,12 @@ pub const EXCEPTION_COLUMNS: &[&str] = &[
 /// holds some 1.4 GiB that the rest of the run has no use for. A rule
 /// missing here that reads those tables fails with "no table" rather than
 /// running on nothing.
-const ROW_LEVEL_RULES: [&str; 3] = [
+const ROW_LEVEL_RULES: [&str; 5] = [
     "invalid_ksef_number.sql",
     "duplicate_in_ksef.sql",
     "archive_missing.sql",
+    "duplicate_ksef_number.sql",
+    "archive_orphan.sql",
 ];
 
 /// Runs every rule whose inputs are provided; returns the exceptions (one
@@ -391,7 +424,12 @@ fn enrich(findings: DataFrame, rec: &Reconciled, as_of: NaiveDate) -> PolarsResu
         .with_columns([
             col("decision_id").alias("finding_decision_id"),
             col("user").alias("finding_user"),
+            col("gross_amount")
+                .cast(DataType::Int64)
+                .alias("finding_gross_amount"),
+            col("currency").alias("finding_currency"),
         ])
+        .drop(cols(["gross_amount", "currency"]))
         .join(
             invoices,
             reconcile::keys(),
@@ -415,6 +453,8 @@ fn enrich(findings: DataFrame, rec: &Reconciled, as_of: NaiveDate) -> PolarsResu
             coalesce(&[col("inv_mode"), col("d_mode")]).alias("mode"),
             coalesce(&[col("user"), col("inv_user")]).alias("user"),
             coalesce(&[col("ksef_number"), col("inv_ksef_number")]).alias("ksef_number"),
+            coalesce(&[col("gross_amount"), col("finding_gross_amount")]).alias("gross_amount"),
+            coalesce(&[col("currency"), col("finding_currency")]).alias("currency"),
         ]);
     // Materialised: the ageing step reads it twice.
     deadlines::add_ageing(enriched.collect()?.lazy(), as_of)

@@ -114,6 +114,16 @@ fn a_bad_archived_file_is_rejected_and_the_run_goes_on() {
     assert_eq!(json["sources"]["archive"]["rows_rejected"], 2);
 }
 
+/// The official sample as production KSeF would have issued it: only a
+/// receipt of `Ministerstwo Finansów` proves a submission (the sample names
+/// the test environment).
+fn production(receipt: Vec<u8>) -> Vec<u8> {
+    String::from_utf8(receipt)
+        .unwrap_or_default()
+        .replace(" - środowisko testowe (TE)", "")
+        .into_bytes()
+}
+
 #[test]
 fn a_upo_confirms_a_submission_and_the_earlier_time_counts() {
     // The sample UPO confirms FA/XVQUD-9997622510/04/2027 of 5265877635,
@@ -129,7 +139,9 @@ FA/XVQUD-9997622510/04/2027,2025-09-16,5265877635,100.00,PLN\n",
             "ksef_number,invoice_number,seller_nip,issue_date,invoicing_date,invoice_hash\n\
 5265877635-20250916-0200A0D6723E-C2,FA/XVQUD-9997622510/04/2027,5265877635,2025-09-16,2025-09-17T09:00:00+02:00,GZMGNVzs3krF6URKgvaw77OOeG3nJ+WGziT5xguliQ8=\n",
         )
-        .file("ksef/upo/upo.xml", sample("upo/upo-faktura-kontekst-id-nip.xml"));
+        .file("ksef/upo/upo.xml", production(sample("upo/upo-faktura-kontekst-id-nip.xml")))
+        // 2025: before the default start of the KSeF duty.
+        .file("recon.toml", "ksef_from = \"2025-01-01\"\n");
     let r = run(b.path(), "2025-12-31", &[]);
     assert_eq!(r.status, 0, "{}", r.stderr);
     let rows = r.rows("reconciliation.csv");

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use crate::support::{Bundle, Run, run};
 
 const LEDGER: &str = "invoice_number,issue_date,seller_nip,gross_amount,currency\n\
+FV/001,2026-03-10,5265877635,10.00,PLN\n\
 FO/001,2026-03-10,5265877635,10.00,PLN\n\
 FO/002,2026-03-10,5265877635,10.00,PLN\n\
 FO/004,2026-03-10,5265877635,10.00,PLN\n";
@@ -14,7 +15,8 @@ FO/004,2026-03-10,5265877635,10.00,PLN\n";
 /// Three offline24 invoices under D1 (10 March 09:00-17:00), issued by
 /// a.nowak at 09:00 (exactly the start), 12:00 and 17:00 (exactly the end).
 /// FO/003 is missing from the series. FO/001 and FO/002 reach KSeF on
-/// 11 March 10:00; FO/004 never does.
+/// 11 March 10:00; FO/004 never does. FV/001, online, reaches KSeF on 10
+/// March, so the KSeF extract covers the 10th: FO/004's absence is proven.
 fn bundle() -> Bundle {
     Bundle::new()
         .file("ledger/sales.csv", LEDGER)
@@ -28,6 +30,7 @@ FO/004,5265877635,2026-03-10,2026-03-10T17:00:00+01:00,offline24,a.nowak,D1\n",
         .file(
             "ksef/metadata/k.csv",
             "ksef_number,invoice_number,seller_nip,issue_date,invoicing_date\n\
+5265877635-20260310-010000000000-B4,FV/001,5265877635,2026-03-10,2026-03-10T08:00:00+01:00\n\
 5265877635-20250826-0100001AF629-AF,FO/001,5265877635,2026-03-10,2026-03-11T10:00:00+01:00\n\
 5265877635-20250626-010080DD2B5E-26,FO/002,5265877635,2026-03-10,2026-03-11T10:00:00+01:00\n",
         )

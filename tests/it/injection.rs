@@ -14,6 +14,9 @@ const INERT: &str = "'=HYPERLINK(\"http://x\")";
 
 fn bundle() -> Bundle {
     Bundle::new()
+        // The extract was taken on the as-of date: it proves the invoice
+        // absent from KSeF, so it is overdue.
+        .file("recon.toml", "ksef_extract_through = \"2026-04-10T06:00:00\"\n")
         .file(
             "ledger/sales.csv",
             "invoice_number,issue_date,seller_nip,gross_amount,currency,ksef_marker\n\

@@ -16,5 +16,6 @@ mod invariants;
 mod nightly;
 mod parquet;
 mod partition;
+mod proof;
 mod support;
 mod workbook;

@@ -35,7 +35,7 @@ pub fn kind_of(column: &str) -> Kind {
         | "announcement_end" => Kind::DateTime,
         "gross_amount" => Kind::Amount,
         "age_business_days" | "invoices" | "submitted_on_time" | "submitted_late" | "pending"
-        | "overdue" | "not_required" | "line" => Kind::Integer,
+        | "unverified" | "overdue" | "not_required" | "line" => Kind::Integer,
         "completeness_pct" => Kind::Percent,
         "severity" => Kind::Severity,
         _ => Kind::Text,

@@ -66,6 +66,8 @@ pub fn write(ws: &mut Worksheet, s: &Summary, f: &Formats) -> anyhow::Result<()>
     text(ws, 3, 1, &s.version, &f.text)?;
     text(ws, 4, 0, "Invoices reconciled", &f.bold)?;
     num(ws, 4, 1, s.invoices, f)?;
+    text(ws, 5, 0, "KSeF extract", &f.bold)?;
+    text(ws, 5, 1, &s.extract_line, &f.text)?;
 
     // Offline invoices by mode, one value column per currency.
     let cur = currencies(s.offline_by_mode.iter().map(|m| &m.value));
