@@ -46,7 +46,9 @@ fn ledger_view(ledger: &DataFrame) -> LazyFrame {
         col("currency").alias("ledger_currency"),
         col("ksef_number").alias("ledger_ksef_number"),
         col("ksef_marker"),
-        col("document_type").alias("ledger_document_type"),
+        // RO and WEW are documents other than invoices (a flag, not the
+        // type's text, is what the table carries: 1 byte a row, not 16).
+        one_of(col("document_type"), &["RO", "WEW"]).alias("ledger_not_invoice"),
     ])
 }
 
@@ -85,8 +87,14 @@ fn metadata_view(ksef: &DataFrame) -> LazyFrame {
         col("currency").alias("ksef_currency"),
         col("invoice_hash").alias("ksef_invoice_hash"),
         col("hash_of_corrected_invoice").alias("ksef_hash_of_corrected_invoice"),
-        col("invoicing_mode").alias("meta_invoicing_mode"),
+        sent_offline(col("invoicing_mode")).alias("meta_sent_offline"),
     ])
+}
+
+/// Whether KSeF's `invoicingMode` (or a UPO's `TrybWysylki`) says the
+/// invoice was sent in offline mode.
+fn sent_offline(mode: Expr) -> Expr {
+    one_of(mode, &["Offline", "offline", "OFFLINE"])
 }
 
 /// A UPO `Dokument` is KSeF's signed confirmation of one submission.
@@ -99,7 +107,7 @@ fn upo_view(upo: &DataFrame) -> LazyFrame {
         col("submitted_at").alias("upo_submitted_at"),
         col("invoice_hash").alias("upo_invoice_hash"),
         col("upo_file"),
-        col("sending_mode").alias("upo_sending_mode"),
+        sent_offline(col("sending_mode")).alias("upo_sent_offline"),
     ])
 }
 
@@ -440,7 +448,7 @@ pub fn derive(
     let exempt = col("ksef_marker")
         .eq(lit("BFK"))
         .fill_null(lit(false))
-        .or(one_of(col("ledger_document_type"), &["RO", "WEW"]))
+        .or(col("ledger_not_invoice").fill_null(lit(false)))
         .or(col("issue_date")
             .lt(params.ksef_from_expr())
             .fill_null(lit(false)));
@@ -463,8 +471,9 @@ pub fn derive(
                 col("ledger_issue_date"),
             ])
             .alias("issue_date"),
-            offline(col("meta_invoicing_mode"))
-                .or(offline(view("upo_sending_mode")?))
+            col("meta_sent_offline")
+                .fill_null(lit(false))
+                .or(view("upo_sent_offline")?.fill_null(lit(false)))
                 .alias("sent_offline"),
         ])
         .with_columns([
@@ -543,15 +552,15 @@ pub fn derive(
         .drop(cols([
             "meta_submitted_at",
             "mode_code",
-            "ledger_document_type",
-            "meta_invoicing_mode",
+            "ledger_not_invoice",
+            "meta_sent_offline",
         ]))
         .collect()?;
     // Read only to derive `submitted_at`, `issue_date` and `mode`.
     sparse.drop(&[
         "upo_submitted_at",
         "upo_issue_date",
-        "upo_sending_mode",
+        "upo_sent_offline",
         LOG_MODE_CODE,
     ]);
     Ok((table, sparse))
