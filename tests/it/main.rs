@@ -16,5 +16,6 @@ mod invariants;
 mod nightly;
 mod parquet;
 mod partition;
+mod real;
 mod support;
 mod workbook;
