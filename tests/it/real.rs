@@ -494,3 +494,84 @@ fn gobl_invoice_of_january_2026_is_not_required() {
     let r = gobl_run();
     assert_eq!(invoice(&r, "INVOICE-001")["status"], "not_required");
 }
+
+// ---------------------------------------------------------------------------
+// FA(3) files of the open-source ksef2 client: an invoice and its
+// correction, which cites the invoice's KSeF number in the 36-character
+// spelling (a hyphen inside the technical part).
+
+/// The correction's `NrKSeFFaKorygowanej`, as the file spells it.
+const KSEF_NUMBER_36: &str = "9999999999-20251215-A1B2C3-D4E5F6-AB";
+/// The same number in its 35 characters.
+const KSEF_NUMBER_35: &str = "9999999999-20251215-A1B2C3D4E5F6-AB";
+
+/// Both files archived; the ledger copies the correction's spelling of the
+/// invoice's KSeF number, KSeF's extract writes it in 35 characters.
+fn ksef2_run() -> Run {
+    let b = Bundle::new()
+        .file(
+            "archive/KSEF_01_VAT_STANDARD.xml",
+            real("fa3/ksef2-KSEF_01_VAT_STANDARD.xml"),
+        )
+        .file("archive/KSEF_02_KOR.xml", real("fa3/ksef2-KSEF_02_KOR.xml"))
+        .file(
+            "ledger/sales.csv",
+            format!(
+                "invoice_number,issue_date,seller_nip,gross_amount,currency,ksef_number\n\
+FV/2025/12/0001,2025-12-15,9999999999,5000.00,PLN,{KSEF_NUMBER_36}\n\
+FK/2025/12/0001,2025-12-20,9999999999,-500.00,PLN,\n"
+            ),
+        )
+        .file(
+            "ksef/metadata/ksef.csv",
+            format!(
+                "ksef_number,invoice_number,seller_nip,issue_date,invoicing_date,gross_amount,currency,invoicing_mode\n\
+{KSEF_NUMBER_35},FV/2025/12/0001,9999999999,2025-12-15,2025-12-15T12:00:00+01:00,5000.00,PLN,Online\n"
+            ),
+        );
+    run(b.path(), "2026-01-31", &[])
+}
+
+#[test]
+fn ksef2_invoice_and_correction_are_read_and_matched() {
+    let r = ksef2_run();
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    assert!(r.rows("rejected.csv").is_empty());
+    let archive = &r.json()["sources"]["archive"];
+    assert_eq!(archive["rows_read"], 2, "{archive}");
+    let original = invoice(&r, "FV/2025/12/0001");
+    assert_eq!(original["archive_file"], "archive/KSEF_01_VAT_STANDARD.xml");
+    assert_eq!(original["in_ksef"], "true");
+    assert_eq!(original["ksef_number"], KSEF_NUMBER_35);
+    assert_eq!(original["submitted_on"], "2025-12-15");
+    assert_eq!(
+        invoice(&r, "FK/2025/12/0001")["archive_file"],
+        "archive/KSEF_02_KOR.xml"
+    );
+    // The correction cites the number KSeF gave, in another spelling.
+    assert!(findings(&r, "CORRECTION_REFERENCE_WRONG").is_empty());
+}
+
+#[test]
+#[ignore = "v1.2: the 36-character spelling is the same KSeF number"]
+fn ksef2_number_in_36_characters_matches_ksefs() {
+    let r = ksef2_run();
+    let mismatches = findings(&r, "KSEF_NUMBER_MISMATCH");
+    assert!(mismatches.is_empty(), "{mismatches:?}");
+}
+
+#[test]
+#[ignore = "v1.2: KSeF numbers dated before 2026-02-01 are checked for format only"]
+fn ksef2_number_of_2025_is_checked_for_format_only() {
+    let r = ksef2_run();
+    let invalid = findings(&r, "INVALID_KSEF_NUMBER");
+    assert!(invalid.is_empty(), "{invalid:?}");
+}
+
+#[test]
+#[ignore = "v1.2: invoices dated before ksef_from (default 2026-02-01) never require KSeF"]
+fn ksef2_correction_of_december_2025_is_not_required() {
+    let r = ksef2_run();
+    assert_eq!(invoice(&r, "FK/2025/12/0001")["status"], "not_required");
+    assert!(findings(&r, "OVERDUE_SUBMISSION").is_empty());
+}
