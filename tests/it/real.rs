@@ -575,3 +575,58 @@ fn ksef2_correction_of_december_2025_is_not_required() {
     assert_eq!(invoice(&r, "FK/2025/12/0001")["status"], "not_required");
     assert!(findings(&r, "OVERDUE_SUBMISSION").is_empty());
 }
+
+// ---------------------------------------------------------------------------
+// All 26 official FA(3) samples archived beside a one-invoice ledger. Eleven
+// of them are FV2026/02/150 of seller 9999999999, the ledger's invoice.
+
+/// The samples that are no invoice of the ledger, with P_1 on or before
+/// 2026-04-30.
+const ORPHANS_BY_APRIL: [u32; 10] = [2, 3, 5, 8, 10, 11, 12, 13, 19, 26];
+/// The samples that are no invoice of the ledger, with P_1 after it.
+const ORPHANS_LATER: [u32; 5] = [6, 7, 14, 17, 18];
+
+fn all_samples_run() -> Run {
+    let b = (1..=26).fold(
+        Bundle::new().file(
+            "ledger/sales.csv",
+            "invoice_number,issue_date,seller_nip,gross_amount,currency\n\
+FV2026/02/150,2026-02-15,9999999999,16678.80,EUR\n",
+        ),
+        |b, n| {
+            let name = format!("FA_3_Przyklad_{n}.xml");
+            b.file(&format!("archive/{name}"), sample(&format!("fa3/{name}")))
+        },
+    );
+    run(b.path(), "2026-04-30", &[])
+}
+
+#[test]
+fn official_fa3_samples_are_all_read() {
+    let r = all_samples_run();
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let archive = &r.json()["sources"]["archive"];
+    assert_eq!(archive["files"], 26, "{archive}");
+    assert_eq!(archive["rows_read"], 26, "{archive}");
+    assert_eq!(archive["rows_rejected"], 0, "{archive}");
+    assert!(r.rows("rejected.csv").is_empty());
+    let ledger = invoice(&r, "FV2026/02/150");
+    assert!(
+        ledger["archive_file"].starts_with("archive/FA_3_Przyklad_"),
+        "{ledger:?}"
+    );
+}
+
+#[test]
+#[ignore = "v1.2: ARCHIVE_ORPHAN, for archived files with P_1 on or before as-of"]
+fn official_fa3_samples_matching_nothing_are_orphans() {
+    let r = all_samples_run();
+    let orphans = findings(&r, "ARCHIVE_ORPHAN");
+    assert_eq!(orphans.len(), ORPHANS_BY_APRIL.len(), "{orphans:?}");
+    let named = |n: u32| {
+        let path = format!("archive/FA_3_Przyklad_{n}.xml");
+        orphans.iter().any(|x| x["detail"].contains(&path))
+    };
+    assert!(ORPHANS_BY_APRIL.into_iter().all(named), "{orphans:?}");
+    assert!(!ORPHANS_LATER.into_iter().any(named), "{orphans:?}");
+}
