@@ -216,6 +216,21 @@ fn mf_metadata_page_cut_short_stops_the_run() {
     assert!(r.stderr.contains("not valid JSON"), "{}", r.stderr);
 }
 
+#[test]
+#[ignore = "v1.2: KSeF metadata with nothing usable stops the run (exit 1) naming the file"]
+fn mf_session_invoice_list_is_no_metadata_extract() {
+    // The list of a session's invoices (another endpoint) has neither
+    // seller.nip nor issueDate: not one record is usable as metadata.
+    let b = mf_ledger(Bundle::new()).file(
+        "ksef/metadata/session-invoices.json",
+        real("ksef-api/session-invoices.json"),
+    );
+    let r = run(b.path(), "2026-04-30", &["--fail-on", "high"]);
+    assert_eq!(r.status, 1, "{}", r.stderr);
+    let named = r.stderr.contains("ksef/metadata/session-invoices.json");
+    assert!(named, "{}", r.stderr);
+}
+
 // ---------------------------------------------------------------------------
 // MF's official UPO v4-3 samples: receipts of KSeF's test environment.
 
