@@ -1,6 +1,6 @@
 //! The engine on real public files, as a new user would feed them: the
-//! Ministry of Finance's API examples and older UPO in `fixtures/real/`, an
-//! open-source tool's FA(3) invoices there too, and MF's official FA(3) and
+//! Ministry of Finance's API examples and older UPO in `fixtures/real/`, two
+//! open-source tools' FA(3) invoices there too, and MF's official FA(3) and
 //! UPO samples in `fixtures/samples/` (sources and licences:
 //! `fixtures/real/README.md`). Only the small ledgers, logs and KSeF CSVs
 //! that put those files in context are written here.
