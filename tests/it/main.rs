@@ -17,5 +17,6 @@ mod nightly;
 mod parquet;
 mod partition;
 mod proof;
+mod real;
 mod support;
 mod workbook;
