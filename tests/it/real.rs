@@ -104,7 +104,6 @@ fn mf_metadata_page_is_read_and_matched() {
 }
 
 #[test]
-#[ignore = "v1.2: invoices dated before ksef_from (default 2026-02-01) never require KSeF"]
 fn mf_metadata_page_2025_invoices_are_not_required() {
     let r = mf_page_run();
     assert_eq!(invoice(&r, MF_OFFLINE)["status"], "not_required");
@@ -112,7 +111,6 @@ fn mf_metadata_page_2025_invoices_are_not_required() {
 }
 
 #[test]
-#[ignore = "v1.2: DUPLICATE_KSEF_NUMBER"]
 fn mf_metadata_page_gives_one_ksef_number_to_two_invoices() {
     let r = mf_page_run();
     let duplicates = findings(&r, "DUPLICATE_KSEF_NUMBER");
@@ -126,7 +124,6 @@ fn mf_metadata_page_gives_one_ksef_number_to_two_invoices() {
 }
 
 #[test]
-#[ignore = "v1.2: absence is proven only by an extract whose span covers the invoice"]
 fn mf_metadata_page_of_2025_proves_nothing_missing_in_2026() {
     let r = mf_page_run();
     assert_eq!(invoice(&r, LEDGER_2026)["status"], "unverified");
@@ -134,7 +131,6 @@ fn mf_metadata_page_of_2025_proves_nothing_missing_in_2026() {
 }
 
 #[test]
-#[ignore = "v1.2: run.json ksef_extract block"]
 fn mf_metadata_page_is_a_complete_extract_in_run_json() {
     let r = mf_page_run();
     let extract = &r.json()["ksef_extract"];
@@ -176,7 +172,6 @@ fn mf_export_metadata_is_read() {
 }
 
 #[test]
-#[ignore = "v1.2: an export status (package.isTruncated) beside _metadata.json gives KSEF_EXTRACT_INCOMPLETE"]
 fn mf_export_status_says_the_extract_is_truncated() {
     let r = mf_export_run();
     let status_rejected = r
@@ -193,7 +188,6 @@ fn mf_export_status_says_the_extract_is_truncated() {
 }
 
 #[test]
-#[ignore = "v1.2: a truncated extract proves no absence (unverified, no OVERDUE_SUBMISSION)"]
 fn mf_export_truncated_leaves_missing_invoices_unverified() {
     let r = mf_export_run();
     assert_eq!(invoice(&r, LEDGER_2026)["status"], "unverified");
@@ -272,7 +266,6 @@ fn upo_samples_are_read_whole() {
 }
 
 #[test]
-#[ignore = "v1.2: a test-environment UPO gives UPO_NOT_PRODUCTION"]
 fn upo_samples_are_not_production_receipts() {
     let r = upo_samples_run();
     let found = findings(&r, "UPO_NOT_PRODUCTION");
@@ -284,7 +277,6 @@ fn upo_samples_are_not_production_receipts() {
 }
 
 #[test]
-#[ignore = "v1.2: a test-environment UPO is no proof of submission"]
 fn upo_samples_prove_no_submission() {
     let r = upo_samples_run();
     let confirmed = invoice(&r, "FA/XVQUD-9997622510/04/2027");
@@ -293,7 +285,6 @@ fn upo_samples_prove_no_submission() {
 }
 
 #[test]
-#[ignore = "v1.2: without a KSeF metadata extract absence is not proven (unverified)"]
 fn upo_samples_alone_leave_a_missing_invoice_unverified() {
     let r = upo_samples_run();
     assert_eq!(invoice(&r, "FV/2026/03/7")["status"], "unverified");
@@ -490,7 +481,6 @@ fn gobl_invoice_is_read_and_archived() {
 }
 
 #[test]
-#[ignore = "v1.2: ARCHIVE_ORPHAN"]
 fn gobl_correction_matching_nothing_is_an_orphan() {
     let r = gobl_run();
     let orphans = findings(&r, "ARCHIVE_ORPHAN");
@@ -504,7 +494,6 @@ fn gobl_correction_matching_nothing_is_an_orphan() {
 }
 
 #[test]
-#[ignore = "v1.2: invoices dated before ksef_from (default 2026-02-01) never require KSeF"]
 fn gobl_invoice_of_january_2026_is_not_required() {
     let r = gobl_run();
     assert_eq!(invoice(&r, "INVOICE-001")["status"], "not_required");
@@ -584,7 +573,6 @@ fn ksef2_number_of_2025_is_checked_for_format_only() {
 }
 
 #[test]
-#[ignore = "v1.2: invoices dated before ksef_from (default 2026-02-01) never require KSeF"]
 fn ksef2_correction_of_december_2025_is_not_required() {
     let r = ksef2_run();
     assert_eq!(invoice(&r, "FK/2025/12/0001")["status"], "not_required");
@@ -633,7 +621,6 @@ fn official_fa3_samples_are_all_read() {
 }
 
 #[test]
-#[ignore = "v1.2: ARCHIVE_ORPHAN, for archived files with P_1 on or before as-of"]
 fn official_fa3_samples_matching_nothing_are_orphans() {
     let r = all_samples_run();
     let orphans = findings(&r, "ARCHIVE_ORPHAN");
