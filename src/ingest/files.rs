@@ -153,10 +153,12 @@ pub fn discover(dir: &Path, source: Source) -> Result<Vec<PathBuf>> {
         Source::OfflineLog => (dir.join("offline"), Some("log")),
         Source::Decisions => (dir.join("offline"), Some("decisions")),
         Source::Announcements => (dir.join("announcements"), None),
-        Source::KsefMetadata => (dir.join("ksef").join("metadata"), None),
+        // An export is unpacked into a folder of its own (its
+        // `_metadata.json` beside its status response): any depth.
+        Source::KsefMetadata => return walk_tree(&dir.join("ksef").join("metadata")),
         Source::Activity => (dir.join("access"), Some("activity")),
         Source::Grants => (dir.join("access"), Some("grants")),
-        Source::Archive => return walk_archive(&dir.join("archive")),
+        Source::Archive => return walk_tree(&dir.join("archive")),
         Source::Upo => (dir.join("ksef").join("upo"), None),
         Source::Resolutions => (dir.join("resolutions"), None),
     };
@@ -198,9 +200,10 @@ fn is_dir(entry: &fs::DirEntry) -> Result<bool> {
     Ok(kind.is_dir())
 }
 
-/// Every file under `archive/`, at any depth, sorted. Links are listed but
-/// never entered: an archive is the files as issued, not what they point to.
-fn walk_archive(root: &Path) -> Result<Vec<PathBuf>> {
+/// Every file under `root` (`archive/`, `ksef/metadata/`), at any depth,
+/// sorted. Links are listed but never entered: an archive is the files as
+/// issued, not what they point to.
+fn walk_tree(root: &Path) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     if !root.is_dir() {
         return Ok(files);
@@ -211,7 +214,9 @@ fn walk_archive(root: &Path) -> Result<Vec<PathBuf>> {
             fs::read_dir(&folder).with_context(|| format!("cannot list {}", folder.display()))?;
         for entry in entries {
             let entry = entry.with_context(|| format!("cannot list {}", folder.display()))?;
-            if entry.file_name().to_string_lossy().starts_with('.') {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            // Hidden files and Excel's lock files are not input.
+            if name.starts_with('.') || name.starts_with("~$") {
                 continue;
             }
             if is_dir(&entry)? {

@@ -403,3 +403,38 @@ T1,TOTAL_FAILURE,2026-03-11T08:00:00+01:00,2026-03-11T12:00:00+01:00\n";
     assert_eq!(statuses(&r)["L1"], "submitted_on_time");
     assert_eq!(findings(&r), ["ONLINE_SENT_LATE L1"]);
 }
+
+#[test]
+fn an_export_unpacked_into_a_folder_is_read_with_its_status() {
+    let records = r#"{"invoices": [{"ksefNumber": "5265877635-20260310-010000000000-B4", "invoiceNumber": "A1", "seller": {"nip": "5265877635"}, "issueDate": "2026-03-10", "invoicingDate": "2026-03-10T10:00:00+01:00", "permanentStorageDate": "2026-03-10T10:00:05+01:00"}]}"#;
+    let status = |truncated: bool| {
+        format!(
+            r#"{{"status": {{"code": 200, "description": "Eksport faktur zakończony sukcesem"}}, "package": {{"invoiceCount": 1, "size": 100, "parts": [], "isTruncated": {truncated}}}}}"#
+        )
+    };
+    let bundle = |truncated: bool| {
+        Bundle::new()
+            .file("recon.toml", THROUGH)
+            .file(
+                "ledger/sales.csv",
+                "invoice_number,issue_date,seller_nip,gross_amount,currency\n\
+A1,2026-03-10,5265877635,10.00,PLN\n\
+A2,2026-03-10,5265877635,10.00,PLN\n",
+            )
+            .file("ksef/metadata/export-1/_metadata.json", records)
+            .file("ksef/metadata/export-1/status.json", status(truncated))
+    };
+    let r = run(bundle(true).path(), AS_OF, &[]);
+    let s = statuses(&r);
+    assert_eq!(s["A1"], "submitted_on_time");
+    assert_eq!(s["A2"], "unverified");
+    let rows = of_code(&r, "KSEF_EXTRACT_INCOMPLETE");
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0]["detail"].contains("ksef/metadata/export-1/status.json"));
+    assert!(
+        r.rows("rejected.csv").is_empty(),
+        "the status file is no bad file"
+    );
+    let r = run(bundle(false).path(), AS_OF, &[]);
+    assert_eq!(statuses(&r)["A2"], "overdue");
+}
