@@ -32,17 +32,11 @@ impl Status {
 
     /// The status as `reconciliation.csv` writes it.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Status::SubmittedOnTime => "submitted_on_time",
-            Status::SubmittedLate => "submitted_late",
-            Status::Pending => "pending",
-            Status::Unverified => "unverified",
-            Status::Overdue => "overdue",
-            Status::NotRequired => "not_required",
-        }
+        Status::NAMES[self as usize]
     }
 
-    /// Every status's name, in [`Status::ALL`]'s order.
+    /// Every status's name as the outputs write it, in [`Status::ALL`]'s
+    /// order.
     pub const NAMES: [&'static str; 6] = [
         "submitted_on_time",
         "submitted_late",
