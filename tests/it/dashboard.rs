@@ -86,18 +86,19 @@ fn demo_dashboard_renders_the_run_totals() {
     let (dom, log) = dump_dom(&browser, &result.path("dashboard.html"));
     let json = result.json();
     assert_eq!(by_id(&dom, "total-invoices"), json["invoices"].to_string());
-    assert_eq!(by_id(&dom, "total-invoices"), "346");
+    assert_eq!(by_id(&dom, "total-invoices"), "355");
     assert_eq!(
         by_id(&dom, "open-exceptions"),
         json["exceptions"].to_string()
     );
-    assert_eq!(by_id(&dom, "open-exceptions"), "38");
+    assert_eq!(by_id(&dom, "open-exceptions"), "48");
     assert_eq!(by_id(&dom, "as-of"), "2026-04-10");
     assert_eq!(
         by_id(&dom, "fingerprint"),
         json["input_fingerprint"].as_str().unwrap()
     );
-    assert_eq!(by_id(&dom, "offline-invoices"), "36");
+    // 37 offline-log invoices and FV/2026/04/0001, offline24 by its KSeF record.
+    assert_eq!(by_id(&dom, "offline-invoices"), "38");
     assert!(dom.contains("DEC-2026-03-06"));
     for bad in ["Uncaught", "ERROR:CONSOLE"] {
         assert!(!log.contains(bad), "console error in the page:\n{log}");

@@ -125,10 +125,18 @@ fn demo_outputs_are_complete_reconciled_and_reproducible() {
         let rejected = counts["rows_rejected"].as_u64().unwrap();
         assert_eq!(read, used + rejected, "{source}");
     }
-    assert_eq!(json["sources"]["ledger"]["rows_used"], 345);
-    assert_eq!(json["invoices"], 346);
+    // 355 ledger rows, FV/2026/04/0008 (issued after the as-of) among them:
+    // left out of the run, counted under rows_after_as_of, not rejected.
+    assert_eq!(json["sources"]["ledger"]["rows_used"], 355);
+    assert_eq!(json["rows_after_as_of"]["ledger"], 1);
+    assert_eq!(json["rows_after_as_of"]["archive"], 1);
+    // The extract is complete and ends 04-09: FV/2026/04/0007 (deadline
+    // 04-10) is unverified, every other unsent invoice is covered.
+    assert_eq!(json["ksef_extract"]["complete"], true);
+    assert_eq!(json["ksef_extract"]["covers_through"], "2026-04-09");
+    assert_eq!(json["invoices"], 355);
     let rows = first.rows("reconciliation.csv");
-    assert_eq!(rows.len(), 346);
+    assert_eq!(rows.len(), 355);
     assert_eq!(
         json["exceptions"].as_u64().unwrap() as usize,
         first.rows("exceptions.csv").len()

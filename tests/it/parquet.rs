@@ -66,7 +66,7 @@ fn the_demo_as_parquet_gives_the_csv_demos_outputs() {
             }
         }
     }
-    assert_eq!(converted, 3, "two ledger files, one KSeF export");
+    assert_eq!(converted, 5, "three ledger files, two KSeF exports");
     let ledger = read_parquet(&bundle.join("ledger/sales_2026-03.parquet"));
     let ksef = read_parquet(&bundle.join("ksef/metadata/export_extra.parquet"));
     let dtype = |df: &DataFrame, c: &str| df.column(c).expect(c).dtype().clone();
