@@ -13,7 +13,7 @@ use super::chain::{Chain, Event};
 
 /// Each exception's status after the history's status rows.
 pub fn statuses(chain: &Chain) -> HashMap<&str, (&str, usize)> {
-    let mut out = HashMap::new();
+    let mut out = HashMap::with_capacity(chain.rows.len());
     for (i, row) in chain.rows.iter().enumerate() {
         if row.event == Event::Status {
             out.insert(row.exception_id.as_str(), (row.to.as_str(), i + 1));

@@ -223,8 +223,8 @@ fn committed(chain: &Chain, (rows, head): &(usize, String)) -> Result<usize> {
     if *rows > have {
         bail!(
             "it records {rows} history rows with head {head}, but history.csv has only {have}: \
-             rows {}-{rows} were removed from the end of history.csv (truncated)",
-            have + 1
+             {} removed from the end of history.csv (truncated)",
+            chain::rows_text(have + 1, *rows, "was", "were")
         );
     }
     let at = match rows {

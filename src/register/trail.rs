@@ -57,8 +57,8 @@ impl Trail {
         if uncommitted > 0 {
             let first = trail.chain.rows.len() + 1;
             let detail = format!(
-                "rows {first}-{} were written by a run that stopped before it saved register.csv; taken back",
-                first + uncommitted - 1
+                "{} written by a run that stopped before it saved register.csv; taken back",
+                super::chain::rows_text(first, first + uncommitted - 1, "was", "were")
             );
             trail.notes.push(format!("history.csv: {detail}"));
             trail.chain.push(Row {
@@ -130,12 +130,12 @@ impl Trail {
             let (event, detail) = if self.new && !self.legacy {
                 (
                     Event::Created,
-                    format!("register made for the {source_of}'s sellers"),
+                    format!("register made for the sellers of the {source_of}"),
                 )
             } else {
                 (
                     Event::Adopted,
-                    format!("register made before v1.2 adopted for the {source_of}'s sellers"),
+                    format!("register made before v1.2 adopted for the sellers of the {source_of}"),
                 )
             };
             self.chain.push(Row {

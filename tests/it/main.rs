@@ -16,5 +16,6 @@ mod invariants;
 mod nightly;
 mod parquet;
 mod partition;
+mod register;
 mod support;
 mod workbook;
