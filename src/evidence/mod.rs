@@ -65,6 +65,9 @@ pub fn build(options: &EvidenceOptions) -> Result<PackSummary> {
             crate::partition::reconcile(&job, &plan)?
         }
     };
+    if let (Some(stored), Some(dir)) = (&register, &options.state) {
+        register::check_company(stored, &options.config.sellers, &result.ledger_sellers, dir)?;
+    }
     let scoped = scope::filter(&result.frames, &options.scope)?;
     let frames = &scoped.frames;
     let mut entries: BTreeMap<String, Vec<u8>> = BTreeMap::new();

@@ -4,7 +4,7 @@
 //! which trail it came from. The register is verified first, as a run
 //! verifies it; a broken one stops the pack.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -40,6 +40,27 @@ pub fn load(dir: &Path) -> Result<register::Stored> {
         );
     }
     Ok(stored)
+}
+
+/// Refuses a register of another company, as `run` does (exit 2): the
+/// bundle's sellers (`recon.toml`'s, else its ledger's) must share a NIP
+/// with the register's.
+pub fn check_company(
+    stored: &register::Stored,
+    configured: &[String],
+    ledger: &BTreeSet<String>,
+    dir: &Path,
+) -> Result<()> {
+    let Some(known) = register::replay::sellers(&stored.chain) else {
+        return Ok(());
+    };
+    let (sellers, source_of) = if configured.is_empty() {
+        (ledger.clone(), "ledger")
+    } else {
+        (configured.iter().cloned().collect(), "configuration")
+    };
+    register::trail::belongs(&known, &sellers, source_of, dir)?;
+    Ok(())
 }
 
 /// The pack entries of a register for the scope of `frames`.

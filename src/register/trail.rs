@@ -26,6 +26,29 @@ pub struct IdentityError {
     pub source_of: &'static str,
 }
 
+/// Errors when `sellers` share no NIP with the register's `known` ones.
+pub fn belongs(
+    known: &BTreeSet<String>,
+    sellers: &BTreeSet<String>,
+    source_of: &'static str,
+    dir: &Path,
+) -> Result<(), IdentityError> {
+    if !known.is_disjoint(sellers) {
+        return Ok(());
+    }
+    let list = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(" ");
+    Err(IdentityError {
+        dir: dir.display().to_string(),
+        known: list(known),
+        run: if sellers.is_empty() {
+            "(none)".into()
+        } else {
+            list(sellers)
+        },
+        source_of,
+    })
+}
+
 /// The history a run appends to.
 pub struct Trail {
     pub chain: Chain,
@@ -145,18 +168,7 @@ impl Trail {
             });
             return Ok(());
         };
-        if known.is_disjoint(sellers) {
-            return Err(IdentityError {
-                dir: dir.display().to_string(),
-                known: list(&known),
-                run: if sellers.is_empty() {
-                    "(none)".into()
-                } else {
-                    list(sellers)
-                },
-                source_of,
-            });
-        }
+        belongs(&known, sellers, source_of, dir)?;
         let added: BTreeSet<String> = sellers.difference(&known).cloned().collect();
         if !added.is_empty() {
             let all: BTreeSet<String> = known.union(sellers).cloned().collect();

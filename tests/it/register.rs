@@ -476,4 +476,21 @@ fn an_evidence_pack_holds_the_scopes_register_rows_and_the_head() {
     );
     let verified = binary().arg("verify-pack").arg(&pack).output().unwrap();
     assert_eq!(code(&verified), 0);
+
+    // Another company's register is refused, as `run` refuses it.
+    let theirs = root.join("their-state");
+    let other = bundle(root, "other", &ledger(&[(OTHER, "A/1")]));
+    let out = run(&other, &root.join("their-out"), "2026-04-10", Some(&theirs));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = binary()
+        .args(["evidence", "--input"])
+        .arg(&demo)
+        .arg("--out")
+        .arg(root.join("refused.zip"))
+        .args(["--month", "2026-03", "--as-of", "2026-04-10", "--state"])
+        .arg(&theirs)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(!root.join("refused.zip").exists());
 }
