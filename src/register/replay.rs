@@ -23,7 +23,8 @@ pub fn statuses(chain: &Chain) -> HashMap<&str, (&str, usize)> {
 }
 
 /// The sellers (NIPs) the register belongs to: the `to` of the last
-/// identity row; `None` before any.
+/// identity row; `None` before any (or if it named none, which would make
+/// every later run a stranger).
 pub fn sellers(chain: &Chain) -> Option<BTreeSet<String>> {
     chain
         .rows
@@ -31,6 +32,7 @@ pub fn sellers(chain: &Chain) -> Option<BTreeSet<String>> {
         .rev()
         .find(|r| r.event.is_identity())
         .map(|r| split_nips(&r.to))
+        .filter(|s| !s.is_empty())
 }
 
 /// A space-separated NIP list, as identity rows write it.

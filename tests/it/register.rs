@@ -159,6 +159,25 @@ fn a_register_refuses_another_company_and_adds_a_new_seller_beside_its_own() {
         (OURS, "1234563218 5265877635")
     );
     assert_eq!(verify(&state).0, 0);
+
+    // recon.toml's sellers are checked before the bundle is even matched.
+    let theirs = root.join("their-state");
+    let out = run(&other, &root.join("their-out"), "2026-04-10", Some(&theirs));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let before = snapshot(&theirs);
+    let refused = run(
+        &fixtures().join("demo"),
+        &root.join("their-out"),
+        "2026-04-10",
+        Some(&theirs),
+    );
+    assert_eq!(code(&refused), 2, "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains(&format!("{OURS} (configuration) share none")),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(snapshot(&theirs), before);
 }
 
 /// A state folder after three nights: FV/1 and FV/2 found (rows 1-3 with
