@@ -68,8 +68,16 @@ impl Session {
         (self.trail.chain.head(), self.trail.chain.rows.len())
     }
 
-    /// Writes the history, then the register with the new head.
+    /// Writes the history, then the register with the new head, and logs
+    /// the head: the scheduler's log then keeps a copy of it outside the
+    /// state folder (docs/security.md).
     pub fn save(&self, register: &DataFrame) -> Result<()> {
-        self.state.save(register, &self.trail.chain)
+        self.state.save(register, &self.trail.chain)?;
+        let (head, rows) = self.head();
+        tracing::info!(
+            "register {}: {rows} history rows, head {head}",
+            self.state.dir().display()
+        );
+        Ok(())
     }
 }
