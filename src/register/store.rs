@@ -195,6 +195,11 @@ pub fn read(dir: &Path) -> Result<Stored> {
             register_path.display(),
             history_path.display()
         ),
+        (true, Some((rows, _)), _) if rows > 0 && history_bytes.is_none() => bail!(
+            "{} records {rows} history rows, but {} is missing: the history was deleted",
+            register_path.display(),
+            history_path.display()
+        ),
         (true, Some(head), _) => {
             let bytes = history_bytes.unwrap_or_default();
             let mut chain = if bytes.is_empty() {

@@ -308,6 +308,17 @@ fn an_edited_status_in_register_csv_stops_the_next_run() {
 }
 
 #[test]
+fn a_deleted_history_stops_the_next_run() {
+    let root = tempfile::tempdir().unwrap();
+    let state = three_nights(root.path());
+    fs::remove_file(state.join("history.csv")).unwrap();
+    let (status, report) = verify(&state);
+    assert_eq!(status, 1, "{report}");
+    assert!(report.contains("records 5 history rows, but"), "{report}");
+    assert!(report.contains("history.csv is missing"), "{report}");
+}
+
+#[test]
 fn a_register_made_before_v1_2_is_chained_and_adopted_once() {
     let root = tempfile::tempdir().unwrap();
     let root = root.path();
