@@ -150,16 +150,26 @@ impl Trail {
     ) -> Result<(), IdentityError> {
         let list = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(" ");
         let Some(known) = replay::sellers(&self.chain) else {
-            let (event, detail) = if self.new && !self.legacy {
-                (
+            if sellers.is_empty() {
+                // Nothing to bind to (a ledger without seller NIPs); the
+                // first run that has some binds the register.
+                return Ok(());
+            }
+            let (event, detail) = match (self.new, self.legacy) {
+                (true, _) => (
                     Event::Created,
                     format!("register made for the sellers of the {source_of}"),
-                )
-            } else {
-                (
+                ),
+                (false, true) => (
                     Event::Adopted,
                     format!("register made before v1.2 adopted for the sellers of the {source_of}"),
-                )
+                ),
+                (false, false) => (
+                    Event::Adopted,
+                    format!(
+                        "register that named no seller adopted for the sellers of the {source_of}"
+                    ),
+                ),
             };
             self.chain.push(Row {
                 to: list(sellers),
