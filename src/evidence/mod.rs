@@ -5,6 +5,7 @@
 //! byte-identical pack. What an auditor checks with it: `docs/evidence.md`.
 
 pub mod pack;
+pub mod register;
 pub mod scope;
 
 use std::collections::BTreeMap;
@@ -26,6 +27,8 @@ pub struct EvidenceOptions {
     pub as_of: NaiveDate,
     pub config: Config,
     pub scope: Scope,
+    /// The exception register whose rows of the scope go into the pack.
+    pub state: Option<PathBuf>,
 }
 
 /// What was packed, for the summary line.
@@ -42,6 +45,7 @@ const INPUT_DIR: &str = "input";
 
 /// Runs the pipeline in memory and writes the pack for one scope.
 pub fn build(options: &EvidenceOptions) -> Result<PackSummary> {
+    let register = options.state.as_deref().map(register::load).transpose()?;
     // A bundle too large for one run is matched in parts, holding only the
     // scope's reconciliation rows (see `crate::partition`).
     let result = match crate::partition::Plan::for_bundle(&options.input, &options.config)? {
@@ -61,6 +65,9 @@ pub fn build(options: &EvidenceOptions) -> Result<PackSummary> {
             crate::partition::reconcile(&job, &plan)?
         }
     };
+    if let (Some(stored), Some(dir)) = (&register, &options.state) {
+        register::check_company(stored, &options.config.sellers, &result.ledger_sellers, dir)?;
+    }
     let scoped = scope::filter(&result.frames, &options.scope)?;
     let frames = &scoped.frames;
     let mut entries: BTreeMap<String, Vec<u8>> = BTreeMap::new();
@@ -85,10 +92,12 @@ pub fn build(options: &EvidenceOptions) -> Result<PackSummary> {
     for (path, bytes) in documents {
         entries.insert(format!("{INPUT_DIR}/{path}"), bytes);
     }
-    entries.insert(
-        "README.txt".into(),
-        readme(options, &result.run).into_bytes(),
-    );
+    let mut readme = readme(options, &result.run);
+    if let Some(stored) = &register {
+        entries.extend(register::entries(stored, frames)?);
+        readme.push_str(register::README);
+    }
+    entries.insert("README.txt".into(), readme.into_bytes());
 
     let files: Vec<pack::FileEntry> = entries
         .iter()

@@ -13,9 +13,17 @@
 //!
 //! Running the same as-of again changes nothing: every transition depends
 //! only on the previous state and this run's findings.
+//!
+//! The register belongs to one company, and its history is a hash chain
+//! that every run verifies before it changes anything ([`chain`],
+//! [`replay`], [`trail`]; contract section 8).
 
+pub mod chain;
+pub mod replay;
 pub mod resolutions;
+pub mod session;
 pub mod store;
+pub mod trail;
 
 use std::collections::BTreeMap;
 
@@ -25,7 +33,9 @@ use polars::prelude::*;
 use crate::frame::one_of;
 use crate::ingest::fields::date_to_days;
 
-pub use store::State;
+pub use session::Session;
+pub use store::{State, Stored, Verified, verify};
+pub use trail::{IdentityError, Trail};
 
 /// The columns of `register.csv`, in order.
 pub const REGISTER_COLUMNS: &[&str] = &[

@@ -103,9 +103,42 @@ pub fn validate(
             col("at").cast(DataType::String),
             col("comment"),
             col("approved_by"),
+            col("_file"),
+            col("_line"),
         ])
         .collect()?;
     Ok((valid, rejected))
+}
+
+/// The code of each exception a valid resolution names (for its history
+/// row); one pass over the run's exceptions.
+pub fn codes_of(
+    valid: &DataFrame,
+    exceptions: &DataFrame,
+) -> PolarsResult<HashMap<String, String>> {
+    let wanted: std::collections::HashSet<&str> = valid
+        .column("exception_id")?
+        .str()?
+        .iter()
+        .flatten()
+        .map(str::trim)
+        .collect();
+    let mut out = HashMap::new();
+    if wanted.is_empty() {
+        return Ok(out);
+    }
+    let (ids, codes) = (
+        exceptions.column("exception_id")?.str()?,
+        exceptions.column("code")?.str()?,
+    );
+    for (id, code) in ids.iter().zip(codes.iter()) {
+        if let (Some(id), Some(code)) = (id, code)
+            && wanted.contains(id)
+        {
+            out.insert(id.to_string(), code.to_string());
+        }
+    }
+    Ok(out)
 }
 
 fn check(

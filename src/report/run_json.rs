@@ -117,6 +117,11 @@ pub struct RegisterJson {
     /// state folder's history.csv: a re-run of the same as-of changes
     /// nothing and must write the same run.json.)
     pub status_counts: BTreeMap<String, u64>,
+    /// Rows of the state folder's history.csv after the run, and the hash
+    /// of its last row: kept in the nightly log, it pins the register's
+    /// trail outside the state folder (docs/security.md).
+    pub history_rows: u64,
+    pub history_head: String,
 }
 
 #[derive(Serialize)]

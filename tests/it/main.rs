@@ -18,5 +18,6 @@ mod parquet;
 mod partition;
 mod proof;
 mod real;
+mod register;
 mod support;
 mod workbook;

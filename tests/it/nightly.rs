@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::support::{binary, read_csv};
+use crate::support::{binary, read_csv, read_csv_bytes, sha256_hex};
 
 const HEADER: &str = "invoice_number,issue_date,seller_nip,gross_amount,currency\n";
 
@@ -43,8 +43,15 @@ fn night(
     out.status.code().unwrap_or(-1)
 }
 
+/// The default state folder of `--out reports/latest`.
+const STATE: &str = "reports/.ksef-recon-state/latest";
+
+/// register.csv's rows (after its head line).
 fn register(root: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
-    read_csv(&root.join("reports/.ksef-recon-state/register.csv"))
+    let text = fs::read_to_string(root.join(STATE).join("register.csv")).unwrap();
+    let (head, rows) = text.split_once('\n').unwrap();
+    assert!(head.starts_with("# history.csv: "), "{head}");
+    read_csv_bytes(rows.as_bytes())
 }
 
 fn find<'a>(
@@ -114,7 +121,7 @@ fn three_nights_first_seen_resolved_cleared_reopened() {
     assert_eq!(exceptions[0]["days_open"], "1");
 
     // Re-running night 2 changes nothing.
-    let before = fs::read(root.join("reports/.ksef-recon-state/register.csv")).unwrap();
+    let before = fs::read(root.join(STATE).join("register.csv")).unwrap();
     night(
         root,
         "2026-04-02",
@@ -123,7 +130,7 @@ fn three_nights_first_seen_resolved_cleared_reopened() {
         &[],
     );
     assert_eq!(
-        fs::read(root.join("reports/.ksef-recon-state/register.csv")).unwrap(),
+        fs::read(root.join(STATE).join("register.csv")).unwrap(),
         before
     );
 
@@ -143,11 +150,58 @@ fn three_nights_first_seen_resolved_cleared_reopened() {
     assert_eq!(find(&reg, "FV/2")["first_seen"], "2026-04-01");
     assert_eq!(find(&reg, "FV/2")["reopened_on"], "2026-04-03");
     assert_eq!(find(&reg, "FV/1")["status"], "accepted_risk");
-    let history = fs::read_to_string(root.join("reports/.ksef-recon-state/history.csv")).unwrap();
-    assert_eq!(history.lines().count(), 1 + 2 + 2 + 1, "{history}");
-    assert!(
-        history.contains("2026-04-03,") && history.contains(",cleared,reopened"),
+    let history = fs::read_to_string(root.join(STATE).join("history.csv")).unwrap();
+    // Made for the ledger's seller; two findings opened; night 2's two
+    // resolutions (once, although night 2 ran twice) and two changes; one
+    // reopening.
+    let rows = read_csv_bytes(history.as_bytes());
+    let events: Vec<&str> = rows.iter().map(|r| r["event"].as_str()).collect();
+    assert_eq!(
+        events,
+        [
+            "created",
+            "status",
+            "status",
+            "resolution_accepted",
+            "resolution_refused",
+            "status",
+            "status",
+            "status"
+        ],
         "{history}"
+    );
+    assert_eq!(rows[0]["to"], "5265877635");
+    let sha = sha256_hex(resolutions.as_bytes());
+    let (accepted, refused) = (&rows[3], &rows[4]);
+    assert_eq!(
+        (
+            accepted["file"].as_str(),
+            accepted["line"].as_str(),
+            accepted["exception_id"].as_str(),
+            accepted["to"].as_str()
+        ),
+        (
+            "resolutions/2026-04.csv",
+            "2",
+            fv1.as_str(),
+            "accepted_risk"
+        )
+    );
+    assert_eq!(accepted["file_sha256"], sha);
+    assert_eq!(accepted["code"], "DUPLICATE_NUMBER");
+    assert_eq!(accepted["detail"], "by b.lis, approved by m.kowalska");
+    assert_eq!(
+        (refused["line"].as_str(), refused["file_sha256"].as_str()),
+        ("3", sha.as_str())
+    );
+    assert!(refused["detail"].contains("resolver"), "{refused:?}");
+    assert_eq!(
+        (
+            rows[7]["as_of"].as_str(),
+            rows[7]["from"].as_str(),
+            rows[7]["to"].as_str()
+        ),
+        ("2026-04-03", "cleared", "reopened")
     );
 
     // Going back in time would rewrite the register's history: refused.
@@ -163,7 +217,7 @@ fn a_failed_run_leaves_outputs_and_register_as_they_were() {
         0
     );
     let outputs = fs::read(root.join("reports/latest/exceptions.csv")).unwrap();
-    let reg = fs::read(root.join("reports/.ksef-recon-state/register.csv")).unwrap();
+    let reg = fs::read(root.join(STATE).join("register.csv")).unwrap();
     // Night 2 fails after taking the lock and reading the register: its
     // ledger has no usable row.
     assert_eq!(
@@ -175,7 +229,7 @@ fn a_failed_run_leaves_outputs_and_register_as_they_were() {
         outputs
     );
     assert_eq!(
-        fs::read(root.join("reports/.ksef-recon-state/register.csv")).unwrap(),
+        fs::read(root.join(STATE).join("register.csv")).unwrap(),
         reg
     );
     let leftovers: Vec<String> = fs::read_dir(root.join("reports"))
@@ -183,5 +237,5 @@ fn a_failed_run_leaves_outputs_and_register_as_they_were() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(leftovers.len(), 2, "{leftovers:?}");
-    assert!(!root.join("reports/.ksef-recon-state/lock").exists());
+    assert!(!root.join(STATE).join("lock").exists());
 }
