@@ -342,4 +342,61 @@ mod tests {
         assert!(cal.days.iter().all(|d| is_business_day(*d)));
         assert_eq!(cal.decision_days.len(), 11);
     }
+
+    /// Offline-only anomalies land on offline invoices, online-only ones on
+    /// online invoices, and a borrowed KSeF number always comes from a clean
+    /// invoice right before the borrower; the earlier anomalies keep their
+    /// invoices whatever the new rates are.
+    #[test]
+    fn anomalies_land_on_their_kind_of_invoice() {
+        let cal = Calendar::new();
+        let high = Rates {
+            offline_not_in_log: 0.01,
+            duplicate_ksef_number: 0.01,
+            bfk_marker: 0.001,
+            di_marker: 0.01,
+            receipt: 0.01,
+            archive_orphan: 0.01,
+            ..Rates::default()
+        };
+        let zero = Rates {
+            offline_not_in_log: 0.0,
+            duplicate_ksef_number: 0.0,
+            bfk_marker: 0.0,
+            di_marker: 0.0,
+            receipt: 0.0,
+            archive_orphan: 0.0,
+            ..Rates::default()
+        };
+        let ctx = |rates: Rates| Ctx {
+            seed: 11,
+            n: 100_000,
+            rates,
+            cal: &cal,
+        };
+        let (high, zero) = (ctx(high), ctx(zero));
+        let mut seen = BTreeMap::new();
+        for index in 0..100_000 {
+            let p = plan(&high, index);
+            *seen.entry(p.anomaly).or_insert(0u64) += 1;
+            match p.anomaly {
+                Anomaly::HashMismatch | Anomaly::BfkMarker => assert!(p.is_offline()),
+                Anomaly::NotInLedger
+                | Anomaly::OfflineNotInLog
+                | Anomaly::DiMarker
+                | Anomaly::Receipt
+                | Anomaly::ArchiveOrphan => assert!(!p.is_offline()),
+                Anomaly::DuplicateKsefNumber => {
+                    let lender = plan(&high, index - 1);
+                    assert_eq!(lender.anomaly, Anomaly::None, "lender of {index}");
+                }
+                _ => {}
+            }
+            let before = plan(&zero, index).anomaly;
+            if before != Anomaly::None {
+                assert_eq!(p.anomaly, before, "invoice {index} changed its anomaly");
+            }
+        }
+        assert!(seen.len() == 13, "every anomaly planted: {seen:?}");
+    }
 }
