@@ -7,9 +7,12 @@
 //! one per invoice at most, and their exact counts are written to
 //! `expected_counts.json`, which a `run` on the bundle must reproduce.
 //!
-//! What it deliberately does not generate: emergency and total-failure
-//! periods, access logs and grants, JPK files, technical corrections. Those
-//! rules are covered by the hand-worked demo bundle; here they stay at zero.
+//! The KSeF extract is complete and covers the year unless
+//! `--truncate-extract` asks for one that is not (the unsent invoices are
+//! then `unverified`). What it deliberately does not generate: emergency and
+//! total-failure periods, access logs and grants, JPK files, technical
+//! corrections. Those rules are covered by the hand-worked demo bundle; here
+//! they stay at zero. docs/development.md lists the planted anomalies.
 
 mod docs;
 pub mod parquet;
