@@ -69,22 +69,7 @@ pub struct Expected {
 /// Writes the bundle into `options.out` (which must not exist or be empty).
 pub fn generate(options: &GenerateOptions) -> Result<Expected> {
     let out = &options.out;
-    if out.exists() && fs::read_dir(out)?.next().is_some() {
-        bail!(
-            "{} exists and is not empty: generate writes a fresh bundle",
-            out.display()
-        );
-    }
-    for dir in [
-        "ledger",
-        "offline",
-        "announcements",
-        "ksef/metadata",
-        "ksef/upo",
-    ] {
-        fs::create_dir_all(out.join(dir))
-            .with_context(|| format!("cannot create {}", out.join(dir).display()))?;
-    }
+    create_folders(out)?;
     let cal = Calendar::new();
     let ctx = plan::Ctx {
         seed: options.seed,
@@ -158,6 +143,27 @@ pub fn generate(options: &GenerateOptions) -> Result<Expected> {
     json.push(b'\n');
     write_new(&out.join("expected_counts.json"), &json)?;
     Ok(expected)
+}
+
+/// The bundle's folders, in `out`, which must be absent or empty.
+fn create_folders(out: &Path) -> Result<()> {
+    if out.exists() && fs::read_dir(out)?.next().is_some() {
+        bail!(
+            "{} exists and is not empty: generate writes a fresh bundle",
+            out.display()
+        );
+    }
+    for dir in [
+        "ledger",
+        "offline",
+        "announcements",
+        "ksef/metadata",
+        "ksef/upo",
+    ] {
+        fs::create_dir_all(out.join(dir))
+            .with_context(|| format!("cannot create {}", out.join(dir).display()))?;
+    }
+    Ok(())
 }
 
 /// The UPO receipts, one file per submission day. A day is issued by KSeF's
