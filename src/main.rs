@@ -179,27 +179,8 @@ enum Command {
         out: PathBuf,
         #[arg(long, value_name = "S", default_value_t = 1)]
         seed: u64,
-        /// Share of invoices issued offline (in the offline log).
-        #[arg(long, value_name = "RATE", default_value_t = 0.02)]
-        offline_rate: f64,
-        /// Sent to KSeF after the deadline (LATE_SUBMISSION).
-        #[arg(long, value_name = "RATE", default_value_t = 0.01)]
-        late_rate: f64,
-        /// Never sent (OVERDUE_SUBMISSION).
-        #[arg(long, value_name = "RATE", default_value_t = 0.005)]
-        missing_rate: f64,
-        /// KSeF amounts differ from the ledger (AMOUNT_MISMATCH).
-        #[arg(long, value_name = "RATE", default_value_t = 0.002)]
-        amount_mismatch_rate: f64,
-        /// Ledger row written twice (DUPLICATE_NUMBER).
-        #[arg(long, value_name = "RATE", default_value_t = 0.001)]
-        duplicate_rate: f64,
-        /// In KSeF, not in the ledger (NOT_IN_LEDGER); online invoices only.
-        #[arg(long, value_name = "RATE", default_value_t = 0.001)]
-        not_in_ledger_rate: f64,
-        /// KSeF holds another hash (HASH_MISMATCH); offline invoices only.
-        #[arg(long, value_name = "RATE", default_value_t = 0.0002)]
-        hash_mismatch_rate: f64,
+        #[command(flatten)]
+        rates: RateArgs,
         /// Also write every offline invoice's FA(3) file under archive/.
         #[arg(long)]
         archive: bool,
@@ -208,7 +189,87 @@ enum Command {
         /// instead of CSV.
         #[arg(long)]
         parquet: bool,
+        /// The last KSeF API page says more follow (hasMore): the extract
+        /// proves no absence, so KSEF_EXTRACT_INCOMPLETE and the unsent
+        /// invoices `unverified` instead of `overdue`.
+        #[arg(long)]
+        truncate_extract: bool,
     },
+}
+
+/// `generate`'s anomaly rates, as fractions of all invoices.
+#[derive(clap::Args)]
+struct RateArgs {
+    /// Share of invoices issued offline (in the offline log).
+    #[arg(long, value_name = "RATE", default_value_t = 0.02)]
+    offline_rate: f64,
+    /// Sent to KSeF after the deadline (LATE_SUBMISSION).
+    #[arg(long, value_name = "RATE", default_value_t = 0.01)]
+    late_rate: f64,
+    /// Never sent (OVERDUE_SUBMISSION).
+    #[arg(long, value_name = "RATE", default_value_t = 0.005)]
+    missing_rate: f64,
+    /// KSeF amounts differ from the ledger (AMOUNT_MISMATCH).
+    #[arg(long, value_name = "RATE", default_value_t = 0.002)]
+    amount_mismatch_rate: f64,
+    /// Ledger row written twice (DUPLICATE_NUMBER).
+    #[arg(long, value_name = "RATE", default_value_t = 0.001)]
+    duplicate_rate: f64,
+    /// In KSeF, not in the ledger (NOT_IN_LEDGER); online invoices only.
+    #[arg(long, value_name = "RATE", default_value_t = 0.001)]
+    not_in_ledger_rate: f64,
+    /// KSeF holds another hash (HASH_MISMATCH); offline invoices only.
+    #[arg(long, value_name = "RATE", default_value_t = 0.0002)]
+    hash_mismatch_rate: f64,
+    /// KSeF says offline mode on the issue date, the log has no row
+    /// (OFFLINE_NOT_IN_LOG); online invoices only.
+    #[arg(long, value_name = "RATE", default_value_t = 0.0002)]
+    offline_not_in_log_rate: f64,
+    /// KSeF record reuses the previous invoice's KSeF number
+    /// (DUPLICATE_KSEF_NUMBER, two findings each).
+    #[arg(long, value_name = "RATE", default_value_t = 0.0001)]
+    duplicate_ksef_number_rate: f64,
+    /// Ledger marker BFK on an offline-log invoice (MARKER_MISMATCH and
+    /// BFK_IN_KSEF); offline invoices only.
+    #[arg(long, value_name = "RATE", default_value_t = 0.0001)]
+    bfk_marker_rate: f64,
+    /// Ledger marker DI on an invoice sent on time (no finding); online
+    /// invoices only.
+    #[arg(long, value_name = "RATE", default_value_t = 0.001)]
+    di_marker_rate: f64,
+    /// Ledger document of type RO, never sent (not_required); online
+    /// invoices only.
+    #[arg(long, value_name = "RATE", default_value_t = 0.0002)]
+    receipt_rate: f64,
+    /// With --archive, an FA(3) file of an invoice no source has
+    /// (ARCHIVE_ORPHAN).
+    #[arg(long, value_name = "RATE", default_value_t = 0.0002)]
+    archive_orphan_rate: f64,
+    /// Share of the UPO files (one per day) from KSeF's test environment
+    /// (UPO_NOT_PRODUCTION).
+    #[arg(long, value_name = "RATE", default_value_t = 0.02)]
+    test_upo_rate: f64,
+}
+
+impl RateArgs {
+    fn rates(&self) -> Rates {
+        Rates {
+            offline: self.offline_rate,
+            late: self.late_rate,
+            missing: self.missing_rate,
+            amount_mismatch: self.amount_mismatch_rate,
+            duplicate: self.duplicate_rate,
+            not_in_ledger: self.not_in_ledger_rate,
+            hash_mismatch: self.hash_mismatch_rate,
+            offline_not_in_log: self.offline_not_in_log_rate,
+            duplicate_ksef_number: self.duplicate_ksef_number_rate,
+            bfk_marker: self.bfk_marker_rate,
+            di_marker: self.di_marker_rate,
+            receipt: self.receipt_rate,
+            archive_orphan: self.archive_orphan_rate,
+            test_upo: self.test_upo_rate,
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -413,31 +474,19 @@ fn execute(command: Command) -> Result<ExitCode> {
             invoices,
             out,
             seed,
-            offline_rate,
-            late_rate,
-            missing_rate,
-            amount_mismatch_rate,
-            duplicate_rate,
-            not_in_ledger_rate,
-            hash_mismatch_rate,
+            rates,
             archive,
             parquet,
+            truncate_extract,
         } => {
             let options = GenerateOptions {
                 invoices,
                 out,
                 seed,
-                rates: Rates {
-                    offline: offline_rate,
-                    late: late_rate,
-                    missing: missing_rate,
-                    amount_mismatch: amount_mismatch_rate,
-                    duplicate: duplicate_rate,
-                    not_in_ledger: not_in_ledger_rate,
-                    hash_mismatch: hash_mismatch_rate,
-                },
+                rates: rates.rates(),
                 archive,
                 parquet,
+                truncate_extract,
             };
             let expected = generate::generate(&options)?;
             eprintln!(

@@ -21,9 +21,11 @@ CREATE TABLE ledger AS
 SELECT trim(seller_nip) AS seller_nip, trim(invoice_number) AS invoice_number,
        issue_date, upper(trim(currency)) AS currency,
        CAST(round(gross_amount * 100) AS BIGINT) AS gross, CAST(round(net_amount * 100) AS BIGINT) AS net,
-       upper(coalesce(ksef_marker, '')) AS marker
+       upper(coalesce(ksef_marker, '')) AS marker,
+       upper(coalesce(trim(document_type), '')) AS document_type
 FROM read_csv('{bundle}/ledger/*.csv', header = true, all_varchar = false,
     types = {'seller_nip': 'VARCHAR', 'buyer_id': 'VARCHAR', 'ksef_marker': 'VARCHAR',
+             'document_type': 'VARCHAR',
              'gross_amount': 'DECIMAL(18,2)', 'net_amount': 'DECIMAL(18,2)', 'vat_amount': 'DECIMAL(18,2)'});
 
 CREATE TABLE log AS
@@ -59,7 +61,8 @@ CREATE TABLE ksef_known AS SELECT * FROM ksef WHERE submitted_on <= DATE '{as_of
 CREATE TABLE invoices AS
 WITH l AS (SELECT seller_nip, invoice_number, any_value(issue_date) AS issue_date,
                   any_value(currency) AS currency, any_value(gross) AS gross,
-                  any_value(net) AS net, any_value(marker) AS marker
+                  any_value(net) AS net, any_value(marker) AS marker,
+                  any_value(document_type) AS document_type
            FROM ledger GROUP BY ALL),
      o AS (SELECT seller_nip, invoice_number, any_value(issue_date) AS issue_date,
                   any_value(mode) AS mode, any_value(decision_id) AS decision_id
@@ -78,7 +81,8 @@ SELECT keys.seller_nip, keys.invoice_number,
        coalesce(k.issue_date, o.issue_date, l.issue_date) AS p1,
        o.mode, d.end_date,
        CASE WHEN o.invoice_number IS NOT NULL THEN o.mode <> 'total_failure'
-            ELSE l.invoice_number IS NOT NULL AND l.marker NOT IN ('BFK', 'DI') END AS requires_ksef,
+            ELSE l.invoice_number IS NOT NULL AND l.marker <> 'BFK'
+                 AND l.document_type NOT IN ('RO', 'WEW') END AS requires_ksef,
        k.submitted_on, k.ksef_number,
        l.currency AS l_currency, l.gross AS l_gross, l.net AS l_net,
        k.currency AS k_currency, k.gross AS k_gross, k.net AS k_net

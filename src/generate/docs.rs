@@ -102,8 +102,19 @@ pub fn upo_document(f: &UpoFields<'_>) -> String {
     )
 }
 
-/// A UPO v4-3 receipt holding the day's documents.
-pub fn upo_file(day: NaiveDate, documents: &[u8]) -> Vec<u8> {
+/// The receiving party production KSeF names on its receipts, and the one
+/// its test environment names (whose receipts prove no submission).
+const PRODUCTION: &str = "Ministerstwo Finansów";
+const TEST_ENVIRONMENT: &str = "Ministerstwo Finansów - środowisko testowe (TE)";
+
+/// A UPO v4-3 receipt holding the day's documents, issued by production
+/// KSeF or, when `from_test`, by its test environment.
+pub fn upo_file(day: NaiveDate, documents: &[u8], from_test: bool) -> Vec<u8> {
+    let receiver = if from_test {
+        TEST_ENVIRONMENT
+    } else {
+        PRODUCTION
+    };
     let count = documents
         .windows(11)
         .filter(|w| w == b"<Dokument>\n")
@@ -111,7 +122,7 @@ pub fn upo_file(day: NaiveDate, documents: &[u8]) -> Vec<u8> {
     let mut out = format!(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <Potwierdzenie xmlns="http://upo.schematy.mf.gov.pl/KSeF/v4-3">
-	<NazwaPodmiotuPrzyjmujacego>Ministerstwo Finansów</NazwaPodmiotuPrzyjmujacego>
+	<NazwaPodmiotuPrzyjmujacego>{receiver}</NazwaPodmiotuPrzyjmujacego>
 	<NumerReferencyjnySesji>{:04}{:02}{:02}-SO-0000000000-0000000000-00</NumerReferencyjnySesji>
 	<Uwierzytelnienie>
 		<IdKontekstu>

@@ -7,9 +7,12 @@
 //! one per invoice at most, and their exact counts are written to
 //! `expected_counts.json`, which a `run` on the bundle must reproduce.
 //!
-//! What it deliberately does not generate: emergency and total-failure
-//! periods, access logs and grants, JPK files, technical corrections. Those
-//! rules are covered by the hand-worked demo bundle; here they stay at zero.
+//! The KSeF extract is complete and covers the year unless
+//! `--truncate-extract` asks for one that is not (the unsent invoices are
+//! then `unverified`). What it deliberately does not generate: emergency and
+//! total-failure periods, access logs and grants, JPK files, technical
+//! corrections. Those rules are covered by the hand-worked demo bundle; here
+//! they stay at zero. docs/development.md lists the planted anomalies.
 
 mod docs;
 pub mod parquet;
@@ -47,6 +50,10 @@ pub struct GenerateOptions {
     /// Write the ledger and the KSeF metadata export as typed Parquet
     /// instead of CSV (`ledger/ledger.parquet`, `ksef/metadata/ksef_metadata.parquet`).
     pub parquet: bool,
+    /// The last KSeF API page says `hasMore: true`, as if the extract had
+    /// stopped before its end: KSEF_EXTRACT_INCOMPLETE, and the unsent
+    /// invoices `unverified` instead of `overdue`.
+    pub truncate_extract: bool,
 }
 
 /// Counts planted by the generator; `run` must report the same.
@@ -62,22 +69,7 @@ pub struct Expected {
 /// Writes the bundle into `options.out` (which must not exist or be empty).
 pub fn generate(options: &GenerateOptions) -> Result<Expected> {
     let out = &options.out;
-    if out.exists() && fs::read_dir(out)?.next().is_some() {
-        bail!(
-            "{} exists and is not empty: generate writes a fresh bundle",
-            out.display()
-        );
-    }
-    for dir in [
-        "ledger",
-        "offline",
-        "announcements",
-        "ksef/metadata",
-        "ksef/upo",
-    ] {
-        fs::create_dir_all(out.join(dir))
-            .with_context(|| format!("cannot create {}", out.join(dir).display()))?;
-    }
+    create_folders(out)?;
     let cal = Calendar::new();
     let ctx = plan::Ctx {
         seed: options.seed,
@@ -137,18 +129,77 @@ pub fn generate(options: &GenerateOptions) -> Result<Expected> {
             }
         }
     }
-    write_pages(out, &json_records)?;
-    for (day, docs) in &upo {
-        let name = format!("ksef/upo/UPO_{}.xml", day.format("%Y%m%d"));
-        write_new(&out.join(name), &docs::upo_file(*day, docs))?;
+    let truncated = options.truncate_extract && !json_records.is_empty();
+    write_pages(out, &json_records, truncated)?;
+    let test_upos = write_upos(out, options, &upo)?;
+    write_fixed(out, &cal)?;
+    let facts = Facts {
+        archive: options.archive,
+        test_upos,
+        truncated,
+    };
+    let expected = expected(&cal, &totals, &facts);
+    let mut json = serde_json::to_vec_pretty(&expected)?;
+    json.push(b'\n');
+    write_new(&out.join("expected_counts.json"), &json)?;
+    Ok(expected)
+}
+
+/// The bundle's folders, in `out`, which must be absent or empty.
+fn create_folders(out: &Path) -> Result<()> {
+    if out.exists() && fs::read_dir(out)?.next().is_some() {
+        bail!(
+            "{} exists and is not empty: generate writes a fresh bundle",
+            out.display()
+        );
     }
+    for dir in [
+        "ledger",
+        "offline",
+        "announcements",
+        "ksef/metadata",
+        "ksef/upo",
+    ] {
+        fs::create_dir_all(out.join(dir))
+            .with_context(|| format!("cannot create {}", out.join(dir).display()))?;
+    }
+    Ok(())
+}
+
+/// The UPO receipts, one file per submission day. A day is issued by KSeF's
+/// test environment with probability `rates.test_upo`, drawn from (seed,
+/// day); returns how many such files were written (UPO_NOT_PRODUCTION).
+fn write_upos(
+    out: &Path,
+    options: &GenerateOptions,
+    upo: &BTreeMap<chrono::NaiveDate, Vec<u8>>,
+) -> Result<u64> {
+    let mut test = 0;
+    for (day, docs) in upo {
+        let salt = u64::from(chrono::Datelike::num_days_from_ce(day).unsigned_abs());
+        let from_test =
+            plan::Rng::new(options.seed ^ TEST_UPO_SALT, salt).unit() < options.rates.test_upo;
+        test += u64::from(from_test);
+        let name = format!("ksef/upo/UPO_{}.xml", day.format("%Y%m%d"));
+        write_new(&out.join(name), &docs::upo_file(*day, docs, from_test))?;
+    }
+    Ok(test)
+}
+
+/// Keeps the test-receipt draws apart from the invoices' own (which use the
+/// seed with the invoice index).
+const TEST_UPO_SALT: u64 = 0x7E57_0000_0000_0000;
+
+/// The files that do not depend on the invoices: decisions, announcements,
+/// `recon.toml` and the business-day table.
+fn write_fixed(out: &Path, cal: &Calendar) -> Result<()> {
     write_new(
         &out.join("offline/decisions.csv"),
-        render::decisions(&cal).as_bytes(),
+        render::decisions(cal).as_bytes(),
     )?;
     write_new(
         &out.join("announcements/status.json"),
-        render::status_json(&cal).as_bytes(),
+        render::status_json(cal).as_bytes(),
     )?;
     write_new(
         &out.join("announcements/manual.csv"),
@@ -167,62 +218,87 @@ pub fn generate(options: &GenerateOptions) -> Result<Expected> {
         )
         .as_bytes(),
     )?;
-    write_new(&out.join("calendar.csv"), calendar_csv().as_bytes())?;
-    let expected = expected(&cal, &totals, options.archive);
-    let mut json = serde_json::to_vec_pretty(&expected)?;
-    json.push(b'\n');
-    write_new(&out.join("expected_counts.json"), &json)?;
-    Ok(expected)
+    write_new(&out.join("calendar.csv"), calendar_csv().as_bytes())
 }
 
-fn expected(cal: &Calendar, t: &render::Tally, archive: bool) -> Expected {
-    let mut e = Expected {
-        as_of: cal.as_of.to_string(),
-        invoices: t.invoices,
-        ..Expected::default()
+/// What the bundle holds besides the tallied invoices.
+struct Facts {
+    archive: bool,
+    /// UPO files issued by the test environment.
+    test_upos: u64,
+    /// The extract's last page says more follow.
+    truncated: bool,
+}
+
+fn expected(cal: &Calendar, t: &render::Tally, f: &Facts) -> Expected {
+    let orphans = if f.archive {
+        t.anomaly(Anomaly::ArchiveOrphan)
+    } else {
+        0
     };
-    e.rows = [
+    let archived = if f.archive { t.log_rows } else { 0 };
+    let rows = [
         ("ledger", t.ledger_rows),
         ("offline_log", t.log_rows),
         ("ksef_metadata", t.ksef_rows),
         ("upo", t.upo_docs),
-        ("archive", if archive { t.log_rows } else { 0 }),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), *v))
-    .collect();
+        ("archive", archived + orphans),
+    ];
     let late = t.anomaly(Anomaly::Late);
     let missing = t.anomaly(Anomaly::Missing);
     let not_in_ledger = t.anomaly(Anomaly::NotInLedger);
-    e.counts_by_status = [
+    let receipts = t.anomaly(Anomaly::Receipt);
+    // Without a complete extract the absence of the missing invoices'
+    // submissions is not proven: they are unverified, and not overdue.
+    let (overdue, unverified) = if f.truncated {
+        (0, missing)
+    } else {
+        (missing, 0)
+    };
+    let statuses = [
         (
             "submitted_on_time",
-            t.invoices - late - missing - not_in_ledger,
+            t.invoices - late - missing - not_in_ledger - receipts,
         ),
         ("submitted_late", late),
         ("pending", 0),
-        ("unverified", 0),
-        ("overdue", missing),
-        ("not_required", not_in_ledger),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), *v))
-    .collect();
+        ("unverified", unverified),
+        ("overdue", overdue),
+        ("not_required", not_in_ledger + receipts),
+    ];
     // A planted hash mismatch is seen twice when the archive is given: the
     // log's hash and the file's own SHA-256 both differ from KSeF's.
-    let hash = t.anomaly(Anomaly::HashMismatch) * if archive { 2 } else { 1 };
-    e.counts_by_code = [
-        ("OVERDUE_SUBMISSION", missing),
+    let hash = t.anomaly(Anomaly::HashMismatch) * if f.archive { 2 } else { 1 };
+    let bfk = t.anomaly(Anomaly::BfkMarker);
+    let codes = [
+        ("OVERDUE_SUBMISSION", overdue),
         ("LATE_SUBMISSION", late),
         ("NOT_IN_LEDGER", not_in_ledger),
         ("AMOUNT_MISMATCH", t.anomaly(Anomaly::AmountMismatch)),
         ("DUPLICATE_NUMBER", t.anomaly(Anomaly::Duplicate)),
         ("HASH_MISMATCH", hash),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), *v))
-    .collect();
-    e
+        ("OFFLINE_NOT_IN_LOG", t.anomaly(Anomaly::OfflineNotInLog)),
+        // Both the borrower and the lender of the number are reported.
+        (
+            "DUPLICATE_KSEF_NUMBER",
+            2 * t.anomaly(Anomaly::DuplicateKsefNumber),
+        ),
+        ("MARKER_MISMATCH", bfk),
+        ("BFK_IN_KSEF", bfk),
+        ("UPO_NOT_PRODUCTION", f.test_upos),
+        ("ARCHIVE_ORPHAN", orphans),
+        ("KSEF_EXTRACT_INCOMPLETE", u64::from(f.truncated)),
+    ];
+    let map = |pairs: &[(&str, u64)]| -> BTreeMap<String, u64> {
+        pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+    };
+    Expected {
+        as_of: cal.as_of.to_string(),
+        invoices: t.invoices,
+        rows: map(&rows),
+        counts_by_status: map(&statuses),
+        counts_by_code: map(&codes),
+    }
 }
 
 /// `next()` and `add(d, 7)` for every day of 2024-2027, from [`crate::calendar`]:
@@ -245,14 +321,15 @@ fn calendar_csv() -> String {
 }
 
 /// The offline invoices' KSeF records as API `QueryInvoicesMetadataResponse`
-/// pages, `hasMore` on every page but the last.
-fn write_pages(out: &Path, records: &[String]) -> Result<()> {
+/// pages, `hasMore` on every page but the last (and on the last too when
+/// `truncated`: the extract then proves no absence).
+fn write_pages(out: &Path, records: &[String], truncated: bool) -> Result<()> {
     let pages = records.chunks(PAGE).count();
     for (n, page) in records.chunks(PAGE).enumerate() {
         let mut text = String::with_capacity(page.iter().map(String::len).sum::<usize>() + 64);
         text.push_str(&format!(
             "{{\n  \"hasMore\": {},\n  \"isTruncated\": false,\n  \"invoices\": [\n",
-            n + 1 < pages
+            n + 1 < pages || truncated
         ));
         text.push_str(&page.join(",\n"));
         text.push_str("\n  ]\n}\n");

@@ -27,6 +27,36 @@ pub enum Anomaly {
     NotInLedger,
     /// KSeF holds another file's hash (offline invoices only): HASH_MISMATCH.
     HashMismatch,
+    /// Online, no offline-log row, yet KSeF records it as sent in offline
+    /// mode on its issue date: OFFLINE_NOT_IN_LOG (still on time: offline24
+    /// allows until the next business day).
+    OfflineNotInLog,
+    /// Its KSeF record (and ledger row) carries the KSeF number of the
+    /// invoice before it, which has no anomaly: DUPLICATE_KSEF_NUMBER on
+    /// both invoices.
+    DuplicateKsefNumber,
+    /// An offline-log invoice whose ledger row is marked `BFK` (offline
+    /// invoices only): MARKER_MISMATCH, and BFK_IN_KSEF as KSeF has it.
+    BfkMarker,
+    /// Ledger marker `DI` and no KSeF number in the ledger on an online
+    /// invoice sent on time (online invoices only): no finding, `DI` lifts
+    /// nothing.
+    DiMarker,
+    /// A ledger document of type `RO`, never sent (online invoices only):
+    /// `not_required`, no finding.
+    Receipt,
+    /// With `--archive`, an FA(3) file beside the invoice's own rows for an
+    /// invoice no other source has (online invoices only): ARCHIVE_ORPHAN.
+    /// The invoice itself is sent normally.
+    ArchiveOrphan,
+}
+
+/// Which invoices an anomaly can be planted on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Any,
+    Online,
+    Offline,
 }
 
 /// Rates of each anomaly, as fractions of all invoices (0.01 = 1 %).
@@ -40,6 +70,15 @@ pub struct Rates {
     pub duplicate: f64,
     pub not_in_ledger: f64,
     pub hash_mismatch: f64,
+    pub offline_not_in_log: f64,
+    pub duplicate_ksef_number: f64,
+    pub bfk_marker: f64,
+    pub di_marker: f64,
+    pub receipt: f64,
+    pub archive_orphan: f64,
+    /// Share of the UPO files (one per submission day) issued by KSeF's
+    /// test environment: UPO_NOT_PRODUCTION, one per file.
+    pub test_upo: f64,
 }
 
 impl Default for Rates {
@@ -52,6 +91,13 @@ impl Default for Rates {
             duplicate: 0.001,
             not_in_ledger: 0.001,
             hash_mismatch: 0.0002,
+            offline_not_in_log: 0.0002,
+            duplicate_ksef_number: 0.0001,
+            bfk_marker: 0.0001,
+            di_marker: 0.001,
+            receipt: 0.0002,
+            archive_orphan: 0.0002,
+            test_upo: 0.02,
         }
     }
 }
@@ -135,10 +181,11 @@ impl Plan {
     }
 
     /// When KSeF received it: the issue date for online invoices, the next
-    /// business day for offline ones, three business days on for late ones.
+    /// business day for offline ones, three business days on for late ones;
+    /// never for missing invoices and receipts (RO).
     pub fn submitted_on(&self) -> Option<NaiveDate> {
         match self.anomaly {
-            Anomaly::Missing => None,
+            Anomaly::Missing | Anomaly::Receipt => None,
             Anomaly::Late => Some(add_business_days(self.issue_date, 3)),
             _ if self.is_offline() => Some(next_business_day(self.issue_date)),
             _ => Some(self.issue_date),
@@ -192,10 +239,11 @@ pub fn plan(ctx: &Ctx<'_>, index: u64) -> Plan {
     let days = &ctx.cal.days;
     let day = (index as u128 * days.len() as u128 / ctx.n.max(1) as u128) as usize;
     let issue_date = days[day.min(days.len() - 1)];
-    let stride = offline_stride(ctx.rates.offline);
-    let offline_seq =
-        (index.is_multiple_of(stride) && stride != u64::MAX).then_some(index / stride);
-    let anomaly = pick_anomaly(&ctx.rates, rng.unit(), offline_seq.is_some());
+    let offline_seq = offline_seq(&ctx.rates, index);
+    let mut anomaly = pick_anomaly(&ctx.rates, rng.unit(), offline_seq.is_some());
+    if anomaly == Anomaly::DuplicateKsefNumber && !can_lend_its_number(ctx, index) {
+        anomaly = Anomaly::None;
+    }
     let eur = offline_seq.is_none() && rng.below(20) == 0;
     let net = 1_000 + rng.below(2_000_000) as i64;
     let vat = if eur { 0 } else { (net * 23 + 50) / 100 };
@@ -214,33 +262,60 @@ pub fn plan(ctx: &Ctx<'_>, index: u64) -> Plan {
     }
 }
 
+/// Position in the offline series of an offline invoice.
+fn offline_seq(rates: &Rates, index: u64) -> Option<u64> {
+    let stride = offline_stride(rates.offline);
+    (index.is_multiple_of(stride) && stride != u64::MAX).then_some(index / stride)
+}
+
+/// Whether the invoice before `index` may lend its KSeF number to it: it
+/// exists and has no planted anomaly, so it is in KSeF under its own number
+/// and is neither a borrower itself nor lent to twice (only the invoice
+/// right after it borrows). Its anomaly is the first draw of its own
+/// generator, so this costs one draw, and only for the rare borrowers.
+fn can_lend_its_number(ctx: &Ctx<'_>, index: u64) -> bool {
+    let Some(before) = index.checked_sub(1) else {
+        return false;
+    };
+    let offline = offline_seq(&ctx.rates, before).is_some();
+    pick_anomaly(&ctx.rates, Rng::new(ctx.seed, before).unit(), offline) == Anomaly::None
+}
+
+/// The anomaly a uniform draw `u` selects. Each rate takes its own slice of
+/// [0, 1) in a fixed order (new anomalies come last, so adding one leaves
+/// the earlier ones on the same invoices). An anomaly drawn for an invoice
+/// outside its scope leaves that invoice clean. Offline-only rates are
+/// scaled by the offline share so that they stay shares of all invoices.
 fn pick_anomaly(r: &Rates, u: f64, offline: bool) -> Anomaly {
-    let mut acc = 0.0;
+    use Scope::{Any, Offline, Online};
     let options = [
-        (Anomaly::Late, r.late),
-        (Anomaly::Missing, r.missing),
-        (Anomaly::AmountMismatch, r.amount_mismatch),
-        (Anomaly::Duplicate, r.duplicate),
-        (Anomaly::NotInLedger, r.not_in_ledger),
-        // Hash mismatches are planted among offline invoices only, so the
-        // rate is scaled to stay a share of all invoices.
-        (
-            Anomaly::HashMismatch,
-            if r.offline > 0.0 {
-                r.hash_mismatch / r.offline
-            } else {
-                0.0
-            },
-        ),
+        (Anomaly::Late, r.late, Any),
+        (Anomaly::Missing, r.missing, Any),
+        (Anomaly::AmountMismatch, r.amount_mismatch, Any),
+        (Anomaly::Duplicate, r.duplicate, Any),
+        (Anomaly::NotInLedger, r.not_in_ledger, Online),
+        (Anomaly::HashMismatch, r.hash_mismatch, Offline),
+        (Anomaly::OfflineNotInLog, r.offline_not_in_log, Online),
+        (Anomaly::DuplicateKsefNumber, r.duplicate_ksef_number, Any),
+        (Anomaly::BfkMarker, r.bfk_marker, Offline),
+        (Anomaly::DiMarker, r.di_marker, Online),
+        (Anomaly::Receipt, r.receipt, Online),
+        (Anomaly::ArchiveOrphan, r.archive_orphan, Online),
     ];
-    for (anomaly, rate) in options {
-        acc += rate;
+    let mut acc = 0.0;
+    for (anomaly, rate, scope) in options {
+        acc += match scope {
+            Offline if r.offline > 0.0 => rate / r.offline,
+            Offline => 0.0,
+            Any | Online => rate,
+        };
         if u < acc {
-            return match anomaly {
-                Anomaly::NotInLedger if offline => Anomaly::None,
-                Anomaly::HashMismatch if !offline => Anomaly::None,
-                a => a,
+            let fits = match scope {
+                Any => true,
+                Online => !offline,
+                Offline => offline,
             };
+            return if fits { anomaly } else { Anomaly::None };
         }
     }
     Anomaly::None
@@ -266,5 +341,62 @@ mod tests {
         assert!(!plan(&ctx, 1).is_offline());
         assert!(cal.days.iter().all(|d| is_business_day(*d)));
         assert_eq!(cal.decision_days.len(), 11);
+    }
+
+    /// Offline-only anomalies land on offline invoices, online-only ones on
+    /// online invoices, and a borrowed KSeF number always comes from a clean
+    /// invoice right before the borrower; the earlier anomalies keep their
+    /// invoices whatever the new rates are.
+    #[test]
+    fn anomalies_land_on_their_kind_of_invoice() {
+        let cal = Calendar::new();
+        let high = Rates {
+            offline_not_in_log: 0.01,
+            duplicate_ksef_number: 0.01,
+            bfk_marker: 0.001,
+            di_marker: 0.01,
+            receipt: 0.01,
+            archive_orphan: 0.01,
+            ..Rates::default()
+        };
+        let zero = Rates {
+            offline_not_in_log: 0.0,
+            duplicate_ksef_number: 0.0,
+            bfk_marker: 0.0,
+            di_marker: 0.0,
+            receipt: 0.0,
+            archive_orphan: 0.0,
+            ..Rates::default()
+        };
+        let ctx = |rates: Rates| Ctx {
+            seed: 11,
+            n: 100_000,
+            rates,
+            cal: &cal,
+        };
+        let (high, zero) = (ctx(high), ctx(zero));
+        let mut seen = BTreeMap::new();
+        for index in 0..100_000 {
+            let p = plan(&high, index);
+            *seen.entry(p.anomaly).or_insert(0u64) += 1;
+            match p.anomaly {
+                Anomaly::HashMismatch | Anomaly::BfkMarker => assert!(p.is_offline()),
+                Anomaly::NotInLedger
+                | Anomaly::OfflineNotInLog
+                | Anomaly::DiMarker
+                | Anomaly::Receipt
+                | Anomaly::ArchiveOrphan => assert!(!p.is_offline()),
+                Anomaly::DuplicateKsefNumber => {
+                    let lender = plan(&high, index - 1);
+                    assert_eq!(lender.anomaly, Anomaly::None, "lender of {index}");
+                }
+                _ => {}
+            }
+            let before = plan(&zero, index).anomaly;
+            if before != Anomaly::None {
+                assert_eq!(p.anomaly, before, "invoice {index} changed its anomaly");
+            }
+        }
+        assert!(seen.len() == 13, "every anomaly planted: {seen:?}");
     }
 }

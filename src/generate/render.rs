@@ -17,7 +17,7 @@ use crate::documents::hash::sha256_base64;
 use crate::ingest::fields::format_amount;
 use crate::validate::crc8;
 
-pub const LEDGER_HEADER: &str = "invoice_number,issue_date,seller_nip,buyer_id,net_amount,vat_amount,gross_amount,currency,ksef_number,ksef_marker,invoice_type\n";
+pub const LEDGER_HEADER: &str = "invoice_number,issue_date,seller_nip,buyer_id,net_amount,vat_amount,gross_amount,currency,ksef_number,ksef_marker,invoice_type,document_type\n";
 pub const KSEF_HEADER: &str = "ksef_number,invoice_number,seller_nip,issue_date,invoicing_date,acquisition_date,gross_amount,net_amount,vat_amount,currency,invoicing_mode,invoice_type,invoice_hash,hash_of_corrected_invoice\n";
 pub const LOG_HEADER: &str = "invoice_number,seller_nip,issue_date,issued_at,mode,issued_by,decision_id,owner,invoice_hash,gross_amount,currency\n";
 
@@ -103,6 +103,9 @@ pub fn ksef_number(seed: u64, index: u64, day: NaiveDate) -> String {
 pub fn invoice_number(p: &Plan) -> String {
     match p.offline_seq {
         Some(seq) => format!("FO/2025/{:07}", seq + 1),
+        None if p.anomaly == Anomaly::Receipt => {
+            format!("RO/2025/{:02}/{:08}", p.issue_date.month(), p.index + 1)
+        }
         None => format!("FV/2025/{:02}/{:08}", p.issue_date.month(), p.index + 1),
     }
 }
@@ -126,29 +129,10 @@ fn one(ctx: &Ctx<'_>, p: &Plan, c: &mut Chunk, keep_archive: bool) {
     let number = invoice_number(p);
     let issue = ymd(p.issue_date);
     let submitted = p.submitted_on();
-    let ksef_no = submitted.map(|d| ksef_number(ctx.seed, p.index, d));
-    let (net, vat, gross) = (
-        format_amount(p.net),
-        format_amount(p.vat),
-        format_amount(p.gross()),
-    );
+    let ksef_no = submitted.map(|d| ksef_number_of(ctx, p, d));
+    let gross = format_amount(p.gross());
     if p.in_ledger() {
-        let copies = if p.anomaly == Anomaly::Duplicate {
-            2
-        } else {
-            1
-        };
-        for _ in 0..copies {
-            let _ = writeln!(
-                c.ledger,
-                "{number},{issue},{SELLER},{},{net},{vat},{gross},{},{},{},VAT",
-                p.buyer,
-                p.currency,
-                ksef_no.as_deref().unwrap_or(""),
-                if p.is_offline() { "OFF" } else { "" },
-            );
-            t.ledger_rows += 1;
-        }
+        ledger_rows(p, &number, &issue, &gross, ksef_no.as_deref(), c);
     }
     let file_hash = p.offline_seq.map(|seq| {
         let xml = docs::fa3(p, &number);
@@ -163,15 +147,95 @@ fn one(ctx: &Ctx<'_>, p: &Plan, c: &mut Chunk, keep_archive: bool) {
         }
         hash
     });
+    if keep_archive && p.anomaly == Anomaly::ArchiveOrphan {
+        // The orphan is another invoice of the same day and amounts, under
+        // a number of its own that no register books.
+        let orphan = format!("FA/ARCH/2025/{:08}", p.index + 1);
+        let path = format!(
+            "archive/2025/{:02}/ARCH_2025_{:08}.xml",
+            p.issue_date.month(),
+            p.index + 1
+        );
+        c.archive.push((path, docs::fa3(p, &orphan)));
+    }
     if let Some(hash) = &file_hash {
         offline_log_row(ctx.cal, p, &number, &issue, hash, &gross, c);
     }
-    let (Some(day), Some(ksef_no)) = (submitted, ksef_no) else {
-        return;
+    if let (Some(day), Some(ksef_no)) = (submitted, ksef_no) {
+        ksef_record(p, day, &ksef_no, &number, &issue, file_hash.as_deref(), c);
+    }
+}
+
+/// The invoice's KSeF number: its own, or for a planted
+/// DUPLICATE_KSEF_NUMBER the number of the invoice before it (which the
+/// plan made sure is in KSeF under its own number).
+fn ksef_number_of(ctx: &Ctx<'_>, p: &Plan, submitted: NaiveDate) -> String {
+    if p.anomaly == Anomaly::DuplicateKsefNumber {
+        let lender = plan::plan(ctx, p.index.saturating_sub(1));
+        if let Some(day) = lender.submitted_on() {
+            return ksef_number(ctx.seed, lender.index, day);
+        }
+    }
+    ksef_number(ctx.seed, p.index, submitted)
+}
+
+/// The invoice's ledger row (two for a planted DUPLICATE_NUMBER), with its
+/// KSeF marker and document type.
+fn ledger_rows(
+    p: &Plan,
+    number: &str,
+    issue: &str,
+    gross: &str,
+    ksef_no: Option<&str>,
+    c: &mut Chunk,
+) {
+    let copies = if p.anomaly == Anomaly::Duplicate {
+        2
+    } else {
+        1
     };
-    let ksef_hash = match (&file_hash, p.anomaly) {
+    let marker = match p.anomaly {
+        Anomaly::BfkMarker => "BFK",
+        Anomaly::DiMarker => "DI",
+        _ if p.is_offline() => "OFF",
+        _ => "",
+    };
+    // A DI row is booked before the KSeF number is known.
+    let ksef_no = if p.anomaly == Anomaly::DiMarker {
+        ""
+    } else {
+        ksef_no.unwrap_or("")
+    };
+    let document_type = if p.anomaly == Anomaly::Receipt {
+        "RO"
+    } else {
+        ""
+    };
+    let (net, vat) = (format_amount(p.net), format_amount(p.vat));
+    for _ in 0..copies {
+        let _ = writeln!(
+            c.ledger,
+            "{number},{issue},{SELLER},{},{net},{vat},{gross},{},{ksef_no},{marker},VAT,{document_type}",
+            p.buyer, p.currency,
+        );
+        c.tally.ledger_rows += 1;
+    }
+}
+
+/// The invoice's KSeF record: a CSV row for online invoices, an API JSON
+/// record and a UPO document for offline ones.
+fn ksef_record(
+    p: &Plan,
+    day: NaiveDate,
+    ksef_no: &str,
+    number: &str,
+    issue: &str,
+    file_hash: Option<&str>,
+    c: &mut Chunk,
+) {
+    let ksef_hash = match (file_hash, p.anomaly) {
         (Some(h), Anomaly::HashMismatch) => sha256_base64(format!("{h}\n").as_bytes()),
-        (Some(h), _) => h.clone(),
+        (Some(h), _) => h.to_string(),
         (None, _) => {
             let mut r = plan::Rng::new(p.bits, 1);
             let bytes: Vec<u8> = (0..4).flat_map(|_| r.next_u64().to_le_bytes()).collect();
@@ -183,10 +247,12 @@ fn one(ctx: &Ctx<'_>, p: &Plan, c: &mut Chunk, keep_archive: bool) {
     } else {
         0
     };
+    let offline_mode =
+        p.is_offline() || day != p.issue_date || p.anomaly == Anomaly::OfflineNotInLog;
     let record = Record {
-        ksef_number: &ksef_no,
-        number: &number,
-        issue: &issue,
+        ksef_number: ksef_no,
+        number,
+        issue,
         invoicing: format!(
             "{}T{}.{:07}+00:00",
             ymd(day),
@@ -203,11 +269,7 @@ fn one(ctx: &Ctx<'_>, p: &Plan, c: &mut Chunk, keep_archive: bool) {
         net: format_amount(p.net + bump),
         vat: format_amount(p.vat),
         currency: p.currency,
-        mode: if p.is_offline() || day != p.issue_date {
-            "Offline"
-        } else {
-            "Online"
-        },
+        mode: if offline_mode { "Offline" } else { "Online" },
         hash: &ksef_hash,
     };
     c.tally.ksef_rows += 1;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use crate::support::{binary, run};
+use crate::support::{Run, binary, read_csv, run};
 
 fn generate(out: &Path, extra: &[&str]) {
     let mut cmd = binary();
@@ -57,7 +57,10 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
     assert_ne!(fa["ledger/ledger.csv"], files(&c)["ledger/ledger.csv"]);
 }
 
-fn assert_counts(bundle: &Path, archive: bool) {
+/// Runs the bundle and checks run.json against its expected_counts.json:
+/// every status, every code in either of them, and every source's rows.
+/// `planted` are codes the test's rates must have produced at least once.
+fn assert_counts(bundle: &Path, planted: &[&str]) -> Run {
     let expected: serde_json::Value =
         serde_json::from_slice(&fs::read(bundle.join("expected_counts.json")).expect("expected"))
             .expect("json");
@@ -67,12 +70,15 @@ fn assert_counts(bundle: &Path, archive: bool) {
     assert_eq!(got["invoices"], expected["invoices"]);
     assert_eq!(got["counts_by_status"], expected["counts_by_status"]);
     let codes = got["counts_by_code"].as_object().expect("codes");
-    for (code, n) in codes {
-        let want = expected["counts_by_code"]
-            .get(code)
-            .cloned()
-            .unwrap_or(0.into());
-        assert_eq!(n, &want, "{code} (archive: {archive})");
+    let wanted = expected["counts_by_code"].as_object().expect("codes");
+    for code in codes.keys().chain(wanted.keys()) {
+        let n = |counts: &serde_json::Map<String, serde_json::Value>| {
+            counts
+                .get(code)
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0)
+        };
+        assert_eq!(n(codes), n(wanted), "{code} in {}", bundle.display());
     }
     for (source, n) in expected["rows"].as_object().expect("rows") {
         if n.as_u64() == Some(0) {
@@ -81,40 +87,134 @@ fn assert_counts(bundle: &Path, archive: bool) {
         assert_eq!(got["sources"][source]["rows_used"], *n, "{source}");
         assert_eq!(got["sources"][source]["rows_rejected"], 0, "{source}");
     }
-    for planted in ["LATE_SUBMISSION", "OVERDUE_SUBMISSION", "AMOUNT_MISMATCH"] {
-        assert!(codes[planted].as_u64() > Some(0), "{planted} planted");
+    for code in planted {
+        assert!(codes[*code].as_u64() > Some(0), "{code} planted");
     }
+    r
 }
+
+/// The findings every default-shaped bundle has.
+const CORE: [&str; 3] = ["LATE_SUBMISSION", "OVERDUE_SUBMISSION", "AMOUNT_MISMATCH"];
+
+/// Rates high enough that a 20,000-invoice bundle has each contract v1.2
+/// anomaly several times.
+const V12_RATES: [&str; 12] = [
+    "--offline-not-in-log-rate",
+    "0.002",
+    "--duplicate-ksef-number-rate",
+    "0.002",
+    "--bfk-marker-rate",
+    "0.001",
+    "--di-marker-rate",
+    "0.01",
+    "--receipt-rate",
+    "0.002",
+    "--test-upo-rate",
+    "0.1",
+];
 
 #[test]
 fn run_finds_exactly_what_was_planted() {
     let tmp = tempfile::tempdir().expect("temp");
     let bundle = tmp.path().join("b");
-    generate(
+    let mut args = vec![
+        "--seed",
+        "3",
+        "--duplicate-rate",
+        "0.01",
+        "--not-in-ledger-rate",
+        "0.01",
+        "--hash-mismatch-rate",
+        "0.002",
+    ];
+    args.extend(V12_RATES);
+    generate(&bundle, &args);
+    let r = assert_counts(
         &bundle,
         &[
-            "--seed",
-            "3",
-            "--duplicate-rate",
-            "0.01",
-            "--not-in-ledger-rate",
-            "0.01",
-            "--hash-mismatch-rate",
-            "0.002",
-        ],
+            &CORE[..],
+            &[
+                "OFFLINE_NOT_IN_LOG",
+                "DUPLICATE_KSEF_NUMBER",
+                "MARKER_MISMATCH",
+                "BFK_IN_KSEF",
+                "UPO_NOT_PRODUCTION",
+            ],
+        ]
+        .concat(),
     );
-    assert_counts(&bundle, false);
+    markers_and_receipts_keep_their_statuses(&bundle, &r);
+}
+
+/// `DI` lifts nothing: every invoice booked with it was sent on time and is
+/// `submitted_on_time`; every `RO` document is `not_required`.
+fn markers_and_receipts_keep_their_statuses(bundle: &Path, r: &Run) {
+    let ledger = read_csv(&bundle.join("ledger/ledger.csv"));
+    let status: BTreeMap<String, String> = r
+        .rows("reconciliation.csv")
+        .into_iter()
+        .map(|row| (row["invoice_number"].clone(), row["status"].clone()))
+        .collect();
+    let of = |column: &str, value: &str| -> Vec<&str> {
+        ledger
+            .iter()
+            .filter(|row| row[column] == value)
+            .map(|row| status[&row["invoice_number"]].as_str())
+            .collect()
+    };
+    let (di, ro) = (of("ksef_marker", "DI"), of("document_type", "RO"));
+    assert!(
+        di.len() > 50 && ro.len() > 10,
+        "DI {} RO {}",
+        di.len(),
+        ro.len()
+    );
+    assert!(di.iter().all(|s| *s == "submitted_on_time"), "{di:?}");
+    assert!(ro.iter().all(|s| *s == "not_required"), "{ro:?}");
 }
 
 #[test]
 fn run_finds_exactly_what_was_planted_with_the_archive() {
     let tmp = tempfile::tempdir().expect("temp");
     let bundle = tmp.path().join("b");
-    generate(
+    let mut args = vec![
+        "--seed",
+        "4",
+        "--archive",
+        "--hash-mismatch-rate",
+        "0.002",
+        "--archive-orphan-rate",
+        "0.002",
+    ];
+    args.extend(V12_RATES);
+    generate(&bundle, &args);
+    assert_counts(
         &bundle,
-        &["--seed", "4", "--archive", "--hash-mismatch-rate", "0.002"],
+        &[&CORE[..], &["ARCHIVE_ORPHAN", "HASH_MISMATCH"]].concat(),
     );
-    assert_counts(&bundle, true);
+}
+
+/// The default rates, as the benchmarks use them: every planted code agrees.
+#[test]
+fn a_default_bundle_gives_the_planted_counts() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let bundle = tmp.path().join("b");
+    generate(&bundle, &["--seed", "6", "--archive"]);
+    assert_counts(&bundle, &CORE);
+}
+
+/// With the extract cut short, nothing unsent can be proven absent: the
+/// missing invoices are `unverified` and no OVERDUE_SUBMISSION is raised.
+#[test]
+fn a_truncated_extract_leaves_the_unsent_invoices_unverified() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let bundle = tmp.path().join("b");
+    generate(&bundle, &["--seed", "3", "--truncate-extract"]);
+    let r = assert_counts(&bundle, &["KSEF_EXTRACT_INCOMPLETE", "LATE_SUBMISSION"]);
+    let got = r.json();
+    assert!(got["counts_by_status"]["unverified"].as_u64() > Some(0));
+    assert_eq!(got["counts_by_status"]["overdue"], 0);
+    assert_eq!(got["ksef_extract"]["complete"], false);
 }
 
 #[test]
@@ -140,5 +240,5 @@ fn a_parquet_bundle_gives_the_planted_counts_too() {
         fa == files(&b),
         "same seed must give byte-identical bundles"
     );
-    assert_counts(&a, false);
+    assert_counts(&a, &CORE);
 }
