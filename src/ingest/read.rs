@@ -190,6 +190,11 @@ fn cell_text(cell: &Data) -> Result<String, String> {
 }
 
 fn read_xlsx(mut ctx: Ctx<'_>) -> FileOutcome {
+    // calamine inflates a sheet whole and trusts the zip's sizes: a hostile
+    // workbook is refused before it opens (`super::xlsx_guard`).
+    if let Err(reason) = super::xlsx_guard::check(ctx.input.bytes) {
+        return ctx.fail(None, reason);
+    }
     let mut book: Xlsx<_> = match Xlsx::new(Cursor::new(ctx.input.bytes)) {
         Ok(b) => b,
         Err(e) => return ctx.fail(None, format!("not a readable XLSX workbook: {e}")),
