@@ -4,7 +4,9 @@
 //! verify-pack` recomputes them). The same inputs and as-of date give a
 //! byte-identical pack. What an auditor checks with it: `docs/evidence.md`.
 
+pub mod extract;
 pub mod pack;
+pub mod rows;
 pub mod scope;
 
 use std::collections::BTreeMap;
@@ -39,6 +41,9 @@ pub struct PackSummary {
 
 /// Where the raw input files go inside the pack.
 const INPUT_DIR: &str = "input";
+
+/// Where the scope's rows of the tabular sources go (`rows`, `extract`).
+const ROWS_DIR: &str = "input/rows";
 
 /// Runs the pipeline in memory and writes the pack for one scope.
 pub fn build(options: &EvidenceOptions) -> Result<PackSummary> {
@@ -85,6 +90,8 @@ pub fn build(options: &EvidenceOptions) -> Result<PackSummary> {
     for (path, bytes) in documents {
         entries.insert(format!("{INPUT_DIR}/{path}"), bytes);
     }
+    let extracts = rows::extracts(&options.input, &options.config, &result.run.files, frames)?;
+    entries.extend(extracts);
     entries.insert(
         "README.txt".into(),
         readme(options, &result.run).into_bytes(),

@@ -172,8 +172,9 @@ pub(super) fn decode<'b>(
         .ok_or_else(|| format!("not valid {}", encoding.name()))
 }
 
-/// An XLSX cell as the text a CSV export would hold.
-fn cell_text(cell: &Data) -> Result<String, String> {
+/// An XLSX cell as the text a CSV export would hold (also the cells of an
+/// evidence pack's extract of a workbook).
+pub(crate) fn cell_text(cell: &Data) -> Result<String, String> {
     Ok(match cell {
         Data::Empty => String::new(),
         Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
