@@ -390,6 +390,45 @@ mod tests {
     }
 
     #[test]
+    fn parquet_and_workbook_rows_keep_their_own_columns() {
+        let mut df = DataFrame::new(
+            3,
+            vec![
+                Column::new("Invoice_Number".into(), ["FV/1", "FV/2", "FV/3"]),
+                Column::new("gross_amount".into(), [1.5f64, 2.0, 3.25]),
+            ],
+        )
+        .unwrap();
+        let mut parquet = Vec::new();
+        ParquetWriter::new(&mut parquet).finish(&mut df).unwrap();
+        let out = parquet_rows("ledger/p.parquet", &parquet, &lines(&[1, 3, 9])).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "_file,_line,Invoice_Number,gross_amount\nledger/p.parquet,1,FV/1,1.5\nledger/p.parquet,3,FV/3,3.25\n"
+        );
+
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (row, cells) in [["invoice_number", "gross"], ["FV/1", "1"], ["FV/2", "2"]]
+            .iter()
+            .enumerate()
+        {
+            for (col, cell) in cells.iter().enumerate() {
+                sheet
+                    .write_string(row as u32 + 1, col as u16, *cell)
+                    .unwrap();
+            }
+        }
+        let bytes = book.save_to_buffer().unwrap();
+        // The header is on the sheet's row 2, so FV/2 is on line 4.
+        let out = xlsx_rows("ledger/w.xlsx", &bytes, &lines(&[4])).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "_file,_line,invoice_number,gross\nledger/w.xlsx,4,FV/2,2\n"
+        );
+    }
+
+    #[test]
     fn jpk_rows_are_their_elements_as_written() {
         let file = "<JPK>\n<tns:SprzedazWiersz>\n<a>1</a>\n</tns:SprzedazWiersz>\n\
                     <tns:SprzedazWiersz x=\"1\"><a>2</a></tns:SprzedazWiersz>\n</JPK>\n";

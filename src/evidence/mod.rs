@@ -180,6 +180,11 @@ input/              the raw input files that prove the scope, byte for byte
                     P_2; its SHA-256 is reconciliation.csv's archive_hash and
                     KSeF's invoiceHash) and the UPO receipt (ksef/upo/) in
                     which KSeF confirmed it.
+input/rows/         the scope's rows of every ledger, offline-log, KSeF
+                    metadata, activity and grants file, each tagged with
+                    its file (_file) and line (_line): CSV records and JSON
+                    objects byte for byte, JPK rows as written, workbooks
+                    and Parquet as a CSV under their own column names.
 manifest.json       the SHA-256 and size of every file above, the tool
                     version, the as-of date, the scope, and every input
                     file's SHA-256 as recorded by the run (input_files).
@@ -190,8 +195,10 @@ How to verify
    recomputes every SHA-256 in manifest.json; it names each altered, missing
    or extra file and exits 1, or prints \"ok: N files verified\".
    Without the tool: sha256sum each file and compare with manifest.json.
-2. For each file under input/, its SHA-256 must also equal the input_files
-   entry of the same path: the pack holds the very bytes the run read.
+2. For each file under input/ but input/rows/, its SHA-256 must also equal
+   the input_files entry of the same path: the pack holds the very bytes the
+   run read. For a row under input/rows/, the file it names has its SHA-256
+   in input_files; its line _line is the row.
 3. Re-running `ksef-recon evidence` with the same bundle, scope and --as-of
    gives a byte-identical zip.
 
