@@ -35,8 +35,9 @@ pub struct Limits {
 }
 
 /// 256 MiB a part, 100:1 past 1 MiB, 10,000 entries, 64 levels, 256
-/// attributes and 64 namespace declarations an element. A real sheet of a
-/// million ledger rows is some 150 MiB of XML at 10-20:1; Excel's own parts
+/// attributes and 64 namespace declarations an element. A ledger row of 11
+/// columns is 300-500 bytes of sheet XML (shared or inline strings), so 256
+/// MiB holds some 500,000-900,000 rows, compressed 5-20:1; Excel's own parts
 /// nest about a dozen levels and carry a few dozen attributes at most.
 pub const LIMITS: Limits = Limits {
     part_bytes: 256 << 20,
