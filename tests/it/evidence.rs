@@ -364,3 +364,44 @@ fn a_month_pack_holds_the_primary_rows_of_its_invoices() {
     let (status, stdout) = verify(&path);
     assert_eq!(status, 0, "{stdout}");
 }
+
+/// A JPK_V7 ledger's row goes in as its `SprzedazWiersz` element, as written
+/// at the line its start tag is on.
+#[test]
+fn a_jpk_ledger_row_goes_in_as_written() {
+    let jpk = std::fs::read(fixtures().join("samples/jpk/jpk_v7m_2026_03.xml")).unwrap();
+    let bundle = crate::support::Bundle::new()
+        .file("ledger/jpk.xml", &jpk)
+        .file(
+            "offline/log.csv",
+            "invoice_number,seller_nip,issue_date,issued_at,mode,issued_by\n\
+             FV/2026/03/001,5265877635,2026-03-02,2026-03-02T09:00:00,offline24,a.nowak\n",
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("jpk.zip");
+    let out = pack(bundle.path(), &path, &["--month", "2026-03"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let files = entries(&path);
+    let extract = String::from_utf8(files["input/rows/ledger/jpk.xml"].clone()).unwrap();
+    let text = String::from_utf8(jpk).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.trim() == "<SprzedazWiersz>")
+        .unwrap()
+        + 1;
+    let start = text.find("<SprzedazWiersz>").unwrap();
+    let end = text.find("</SprzedazWiersz>").unwrap() + "</SprzedazWiersz>".len();
+    assert_eq!(
+        extract,
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rows file=\"ledger/jpk.xml\">\n\
+             <row line=\"{line}\"><![CDATA[{}]]></row>\n</rows>\n",
+            &text[start..end]
+        )
+    );
+    assert_eq!(verify(&path).0, 0);
+}
