@@ -4,8 +4,10 @@
 //! verify-pack` recomputes them). The same inputs and as-of date give a
 //! byte-identical pack. What an auditor checks with it: `docs/evidence.md`.
 
+pub mod extract;
 pub mod pack;
 pub mod register;
+pub mod rows;
 pub mod scope;
 
 use std::collections::BTreeMap;
@@ -42,6 +44,9 @@ pub struct PackSummary {
 
 /// Where the raw input files go inside the pack.
 const INPUT_DIR: &str = "input";
+
+/// Where the scope's rows of the tabular sources go (`rows`, `extract`).
+const ROWS_DIR: &str = "input/rows";
 
 /// Runs the pipeline in memory and writes the pack for one scope.
 pub fn build(options: &EvidenceOptions) -> Result<PackSummary> {
@@ -92,6 +97,8 @@ pub fn build(options: &EvidenceOptions) -> Result<PackSummary> {
     for (path, bytes) in documents {
         entries.insert(format!("{INPUT_DIR}/{path}"), bytes);
     }
+    let extracts = rows::extracts(&options.input, &options.config, &result.run.files, frames)?;
+    entries.extend(extracts);
     let mut readme = readme(options, &result.run);
     if let Some(stored) = &register {
         entries.extend(register::entries(stored, frames)?);
@@ -182,6 +189,11 @@ input/              the raw input files that prove the scope, byte for byte
                     P_2; its SHA-256 is reconciliation.csv's archive_hash and
                     KSeF's invoiceHash) and the UPO receipt (ksef/upo/) in
                     which KSeF confirmed it.
+input/rows/         the scope's rows of every ledger, offline-log, KSeF
+                    metadata, activity and grants file, each tagged with
+                    its file (_file) and line (_line): CSV records and JSON
+                    objects byte for byte, JPK rows as written, workbooks
+                    and Parquet as a CSV under their own column names.
 manifest.json       the SHA-256 and size of every file above, the tool
                     version, the as-of date, the scope, and every input
                     file's SHA-256 as recorded by the run (input_files).
@@ -192,8 +204,10 @@ How to verify
    recomputes every SHA-256 in manifest.json; it names each altered, missing
    or extra file and exits 1, or prints \"ok: N files verified\".
    Without the tool: sha256sum each file and compare with manifest.json.
-2. For each file under input/, its SHA-256 must also equal the input_files
-   entry of the same path: the pack holds the very bytes the run read.
+2. For each file under input/ but input/rows/, its SHA-256 must also equal
+   the input_files entry of the same path: the pack holds the very bytes the
+   run read. For a row under input/rows/, the file it names has its SHA-256
+   in input_files; its line _line is the row.
 3. Re-running `ksef-recon evidence` with the same bundle, scope and --as-of
    gives a byte-identical zip.
 

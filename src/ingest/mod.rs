@@ -20,6 +20,7 @@ mod parquet;
 pub mod read;
 pub mod schema;
 pub mod table;
+pub mod xlsx_guard;
 
 pub use input::{Rejection, SourceInput};
 pub use parquet::is_parquet;

@@ -172,8 +172,9 @@ pub(super) fn decode<'b>(
         .ok_or_else(|| format!("not valid {}", encoding.name()))
 }
 
-/// An XLSX cell as the text a CSV export would hold.
-fn cell_text(cell: &Data) -> Result<String, String> {
+/// An XLSX cell as the text a CSV export would hold (also the cells of an
+/// evidence pack's extract of a workbook).
+pub(crate) fn cell_text(cell: &Data) -> Result<String, String> {
     Ok(match cell {
         Data::Empty => String::new(),
         Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
@@ -190,6 +191,11 @@ fn cell_text(cell: &Data) -> Result<String, String> {
 }
 
 fn read_xlsx(mut ctx: Ctx<'_>) -> FileOutcome {
+    // calamine inflates a sheet whole and trusts the zip's sizes: a hostile
+    // workbook is refused before it opens (`super::xlsx_guard`).
+    if let Err(reason) = super::xlsx_guard::check(ctx.input.bytes) {
+        return ctx.fail(None, reason);
+    }
     let mut book: Xlsx<_> = match Xlsx::new(Cursor::new(ctx.input.bytes)) {
         Ok(b) => b,
         Err(e) => return ctx.fail(None, format!("not a readable XLSX workbook: {e}")),

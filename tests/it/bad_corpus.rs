@@ -224,6 +224,28 @@ fn cases() -> Vec<Case> {
             Bad("ledger_not_xlsx.xlsx"),
             rows(0, &[(None, "not a readable XLSX workbook")]),
         ),
+        // Hostile workbooks, refused before calamine opens them.
+        case(
+            "ledger/declared.xlsx",
+            Bad("xlsx_10gb_declared.xlsx"),
+            rows(
+                0,
+                &[(
+                    None,
+                    "xl/worksheets/sheet1.xml declares 10000000000 bytes uncompressed, over the limit of 268435456 bytes",
+                )],
+            ),
+        ),
+        case(
+            "ledger/deep.xlsx",
+            Bad("xlsx_deep.xlsx"),
+            rows(0, &[(None, "elements nested deeper than 64 levels")]),
+        ),
+        case(
+            "ledger/bomb.xlsx",
+            Bad("xlsx_ratio_bomb.xlsx"),
+            rows(0, &[(None, "over the limit of 100:1")]),
+        ),
         // Zero-byte files.
         case(
             "ledger/empty.csv",
@@ -420,4 +442,85 @@ fn a_fifo_is_refused_rather_than_waited_on() {
             .any(|r| r["file"] == "ledger/pipe.csv" && r["reason"] == "is not a regular file"),
         "{rejected:?}"
     );
+}
+
+/// The three hostile workbooks of `fixtures/bad/`.
+const HOSTILE_WORKBOOKS: [&str; 3] = [
+    "xlsx_10gb_declared.xlsx",
+    "xlsx_deep.xlsx",
+    "xlsx_ratio_bomb.xlsx",
+];
+
+#[test]
+fn hostile_workbooks_are_refused_within_a_second_each() {
+    for name in HOSTILE_WORKBOOKS {
+        let bytes = fs::read(fixtures().join("bad").join(name)).unwrap();
+        let started = std::time::Instant::now();
+        let verdict = ksef_recon::ingest::xlsx_guard::check(&bytes);
+        let took = started.elapsed();
+        assert!(verdict.is_err(), "{name} passed the guard");
+        assert!(took.as_secs_f64() < 1.0, "{name} took {took:?}");
+    }
+    // A real workbook still passes.
+    let demo = fs::read(fixtures().join("demo/ledger/manual_corrections.xlsx")).unwrap();
+    assert_eq!(ksef_recon::ingest::xlsx_guard::check(&demo), Ok(()));
+}
+
+/// The demo bundle with the three hostile workbooks dropped into its
+/// ledger: each is one rejection, every other file gives what it gave
+/// without them, and the run takes at most a second longer per workbook.
+#[test]
+fn hostile_workbooks_cost_the_rest_of_the_bundle_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let (plain, hostile) = (root.path().join("plain"), root.path().join("hostile"));
+    crate::support::copy_dir(&fixtures().join("demo"), &plain);
+    crate::support::copy_dir(&fixtures().join("demo"), &hostile);
+    for name in HOSTILE_WORKBOOKS {
+        fs::copy(
+            fixtures().join("bad").join(name),
+            hostile.join("ledger").join(name),
+        )
+        .unwrap();
+    }
+    let timed = |dir: &Path| {
+        let started = std::time::Instant::now();
+        let result = run(dir, AS_OF, &[]);
+        (result, started.elapsed())
+    };
+    let (before, plain_took) = timed(&plain);
+    let (after, hostile_took) = timed(&hostile);
+    assert_eq!(before.status, 0, "{}", before.stderr);
+    assert_eq!(after.status, 0, "{}", after.stderr);
+    assert!(
+        hostile_took.as_secs_f64() < plain_took.as_secs_f64() + 3.0,
+        "{hostile_took:?} with the hostile workbooks, {plain_took:?} without"
+    );
+    assert_eq!(
+        before.text("reconciliation.csv"),
+        after.text("reconciliation.csv")
+    );
+    let files = |r: &crate::support::Run| -> Vec<serde_json::Value> {
+        r.json()["files"].as_array().unwrap().clone()
+    };
+    let (plain_files, hostile_files) = (files(&before), files(&after));
+    let others: Vec<&serde_json::Value> = hostile_files
+        .iter()
+        .filter(|f| {
+            !HOSTILE_WORKBOOKS
+                .iter()
+                .any(|h| f["path"] == format!("ledger/{h}"))
+        })
+        .collect();
+    assert_eq!(others, plain_files.iter().collect::<Vec<_>>());
+    let refused = after
+        .rows("rejected.csv")
+        .into_iter()
+        .filter(|r| {
+            HOSTILE_WORKBOOKS
+                .iter()
+                .any(|h| r["file"] == format!("ledger/{h}"))
+        })
+        .count();
+    assert_eq!(refused, 3);
+    super::invariants::assert_rows_reconcile(&after.json());
 }
