@@ -439,12 +439,6 @@ pub fn derive(
     sparse.add_mode_code("log_mode", LOG_MODE_CODE)?;
     let view = |name: &str| sparse.gathered(name);
     let mode_of = |code: Expr| name_of(&mode_names(), code);
-    let offline = |mode: Expr| {
-        mode.str()
-            .to_lowercase()
-            .eq(lit("offline"))
-            .fill_null(lit(false))
-    };
     let exempt = col("ksef_marker")
         .eq(lit("BFK"))
         .fill_null(lit(false))

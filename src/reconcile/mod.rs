@@ -580,7 +580,20 @@ fn with_status(invoices: LazyFrame, as_of: Expr, extract: &Extract) -> LazyFrame
         .when(kind("open").or(kind("lapsed")).and(sent))
         .then(code(Status::SubmittedOnTime))
         .otherwise(code(Status::NotRequired));
-    invoices.with_column(name_of(&Status::NAMES, status).alias("status"))
+    // An invoice that never required KSeF has no duty, so no deadline:
+    // `none`, as a total_failure invoice's (the deadline step gives the
+    // others none of its own).
+    let no_duty = when(
+        col("requires_ksef")
+            .not()
+            .and(col("deadline_kind").is_null()),
+    )
+    .then(lit("none"))
+    .otherwise(col("deadline_kind"))
+    .alias("deadline_kind");
+    invoices
+        .with_column(name_of(&Status::NAMES, status).alias("status"))
+        .with_column(no_duty)
 }
 
 #[cfg(test)]
