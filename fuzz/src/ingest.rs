@@ -9,6 +9,8 @@ mod csv_file;
 mod csv_par;
 #[path = "../../src/ingest/documents.rs"]
 pub mod documents;
+#[path = "../../src/ingest/extract.rs"]
+pub mod extract;
 #[path = "../../src/ingest/fast.rs"]
 mod fast;
 #[path = "../../src/ingest/fields.rs"]
@@ -21,6 +23,8 @@ pub mod read;
 pub mod schema;
 #[path = "../../src/ingest/table.rs"]
 pub mod table;
+#[path = "../../src/ingest/xlsx_guard.rs"]
+pub mod xlsx_guard;
 
 pub use input::{Rejection, SourceInput};
 

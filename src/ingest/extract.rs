@@ -8,17 +8,15 @@
 //! and which dates it covers.
 //!
 //! It decides nothing about invoices: the matching uses [`Extract::covers`]
-//! to tell `unverified` from `pending`/`overdue`.
-
-use std::collections::BTreeMap;
+//! to tell `unverified` from `pending`/`overdue`. It has no polars in it
+//! (the records' span is read from the KSeF table by `ingest`), so the
+//! fuzz harness mounts it with the readers.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use polars::prelude::*;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use crate::documents::upo::parse_timestamp;
-use crate::ingest::fields::ms_to_local;
 
 /// What a KSeF metadata file is, by its shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,7 +86,7 @@ pub fn is_export_status(text: &str) -> bool {
 }
 
 /// The flags of one KSeF metadata file (records are added later by
-/// [`with_spans`]). A file that is not a JSON object has none.
+/// `ingest::extract_spans`). A file that is not a JSON object has none.
 pub fn file_flags(path: &str, bytes: &[u8]) -> ExtractFile {
     let mut file = ExtractFile {
         path: path.to_string(),
@@ -127,47 +125,19 @@ pub fn file_flags(path: &str, bytes: &[u8]) -> ExtractFile {
     file
 }
 
-/// Sets each file's record span from the KSeF metadata table (all of its
-/// rows, before any part of a partitioned run is cut out of it).
-pub fn with_spans(files: &mut [ExtractFile], table: &DataFrame) -> PolarsResult<()> {
-    if table.height() == 0 {
-        return Ok(());
-    }
-    let stored = coalesce(&[col("permanent_storage_date"), col("invoicing_date")]);
-    let spans = table
-        .clone()
-        .lazy()
-        .group_by([col("_file").cast(DataType::String)])
-        .agg([
-            stored.clone().min().alias("first_record"),
-            stored.max().alias("last_record"),
-            col("invoicing_date").min().alias("first_invoicing"),
-            col("invoicing_date").max().alias("last_invoicing"),
-        ])
-        .collect()?;
-    let names = spans.column("_file")?.str()?.clone();
-    let instant = |name: &str| -> PolarsResult<Vec<Option<NaiveDateTime>>> {
-        let ms = spans.column(name)?.cast(&DataType::Int64)?;
-        Ok(ms.i64()?.iter().map(|v| v.and_then(ms_to_local)).collect())
-    };
-    let (first, last) = (instant("first_record")?, instant("last_record")?);
-    let (first_inv, last_inv) = (instant("first_invoicing")?, instant("last_invoicing")?);
-    let place: BTreeMap<String, usize> = files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.path.clone(), i))
-        .collect();
-    for (i, name) in names.iter().enumerate() {
-        let Some(&at) = name.and_then(|n| place.get(n)) else {
-            continue;
-        };
-        let file = &mut files[at];
-        file.first_record = min_of(file.first_record, first[i]);
-        file.last_record = max_of(file.last_record, last[i]);
-        file.first_invoicing = min_of(file.first_invoicing, first_inv[i]);
-        file.last_invoicing = max_of(file.last_invoicing, last_inv[i]);
-    }
-    Ok(())
+/// Widens a file's record span by one group of its records (see
+/// `ingest::extract_spans`, which reads them from the KSeF table).
+pub fn widen(
+    file: &mut ExtractFile,
+    first_record: Option<NaiveDateTime>,
+    last_record: Option<NaiveDateTime>,
+    first_invoicing: Option<NaiveDateTime>,
+    last_invoicing: Option<NaiveDateTime>,
+) {
+    file.first_record = min_of(file.first_record, first_record);
+    file.last_record = max_of(file.last_record, last_record);
+    file.first_invoicing = min_of(file.first_invoicing, first_invoicing);
+    file.last_invoicing = max_of(file.last_invoicing, last_invoicing);
 }
 
 fn min_of(a: Option<NaiveDateTime>, b: Option<NaiveDateTime>) -> Option<NaiveDateTime> {

@@ -274,17 +274,46 @@ pub fn load_with(
 }
 
 /// Sets the record span of the KSeF metadata files among `files` from
-/// `table`, the KSeF metadata rows of those files.
+/// `table`, the KSeF metadata rows of those files (all of them, before a
+/// part of a partitioned run is cut out): per file, its earliest and
+/// latest record by `permanentStorageDate`, else `invoicingDate`, and its
+/// earliest and latest `invoicingDate`.
 fn extract_spans(files: &mut [InputFile], table: &DataFrame) -> PolarsResult<()> {
-    let mut flags: Vec<extract::ExtractFile> =
-        files.iter().filter_map(|f| f.extract.clone()).collect();
-    if flags.is_empty() {
+    if table.height() == 0 || files.iter().all(|f| f.extract.is_none()) {
         return Ok(());
     }
-    extract::with_spans(&mut flags, table)?;
-    let mut spans = flags.into_iter();
-    for file in files.iter_mut().filter(|f| f.extract.is_some()) {
-        file.extract = spans.next();
+    let stored = coalesce(&[col("permanent_storage_date"), col("invoicing_date")]);
+    let spans = table
+        .clone()
+        .lazy()
+        .group_by([col("_file").cast(DataType::String)])
+        .agg([
+            stored.clone().min().alias("first_record"),
+            stored.max().alias("last_record"),
+            col("invoicing_date").min().alias("first_invoicing"),
+            col("invoicing_date").max().alias("last_invoicing"),
+        ])
+        .collect()?;
+    let names = spans.column("_file")?.str()?.clone();
+    let instant = |name: &str| -> PolarsResult<Vec<Option<chrono::NaiveDateTime>>> {
+        let ms = spans.column(name)?.cast(&DataType::Int64)?;
+        Ok(ms
+            .i64()?
+            .iter()
+            .map(|v| v.and_then(fields::ms_to_local))
+            .collect())
+    };
+    let (first, last) = (instant("first_record")?, instant("last_record")?);
+    let (first_inv, last_inv) = (instant("first_invoicing")?, instant("last_invoicing")?);
+    for (i, name) in names.iter().enumerate() {
+        let Some(name) = name else { continue };
+        let found = files
+            .iter_mut()
+            .filter(|f| f.path == name)
+            .find_map(|f| f.extract.as_mut());
+        if let Some(file) = found {
+            extract::widen(file, first[i], last[i], first_inv[i], last_inv[i]);
+        }
     }
     Ok(())
 }
