@@ -330,16 +330,12 @@ fn json_field(obj: &Json, path: &str) -> Option<String> {
     }
 }
 
-/// KSeF amounts are JSON doubles; write them with at most the digits they
-/// carry, rounding away binary noise past the tenth decimal.
+/// A JSON number as the shortest text that reads back as the same value
+/// (`0.30000000000000004` stays so): the amount parser decides in decimal
+/// whether what is left past the grosze is a double's noise (contract
+/// section 2), so no digit is rounded away here first.
 fn number_text(n: &serde_json::Number) -> String {
-    match n.as_f64() {
-        Some(f) if n.is_f64() => {
-            let s = format!("{f:.10}");
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        }
-        _ => n.to_string(),
-    }
+    n.to_string()
 }
 
 #[cfg(test)]
@@ -411,11 +407,19 @@ mod tests {
     }
 
     #[test]
-    fn json_numbers_lose_binary_noise() {
-        let v: Json =
-            serde_json::from_str(r#"{"a": 0.30000000000000004, "b": 12, "c": {"d": "x"}}"#)
-                .unwrap();
-        assert_eq!(json_field(&v, "a").as_deref(), Some("0.3"));
+    fn json_numbers_keep_their_digits_for_the_amount_parser() {
+        let v: Json = serde_json::from_str(
+            r#"{"a": 0.30000000000000004, "b": 12, "c": {"d": "x"}, "e": 683.0600000000001, "f": 1e21}"#,
+        )
+        .unwrap();
+        assert_eq!(json_field(&v, "a").as_deref(), Some("0.30000000000000004"));
+        assert_eq!(json_field(&v, "e").as_deref(), Some("683.0600000000001"));
+        let dialect = super::super::fields::Dialect::default();
+        let amount =
+            |name| super::super::fields::parse_amount(&json_field(&v, name).unwrap(), &dialect);
+        assert_eq!(amount("a"), Ok(30));
+        assert_eq!(amount("e"), Ok(68306));
+        assert!(amount("f").is_err());
         assert_eq!(json_field(&v, "b").as_deref(), Some("12"));
         assert_eq!(json_field(&v, "c.d").as_deref(), Some("x"));
         assert_eq!(json_field(&v, "c.e"), None);

@@ -99,6 +99,11 @@ pub enum Kind {
     Category,
     /// OFF, BFK, DI or empty.
     Marker,
+    /// A SHA-256 in any of its spellings, kept as standard padded Base64.
+    Hash,
+    /// A KSeF number, its 36-character spelling read as the 35-character
+    /// one; checked later (INVALID_KSEF_NUMBER), never rejected here.
+    KsefNumber,
     /// One of the access log's actions.
     Action,
 }
@@ -155,7 +160,7 @@ pub const LEDGER: &[Field] = &[
     opt("net_amount", Amount),
     checked("vat_amount", Amount),
     checked("buyer_id", Text),
-    opt("ksef_number", Text),
+    opt("ksef_number", KsefNumber),
     opt("ksef_marker", Marker),
     checked("invoice_type", Text),
     checked("source_id", Text),
@@ -170,7 +175,7 @@ pub const OFFLINE_LOG: &[Field] = &[
     req("issued_by", Text),
     opt("decision_id", Text),
     opt("owner", Text),
-    opt("invoice_hash", Text),
+    opt("invoice_hash", Hash),
     opt("gross_amount", Amount),
     opt("currency", Currency),
 ];
@@ -201,7 +206,7 @@ pub const ANNOUNCEMENTS: &[Field] = &[
 ];
 
 pub const KSEF_METADATA: &[Field] = &[
-    req("ksef_number", Text),
+    req("ksef_number", KsefNumber),
     req("invoice_number", Text),
     req("seller_nip", Text),
     req("issue_date", Date),
@@ -213,8 +218,8 @@ pub const KSEF_METADATA: &[Field] = &[
     opt("currency", Currency),
     checked("invoicing_mode", Text),
     checked("invoice_type", Text),
-    opt("invoice_hash", Text),
-    opt("hash_of_corrected_invoice", Text),
+    opt("invoice_hash", Hash),
+    opt("hash_of_corrected_invoice", Hash),
 ];
 
 /// The access log: who did what, when (contract section 2, `access/`).
@@ -265,13 +270,13 @@ pub const ARCHIVE: &[Field] = &[
 
 /// One row per `Dokument` of a UPO v4-3 receipt (`ksef/upo/`).
 pub const UPO: &[Field] = &[
-    req("ksef_number", Text),
+    req("ksef_number", KsefNumber),
     req("invoice_number", Text),
     req("seller_nip", Text),
     req("issue_date", Date),
     req("submitted_at", Timestamp),
     opt("ksef_number_assigned_at", Timestamp),
-    req("invoice_hash", Text),
+    req("invoice_hash", Hash),
     opt("sending_mode", Text),
     req("upo_file", Text),
 ];

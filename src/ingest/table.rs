@@ -331,7 +331,7 @@ impl Parts {
 /// cells, which allocate only for the few fields that have them.
 fn check(kind: Kind, raw: &str, dialect: &Dialect) -> Result<(), String> {
     match kind {
-        Kind::Text => Ok(()),
+        Kind::Text | Kind::KsefNumber => Ok(()),
         Kind::Date => fields::date_days(raw, dialect).map(drop),
         Kind::Timestamp => fields::timestamp_ms(raw, dialect).map(drop),
         Kind::Amount => fields::parse_amount(raw, dialect).map(drop),
@@ -357,6 +357,8 @@ fn push_parsed(column: &mut Cells, kind: Kind, raw: &str, dialect: &Dialect) -> 
                 c.push(&fields::parse_currency(raw)?);
             }
         }
+        (Cells::Text(c), Kind::Hash) => c.push(&fields::parse_hash(raw)?),
+        (Cells::Text(c), Kind::KsefNumber) => c.push(&fields::ksef_number(raw)),
         (Cells::Text(c), Kind::Marker) => match fields::parse_marker(raw)? {
             Some(marker) => c.push(&marker),
             None => c.push_null(),
