@@ -71,12 +71,22 @@ impl<'a> Ctx<'a> {
     }
 
     /// Offers one row to the builder, recording a rejection on failure.
+    /// `cell(i)` is `None` only where the file has no column for field
+    /// `i` (a JSON record: no such key); there, a constant from
+    /// `recon.toml` stands in, except in XML documents, whose fields are
+    /// fixed by their schema.
     pub(super) fn row<'v>(&mut self, line: u64, cell: impl Fn(usize) -> Option<&'v str>) {
         self.counts.read += 1;
         let at = Location {
             file: self.input.file,
             line,
         };
+        let constants: &[Option<String>] = if self.input.is_xml() {
+            &[]
+        } else {
+            &self.input.config.constants
+        };
+        let cell = |i| cell(i).or_else(|| constants.get(i)?.as_deref());
         match self.builder.push(cell, &self.input.config.dialect, &at) {
             Ok(()) => self.counts.used += 1,
             Err(reason) => self.reject(Some(line), reason),
@@ -208,7 +218,12 @@ fn read_xlsx(mut ctx: Ctx<'_>) -> FileOutcome {
             .collect(),
         None => return ctx.fail(None, "first sheet is empty: no header row".to_string()),
     };
-    let map = match HeaderMap::new(&header, ctx.input.fields(), &ctx.input.config.columns) {
+    let map = match HeaderMap::new(
+        &header,
+        ctx.input.fields(),
+        &ctx.input.config.columns,
+        &ctx.input.config.constants,
+    ) {
         Ok(m) => m,
         Err(e) => return ctx.fail(Some(first_row), e),
     };
@@ -322,7 +337,9 @@ fn json_field(obj: &Json, path: &str) -> Option<String> {
         v = v.get(part)?;
     }
     match v {
-        Json::Null => None,
+        // Empty, which the builder reads as null: `None` is kept for a
+        // missing key, where a constant may stand in.
+        Json::Null => Some(String::new()),
         Json::String(s) => Some(s.clone()),
         Json::Number(n) => Some(number_text(n)),
         Json::Bool(b) => Some(b.to_string()),

@@ -17,4 +17,5 @@ mod nightly;
 mod parquet;
 mod partition;
 mod support;
+mod values;
 mod workbook;

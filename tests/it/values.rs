@@ -1,0 +1,247 @@
+//! Values as real exports write them (contract section 2): amounts with a
+//! BI tool's float noise, hashes in any of their three spellings, KSeF
+//! numbers of KSeF 1.0 and in their 36-character spelling, and columns an
+//! ERP register lacks given once in `recon.toml`.
+
+use std::fs;
+
+use crate::support::{Bundle, fixtures, run};
+
+/// The codes of a run's findings for one invoice number.
+fn codes_for(r: &crate::support::Run, invoice: &str) -> Vec<String> {
+    r.rows("exceptions.csv")
+        .into_iter()
+        .filter(|x| x["invoice_number"] == invoice)
+        .map(|x| x["code"].clone())
+        .collect()
+}
+
+const LEDGER_HEADER: &str = "invoice_number,issue_date,seller_nip,gross_amount,currency\n";
+
+/// A KSeF metadata page (the API's JSON) of one invoice with a raw
+/// `grossAmount` and `invoiceHash`.
+fn ksef_page(number: &str, invoice: &str, gross: &str, hash: &str) -> String {
+    format!(
+        r#"{{"invoices": [{{"ksefNumber": "{number}", "invoiceNumber": "{invoice}",
+  "seller": {{"nip": "5265877635"}}, "issueDate": "2026-03-02",
+  "invoicingDate": "2026-03-02T10:00:00+01:00", "acquisitionDate": "2026-03-02T10:00:05+01:00",
+  "grossAmount": {gross}, "netAmount": 555.33, "currency": "PLN", "invoiceHash": "{hash}"}}]}}"#
+    )
+}
+
+const KSEF_NUMBER: &str = "5265877635-20260302-0100001AF629-37";
+const HASH: &str = "+AdeXbtVI5JoQkt6Yr20PtjXlKkBgOofFRGuWVGJ39A=";
+
+#[test]
+fn float_noise_amounts_are_the_amount_in_csv_and_json() {
+    let b = Bundle::new()
+        .file(
+            "ledger/sales.csv",
+            format!(
+                "{LEDGER_HEADER}FV/1,2026-03-02,5265877635,683.0600000000001,PLN\n\
+FV/2,2026-03-02,5265877635,6.8306E2,PLN\n\
+FV/3,2026-03-02,5265877635,683.061,PLN\n"
+            ),
+        )
+        .file(
+            "ksef/metadata/page.json",
+            ksef_page(KSEF_NUMBER, "FV/1", "683.0599999999999", HASH),
+        );
+    let r = run(b.path(), "2026-03-10", &[]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let rows = r.rows("reconciliation.csv");
+    let gross: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|x| (x["invoice_number"].as_str(), x["gross_amount"].as_str()))
+        .collect();
+    assert_eq!(gross, [("FV/1", "683.06"), ("FV/2", "683.06")]);
+    assert!(!codes_for(&r, "FV/1").contains(&"AMOUNT_MISMATCH".to_string()));
+    let rejected = r.rows("rejected.csv");
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert_eq!(rejected[0]["line"], "4");
+    assert!(
+        rejected[0]["reason"].contains("'683.061' has more than two decimal places"),
+        "{rejected:?}"
+    );
+}
+
+#[test]
+fn float_noise_in_the_decimal_comma_dialect() {
+    let b = Bundle::new()
+        .file(
+            "ledger/sales.csv",
+            "invoice_number;issue_date;seller_nip;gross_amount;currency\n\
+FV/1;2026-03-02;5265877635;1 683,0600000000001;PLN\n",
+        )
+        .file(
+            "recon.toml",
+            "[sources.ledger]\ndelimiter = \";\"\ndecimal = \",\"\n",
+        );
+    let r = run(b.path(), "2026-03-10", &[]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    assert_eq!(r.rows("reconciliation.csv")[0]["gross_amount"], "1683.06");
+}
+
+#[test]
+fn hashes_in_any_spelling_are_compared_as_bytes() {
+    let bytes = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(HASH)
+            .expect("base64")
+    };
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let url = HASH
+        .trim_end_matches('=')
+        .replace('+', "-")
+        .replace('/', "_");
+    let log = format!(
+        "invoice_number,seller_nip,issue_date,issued_at,mode,issued_by,invoice_hash\n\
+FV/1,5265877635,2026-03-02,2026-03-02T09:00:00+01:00,offline24,a.nowak,{url}\n\
+FV/2,5265877635,2026-03-02,2026-03-02T09:00:00+01:00,offline24,a.nowak,{hex}\n\
+FV/3,5265877635,2026-03-02,2026-03-02T09:00:00+01:00,offline24,a.nowak,{}\n\
+FV/4,5265877635,2026-03-02,2026-03-02T09:00:00+01:00,offline24,a.nowak,not-a-hash\n",
+        hex.replacen('0', "1", 1)
+    );
+    let pages = [
+        ("FV/1", "5265877635-20260302-0100001AF629-37"),
+        ("FV/2", "5265877635-20260302-0100001AF62A-58"),
+        ("FV/3", "5265877635-20260302-0100001AF62B-51"),
+    ];
+    let mut b = Bundle::new()
+        .file(
+            "ledger/sales.csv",
+            format!(
+                "{LEDGER_HEADER}FV/1,2026-03-02,5265877635,683.06,PLN\n\
+FV/2,2026-03-02,5265877635,683.06,PLN\nFV/3,2026-03-02,5265877635,683.06,PLN\n"
+            ),
+        )
+        .file("offline/log.csv", log);
+    for (invoice, number) in pages {
+        let name = format!("ksef/metadata/{}.json", invoice.replace('/', "_"));
+        b = b.file(&name, ksef_page(number, invoice, "683.06", HASH));
+    }
+    let r = run(b.path(), "2026-03-10", &[]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let mismatched = |invoice| codes_for(&r, invoice).contains(&"HASH_MISMATCH".to_string());
+    assert!(
+        !mismatched("FV/1"),
+        "Base64URL without padding is the same hash"
+    );
+    assert!(!mismatched("FV/2"), "hex is the same hash");
+    assert!(mismatched("FV/3"), "a different hash still differs");
+    let rejected = r.rows("rejected.csv");
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert_eq!(
+        (rejected[0]["source"].as_str(), rejected[0]["line"].as_str()),
+        ("offline_log", "5")
+    );
+    assert!(
+        rejected[0]["reason"].starts_with("invoice_hash: 'not-a-hash' is not a SHA-256 hash"),
+        "{rejected:?}"
+    );
+}
+
+/// Real KSeF 1.0 numbers (from an MF-signed 2023 UPO) have no published
+/// checksum; the 36-character spelling is the 35-character number.
+#[test]
+fn ksef_1_0_numbers_and_the_36_character_spelling() {
+    let b = Bundle::new()
+        .file(
+            "ledger/sales.csv",
+            "invoice_number,issue_date,seller_nip,gross_amount,currency,ksef_number\n\
+FV/1,2023-09-08,9999999999,10.00,PLN,9999999999-20230908-8BEF280C8D35-4D\n\
+FV/2,2026-03-02,5265877635,683.06,PLN,5265877635-20260302-010000-1AF629-37\n\
+FV/3,2026-03-02,5265877635,683.06,PLN,5265877635-20260302-0100001AF629-38\n\
+FV/4,2023-09-08,9999999999,10.00,PLN,9999999999-20230908-8BEF280C8D3-4D\n",
+        )
+        .file(
+            "ksef/metadata/page.json",
+            ksef_page(KSEF_NUMBER, "FV/2", "683.06", HASH),
+        );
+    let r = run(b.path(), "2026-03-10", &[]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let invalid = |invoice| codes_for(&r, invoice).contains(&"INVALID_KSEF_NUMBER".to_string());
+    assert!(
+        !invalid("FV/1"),
+        "a 2023 number is checked for its form only"
+    );
+    assert!(!invalid("FV/2"));
+    assert!(invalid("FV/3"), "a 2026 number still has its CRC-8 checked");
+    assert!(invalid("FV/4"), "a 2023 number still has its form checked");
+    let fv2 = codes_for(&r, "FV/2");
+    assert!(
+        !fv2.contains(&"KSEF_NUMBER_MISMATCH".to_string()),
+        "{fv2:?}"
+    );
+    let rows = r.rows("reconciliation.csv");
+    let fv2 = rows.iter().find(|x| x["invoice_number"] == "FV/2").unwrap();
+    assert_eq!(fv2["ksef_number"], KSEF_NUMBER);
+}
+
+/// An ERP register without a seller NIP column: `recon.toml` gives it one
+/// value; a file that has the column keeps its own.
+#[test]
+fn constants_fill_a_column_the_file_lacks() {
+    let b = Bundle::new()
+        .file(
+            "ledger/erp.csv",
+            "invoice_number,issue_date,gross_amount,currency\nFV/1,2026-03-02,683.06,PLN\n",
+        )
+        .file(
+            "ledger/other.csv",
+            format!("{LEDGER_HEADER}FV/2,2026-03-02,1234563218,10.00,PLN\n"),
+        )
+        .file(
+            "recon.toml",
+            "[sources.ledger.constants]\nseller_nip = \"5265877635\"\n",
+        );
+    let r = run(b.path(), "2026-03-10", &[]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let mut sellers: Vec<(String, String)> = r
+        .rows("reconciliation.csv")
+        .into_iter()
+        .map(|x| (x["invoice_number"].clone(), x["seller_nip"].clone()))
+        .collect();
+    sellers.sort();
+    assert_eq!(
+        sellers,
+        [
+            ("FV/1".to_string(), "5265877635".to_string()),
+            ("FV/2".to_string(), "1234563218".to_string())
+        ]
+    );
+}
+
+#[test]
+fn a_bad_constant_is_a_configuration_error_naming_the_line() {
+    let b = Bundle::new().with_ledger().file(
+        "recon.toml",
+        "sellers = [\"5265877635\"]\n[sources.ledger.constants]\nissue_date = \"02.03.2026\"\n",
+    );
+    let r = run(b.path(), "2026-03-10", &[]);
+    assert_eq!(r.status, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("line 3") && r.stderr.contains("issue_date"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Constants do not apply to XML: a JPK_V7 register's fields are its own.
+#[test]
+fn constants_do_not_fill_xml() {
+    let jpk = fs::read(fixtures().join("samples/jpk/jpk_v7m_2026_03.xml")).expect("sample");
+    let b = Bundle::new().file("ledger/jpk.xml", jpk).file(
+        "recon.toml",
+        "[sources.ledger.constants]\nksef_number = \"5265877635-20260302-0100001AF629-37\"\n",
+    );
+    let without = Bundle::new().file(
+        "ledger/jpk.xml",
+        fs::read(fixtures().join("samples/jpk/jpk_v7m_2026_03.xml")).expect("sample"),
+    );
+    let a = run(b.path(), "2026-04-30", &[]);
+    let z = run(without.path(), "2026-04-30", &[]);
+    assert_eq!(a.status, 0, "{}", a.stderr);
+    assert_eq!(a.text("reconciliation.csv"), z.text("reconciliation.csv"));
+}
