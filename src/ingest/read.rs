@@ -257,7 +257,7 @@ fn read_json(mut ctx: Ctx<'_>) -> FileOutcome {
         Ok(t) => t,
         Err(e) => return ctx.fail(None, e),
     };
-    let items = match json_items(&text) {
+    let items = match json_items(&text, ctx.input.source) {
         Ok(items) => items,
         Err((line, reason)) => return ctx.fail(line, reason),
     };
@@ -306,24 +306,40 @@ struct InvoicesPage<'a> {
     invoices: Vec<&'a RawValue>,
 }
 
-/// The elements of a top-level array, or of an object's `invoices` array.
-/// Syntax errors carry their line.
-fn json_items(text: &str) -> Result<Vec<&RawValue>, (Option<u64>, String)> {
+/// The status service's status object: its `messages` are the records.
+#[derive(serde::Deserialize)]
+struct StatusObject<'a> {
+    #[serde(borrow)]
+    messages: Vec<&'a RawValue>,
+}
+
+/// The elements of a top-level array, or of the array an object of the
+/// source holds its records in: a KSeF metadata page's or export's
+/// `invoices`, the status service's `messages`. Syntax errors carry their
+/// line.
+fn json_items(text: &str, source: Source) -> Result<Vec<&RawValue>, (Option<u64>, String)> {
     let located = |e: serde_json::Error| {
         let line = u64::try_from(e.line()).ok().filter(|&l| l > 0);
         (line, format!("not valid JSON: {e}"))
     };
     let whole: &RawValue = serde_json::from_str(text).map_err(located)?;
+    let key = match source {
+        Source::Announcements => "messages",
+        _ => "invoices",
+    };
     let shape = |e: serde_json::Error| {
         (
             None,
-            format!(
-                "JSON is not an array of records nor an object with an \"invoices\" array: {e}"
-            ),
+            format!("JSON is not an array of records nor an object with a \"{key}\" array: {e}"),
         )
     };
     match whole.get().trim_start().as_bytes().first() {
         Some(b'[') => serde_json::from_str::<Vec<&RawValue>>(whole.get()).map_err(shape),
+        _ if source == Source::Announcements => {
+            serde_json::from_str::<StatusObject<'_>>(whole.get())
+                .map(|p| p.messages)
+                .map_err(shape)
+        }
         _ => serde_json::from_str::<InvoicesPage<'_>>(whole.get())
             .map(|p| p.invoices)
             .map_err(shape),
@@ -421,6 +437,19 @@ mod tests {
         let c = out.counts;
         assert_eq!((c.read, c.used, c.rejected), (2, 0, 2));
         assert_eq!(rejected.len(), 2);
+    }
+
+    /// The status service's object form is read like its array; a KSeF
+    /// page's shape error names the array that source expects.
+    #[test]
+    fn json_objects_hold_their_sources_records() {
+        let status = r#"{"status": "FAILURE", "messages": [{"id": "K/1"}, {"id": "K/2"}]}"#;
+        let items = json_items(status, Source::Announcements).unwrap();
+        assert_eq!(items.len(), 2);
+        let err = json_items(status, Source::KsefMetadata).unwrap_err();
+        assert!(err.1.contains("\"invoices\" array"), "{err:?}");
+        let err = json_items(r#"{"invoices": []}"#, Source::Announcements).unwrap_err();
+        assert!(err.1.contains("\"messages\" array"), "{err:?}");
     }
 
     #[test]

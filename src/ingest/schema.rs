@@ -101,6 +101,9 @@ pub enum Kind {
     Marker,
     /// A SHA-256 in any of its spellings, kept as standard padded Base64.
     Hash,
+    /// A whole number of at most 18 digits, kept as its digits (a status
+    /// message's `version`).
+    Integer,
     /// A KSeF number, its 36-character spelling read as the 35-character
     /// one; checked later (INVALID_KSEF_NUMBER), never rejected here.
     KsefNumber,
@@ -203,6 +206,7 @@ pub const ANNOUNCEMENTS: &[Field] = &[
     opt("end", Timestamp),
     opt("event_id", Text),
     opt("type", Text),
+    opt("version", Integer),
 ];
 
 pub const KSEF_METADATA: &[Field] = &[
@@ -311,4 +315,6 @@ pub const KSEF_JSON_NAMES: &[&str] = &[
 ];
 
 /// The status service's JSON names for [`ANNOUNCEMENTS`], in the same order.
-pub const ANNOUNCEMENT_JSON_NAMES: &[&str] = &["id", "category", "start", "end", "eventId", "type"];
+pub const ANNOUNCEMENT_JSON_NAMES: &[&str] = &[
+    "id", "category", "start", "end", "eventId", "type", "version",
+];

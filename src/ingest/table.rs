@@ -363,6 +363,12 @@ fn push_parsed(column: &mut Cells, kind: Kind, raw: &str, dialect: &Dialect) -> 
         }
         (Cells::Text(c), Kind::Hash) => c.push(&fields::parse_hash(raw)?),
         (Cells::Text(c), Kind::KsefNumber) => c.push(&fields::ksef_number(raw)),
+        (Cells::Text(c), Kind::Integer) => {
+            if raw.is_empty() || raw.len() > 18 || !raw.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("'{raw}' is not a whole number"));
+            }
+            c.push(raw);
+        }
         (Cells::Text(c), Kind::Marker) => match fields::parse_marker(raw)? {
             Some(marker) => c.push(&marker),
             None => c.push_null(),

@@ -245,3 +245,170 @@ fn constants_do_not_fill_xml() {
     assert_eq!(a.status, 0, "{}", a.stderr);
     assert_eq!(a.text("reconciliation.csv"), z.text("reconciliation.csv"));
 }
+
+/// The status service's object form, with a message published again under
+/// its id with a higher version (listed first, so file order cannot be
+/// what decides): the later version's end stretches the deadline.
+const STATUS_OBJECT: &str = r#"{"status": "AVAILABLE", "messages": [
+  {"id": "K/2025/AWR/01", "eventId": "E1", "category": "FAILURE", "type": "FAILURE_END",
+   "start": "2025-07-09T09:00:00+02:00", "end": "2025-07-12T18:00:00+02:00", "version": 2,
+   "published": "2025-07-12T19:00:00+02:00"},
+  {"id": "K/2025/AWR/01", "eventId": "E1", "category": "FAILURE", "type": "FAILURE_START",
+   "start": "2025-07-09T09:00:00+02:00", "end": "2025-07-10T18:00:00+02:00", "version": 1,
+   "published": "2025-07-09T10:00:00+02:00"}
+]}"#;
+
+#[test]
+fn the_status_object_form_and_message_versions() {
+    let b = Bundle::new().file("status.json", STATUS_OBJECT);
+    let file = b.path().join("status.json");
+    let out = crate::support::binary()
+        .args([
+            "deadline",
+            "--mode",
+            "offline24",
+            "--issue-date",
+            "2025-07-08",
+        ])
+        .arg("--announcements")
+        .arg(&file)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // 7 business days after 2025-07-12 (version 2), not after 07-10.
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2025-07-22");
+    let run_bundle = Bundle::new()
+        .with_ledger()
+        .file("announcements/status.json", STATUS_OBJECT);
+    let r = run(run_bundle.path(), "2026-03-10", &[]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    assert_eq!(r.text("rejected.csv"), "source,file,line,reason\n");
+}
+
+/// The JPK_V7M(3) sample turned into a JPK_V7M(2): the 2021 namespace,
+/// `kodSystemowy` and variant of the form before KSeF markers.
+fn jpk_v7m_2() -> String {
+    let v3 =
+        fs::read_to_string(fixtures().join("samples/jpk/jpk_v7m_2026_03.xml")).expect("sample");
+    v3.replace("JPK_V7M (3)", "JPK_V7M (2)")
+        .replace("<WariantFormularza>3<", "<WariantFormularza>2<")
+        .replace(
+            "http://crd.gov.pl/wzor/2025/12/19/14090/",
+            "http://crd.gov.pl/wzor/2021/12/27/11148/",
+        )
+}
+
+/// A JPK_V7M(2) is refused as a whole file saying it is of the earlier
+/// version, once, and counted in run.json with its rows.
+#[test]
+fn an_earlier_jpk_version_is_one_file_rejection_counted_with_its_rows() {
+    let b = Bundle::new()
+        .with_ledger()
+        .file("ledger/jpk_2021.xml", jpk_v7m_2());
+    let r = run(b.path(), "2026-03-10", &[]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let rejected = r.rows("rejected.csv");
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert_eq!(rejected[0]["file"], "ledger/jpk_2021.xml");
+    assert_eq!(rejected[0]["line"], "7");
+    assert!(
+        rejected[0]["reason"].starts_with(
+            "not a JPK_V7(3) register: an earlier version of the form (kodSystemowy \"JPK_V7M (2)\")"
+        ),
+        "{rejected:?}"
+    );
+    let json = r.json();
+    let ledger = &json["sources"]["ledger"];
+    assert_eq!(ledger["files"], 2);
+    assert_eq!(ledger["files_rejected"], 1);
+    assert_eq!(ledger["rows_read"], 6, "1 CSV row and the JPK's 5");
+    assert_eq!(ledger["rows_used"], 1);
+    assert_eq!(ledger["rows_rejected"], 5);
+}
+
+const NOT_A_UPO: &str = "<?xml version=\"1.0\"?>\n<Faktura xmlns=\"urn:x\"/>\n";
+
+/// A source given with nothing usable is not given: listed under
+/// not_provided with its files' first reasons (said once), its checks
+/// skipped, and its rejected file counted.
+#[test]
+fn a_source_with_nothing_usable_is_not_provided_with_its_reason() {
+    let b = Bundle::new()
+        .with_ledger()
+        .file("ksef/upo/bad.xml", NOT_A_UPO);
+    let r = run(b.path(), "2026-03-10", &[]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let json = r.json();
+    let listed: Vec<&str> = json["not_provided"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .filter(|v| v.starts_with("ksef/upo/"))
+        .collect();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(
+        listed[0].starts_with(
+            "ksef/upo/ (nothing usable: ksef/upo/bad.xml line 2: not a UPO v4-3 receipt: root is <Faktura>"
+        ),
+        "{listed:?}"
+    );
+    assert_eq!(json["sources"]["upo"]["files_rejected"], 1);
+    let reason = &r.rows("rejected.csv")[0]["reason"];
+    assert_eq!(reason.matches("UPO v4-3 receipt").count(), 1, "{reason}");
+}
+
+/// For the ledger and KSeF metadata, nothing usable stops the run naming
+/// each file and its first reason; a readable file with no rows is given
+/// and empty.
+#[test]
+fn nothing_usable_in_ksef_metadata_or_the_ledger_stops_the_run() {
+    let b = Bundle::new()
+        .with_ledger()
+        .file(
+            "ksef/metadata/cut.json",
+            "{\"invoices\": [{\"ksefNumber\": ",
+        )
+        .file(
+            "ksef/metadata/wrong.json",
+            "{\"invoices\": [{\"referenceNumber\": \"x\"}]}",
+        );
+    let r = run(b.path(), "2026-03-10", &[]);
+    assert_eq!(r.status, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no usable ksef_metadata rows")
+            && r.stderr
+                .contains("ksef/metadata/cut.json line 1: not valid JSON")
+            && r.stderr
+                .contains("ksef/metadata/wrong.json line 1: ksef_number: required value is empty"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.out.path().join("out").exists(), "no partial outputs");
+    let empty = Bundle::new().with_ledger().file(
+        "ksef/metadata/none.csv",
+        "ksef_number,invoice_number,seller_nip,issue_date,invoicing_date\n",
+    );
+    let r = run(empty.path(), "2026-03-10", &[]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let json = r.json();
+    let listed = json["not_provided"].as_array().expect("list");
+    assert!(
+        !listed
+            .iter()
+            .any(|v| v.as_str().is_some_and(|v| v.starts_with("ksef/metadata/"))),
+        "{listed:?}"
+    );
+    let ledger = Bundle::new().file(
+        "ledger/sales.csv",
+        format!("{LEDGER_HEADER}FV/1,x,5265877635,1.00,PLN\n"),
+    );
+    let r = run(ledger.path(), "2026-03-10", &[]);
+    assert_eq!(r.status, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("ledger/sales.csv line 2: issue_date"),
+        "{}",
+        r.stderr
+    );
+}
