@@ -412,3 +412,38 @@ fn nothing_usable_in_ksef_metadata_or_the_ledger_stops_the_run() {
         r.stderr
     );
 }
+
+/// FA_3_Przyklad_21's SHA-256 starts with `+` in Base64: reconciliation.csv
+/// writes it exactly, where a free-text cell starting so is neutralised.
+#[test]
+fn a_hash_starting_with_plus_is_written_exactly() {
+    let sample = fs::read(fixtures().join("samples/fa3/FA_3_Przyklad_21.xml")).expect("sample");
+    let b = Bundle::new()
+        .file(
+            "ledger/sales.csv",
+            "invoice_number,issue_date,seller_nip,gross_amount,currency,ksef_number\n\
+FV2026/02/150,2026-02-15,9999999999,16678.80,EUR,9999999999-20260216-0100001AF629-8D\n\
++FV/2,2026-02-15,9999999999,-5.00,PLN,\n",
+        )
+        .file("archive/FA_3_Przyklad_21.xml", sample);
+    let r = run(b.path(), "2026-03-10", &[]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let rows = r.rows("reconciliation.csv");
+    let fv = rows
+        .iter()
+        .find(|x| x["invoice_number"] == "FV2026/02/150")
+        .expect("the archived invoice");
+    assert_eq!(fv["archive_hash"], HASH);
+    assert_eq!(fv["ksef_number"], "9999999999-20260216-0100001AF629-8D");
+    assert_eq!(fv["gross_amount"], "16678.80");
+    let other = rows
+        .iter()
+        .find(|x| x["invoice_number"] == "'+FV/2")
+        .expect("a free-text cell is still neutralised");
+    assert_eq!(other["gross_amount"], "-5.00");
+    for row in r.rows("exceptions.csv") {
+        for column in ["seller_nip", "ksef_number", "gross_amount", "deadline"] {
+            assert!(!row[column].starts_with('\''), "{column}: {row:?}");
+        }
+    }
+}
