@@ -203,7 +203,7 @@ mod tests {
             && b[20..32].iter().all(|c| is_upper_hex(*c))
             && b[32] == b'-'
             && b[33..].iter().all(|c| is_upper_hex(*c))
-            && (&b[11..19] < &b"20260201"[..] || checksum_matches(&b[..32], &b[33..]))
+            && (b[11..19] < b"20260201"[..] || checksum_matches(&b[..32], &b[33..]))
     }
 
     proptest::proptest! {

@@ -49,11 +49,11 @@ fn assert_workbook_inert(path: &Path) {
             "{name} holds a formula"
         );
         for (_, _, cell) in wb.worksheet_range(&name).expect("range").used_cells() {
-            if let Data::String(s) = cell {
-                if s.contains("HYPERLINK") {
-                    assert_eq!(s, FORMULA, "{name}");
-                    seen += 1;
-                }
+            if let Data::String(s) = cell
+                && s.contains("HYPERLINK")
+            {
+                assert_eq!(s, FORMULA, "{name}");
+                seen += 1;
             }
         }
     }
