@@ -65,6 +65,36 @@ FV/3,2026-03-02,5265877635,683.061,PLN\n"
     );
 }
 
+/// A spreadsheet's number cell holds the double nearest the amount.
+#[test]
+fn float_noise_in_an_xlsx_number_cell() {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, name) in [
+        "invoice_number",
+        "issue_date",
+        "seller_nip",
+        "gross_amount",
+        "currency",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(0, col as u16, *name).expect("cell");
+    }
+    sheet.write_string(1, 0, "FV/1").expect("cell");
+    sheet.write_string(1, 1, "2026-03-02").expect("cell");
+    sheet.write_string(1, 2, "5265877635").expect("cell");
+    sheet.write_number(1, 3, 683.0600000000001).expect("cell");
+    sheet.write_string(1, 4, "PLN").expect("cell");
+    let bytes = book.save_to_buffer().expect("workbook");
+    let b = Bundle::new().file("ledger/sales.xlsx", bytes);
+    let r = run(b.path(), "2026-03-10", &[]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    assert_eq!(r.text("rejected.csv"), "source,file,line,reason\n");
+    assert_eq!(r.rows("reconciliation.csv")[0]["gross_amount"], "683.06");
+}
+
 #[test]
 fn float_noise_in_the_decimal_comma_dialect() {
     let b = Bundle::new()
@@ -336,10 +366,30 @@ const NOT_A_UPO: &str = "<?xml version=\"1.0\"?>\n<Faktura xmlns=\"urn:x\"/>\n";
 fn a_source_with_nothing_usable_is_not_provided_with_its_reason() {
     let b = Bundle::new()
         .with_ledger()
-        .file("ksef/upo/bad.xml", NOT_A_UPO);
+        .file("ksef/upo/bad.xml", NOT_A_UPO)
+        .file(
+            "offline/log.csv",
+            "invoice_number,seller_nip,issue_date,issued_at,mode,issued_by
+FV/1,5265877635,2026-03-02,2026-03-02T09:00:00+01:00,offline48,a.nowak
+",
+        );
     let r = run(b.path(), "2026-03-10", &[]);
     assert_eq!(r.status, 0, "{}", r.stderr);
     let json = r.json();
+    assert!(
+        json["not_provided"].as_array().expect("list").iter().any(|v| v
+            == "offline/log.* (nothing usable: offline/log.csv line 2: mode: unknown mode 'offline48' \
+                (expected offline24, offline, emergency or total_failure))"),
+        "{}",
+        json["not_provided"]
+    );
+    let skipped: Vec<&str> = json["checks_skipped"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|s| s["code"].as_str())
+        .collect();
+    assert!(skipped.contains(&"NUMBERING_GAP"), "{skipped:?}");
     let listed: Vec<&str> = json["not_provided"]
         .as_array()
         .expect("list")
@@ -355,7 +405,12 @@ fn a_source_with_nothing_usable_is_not_provided_with_its_reason() {
         "{listed:?}"
     );
     assert_eq!(json["sources"]["upo"]["files_rejected"], 1);
-    let reason = &r.rows("rejected.csv")[0]["reason"];
+    let rejected = r.rows("rejected.csv");
+    let upo = rejected
+        .iter()
+        .find(|x| x["source"] == "upo")
+        .expect("the UPO file is rejected");
+    let reason = &upo["reason"];
     assert_eq!(reason.matches("UPO v4-3 receipt").count(), 1, "{reason}");
 }
 
