@@ -287,46 +287,61 @@ pub fn parse_currency(raw: &str) -> Result<String, String> {
 /// Base64, Base64URL (padded or not, as in a KOD I link) or hex, each of
 /// exactly 32 bytes. The rules compare hashes as text; one spelling makes
 /// that a comparison of the bytes.
-pub fn parse_hash(raw: &str) -> Result<String, String> {
+pub fn parse_hash(raw: &str) -> Result<std::borrow::Cow<'_, str>, String> {
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
     let s = raw.trim();
-    let bytes = if s.len() == 64 {
-        hex_bytes(s)
+    // On the stack: this runs on every hash of a KSeF export, and nearly
+    // every one is already canonical, so it is handed back as it came.
+    let mut bytes = [0u8; 48];
+    let length = if s.len() == 64 {
+        hex_bytes(s, &mut bytes)
     } else {
-        base64_bytes(s)
+        base64_bytes(s, &mut bytes)
     };
-    match bytes {
-        Some(b) if b.len() == 32 => Ok(STANDARD.encode(b)),
-        _ => Err(format!(
+    let mut text = [0u8; 44];
+    let canonical = match length {
+        Some(32) => STANDARD
+            .encode_slice(&bytes[..32], &mut text)
+            .ok()
+            .and_then(|n| std::str::from_utf8(&text[..n]).ok()),
+        _ => None,
+    };
+    match canonical {
+        Some(c) if c == s => Ok(s.into()),
+        Some(c) => Ok(c.to_string().into()),
+        None => Err(format!(
             "'{s}' is not a SHA-256 hash (expected 32 bytes as Base64, Base64URL or hex)"
         )),
     }
 }
 
-/// Hex digits (either case) as bytes.
-fn hex_bytes(s: &str) -> Option<Vec<u8>> {
+/// Hex digits (either case) as bytes into `out`; their number, or `None`.
+fn hex_bytes(s: &str, out: &mut [u8]) -> Option<usize> {
     let digit = |c: u8| char::from(c).to_digit(16).map(|d| d as u8);
-    s.as_bytes()
-        .chunks(2)
-        .map(|pair| match pair {
-            [hi, lo] => Some(digit(*hi)? << 4 | digit(*lo)?),
-            _ => None,
-        })
-        .collect()
+    let pairs = s.as_bytes().chunks(2);
+    if !s.len().is_multiple_of(2) || pairs.len() > out.len() {
+        return None;
+    }
+    for (slot, pair) in out.iter_mut().zip(pairs) {
+        *slot = digit(pair[0])? << 4 | digit(pair[1])?;
+    }
+    Some(s.len() / 2)
 }
 
 /// Base64 in the standard or the URL-safe alphabet (not both), padded or
-/// not; trailing bits must be zero, so every hash has one spelling.
-fn base64_bytes(s: &str) -> Option<Vec<u8>> {
+/// not, into `out`; trailing bits must be zero, so every hash has one
+/// spelling. The number of bytes, or `None`.
+fn base64_bytes(s: &str, out: &mut [u8]) -> Option<usize> {
     use base64::Engine;
     use base64::alphabet::{STANDARD, URL_SAFE};
     use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-    let config =
+    const CONFIG: GeneralPurposeConfig =
         GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
-    let url = s.contains(['-', '_']);
-    let alphabet = if url { &URL_SAFE } else { &STANDARD };
-    GeneralPurpose::new(alphabet, config).decode(s).ok()
+    const PLAIN: GeneralPurpose = GeneralPurpose::new(&STANDARD, CONFIG);
+    const URL: GeneralPurpose = GeneralPurpose::new(&URL_SAFE, CONFIG);
+    let engine = if s.contains(['-', '_']) { &URL } else { &PLAIN };
+    engine.decode_slice(s, out).ok()
 }
 
 /// A KSeF number as the engine keeps it: the 36-character spelling some
@@ -479,8 +494,9 @@ mod tests {
     #[test]
     fn hashes_have_one_spelling() {
         let canonical = "+5EgfZ0bVjG6hW+xLfYkY3rR9J0k4Qm5JqzH8p0tR2A=";
-        let bytes = base64_bytes(canonical).unwrap();
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let mut bytes = [0u8; 48];
+        assert_eq!(base64_bytes(canonical, &mut bytes), Some(32));
+        let hex: String = bytes[..32].iter().map(|b| format!("{b:02x}")).collect();
         let url_no_pad = canonical
             .trim_end_matches('=')
             .replace('+', "-")
