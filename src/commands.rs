@@ -36,7 +36,8 @@ pub fn read_outages(path: &Path) -> Result<Vec<Outage>> {
         let line = r.line.map_or(String::new(), |l| format!(" line {l}"));
         bail!("{}{line}: {}", r.file, r.reason);
     }
-    let events = periods::events(builder.finish()?.lazy()).collect()?;
+    let latest = crate::ingest::latest_versions(builder.finish()?.lazy())?;
+    let events = periods::events(latest).collect()?;
     Ok(periods::outages(&events)?)
 }
 

@@ -32,6 +32,9 @@ pub struct SourceConfig {
     pub dialect: Dialect,
     /// Contract column name → the file's own header.
     pub columns: HashMap<String, String>,
+    /// Per field of the source (in its schema's order), the one value every
+    /// row of a file that lacks the column gets (`[sources.X.constants]`).
+    pub constants: Vec<Option<String>>,
 }
 
 impl Default for SourceConfig {
@@ -41,6 +44,7 @@ impl Default for SourceConfig {
             encoding: encoding_rs::UTF_8,
             dialect: Dialect::default(),
             columns: HashMap::new(),
+            constants: Vec::new(),
         }
     }
 }
@@ -137,6 +141,8 @@ struct RawSource {
     date_format: Option<Spanned<String>>,
     #[serde(default)]
     columns: BTreeMap<Spanned<String>, String>,
+    #[serde(default)]
+    constants: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 /// Parses the text of a `recon.toml`; errors start with `line N:`.
@@ -293,6 +299,53 @@ fn source_config(
         }
         out.columns.insert(name.get_ref().clone(), header);
     }
+    out.constants = constants(raw.constants, source, &out.dialect, at)?;
+    Ok(out)
+}
+
+/// `[sources.X.constants]` by field: each name a column of the source,
+/// each value valid as that column's kind in the source's dialect (a
+/// `seller_nip` ten digits, as in `sellers`), so that a bad constant stops
+/// the run here rather than rejecting every row of a file.
+fn constants(
+    raw: BTreeMap<Spanned<String>, Spanned<String>>,
+    source: Source,
+    dialect: &Dialect,
+    at: &dyn Fn(std::ops::Range<usize>, String) -> String,
+) -> Result<Vec<Option<String>>, String> {
+    let fields = source.fields();
+    let mut out = vec![None; if raw.is_empty() { 0 } else { fields.len() }];
+    for (name, value) in raw {
+        let Some(i) = fields
+            .iter()
+            .position(|f| f.name == name.get_ref().as_str())
+        else {
+            return Err(at(
+                name.span(),
+                format!("'{}' is not a column of {}", name.get_ref(), source.name()),
+            ));
+        };
+        let text = value.get_ref().trim();
+        let bad = |why: String| {
+            at(
+                value.span(),
+                format!(
+                    "constant {} = '{text}' is not usable: {why}",
+                    name.get_ref()
+                ),
+            )
+        };
+        if text.is_empty() {
+            return Err(bad("it is empty".into()));
+        }
+        if fields[i].name.ends_with("_nip")
+            && (text.len() != 10 || !text.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(bad("not a 10-digit NIP".into()));
+        }
+        crate::ingest::table::check_cell(fields[i].kind, text, dialect).map_err(bad)?;
+        out[i] = Some(text.to_string());
+    }
     Ok(out)
 }
 
@@ -364,6 +417,39 @@ issue_date = "Data wystawienia"
         let e = parse("amount_tolerance = -1\n").unwrap_err();
         assert!(e.starts_with("line 1:"), "{e}");
         assert!(parse("[sources.ledger]\nencoding = \"klingon\"\n").is_err());
+    }
+
+    #[test]
+    fn constants_are_columns_of_the_source_with_values_of_their_kind() {
+        let c = parse(
+            "[sources.ledger]\ndate_format = \"%d.%m.%Y\"\n[sources.ledger.constants]\n\
+             seller_nip = \"5265877635\"\nissue_date = \"02.03.2026\"\ncurrency = \"pln\"\n",
+        )
+        .unwrap();
+        let ledger = c.source(Source::Ledger);
+        let at = |name: &str| {
+            let i = Source::Ledger.fields().iter().position(|f| f.name == name);
+            ledger.constants[i.unwrap()].as_deref()
+        };
+        assert_eq!(at("seller_nip"), Some("5265877635"));
+        assert_eq!(at("issue_date"), Some("02.03.2026"));
+        assert_eq!(at("currency"), Some("pln"));
+        assert_eq!(at("invoice_number"), None);
+        assert!(c.source(Source::OfflineLog).constants.is_empty());
+        for (body, why) in [
+            ("seller_nip = \"52658\"", "10-digit NIP"),
+            ("issue_date = \"2026-13-01\"", "not a valid date"),
+            ("gross_amount = \"12.345\"", "more than two decimal"),
+            ("currency = \"zloty\"", "currency code"),
+            ("ksef_marker = \"XX\"", "KSeF marker"),
+            ("seller = \"x\"", "not a column of ledger"),
+            ("buyer_id = \" \"", "empty"),
+        ] {
+            let e = parse(&format!("[sources.ledger.constants]\n\n{body}\n")).unwrap_err();
+            assert!(e.starts_with("line 3:") && e.contains(why), "{body}: {e}");
+        }
+        let e = parse("[sources.offline_log.constants]\ninvoice_hash = \"abc\"\n").unwrap_err();
+        assert!(e.contains("SHA-256"), "{e}");
     }
 
     #[test]

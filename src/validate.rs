@@ -15,22 +15,26 @@ pub fn crc8(data: &[u8]) -> u8 {
     KSEF.checksum(data)
 }
 
-/// Whether `s` is a well-formed KSeF number with a matching checksum.
+/// Whether `s` is a well-formed KSeF number, with a matching checksum where
+/// one is known.
 ///
-/// KSeF 2.0 (35 characters): `NNNNNNNNNN-YYYYMMDD-XXXXXXXXXXXX-CC`, where `CC` is the CRC-8
-/// of the first 32 characters. The legacy KSeF 1.0 form (36 characters)
-/// `NNNNNNNNNN-YYYYMMDD-XXXXXX-XXXXXX-CC` is accepted too; that its `CC` is the same CRC-8
-/// over the first 33 characters is an assumption, not taken from a published specification.
+/// The form is `NNNNNNNNNN-YYYYMMDD-XXXXXXXXXXXX-CC` (35 characters), where `CC` is the
+/// CRC-8 of the first 32 characters. The checksum is checked for numbers dated (their
+/// `YYYYMMDD`) from [`CRC_FROM`], when production KSeF 2.0 began; an earlier number may be a
+/// KSeF 1.0 number, whose checksum was never published, and is checked for its form only.
+/// The 36-character spelling with a hyphen inside the technical part is the same number:
+/// readers turn it into this one (`crate::ingest::fields::ksef_number`) before it gets here.
 /// The 10 leading digits are not checked as a NIP: the format only promises digits.
 pub fn is_valid_ksef_number(s: &str) -> bool {
     let b = s.as_bytes();
-    let (body, shape): (usize, &[u8]) = match b.len() {
-        35 => (32, &SHAPE_2_0),
-        36 => (33, &SHAPE_1_0),
-        _ => return false,
-    };
-    fits(b, shape) && is_real_date(&b[11..19]) && checksum_matches(&b[..body], &b[body + 1..])
+    if !(fits(b, &SHAPE) && is_real_date(&b[11..19])) {
+        return false;
+    }
+    &b[11..19] < CRC_FROM || checksum_matches(&b[..32], &b[33..])
 }
+
+/// The first day (as a number's `YYYYMMDD`) whose numbers carry the published CRC-8.
+const CRC_FROM: &[u8] = b"20260201";
 
 /// The classes a byte can be of, as bits: an ASCII digit, an upper-case
 /// hex letter (`A`-`F`) or a dash.
@@ -70,8 +74,7 @@ const fn shape<const N: usize>(pattern: &[u8; N]) -> [u8; N] {
     allowed
 }
 
-const SHAPE_2_0: [u8; 35] = shape(b"9999999999-99999999-FFFFFFFFFFFF-FF");
-const SHAPE_1_0: [u8; 36] = shape(b"9999999999-99999999-FFFFFF-FFFFFF-FF");
+const SHAPE: [u8; 35] = shape(b"9999999999-99999999-FFFFFFFFFFFF-FF");
 
 /// Whether every byte of `b` is of a class its position allows, in one
 /// pass without branches: the check runs over every ledger and KSeF
@@ -158,8 +161,9 @@ pub fn is_valid_nip(s: &str) -> bool {
 mod tests {
     use super::*;
 
-    const VALID_1: &str = "5265877635-20250826-0100001AF629-AF";
-    const VALID_2: &str = "5265877635-20250626-010080DD2B5E-26";
+    /// Numbers dated after the CRC began, so every character counts.
+    const VALID_1: &str = "5265877635-20260826-0100001AF629-D1";
+    const VALID_2: &str = "5265877635-20260626-010080DD2B5E-58";
 
     #[test]
     fn crc8_check_value() {
@@ -191,27 +195,20 @@ mod tests {
     /// the one-pass [`fits`].
     fn by_groups(s: &str) -> bool {
         let b = s.as_bytes();
-        let (body, hex_groups): (usize, &[(usize, usize)]) = match b.len() {
-            35 => (32, &[(20, 32)]),
-            36 => (33, &[(20, 26), (27, 33)]),
-            _ => return false,
-        };
-        all_digits(&b[..10])
+        b.len() == 35
+            && all_digits(&b[..10])
             && b[10] == b'-'
             && b[19] == b'-'
             && is_real_date(&b[11..19])
-            && hex_groups
-                .iter()
-                .all(|&(from, to)| b[from..to].iter().all(|c| is_upper_hex(*c)))
-            && b[body] == b'-'
-            && hex_groups.windows(2).all(|w| b[w[0].1] == b'-')
-            && checksum_matches(&b[..body], &b[body + 1..])
+            && b[20..32].iter().all(|c| is_upper_hex(*c))
+            && b[32] == b'-'
+            && b[33..].iter().all(|c| is_upper_hex(*c))
+            && (b[11..19] < b"20260201"[..] || checksum_matches(&b[..32], &b[33..]))
     }
 
     proptest::proptest! {
-        /// Numbers of either form with their right checksum, one byte
-        /// replaced or not, are judged as the group-by-group check judges
-        /// them.
+        /// Numbers with their right checksum, one byte replaced or not,
+        /// are judged as the group-by-group check judges them.
         #[test]
         fn one_pass_check_is_the_group_check(
             body in "[0-9]{10}-20[0-9]{2}[01][0-9][0-3][0-9]-([0-9A-F]{12}|[0-9A-F]{6}-[0-9A-F]{6})",
@@ -248,8 +245,14 @@ mod tests {
         let cases = [
             (VALID_1, true),
             (VALID_2, true),
-            ("9999999999-20230908-8BEF280C8D35-4D", false), // MF sample, does not verify
-            ("9999999999-20230908-8BEF280C8D35-21", true),  // same with its real checksum
+            // MF's 2023 sample: a KSeF 1.0 number, form only.
+            ("9999999999-20230908-8BEF280C8D35-4D", true),
+            ("9999999999-20230908-8BEF280C8D35-21", true),
+            ("9999999999-20260131-8BEF280C8D35-4D", true), // the day before the CRC
+            ("9999999999-20260201-8BEF280C8D35-4D", false), // from 2026-02-01 it is checked
+            ("9999999999-20260201-8BEF280C8D35-6D", true),
+            ("9999999999-20230908-8BEF280C8D35-4", false), // form still checked
+            ("9999999999-20230908-8BEF280C8D3G-4D", false),
             ("5265877635-20250826-0100001AF629-A", false),
             ("5265877635-20250826-0100001AF629-AFF", false),
             ("", false),
@@ -261,10 +264,11 @@ mod tests {
             ("5265877635-20250826-0100001AF629_AF", false),
             ("5265877635-2025082-60100001AF629-AF", false),
             ("5265877635-20250826-0100001AG629-AF", false),
-            ("5265877635-20230908-ABCDEF-123456-58", true), // legacy 1.0 form
-            ("5265877635-20230908-ABCDEF-123456-59", false),
+            // The 36-character spelling is turned into this one by the readers.
+            ("5265877635-20230908-ABCDEF-123456-58", false),
+            ("5265877635-20230908-ABCDEF123456-58", true),
             ("5265877635-20230908-ABCDEF0123456-58", false),
-            ("5265877635-20230908-ABCDEf-123456-58", false),
+            ("5265877635-20230908-ABCDEf123456-58", false),
         ];
         for (s, want) in cases {
             assert_eq!(is_valid_ksef_number(s), want, "{s}");
@@ -282,7 +286,12 @@ mod tests {
                     }
                     bytes[i] = c as u8;
                     let changed = String::from_utf8(bytes).expect("ascii");
-                    assert!(!is_valid_ksef_number(&changed), "{changed}");
+                    // A change of date to before 2026-02-01 leaves a KSeF
+                    // 1.0 number, checked for its form only.
+                    let earlier = changed.get(11..19).is_some_and(|d| d < "20260201");
+                    if !(earlier && is_real_date(&changed.as_bytes()[11..19])) {
+                        assert!(!is_valid_ksef_number(&changed), "{changed}");
+                    }
                 }
             }
         }

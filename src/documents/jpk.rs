@@ -96,6 +96,9 @@ struct Register {
     rows: Vec<JpkSale>,
     current: Option<Row>,
     root_line: u64,
+    /// Why the file is of an earlier version of the form, if it is; the
+    /// file is still read through so that its rows can be counted.
+    earlier: Option<DocError>,
 }
 
 impl Register {
@@ -109,6 +112,11 @@ impl Register {
             }
             (Event::End(form, text), ["JPK", "Naglowek", "KodFormularza"]) => {
                 self.form(form, text.trim())
+            }
+            (Event::End(variant, text), ["JPK", "Naglowek", "WariantFormularza"]) => {
+                let said = format!("WariantFormularza {}", text.trim());
+                self.note_earlier(earlier_variant(text.trim(), variant.line, &said));
+                Ok(())
             }
             (Event::End(_, text), ["JPK", "Podmiot1", .., "NIP"]) => {
                 self.seller_nip = Some(text.trim().to_string()).filter(|t| !t.is_empty());
@@ -146,6 +154,12 @@ impl Register {
     fn form(&mut self, form: &Element, text: &str) -> Result<(), DocError> {
         let system = form.attribute("kodSystemowy").unwrap_or("").trim();
         if text == "JPK_VAT" && (system.starts_with("JPK_V7M") || system.starts_with("JPK_V7K")) {
+            let variant = system[7..]
+                .trim()
+                .trim_start_matches('(')
+                .trim_end_matches(')');
+            let said = format!("kodSystemowy \"{system}\"");
+            self.note_earlier(earlier_variant(variant.trim(), form.line, &said));
             self.form = Some(system.to_string());
             return Ok(());
         }
@@ -158,7 +172,18 @@ impl Register {
         ))
     }
 
+    /// Keeps the first sign that the file is of an earlier version.
+    fn note_earlier(&mut self, check: Result<(), DocError>) {
+        if let Err(e) = check {
+            self.earlier.get_or_insert(e);
+        }
+    }
+
     fn finish(self) -> Result<Vec<JpkSale>, DocError> {
+        if let Some(mut earlier) = self.earlier {
+            earlier.rows = self.rows.len() as u64;
+            return Err(earlier);
+        }
         if self.form.is_none() {
             return Err(DocError::at(
                 self.root_line,
@@ -174,6 +199,28 @@ impl Register {
                 ..row
             })
             .collect())
+    }
+}
+
+/// The first variant of the form with KSeF markers (`NrKSeF`, `OFF`, `BFK`,
+/// `DI`): JPK_V7M(3) / JPK_V7K(3), in force from February 2026.
+const FIRST_KSEF_VARIANT: u32 = 3;
+
+/// Refuses a file of an earlier variant of the form, as a whole: its rows
+/// have no KSeF markers, so row by row each would only be "no marker",
+/// which does not say what is wrong. `variant` is the form's variant
+/// number as written (not a number: no judgement here, the rows decide).
+fn earlier_variant(variant: &str, line: u64, said: &str) -> Result<(), DocError> {
+    match variant.parse::<u32>() {
+        Ok(n) if n < FIRST_KSEF_VARIANT => Err(DocError::at(
+            line,
+            format!(
+                "not a JPK_V7(3) register: an earlier version of the form ({said}), \
+                 without the KSeF markers (NrKSeF, OFF, BFK, DI) that JPK_V7M(3) and \
+                 JPK_V7K(3), in force from 2026-02-01, carry; give the register in the (3) version"
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -395,6 +442,41 @@ mod tests {
         let got = rows(&text);
         assert_eq!(got[2].problems, ["none of NrKSeF, OFF, BFK, DI is present"]);
         assert_eq!(got[3].problems, ["DI: \"2\" should be 1"]);
+    }
+
+    /// A JPK_V7M(2) (namespace of 2021, variant 2, rows without markers)
+    /// is refused whole, saying it is of the earlier version; so is a file
+    /// whose variant alone says so.
+    #[test]
+    fn earlier_versions_are_refused_whole() {
+        let v2 = fixture()
+            .replace("JPK_V7M (3)", "JPK_V7M (2)")
+            .replace("<WariantFormularza>3<", "<WariantFormularza>2<")
+            .replace(
+                "http://crd.gov.pl/wzor/2025/12/19/14090/",
+                "http://crd.gov.pl/wzor/2021/12/27/11148/",
+            );
+        let err = parse_jpk(v2.as_bytes())
+            .err()
+            .unwrap_or(DocError::at(0, ""));
+        assert!(
+            err.reason.starts_with("not a JPK_V7(3) register: an earlier version of the form (kodSystemowy \"JPK_V7M (2)\")")
+                && err.line == Some(7),
+            "{err}"
+        );
+        assert_eq!(err.rows, 5, "its rows are counted");
+        let variant_only = fixture().replace("<WariantFormularza>3<", "<WariantFormularza>1<");
+        let err = parse_jpk(variant_only.as_bytes())
+            .err()
+            .unwrap_or(DocError::at(0, ""));
+        assert!(
+            err.reason
+                .contains("earlier version of the form (WariantFormularza 1)")
+                && err.line == Some(8),
+            "{err}"
+        );
+        let k2 = fixture().replace("JPK_V7M (3)", "JPK_V7K(2)");
+        assert!(parse_jpk(k2.as_bytes()).is_err());
     }
 
     #[test]

@@ -32,6 +32,9 @@ use chrono::NaiveDate;
 pub struct DocError {
     pub line: Option<u64>,
     pub reason: String,
+    /// The rows (e.g. a JPK's `SprzedazWiersz`) seen in a file refused as a
+    /// whole, when it could still be read through: counted in `run.json`.
+    pub rows: u64,
 }
 
 impl DocError {
@@ -40,6 +43,7 @@ impl DocError {
         Self {
             line: Some(line),
             reason: reason.into(),
+            rows: 0,
         }
     }
 
@@ -48,6 +52,7 @@ impl DocError {
         Self {
             line: None,
             reason: reason.into(),
+            rows: 0,
         }
     }
 }

@@ -94,8 +94,13 @@ impl CsvHeader {
             Err(e) => return Err((Some(1), format!("unreadable header: {e}"))),
         }
         let header: Vec<String> = record.iter().map(str::to_string).collect();
-        let map = HeaderMap::new(&header, input.fields(), &input.config.columns)
-            .map_err(|e| (Some(1), e))?;
+        let map = HeaderMap::new(
+            &header,
+            input.fields(),
+            &input.config.columns,
+            &input.config.constants,
+        )
+        .map_err(|e| (Some(1), e))?;
         Ok(CsvHeader {
             map,
             width: header.len(),

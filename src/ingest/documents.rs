@@ -17,18 +17,26 @@ fn timestamp(t: chrono::NaiveDateTime) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
 }
 
+/// Why a document cannot be read, said once: a parser's reason that
+/// already says what the file is not (`not a UPO v4-3 receipt: root is ...`)
+/// stands as it is; any other gets `not a readable {what}: ` before it.
+fn whole_file(what: &str, reason: &str) -> String {
+    if reason.starts_with("not a ") || reason.starts_with("not an ") {
+        reason.to_string()
+    } else {
+        format!("not a readable {what}: {reason}")
+    }
+}
+
 /// One archived FA(3) invoice; the whole file is the row.
 pub(super) fn read_fa3(mut ctx: Ctx<'_>) -> FileOutcome {
     let bytes = ctx.input.bytes;
     let invoice = match fa3::parse_fa3(bytes) {
         Ok(i) => i,
         Err(e) => {
+            // The file is its one row: read, and rejected with the file.
             ctx.counts.read += 1;
-            ctx.reject(
-                e.line,
-                format!("not a readable FA(3) invoice: {}", e.reason),
-            );
-            return ctx.done();
+            return ctx.fail(e.line, whole_file("FA(3) invoice", &e.reason));
         }
     };
     let sha = hash::sha256_base64(bytes);
@@ -65,10 +73,7 @@ pub(super) fn read_upo(mut ctx: Ctx<'_>) -> FileOutcome {
     let documents = match upo::parse_upo(ctx.input.bytes) {
         Ok(d) => d,
         Err(e) => {
-            return ctx.fail(
-                e.line,
-                format!("not a readable UPO v4-3 receipt: {}", e.reason),
-            );
+            return ctx.fail(e.line, whole_file("UPO v4-3 receipt", &e.reason));
         }
     };
     let file = ctx.input.file.to_string();
@@ -96,10 +101,9 @@ pub(super) fn read_jpk(mut ctx: Ctx<'_>) -> FileOutcome {
     let sales = match jpk::parse_jpk(ctx.input.bytes) {
         Ok(s) => s,
         Err(e) => {
-            return ctx.fail(
-                e.line,
-                format!("not a readable JPK_V7 register: {}", e.reason),
-            );
+            // Rows seen in a file refused whole count as read and rejected.
+            ctx.counts.read += e.rows;
+            return ctx.fail(e.line, whole_file("JPK_V7 register", &e.reason));
         }
     };
     for sale in sales {
@@ -126,4 +130,25 @@ pub(super) fn read_jpk(mut ctx: Ctx<'_>) -> FileOutcome {
         ctx.row(sale.line, |i| row.get(i).and_then(|v| v.as_deref()));
     }
     ctx.done()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_is_said_once() {
+        assert_eq!(
+            whole_file("UPO v4-3 receipt", "not a UPO v4-3 receipt: root is <x>"),
+            "not a UPO v4-3 receipt: root is <x>"
+        );
+        assert_eq!(
+            whole_file("FA(3) invoice", "not an FA(3) invoice: root is <x>"),
+            "not an FA(3) invoice: root is <x>"
+        );
+        assert_eq!(
+            whole_file("FA(3) invoice", "no root element"),
+            "not a readable FA(3) invoice: no root element"
+        );
+    }
 }

@@ -29,6 +29,14 @@ impl SourceInput<'_> {
         self.source.fields()
     }
 
+    /// Whether the file is an XML document (JPK_V7, FA(3), UPO), whose
+    /// fields no `recon.toml` constant fills.
+    pub fn is_xml(&self) -> bool {
+        self.file
+            .rsplit_once('.')
+            .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("xml"))
+    }
+
     /// The JSON names of the fields, for sources that come as JSON.
     pub fn json_names(&self) -> Option<&'static [&'static str]> {
         match self.source {

@@ -55,8 +55,9 @@ pub struct InputFile {
 pub struct Bundle {
     /// One table per source that the bundle provides.
     pub tables: BTreeMap<Source, DataFrame>,
-    /// Optional parts that are absent, by their bundle location.
-    pub not_provided: Vec<&'static str>,
+    /// Optional parts that are absent, by their bundle location, and those
+    /// given with nothing usable, with why.
+    pub not_provided: Vec<String>,
     pub files: Vec<InputFile>,
     pub rejected: Vec<Rejection>,
     /// Sources whose tables were dropped after use (see `release`).
@@ -155,7 +156,7 @@ pub fn load_with(
                     dir.display()
                 );
             }
-            not_provided.push(source.location());
+            not_provided.push(source.location().to_string());
         }
         found.extend(files.into_iter().map(|p| (source, p)));
     }
@@ -163,7 +164,6 @@ pub fn load_with(
         Source::ALL.iter().map(|&s| (s, config.source(s))).collect();
     let mut files = Vec::new();
     let mut rejected = Vec::new();
-    let mut ledger_rows = 0;
     let mut tables: BTreeMap<Source, DataFrame> = BTreeMap::new();
     match keep {
         None => {
@@ -186,7 +186,6 @@ pub fn load_with(
             if let Some(ksef) = tables.get(&Source::KsefMetadata) {
                 extract_spans(&mut files, ksef)?;
             }
-            ledger_rows = tables.get(&Source::Ledger).map_or(0, |df| df.height());
         }
         Some(keep) => {
             for &source in sources {
@@ -210,16 +209,12 @@ pub fn load_with(
                             load_file(dir, source, path, &configs[&source])?;
                         let whole = table(source, vec![rows])?;
                         extract_spans(std::slice::from_mut(&mut file), &whole)?;
-                        let height = whole.height();
-                        Ok((keep(source, place, whole)?, file, rejections, height))
+                        Ok((keep(source, place, whole)?, file, rejections))
                     })
                     .collect();
                 let mut joined: Option<DataFrame> = None;
                 for result in kept {
-                    let (df, file, rejections, height) = result?;
-                    if source == Source::Ledger {
-                        ledger_rows += height;
-                    }
+                    let (df, file, rejections) = result?;
                     files.push(file);
                     rejected.extend(rejections);
                     match &mut joined {
@@ -251,18 +246,29 @@ pub fn load_with(
             "loaded"
         );
     }
-    // Without one usable ledger row every KSeF record would look unbooked:
-    // stop and say why rather than report thousands of false findings.
-    if sources.contains(&Source::Ledger) && ledger_rows == 0 {
-        let why = rejected
-            .iter()
-            .find(|r| r.source == Source::Ledger.name())
-            .map(|r| {
-                let line = r.line.map_or(String::new(), |l| format!(" line {l}"));
-                format!(": {}{line}: {}", r.file, r.reason)
-            })
-            .unwrap_or_default();
-        bail!("no usable ledger rows in {}{why}", dir.display());
+    if let Some(df) = tables.remove(&Source::Announcements) {
+        let latest = latest_versions(df.lazy())?.collect()?;
+        tables.insert(Source::Announcements, latest);
+    }
+    for (source, why) in unusable(sources, &files, &rejected) {
+        // Without the ledger every KSeF record would look unbooked, and
+        // without KSeF every invoice unsent: stop rather than report
+        // thousands of false findings.
+        if matches!(source, Source::Ledger | Source::KsefMetadata) {
+            bail!(
+                "no usable {} rows in {} ({}): {}",
+                source.name(),
+                dir.display(),
+                source.location(),
+                why.join("; ")
+            );
+        }
+        tables.remove(&source);
+        not_provided.push(format!(
+            "{} (nothing usable: {})",
+            source.location(),
+            why.join("; ")
+        ));
     }
     Ok(Bundle {
         tables,
@@ -318,9 +324,58 @@ fn extract_spans(files: &mut [InputFile], table: &DataFrame) -> PolarsResult<()>
     Ok(())
 }
 
-/// One file's rows as `keep` kept them, its `run.json` record, its rejected
-/// rows and how many rows it had before `keep`.
-type KeptFile = (DataFrame, InputFile, Vec<Rejection>, usize);
+/// The announcements without the versions of a message that a later
+/// version replaces (contract section 2): of the rows sharing an
+/// `announcement_id`, those with a `version` below the highest are dropped.
+/// Rows without a version (CSV announcements) are all kept. A replaced
+/// version was read and used, to be replaced, so it stays counted as used.
+pub fn latest_versions(announcements: LazyFrame) -> PolarsResult<LazyFrame> {
+    let version = col("version").cast(DataType::Int64);
+    let latest = version.clone().max().over([col("announcement_id")])?;
+    Ok(announcements.filter(version.clone().is_null().or(version.eq(latest))))
+}
+
+/// The sources given with nothing usable (contract section 2): at least one
+/// row or file rejected and no row used. Each comes with its files' first
+/// reasons (`file line N: reason`); a readable file with no rows is given
+/// and empty, and names nothing.
+fn unusable(
+    sources: &[Source],
+    files: &[InputFile],
+    rejected: &[Rejection],
+) -> Vec<(Source, Vec<String>)> {
+    let mut out = Vec::new();
+    for &source in sources {
+        let mine: Vec<&InputFile> = files.iter().filter(|f| f.source == source.name()).collect();
+        let used: u64 = mine.iter().map(|f| f.counts.used).sum();
+        let refused = |f: &&&InputFile| f.counts.rejected > 0 || f.error.is_some();
+        if used > 0 || !mine.iter().any(|f| refused(&f)) {
+            continue;
+        }
+        let why = mine
+            .iter()
+            .filter(|f| refused(f))
+            .map(|f| {
+                let first = rejected
+                    .iter()
+                    .find(|r| r.source == f.source && r.file == f.path);
+                match first {
+                    Some(r) => {
+                        let line = r.line.map_or(String::new(), |l| format!(" line {l}"));
+                        format!("{}{line}: {}", f.path, r.reason)
+                    }
+                    None => format!("{}: {}", f.path, f.error.as_deref().unwrap_or("rejected")),
+                }
+            })
+            .collect();
+        out.push((source, why));
+    }
+    out
+}
+
+/// One file's rows as `keep` kept them, its `run.json` record and its
+/// rejected rows.
+type KeptFile = (DataFrame, InputFile, Vec<Rejection>);
 
 /// One file's rows (still in their builder, see [`table`]), its `run.json`
 /// record and its rejected rows.

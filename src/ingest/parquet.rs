@@ -109,7 +109,8 @@ pub fn read_file(
                     let cell = |f: usize| match &sources[f] {
                         Some(CellSource::Text(array)) => array.get(row),
                         Some(_) => written[f].get(),
-                        None => None,
+                        // The file lacks the column: a constant, if any.
+                        None => input.config.constants.get(f)?.as_deref(),
                     };
                     if let Err(reason) = piece.push(cell, dialect, &at) {
                         job_rejected.push(rejection(input, Some(at.line), reason));
@@ -196,7 +197,12 @@ fn load(input: &SourceInput<'_>) -> Result<(DataFrame, HeaderMap), String> {
         .iter_names()
         .map(|n| n.to_string())
         .collect();
-    let map = HeaderMap::new(&names, input.fields(), &input.config.columns)?;
+    let map = HeaderMap::new(
+        &names,
+        input.fields(),
+        &input.config.columns,
+        &input.config.constants,
+    )?;
     let mut projection: Vec<usize> = (0..input.fields().len())
         .filter_map(|i| map.position(i))
         .collect();
@@ -208,7 +214,12 @@ fn load(input: &SourceInput<'_>) -> Result<(DataFrame, HeaderMap), String> {
     // The map's positions are the file's; the frame holds only the
     // projected columns, in file order.
     let projected: Vec<String> = projection.iter().map(|&p| names[p].clone()).collect();
-    let map = HeaderMap::new(&projected, input.fields(), &input.config.columns)?;
+    let map = HeaderMap::new(
+        &projected,
+        input.fields(),
+        &input.config.columns,
+        &input.config.constants,
+    )?;
     Ok((df, map))
 }
 

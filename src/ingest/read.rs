@@ -71,12 +71,22 @@ impl<'a> Ctx<'a> {
     }
 
     /// Offers one row to the builder, recording a rejection on failure.
+    /// `cell(i)` is `None` only where the file has no column for field
+    /// `i` (a JSON record: no such key); there, a constant from
+    /// `recon.toml` stands in, except in XML documents, whose fields are
+    /// fixed by their schema.
     pub(super) fn row<'v>(&mut self, line: u64, cell: impl Fn(usize) -> Option<&'v str>) {
         self.counts.read += 1;
         let at = Location {
             file: self.input.file,
             line,
         };
+        let constants: &[Option<String>] = if self.input.is_xml() {
+            &[]
+        } else {
+            &self.input.config.constants
+        };
+        let cell = |i| cell(i).or_else(|| constants.get(i)?.as_deref());
         match self.builder.push(cell, &self.input.config.dialect, &at) {
             Ok(()) => self.counts.used += 1,
             Err(reason) => self.reject(Some(line), reason),
@@ -214,7 +224,12 @@ fn read_xlsx(mut ctx: Ctx<'_>) -> FileOutcome {
             .collect(),
         None => return ctx.fail(None, "first sheet is empty: no header row".to_string()),
     };
-    let map = match HeaderMap::new(&header, ctx.input.fields(), &ctx.input.config.columns) {
+    let map = match HeaderMap::new(
+        &header,
+        ctx.input.fields(),
+        &ctx.input.config.columns,
+        &ctx.input.config.constants,
+    ) {
         Ok(m) => m,
         Err(e) => return ctx.fail(Some(first_row), e),
     };
@@ -253,7 +268,7 @@ fn read_json(mut ctx: Ctx<'_>) -> FileOutcome {
     if ctx.input.source == Source::KsefMetadata && super::extract::is_export_status(&text) {
         return ctx.done();
     }
-    let items = match json_items(&text) {
+    let items = match json_items(&text, ctx.input.source) {
         Ok(items) => items,
         Err((line, reason)) => return ctx.fail(line, reason),
     };
@@ -302,24 +317,40 @@ struct InvoicesPage<'a> {
     invoices: Vec<&'a RawValue>,
 }
 
-/// The elements of a top-level array, or of an object's `invoices` array.
-/// Syntax errors carry their line.
-fn json_items(text: &str) -> Result<Vec<&RawValue>, (Option<u64>, String)> {
+/// The status service's status object: its `messages` are the records.
+#[derive(serde::Deserialize)]
+struct StatusObject<'a> {
+    #[serde(borrow)]
+    messages: Vec<&'a RawValue>,
+}
+
+/// The elements of a top-level array, or of the array an object of the
+/// source holds its records in: a KSeF metadata page's or export's
+/// `invoices`, the status service's `messages`. Syntax errors carry their
+/// line.
+fn json_items(text: &str, source: Source) -> Result<Vec<&RawValue>, (Option<u64>, String)> {
     let located = |e: serde_json::Error| {
         let line = u64::try_from(e.line()).ok().filter(|&l| l > 0);
         (line, format!("not valid JSON: {e}"))
     };
     let whole: &RawValue = serde_json::from_str(text).map_err(located)?;
+    let key = match source {
+        Source::Announcements => "messages",
+        _ => "invoices",
+    };
     let shape = |e: serde_json::Error| {
         (
             None,
-            format!(
-                "JSON is not an array of records nor an object with an \"invoices\" array: {e}"
-            ),
+            format!("JSON is not an array of records nor an object with a \"{key}\" array: {e}"),
         )
     };
     match whole.get().trim_start().as_bytes().first() {
         Some(b'[') => serde_json::from_str::<Vec<&RawValue>>(whole.get()).map_err(shape),
+        _ if source == Source::Announcements => {
+            serde_json::from_str::<StatusObject<'_>>(whole.get())
+                .map(|p| p.messages)
+                .map_err(shape)
+        }
         _ => serde_json::from_str::<InvoicesPage<'_>>(whole.get())
             .map(|p| p.invoices)
             .map_err(shape),
@@ -333,7 +364,9 @@ fn json_field(obj: &Json, path: &str) -> Option<String> {
         v = v.get(part)?;
     }
     match v {
-        Json::Null => None,
+        // Empty, which the builder reads as null: `None` is kept for a
+        // missing key, where a constant may stand in.
+        Json::Null => Some(String::new()),
         Json::String(s) => Some(s.clone()),
         Json::Number(n) => Some(number_text(n)),
         Json::Bool(b) => Some(b.to_string()),
@@ -341,16 +374,12 @@ fn json_field(obj: &Json, path: &str) -> Option<String> {
     }
 }
 
-/// KSeF amounts are JSON doubles; write them with at most the digits they
-/// carry, rounding away binary noise past the tenth decimal.
+/// A JSON number as the shortest text that reads back as the same value
+/// (`0.30000000000000004` stays so): the amount parser decides in decimal
+/// whether what is left past the grosze is a double's noise (contract
+/// section 2), so no digit is rounded away here first.
 fn number_text(n: &serde_json::Number) -> String {
-    match n.as_f64() {
-        Some(f) if n.is_f64() => {
-            let s = format!("{f:.10}");
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        }
-        _ => n.to_string(),
-    }
+    n.to_string()
 }
 
 #[cfg(test)]
@@ -421,12 +450,33 @@ mod tests {
         assert_eq!(rejected.len(), 2);
     }
 
+    /// The status service's object form is read like its array; a KSeF
+    /// page's shape error names the array that source expects.
     #[test]
-    fn json_numbers_lose_binary_noise() {
-        let v: Json =
-            serde_json::from_str(r#"{"a": 0.30000000000000004, "b": 12, "c": {"d": "x"}}"#)
-                .unwrap();
-        assert_eq!(json_field(&v, "a").as_deref(), Some("0.3"));
+    fn json_objects_hold_their_sources_records() {
+        let status = r#"{"status": "FAILURE", "messages": [{"id": "K/1"}, {"id": "K/2"}]}"#;
+        let items = json_items(status, Source::Announcements).unwrap();
+        assert_eq!(items.len(), 2);
+        let err = json_items(status, Source::KsefMetadata).unwrap_err();
+        assert!(err.1.contains("\"invoices\" array"), "{err:?}");
+        let err = json_items(r#"{"invoices": []}"#, Source::Announcements).unwrap_err();
+        assert!(err.1.contains("\"messages\" array"), "{err:?}");
+    }
+
+    #[test]
+    fn json_numbers_keep_their_digits_for_the_amount_parser() {
+        let v: Json = serde_json::from_str(
+            r#"{"a": 0.30000000000000004, "b": 12, "c": {"d": "x"}, "e": 683.0600000000001, "f": 1e21}"#,
+        )
+        .unwrap();
+        assert_eq!(json_field(&v, "a").as_deref(), Some("0.30000000000000004"));
+        assert_eq!(json_field(&v, "e").as_deref(), Some("683.0600000000001"));
+        let dialect = super::super::fields::Dialect::default();
+        let amount =
+            |name| super::super::fields::parse_amount(&json_field(&v, name).unwrap(), &dialect);
+        assert_eq!(amount("a"), Ok(30));
+        assert_eq!(amount("e"), Ok(68306));
+        assert!(amount("f").is_err());
         assert_eq!(json_field(&v, "b").as_deref(), Some("12"));
         assert_eq!(json_field(&v, "c.d").as_deref(), Some("x"));
         assert_eq!(json_field(&v, "c.e"), None);

@@ -99,6 +99,14 @@ pub enum Kind {
     Category,
     /// OFF, BFK, DI or empty.
     Marker,
+    /// A SHA-256 in any of its spellings, kept as standard padded Base64.
+    Hash,
+    /// A whole number of at most 18 digits, kept as its digits (a status
+    /// message's `version`).
+    Integer,
+    /// A KSeF number, its 36-character spelling read as the 35-character
+    /// one; checked later (INVALID_KSEF_NUMBER), never rejected here.
+    KsefNumber,
     /// One of the access log's actions.
     Action,
 }
@@ -155,7 +163,7 @@ pub const LEDGER: &[Field] = &[
     opt("net_amount", Amount),
     checked("vat_amount", Amount),
     checked("buyer_id", Text),
-    opt("ksef_number", Text),
+    opt("ksef_number", KsefNumber),
     opt("ksef_marker", Marker),
     checked("invoice_type", Text),
     checked("source_id", Text),
@@ -173,7 +181,7 @@ pub const OFFLINE_LOG: &[Field] = &[
     req("issued_by", Text),
     opt("decision_id", Text),
     opt("owner", Text),
-    opt("invoice_hash", Text),
+    opt("invoice_hash", Hash),
     opt("gross_amount", Amount),
     opt("currency", Currency),
 ];
@@ -201,10 +209,11 @@ pub const ANNOUNCEMENTS: &[Field] = &[
     opt("end", Timestamp),
     opt("event_id", Text),
     opt("type", Text),
+    opt("version", Integer),
 ];
 
 pub const KSEF_METADATA: &[Field] = &[
-    req("ksef_number", Text),
+    req("ksef_number", KsefNumber),
     req("invoice_number", Text),
     req("seller_nip", Text),
     req("issue_date", Date),
@@ -216,8 +225,8 @@ pub const KSEF_METADATA: &[Field] = &[
     opt("currency", Currency),
     opt("invoicing_mode", Text),
     checked("invoice_type", Text),
-    opt("invoice_hash", Text),
-    opt("hash_of_corrected_invoice", Text),
+    opt("invoice_hash", Hash),
+    opt("hash_of_corrected_invoice", Hash),
     // When KSeF stored the record for good: how a truncated extract is
     // known to be continued by another file (see `extract`).
     opt("permanent_storage_date", Timestamp),
@@ -271,13 +280,13 @@ pub const ARCHIVE: &[Field] = &[
 
 /// One row per `Dokument` of a UPO v4-3 receipt (`ksef/upo/`).
 pub const UPO: &[Field] = &[
-    req("ksef_number", Text),
+    req("ksef_number", KsefNumber),
     req("invoice_number", Text),
     req("seller_nip", Text),
     req("issue_date", Date),
     req("submitted_at", Timestamp),
     opt("ksef_number_assigned_at", Timestamp),
-    req("invoice_hash", Text),
+    req("invoice_hash", Hash),
     opt("sending_mode", Text),
     req("upo_file", Text),
     // `NazwaPodmiotuPrzyjmujacego`: exactly `Ministerstwo Finansów` in
@@ -316,4 +325,6 @@ pub const KSEF_JSON_NAMES: &[&str] = &[
 ];
 
 /// The status service's JSON names for [`ANNOUNCEMENTS`], in the same order.
-pub const ANNOUNCEMENT_JSON_NAMES: &[&str] = &["id", "category", "start", "end", "eventId", "type"];
+pub const ANNOUNCEMENT_JSON_NAMES: &[&str] = &[
+    "id", "category", "start", "end", "eventId", "type", "version",
+];

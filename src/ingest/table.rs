@@ -31,11 +31,13 @@ impl HeaderMap {
     /// Column names are matched trimmed and case-insensitively; `renames`
     /// maps a contract name to the file's own header (from `recon.toml`).
     /// Unknown columns are ignored; a missing required column or a column
-    /// given twice is an error.
+    /// given twice is an error, unless `constants` (by field, from
+    /// `recon.toml`) gives the missing column its one value.
     pub fn new(
         headers: &[String],
         fields: &[Field],
         renames: &HashMap<String, String>,
+        constants: &[Option<String>],
     ) -> Result<HeaderMap, String> {
         let normal: Vec<String> = headers
             .iter()
@@ -43,14 +45,15 @@ impl HeaderMap {
             .collect();
         let mut positions = Vec::with_capacity(fields.len());
         let mut missing = Vec::new();
-        for field in fields {
+        for (i, field) in fields.iter().enumerate() {
+            let constant = constants.get(i).is_some_and(Option::is_some);
             let wanted = renames
                 .get(field.name)
                 .map(|s| s.trim().to_lowercase())
                 .unwrap_or_else(|| field.name.to_string());
             let found: Vec<usize> = (0..normal.len()).filter(|&i| normal[i] == wanted).collect();
             match found.as_slice() {
-                [] if field.required => missing.push(wanted),
+                [] if field.required && !constant => missing.push(wanted),
                 [] => positions.push(None),
                 [i] => positions.push(Some(*i)),
                 _ => {
@@ -327,11 +330,12 @@ impl Parts {
 }
 
 /// Parses one non-empty cell of a field that is not kept, for its errors
-/// only. Plain text cannot fail; the coded kinds are parsed into scratch
-/// cells, which allocate only for the few fields that have them.
-fn check(kind: Kind, raw: &str, dialect: &Dialect) -> Result<(), String> {
+/// only (also how `recon.toml`'s constants are checked). Plain text cannot
+/// fail; the coded kinds are parsed into scratch cells, which allocate only
+/// for the few fields that have them.
+pub fn check_cell(kind: Kind, raw: &str, dialect: &Dialect) -> Result<(), String> {
     match kind {
-        Kind::Text => Ok(()),
+        Kind::Text | Kind::KsefNumber => Ok(()),
         Kind::Date => fields::date_days(raw, dialect).map(drop),
         Kind::Timestamp => fields::timestamp_ms(raw, dialect).map(drop),
         Kind::Amount => fields::parse_amount(raw, dialect).map(drop),
@@ -344,7 +348,7 @@ fn check(kind: Kind, raw: &str, dialect: &Dialect) -> Result<(), String> {
 fn push_parsed(column: &mut Cells, kind: Kind, raw: &str, dialect: &Dialect) -> Result<(), String> {
     match (column, kind) {
         (Cells::Checked(rows), kind) => {
-            check(kind, raw, dialect)?;
+            check_cell(kind, raw, dialect)?;
             *rows += 1;
         }
         (Cells::Date(c), _) => c.push(fields::date_days(raw, dialect)?),
@@ -356,6 +360,14 @@ fn push_parsed(column: &mut Cells, kind: Kind, raw: &str, dialect: &Dialect) -> 
             } else {
                 c.push(&fields::parse_currency(raw)?);
             }
+        }
+        (Cells::Text(c), Kind::Hash) => c.push(&fields::parse_hash(raw)?),
+        (Cells::Text(c), Kind::KsefNumber) => c.push(&fields::ksef_number(raw)),
+        (Cells::Text(c), Kind::Integer) => {
+            if raw.is_empty() || raw.len() > 18 || !raw.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("'{raw}' is not a whole number"));
+            }
+            c.push(raw);
         }
         (Cells::Text(c), Kind::Marker) => match fields::parse_marker(raw)? {
             Some(marker) => c.push(&marker),
@@ -412,11 +424,15 @@ mod tests {
             "gross_amount",
             "currency",
         ]);
-        let map = HeaderMap::new(&h, LEDGER, &HashMap::new()).unwrap();
+        let map = HeaderMap::new(&h, LEDGER, &HashMap::new(), &[]).unwrap();
         assert_eq!(map.position(0), Some(0));
         assert_eq!(map.position(5), None);
-        let err = HeaderMap::new(&h[1..], LEDGER, &HashMap::new()).unwrap_err();
+        let err = HeaderMap::new(&h[1..], LEDGER, &HashMap::new(), &[]).unwrap_err();
         assert!(err.contains("invoice_number"), "{err}");
+        // A constant from recon.toml stands in for the missing column.
+        let constant = [Some("FV/1".to_string())];
+        let map = HeaderMap::new(&h[1..], LEDGER, &HashMap::new(), &constant).unwrap();
+        assert_eq!(map.position(0), None);
         let dup = headers(&[
             "invoice_number",
             "Invoice_number",
@@ -426,7 +442,7 @@ mod tests {
             "currency",
         ]);
         assert!(
-            HeaderMap::new(&dup, LEDGER, &HashMap::new())
+            HeaderMap::new(&dup, LEDGER, &HashMap::new(), &[])
                 .unwrap_err()
                 .contains("2 times")
         );
@@ -500,7 +516,7 @@ mod tests {
         .into_iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
-        assert!(HeaderMap::new(&h, LEDGER, &renames).is_ok());
+        assert!(HeaderMap::new(&h, LEDGER, &renames, &[]).is_ok());
     }
 
     #[test]

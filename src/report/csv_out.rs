@@ -1,6 +1,7 @@
 //! CSV outputs: a text-only frame written with a header, `,` separators and
-//! quotes where needed, and every text cell neutralised against spreadsheet
-//! formula injection (contract section 6).
+//! quotes where needed, and every free-text cell neutralised against
+//! spreadsheet formula injection, while exact data (hashes, amounts) is
+//! written exactly in its canonical form (contract section 6).
 
 use std::io::Write;
 
@@ -15,6 +16,66 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     match cell.as_bytes().first() {
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
         _ => cell.into(),
+    }
+}
+
+/// How the cells of one column are written.
+#[derive(Clone, Copy)]
+enum Guard {
+    /// Numbers: written as they are (a negative amount is no formula).
+    None,
+    /// Exact data (contract section 6): a value in its canonical form is
+    /// written exactly, even where it starts like a formula (a Base64 hash
+    /// may start with `+`, an amount with `-`); anything else in the column
+    /// is neutralised like free text.
+    Exact(fn(&str) -> bool),
+    /// Free text: neutralised.
+    Text,
+}
+
+/// The guard of a column by its name. Only hashes and amounts can start
+/// like a formula in their canonical form; KSeF numbers, NIPs and dates
+/// start with a digit, so as free text they are already written exactly,
+/// and a malformed one is neutralised.
+fn guard(name: &str, numeric: &[&str]) -> Guard {
+    if numeric.contains(&name) {
+        Guard::None
+    } else if name.ends_with("hash") {
+        Guard::Exact(is_canonical_hash)
+    } else if name.ends_with("_amount") || name.ends_with("_pln") {
+        Guard::Exact(is_canonical_amount)
+    } else {
+        Guard::Text
+    }
+}
+
+/// A SHA-256 in standard padded Base64, the one spelling the engine keeps.
+fn is_canonical_hash(cell: &str) -> bool {
+    crate::ingest::fields::parse_hash(cell).is_ok_and(|canonical| canonical == cell)
+}
+
+/// An amount as the engine writes it: `-?digits.dd`.
+fn is_canonical_amount(cell: &str) -> bool {
+    let digits = cell.strip_prefix('-').unwrap_or(cell);
+    match digits.split_once('.') {
+        Some((whole, cents)) => {
+            !whole.is_empty()
+                && cents.len() == 2
+                && whole
+                    .bytes()
+                    .chain(cents.bytes())
+                    .all(|b| b.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+/// `cell` as the column's guard writes it.
+fn guarded(cell: &str, guard: Guard) -> std::borrow::Cow<'_, str> {
+    match guard {
+        Guard::None => cell.into(),
+        Guard::Exact(exact) if exact(cell) => cell.into(),
+        Guard::Exact(_) | Guard::Text => neutralise(cell),
     }
 }
 
@@ -51,7 +112,7 @@ pub fn write_header(df: &DataFrame, out: &mut impl Write) -> Result<()> {
 /// partitioned run appends its reconciliation range by range).
 pub fn write_rows(df: &DataFrame, numeric: &[&str], mut out: impl Write + Send) -> Result<()> {
     let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
-    let guard: Vec<bool> = names.iter().map(|n| !numeric.contains(n)).collect();
+    let guard: Vec<Guard> = names.iter().map(|n| guard(n, numeric)).collect();
     let starts: Vec<usize> = (0..df.height()).step_by(PIECE_ROWS).collect();
     let format = |batch: &[usize]| -> Vec<Result<Vec<u8>>> {
         batch
@@ -84,7 +145,7 @@ pub fn write_rows(df: &DataFrame, numeric: &[&str], mut out: impl Write + Send) 
 /// a blank line. Cells are copied straight from the columns' views; going
 /// through the crate's `ByteRecord` and `write_byte_record` copied each
 /// cell twice and was some 10 % of a 200k-invoice run's instructions.
-fn rows(df: &DataFrame, guard: &[bool]) -> Result<Vec<u8>> {
+fn rows(df: &DataFrame, guard: &[Guard]) -> Result<Vec<u8>> {
     let columns: Vec<StringChunked> = df
         .columns()
         .iter()
@@ -94,7 +155,7 @@ fn rows(df: &DataFrame, guard: &[bool]) -> Result<Vec<u8>> {
     let arrays: Vec<&Utf8ViewArray> = columns.iter().map(|c| c.downcast_as_array()).collect();
     let mut out = Vec::with_capacity(df.height() * 128);
     for row in 0..df.height() {
-        for (i, (array, &guarded)) in arrays.iter().zip(guard).enumerate() {
+        for (i, (array, &column_guard)) in arrays.iter().zip(guard).enumerate() {
             if i > 0 {
                 out.push(b',');
             }
@@ -105,10 +166,8 @@ fn rows(df: &DataFrame, guard: &[bool]) -> Result<Vec<u8>> {
             };
             if arrays.len() == 1 && cell.is_empty() {
                 out.extend_from_slice(b"\"\"");
-            } else if guarded {
-                push_cell(&mut out, neutralise(cell).as_bytes());
             } else {
-                push_cell(&mut out, cell.as_bytes());
+                push_cell(&mut out, guarded(cell, column_guard).as_bytes());
             }
         }
         out.push(b'\n');
@@ -178,6 +237,38 @@ mod tests {
         assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(neutralise("\tx"), "'\tx");
         assert_eq!(neutralise("plain"), "plain");
+    }
+
+    /// Exact data is written in its canonical form even where it starts
+    /// like a formula; anything else in those columns is neutralised.
+    #[test]
+    fn exact_data_is_never_altered() {
+        let hash = "+AdeXbtVI5JoQkt6Yr20PtjXlKkBgOofFRGuWVGJ39A=";
+        let df = DataFrame::new(
+            3,
+            vec![
+                Column::new("archive_hash".into(), [hash, "+cmd|' /C calc'!A0", "-x"]),
+                Column::new("net_amount".into(), ["-12.50", "-1+2", "=1"]),
+                Column::new(
+                    "ksef_number".into(),
+                    ["5265877635-20260302-0100001AF629-37", "-1", "@x"],
+                ),
+                Column::new("detail".into(), [hash, "-12.50", "ok"]),
+            ],
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        write(&df, &[], &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            format!(
+                "archive_hash,net_amount,ksef_number,detail\n\
+                 {hash},-12.50,5265877635-20260302-0100001AF629-37,'{hash}\n\
+                 '+cmd|' /C calc'!A0,'-1+2,'-1,'-12.50\n\
+                 '-x,'=1,'@x,ok\n"
+            )
+        );
     }
 
     proptest::proptest! {

@@ -23,7 +23,7 @@ pub struct RunJson {
     /// changes when any input changes.
     pub input_fingerprint: String,
     pub config: Option<String>,
-    pub not_provided: Vec<&'static str>,
+    pub not_provided: Vec<String>,
     pub checks_skipped: Vec<SkippedJson>,
     pub sources: BTreeMap<&'static str, SourceCounts>,
     pub files: Vec<FileJson>,
@@ -133,6 +133,10 @@ pub struct SkippedJson {
 #[derive(Serialize, Default, Clone, Copy)]
 pub struct SourceCounts {
     pub files: u64,
+    /// Files refused as a whole (unreadable, of the wrong form or version,
+    /// over a size limit); their rows, where they could be counted, are in
+    /// `rows_read` and `rows_rejected`.
+    pub files_rejected: u64,
     pub rows_read: u64,
     pub rows_used: u64,
     pub rows_rejected: u64,
@@ -178,6 +182,7 @@ pub fn sources(files: &[InputFile]) -> BTreeMap<&'static str, SourceCounts> {
     for f in files {
         let c = out.entry(f.source).or_default();
         c.files += 1;
+        c.files_rejected += u64::from(f.error.is_some());
         c.rows_read += f.counts.read;
         c.rows_used += f.counts.used;
         c.rows_rejected += f.counts.rejected;

@@ -68,10 +68,19 @@ fn an_unknown_mode_is_rejected() {
 
 #[test]
 fn malformed_json_is_rejected_naming_the_line() {
-    let b = Bundle::new().with_ledger().file(
-        "ksef/metadata/page.json",
-        "{\"invoices\": [\n  {\"ksefNumber\": \"x\",\n  oops\n]}",
-    );
+    // A second, readable page: KSeF metadata with nothing usable would
+    // stop the run (contract v1.2 section 2).
+    let b = Bundle::new()
+        .with_ledger()
+        .file(
+            "ksef/metadata/page.json",
+            "{\"invoices\": [\n  {\"ksefNumber\": \"x\",\n  oops\n]}",
+        )
+        .file(
+            "ksef/metadata/good.csv",
+            "ksef_number,invoice_number,seller_nip,issue_date,invoicing_date\n\
+             5265877635-20260302-0100001AF629-37,FV/1,5265877635,2026-03-02,2026-03-02T10:00:00Z\n",
+        );
     let r = run(b.path(), "2026-04-10", &[]);
     assert_eq!(r.status, 0, "{}", r.stderr);
     let rejected = r.rows("rejected.csv");

@@ -20,4 +20,5 @@ mod proof;
 mod real;
 mod register;
 mod support;
+mod values;
 mod workbook;

@@ -2,14 +2,15 @@
 //! CSVs are written from); here each contract column gets its real Excel type
 //! back: dates become Excel dates, money a number with two decimals, counts
 //! integers. A value that does not parse (a deadline of `none` or `open`)
-//! stays text. Every text cell is neutralised exactly as in the CSVs and
-//! written with `write_string`, never as a formula.
+//! stays text. Every text cell is written as it is with `write_string`: a
+//! string cell, which no spreadsheet runs, so nothing needs the CSVs' `'`
+//! prefix, and exact data (a hash starting with `+`) is never altered
+//! (contract section 6).
 
 use chrono::{NaiveDate, NaiveDateTime};
 use polars::prelude::*;
 use rust_xlsxwriter::{ColNum, Color, ExcelDateTime, Format, FormatBorder, RowNum, Worksheet};
 
-use crate::report::csv_out::neutralise;
 use crate::report::summary::parse_cents;
 
 /// Excel's limit on the characters of one cell.
@@ -95,7 +96,7 @@ impl Formats {
     }
 }
 
-/// Writes text neutralised, cut to Excel's cell limit.
+/// Writes text as a string cell, cut to Excel's cell limit.
 pub fn text(
     ws: &mut Worksheet,
     row: RowNum,
@@ -116,10 +117,9 @@ fn plain_text(ws: &mut Worksheet, row: RowNum, col: ColNum, value: &str) -> anyh
     Ok(())
 }
 
-/// `value` neutralised and cut to Excel's cell limit (in characters; a
-/// value of fewer bytes than that is never counted).
+/// `value` cut to Excel's cell limit (in characters; a value of fewer
+/// bytes than that is never counted).
 fn cell_text(value: &str) -> std::borrow::Cow<'_, str> {
-    let value = neutralise(value);
     if value.len() > MAX_CELL_CHARS && value.chars().count() > MAX_CELL_CHARS {
         value
             .chars()
@@ -127,7 +127,7 @@ fn cell_text(value: &str) -> std::borrow::Cow<'_, str> {
             .collect::<String>()
             .into()
     } else {
-        value
+        value.into()
     }
 }
 
