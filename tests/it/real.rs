@@ -5,10 +5,8 @@
 //! `fixtures/real/README.md`). Only the small ledgers, logs and KSeF CSVs
 //! that put those files in context are written here.
 //!
-//! Each assertion states what the data contract v1.2 expects. Where the
-//! engine does not do that yet, the test is `#[ignore = "v1.2: ..."]`, so it
-//! can be switched on as the rule lands; the tests that run check what is
-//! already right.
+//! Each assertion states what the data contract v1.2 expects of the file,
+//! worked out from the file itself, not from what the engine printed.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -195,7 +193,6 @@ fn mf_export_truncated_leaves_missing_invoices_unverified() {
 }
 
 #[test]
-#[ignore = "v1.2: KSeF metadata with nothing usable stops the run (exit 1) naming the file"]
 fn mf_metadata_page_cut_short_stops_the_run() {
     // The page as an interrupted download leaves it: its first 1200 bytes.
     let page = real("ksef-api/query-metadata-page.json");
@@ -211,7 +208,6 @@ fn mf_metadata_page_cut_short_stops_the_run() {
 }
 
 #[test]
-#[ignore = "v1.2: KSeF metadata with nothing usable stops the run (exit 1) naming the file"]
 fn mf_session_invoice_list_is_no_metadata_extract() {
     // The list of a session's invoices (another endpoint) has neither
     // seller.nip nor issueDate: not one record is usable as metadata.
@@ -323,7 +319,6 @@ fn upo_v4_2_is_rejected_naming_its_version() {
 }
 
 #[test]
-#[ignore = "v1.2: a rejection reason is said once, not repeated"]
 fn upo_v4_2_reason_is_said_once() {
     let r = upo_v42_run();
     let reason = r.rows("rejected.csv")[0]["reason"].clone();
@@ -331,14 +326,12 @@ fn upo_v4_2_reason_is_said_once() {
 }
 
 #[test]
-#[ignore = "v1.2: files rejected whole are counted in run.json (files_rejected)"]
 fn upo_v4_2_counts_as_a_file_rejected() {
     let r = upo_v42_run();
     assert_eq!(r.json()["sources"]["upo"]["files_rejected"], 1);
 }
 
 #[test]
-#[ignore = "v1.2: a source whose every file was rejected is not provided"]
 fn upo_v4_2_only_means_no_upo_given() {
     let r = upo_v42_run();
     let not_provided = r.json()["not_provided"].to_string();
@@ -418,7 +411,6 @@ fn plus_hash_samples_are_archived_linked_and_sent() {
 }
 
 #[test]
-#[ignore = "v1.2: exact data is never neutralised (a Base64 hash may start with '+')"]
 fn plus_hash_is_written_exactly() {
     let r = plus_hash_run();
     assert_eq!(invoice(&r, "FK2026/03/7")["archive_hash"], HASH_12);
@@ -426,7 +418,6 @@ fn plus_hash_is_written_exactly() {
 }
 
 #[test]
-#[ignore = "v1.2: hashes are compared as bytes, in Base64, Base64URL (KOD I) or hex"]
 fn plus_hash_spellings_are_one_hash() {
     let r = plus_hash_run();
     let mismatches = findings(&r, "HASH_MISMATCH");
@@ -434,7 +425,6 @@ fn plus_hash_spellings_are_one_hash() {
 }
 
 #[test]
-#[ignore = "v1.2: KSeF numbers dated before 2026-02-01 are checked for format only"]
 fn ksef_1_0_number_of_the_samples_is_valid() {
     let r = plus_hash_run();
     let invalid = findings(&r, "INVALID_KSEF_NUMBER");
@@ -557,7 +547,6 @@ fn ksef2_invoice_and_correction_are_read_and_matched() {
 }
 
 #[test]
-#[ignore = "v1.2: the 36-character spelling is the same KSeF number"]
 fn ksef2_number_in_36_characters_matches_ksefs() {
     let r = ksef2_run();
     let mismatches = findings(&r, "KSEF_NUMBER_MISMATCH");
@@ -565,7 +554,6 @@ fn ksef2_number_in_36_characters_matches_ksefs() {
 }
 
 #[test]
-#[ignore = "v1.2: KSeF numbers dated before 2026-02-01 are checked for format only"]
 fn ksef2_number_of_2025_is_checked_for_format_only() {
     let r = ksef2_run();
     let invalid = findings(&r, "INVALID_KSEF_NUMBER");
