@@ -182,8 +182,13 @@ fn verify_pack_names_altered_missing_and_extra_files() {
     assert!(stdout.contains("extra: notes.txt"), "{stdout}");
 }
 
-#[test]
-fn a_month_pack_holds_offline_and_late_online_invoices() {
+/// The demo's pack for March 2026: its folder (kept while the test runs),
+/// its path and its entries.
+fn demo_month_pack() -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    BTreeMap<String, Vec<u8>>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("month.zip");
     let out = pack(&fixtures().join("demo"), &path, &["--month", "2026-03"]);
@@ -193,6 +198,12 @@ fn a_month_pack_holds_offline_and_late_online_invoices() {
         String::from_utf8_lossy(&out.stderr)
     );
     let files = entries(&path);
+    (dir, path, files)
+}
+
+#[test]
+fn a_month_pack_holds_offline_and_late_online_invoices() {
+    let (_dir, path, files) = demo_month_pack();
     let mut reader = csv::Reader::from_reader(files["reconciliation.csv"].as_slice());
     let headers = reader.headers().unwrap().clone();
     let at = |n: &str| headers.iter().position(|h| h == n).unwrap();
@@ -304,15 +315,7 @@ fn a_month_pack_holds_the_primary_rows_of_its_invoices() {
         #[serde(borrow)]
         record: &'a serde_json::value::RawValue,
     }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("month.zip");
-    let out = pack(&fixtures().join("demo"), &path, &["--month", "2026-03"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let files = entries(&path);
+    let (_dir, path, files) = demo_month_pack();
     let manifest: serde_json::Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
     let rec = crate::support::read_csv_bytes(&files["reconciliation.csv"]);
     let numbers_where = |column: &str| -> std::collections::BTreeSet<String> {
