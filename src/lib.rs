@@ -21,8 +21,9 @@
 //! memory at once goes through the same stages in parts ([`partition`]),
 //! whose outputs are joined into the files one run would write.
 //!
-//! The contract for all of it is `../shared/contract/CONTRACT.md`; the
-//! project's own docs are in `docs/`.
+//! The rules for all of it are stated in `docs/` (`docs/rules.md` for
+//! deadlines, statuses and exception codes; `docs/inputs.md` and
+//! `docs/outputs.md` for the files).
 
 pub mod calendar;
 pub mod clock;
