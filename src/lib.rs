@@ -484,7 +484,9 @@ fn write_tables(
     if formats.csv {
         for (name, df) in frames.csv_files() {
             if !spilled(name) {
-                staging.write_with(name, |out| report::csv_out::write(df, report::NUMERIC, out))?;
+                staging.write_with(name, |out| {
+                    report::csv_out::write(df, &report::NUMERIC, out)
+                })?;
             }
         }
     }

@@ -450,7 +450,7 @@ impl Spill {
     /// Appends the next rows, in output order.
     pub fn write(&mut self, rows: &DataFrame) -> Result<()> {
         if let Some(out) = &mut self.csv {
-            crate::report::csv_out::write_rows(rows, crate::report::NUMERIC, out)?;
+            crate::report::csv_out::write_rows(rows, &crate::report::NUMERIC, out)?;
         }
         if let Some(parquet) = &mut self.parquet {
             parquet.write(rows)?;

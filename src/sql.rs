@@ -52,12 +52,7 @@ pub fn context(rec: &Reconciled, params: &Params) -> PolarsResult<SQLContext> {
             Column::new("amount_tolerance".into(), [params.amount_tolerance]),
             Column::new(
                 "as_of_end".into(),
-                [local_to_ms(
-                    params
-                        .as_of
-                        .and_hms_milli_opt(23, 59, 59, 999)
-                        .unwrap_or_default(),
-                )],
+                [local_to_ms(crate::reconcile::end_of_day(params.as_of))],
             )
             .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?,
         ],

@@ -84,7 +84,7 @@ pub fn build(options: &EvidenceOptions) -> Result<PackSummary> {
         ("responsibility.csv", &frames.responsibility),
     ] {
         let mut bytes = Vec::new();
-        csv_out::write(df, report::NUMERIC, &mut bytes)?;
+        csv_out::write(df, &report::NUMERIC, &mut bytes)?;
         entries.insert(name.to_string(), bytes);
     }
     let summary = Summary::build(frames, &result.run)?;

@@ -456,27 +456,33 @@ pub fn reconcile(bundle: &mut Bundle, params: &Params) -> PolarsResult<Reconcile
 }
 
 /// The rows with `submitted_on` on or before the as-of date (none without
-/// one). Usually that
-/// is all of them, and the table is then kept as it is rather than copied
-/// by a filter (the KSeF table is 1.9 GiB at 10M invoices).
+/// one).
 fn known_at(table: DataFrame, as_of: &Expr) -> PolarsResult<DataFrame> {
-    let later = table
+    let known = col("submitted_on")
+        .lt_eq(as_of.clone())
+        .fill_null(lit(false));
+    Ok(kept_where(table, known)?.0)
+}
+
+/// The rows of `table` for which `keep` (never null) holds, and how many
+/// were left out. Usually that is none, and the table is then kept as it is
+/// rather than copied by a filter (the KSeF table is 1.9 GiB at 10M
+/// invoices).
+fn kept_where(table: DataFrame, keep: Expr) -> PolarsResult<(DataFrame, u64)> {
+    let count = table
         .clone()
         .lazy()
-        .select([col("submitted_on")
-            .lt_eq(as_of.clone())
-            .not()
-            .fill_null(lit(true))
-            .sum()
-            .alias("later")])
+        .select([keep.clone().not().sum().alias("left_out")])
         .collect()?;
-    if later.column("later")?.get(0)?.extract::<u64>() == Some(0) {
-        return Ok(table);
+    let left_out = count
+        .column("left_out")?
+        .get(0)?
+        .extract::<u64>()
+        .unwrap_or(0);
+    if left_out == 0 {
+        return Ok((table, 0));
     }
-    table
-        .lazy()
-        .filter(col("submitted_on").lt_eq(as_of.clone()))
-        .collect()
+    Ok((table.lazy().filter(keep).collect()?, left_out))
 }
 
 /// The last millisecond of a Warsaw day: "after the as-of date" means
@@ -496,18 +502,11 @@ impl AsOfCut {
     /// The rows of `table` for which `known` holds (a row whose date is
     /// missing is kept: its own checks deal with it).
     fn keep(&mut self, table: DataFrame, source: Source, known: Expr) -> PolarsResult<DataFrame> {
-        let later = known.not().fill_null(lit(false));
-        let count = table
-            .clone()
-            .lazy()
-            .select([later.clone().sum().alias("later")])
-            .collect()?;
-        let n = count.column("later")?.get(0)?.extract::<u64>().unwrap_or(0);
-        if n == 0 {
-            return Ok(table);
+        let (kept, left_out) = kept_where(table, known.fill_null(lit(true)))?;
+        if left_out > 0 {
+            self.counts.insert(source.name(), left_out);
         }
-        self.counts.insert(source.name(), n);
-        table.lazy().filter(later.not()).collect()
+        Ok(kept)
     }
 }
 

@@ -26,21 +26,25 @@ use crate::reconcile::{Params, Reconciled};
 use crate::rules::EXCEPTION_COLUMNS;
 use crate::sql;
 
-/// Columns of every output that hold numbers and are written unguarded.
-pub const NUMERIC: &[&str] = &[
+/// Columns of every output that hold numbers and are written unguarded:
+/// these, and completeness.csv's count of each status.
+const NUMERIC_BESIDE_STATUSES: [&str; 6] = [
     "gross_amount",
     "age_business_days",
     "line",
     "invoices",
-    "submitted_on_time",
-    "submitted_late",
-    "pending",
-    "unverified",
-    "overdue",
-    "not_required",
     "completeness_pct",
     "open_exceptions",
 ];
+
+/// Every column of the outputs that holds numbers (written unguarded).
+pub static NUMERIC: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    NUMERIC_BESIDE_STATUSES
+        .iter()
+        .chain(crate::contract::Status::NAMES.iter())
+        .copied()
+        .collect()
+});
 
 /// The text frames of one run's outputs, in the contract's column order.
 /// `decisions` is not a file of its own in `--out`; the workbook and the
