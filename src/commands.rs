@@ -9,12 +9,13 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::config::SourceConfig;
-use crate::deadline::{self, Category, Deadline, Mode, Outage, Period};
+use crate::contract::{Category, Mode};
+use crate::deadline::{self, Deadline, Outage, Period};
 use crate::ingest::SourceInput;
 use crate::ingest::read;
 use crate::ingest::schema::Source;
 use crate::ingest::table::TableBuilder;
-use crate::reconcile::periods;
+use crate::matching::periods;
 
 /// Reads an announcements file into outages (Warsaw dates, events merged).
 /// Any row that cannot be read is an error here: a deadline computed from a

@@ -39,7 +39,7 @@ pub mod ingest;
 pub mod memory;
 pub mod partition;
 pub mod progress;
-pub mod reconcile;
+pub mod matching;
 pub mod register;
 pub mod report;
 pub mod rules;
@@ -53,9 +53,9 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 
 use config::Config;
-use reconcile::Params;
+use matching::Params;
 use report::run_json::{self, RunJson};
-use rules::Severity;
+use contract::Severity;
 
 /// Everything `run` needs, resolved from the command line and `recon.toml`.
 #[derive(Debug, Clone)]
@@ -175,29 +175,29 @@ fn params(config: &Config, as_of: NaiveDate) -> Params {
 }
 
 /// A bundle (or one part of it, see [`partition`]) after stages 1-3.
-pub(crate) struct Matched {
+pub(crate) struct Checked {
     pub bundle: ingest::Bundle,
-    pub rec: reconcile::Reconciled,
+    pub rec: matching::Matched,
     pub findings: polars::prelude::DataFrame,
     pub skipped: Vec<rules::Skipped>,
 }
 
 /// Matches a loaded bundle (or one part of one, see [`partition`]) and
 /// runs the rules.
-pub(crate) fn match_bundle(mut bundle: ingest::Bundle, params: &Params) -> Result<Matched> {
+pub(crate) fn match_bundle(mut bundle: ingest::Bundle, params: &Params) -> Result<Checked> {
     let stage = progress::Stage::start("matching invoices");
     // Only matching reads the bundle's row-level tables (the ledger, KSeF,
     // UPOs and archive, most of the memory loaded) and releases them; `rec`
     // holds what the rules still need of them, and the rules release that
     // in turn before the rules that read only the invoice table run.
-    let mut rec = reconcile::reconcile(&mut bundle, params).context("reconciliation failed")?;
+    let mut rec = matching::match_invoices(&mut bundle, params).context("reconciliation failed")?;
     drop(stage);
     let stage = progress::Stage::start("applying the rules");
     let (findings, skipped) =
         rules::run(&mut rec, params, |s| bundle.has(s)).context("exception rules failed")?;
     drop(stage);
     rec.release_rule_columns();
-    Ok(Matched {
+    Ok(Checked {
         bundle,
         rec,
         findings,
@@ -218,7 +218,7 @@ pub(crate) struct Counted {
 }
 
 impl Counted {
-    pub fn of(rec: &reconcile::Reconciled, params: &Params) -> Result<Counted> {
+    pub fn of(rec: &matching::Matched, params: &Params) -> Result<Counted> {
         Ok(Counted {
             invoices: rec.invoices.height() as u64,
             counts_by_status: report::status_counts(rec, params)?,
@@ -286,7 +286,7 @@ pub(crate) struct Findings {
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn assemble(
     bundle: &mut ingest::Bundle,
-    rec: &reconcile::Reconciled,
+    rec: &matching::Matched,
     findings: Findings,
     reconciliation: polars::prelude::DataFrame,
     counted: Counted,

@@ -11,11 +11,10 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use ksef_recon::config::{Config, ConfigError};
-use ksef_recon::deadline::Mode;
+use ksef_recon::contract::{Mode, Severity};
 use ksef_recon::evidence::{self, EvidenceOptions, Scope};
 use ksef_recon::generate::{self, GenerateOptions, plan::Rates};
 use ksef_recon::report::parquet_out::Formats;
-use ksef_recon::rules::Severity;
 use ksef_recon::{RunOptions, clock, commands, register};
 
 /// polars allocates and frees large column buffers all the time; with the

@@ -244,7 +244,7 @@ impl Plan {
                 flagged,
                 [col("seller_nip"), col("invoice_number")],
                 [col("seller_nip"), col("invoice_number")],
-                crate::reconcile::left(),
+                crate::matching::left(),
             )
             .with_column(col(HOME).fill_null(lit(false)))
     }

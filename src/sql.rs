@@ -10,11 +10,11 @@ use polars::prelude::*;
 use polars::sql::SQLContext;
 
 use crate::ingest::fields::{date_to_days, local_to_ms};
-use crate::reconcile::{Params, Reconciled};
+use crate::matching::{Params, Matched};
 
 /// A SQL context with the tables every query may use: `invoices` (for the
 /// rules with their extra columns, for the reports without the rules-only
-/// ones: see `Reconciled::release_rule_columns`), `ledger`,
+/// ones: see `Matched::release_rule_columns`), `ledger`,
 /// `offline_log`, `decisions`, `ksef`, `upo`, `archive` (these four only
 /// for the rules of `rules::ROW_LEVEL_RULES`, and `ledger` and `ksef` with
 /// only their keys, KSeF numbers and origin), `events`, `activity`, `grants`,
@@ -23,12 +23,12 @@ use crate::reconcile::{Params, Reconciled};
 /// the one-row `params` (`as_of`, `amount_tolerance`
 /// in grosze, `as_of_end`: the last millisecond of the as-of day), and the
 /// tables of `queries/shared/` built from them.
-pub fn context(rec: &Reconciled, params: &Params) -> PolarsResult<SQLContext> {
+pub fn context(rec: &Matched, params: &Params) -> PolarsResult<SQLContext> {
     let mut ctx = SQLContext::new();
     let invoices = if rec.rule_columns_released {
         rec.invoices_lazy()
     } else {
-        crate::reconcile::invoices::with_rule_columns(rec.invoices_lazy())
+        crate::matching::invoices::with_rule_columns(rec.invoices_lazy())
     };
     ctx.register("invoices", invoices);
     if !rec.row_level_released {
@@ -52,7 +52,7 @@ pub fn context(rec: &Reconciled, params: &Params) -> PolarsResult<SQLContext> {
             Column::new("amount_tolerance".into(), [params.amount_tolerance]),
             Column::new(
                 "as_of_end".into(),
-                [local_to_ms(crate::reconcile::end_of_day(params.as_of))],
+                [local_to_ms(crate::matching::end_of_day(params.as_of))],
             )
             .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?,
         ],

@@ -5,7 +5,8 @@
 #![no_main]
 
 use ksef_recon_fuzz::config::SourceConfig;
-use ksef_recon_fuzz::deadline::{self, Deadline, Mode, Period};
+use ksef_recon_fuzz::contract::Mode;
+use ksef_recon_fuzz::deadline::{self, Deadline, Period};
 use ksef_recon_fuzz::ingest::{self, schema::Source};
 use libfuzzer_sys::fuzz_target;
 

@@ -28,7 +28,8 @@ pub mod xlsx_guard;
 
 pub use input::{Rejection, SourceInput};
 
-use crate::deadline::{Category, Outage};
+use crate::contract::Category;
+use crate::deadline::Outage;
 use table::{Cells, TableBuilder};
 
 /// The announcement rows a builder accepted, as outages (one per row,

@@ -9,6 +9,8 @@
 
 #[path = "../../src/calendar.rs"]
 pub mod calendar;
+#[path = "../../src/contract/mod.rs"]
+pub mod contract;
 #[path = "../../src/config.rs"]
 pub mod config;
 #[path = "../../src/deadline.rs"]

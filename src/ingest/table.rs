@@ -12,7 +12,7 @@ use std::collections::HashMap;
 pub use super::cells::{Cells, TextCells, Values};
 use super::fields::{self, Dialect};
 use super::schema::{ACTIONS, Field, Kind};
-use crate::deadline::{Category, Mode};
+use crate::contract::{Category, Mode};
 
 /// Where a row came from; `line` is 1-based, the header being line 1 in CSV.
 #[derive(Debug, Clone, Copy)]

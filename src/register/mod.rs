@@ -176,7 +176,7 @@ pub fn update(
             latest_resolution,
             [col("exception_id")],
             [col("res_id")],
-            crate::reconcile::left(),
+            crate::matching::left(),
         );
     // A resolution counts for the current occurrence only: dated on or after
     // the finding was first seen or reopened.
@@ -232,14 +232,14 @@ pub fn open_only(exceptions: &DataFrame) -> PolarsResult<DataFrame> {
 /// Exceptions still `open` or `reopened`, by severity.
 pub fn open_by_severity(
     exceptions: &DataFrame,
-) -> PolarsResult<BTreeMap<crate::rules::Severity, u64>> {
+) -> PolarsResult<BTreeMap<crate::contract::Severity, u64>> {
     let (status, severity) = (
         exceptions.column("status")?.str()?,
         exceptions.column("severity")?.str()?,
     );
     let mut out = BTreeMap::new();
     for (st, sev) in status.iter().zip(severity.iter()) {
-        if let (Some(st), Some(sev)) = (st, sev.and_then(crate::rules::Severity::parse))
+        if let (Some(st), Some(sev)) = (st, sev.and_then(crate::contract::Severity::parse))
             && OPEN_STATUSES.contains(&st)
         {
             *out.entry(sev).or_insert(0) += 1;
@@ -311,7 +311,7 @@ fn with_status(
             r,
             [col("exception_id")],
             [col("r_id")],
-            crate::reconcile::left(),
+            crate::matching::left(),
         )
         .with_column(days.cast(DataType::String).alias("days_open"))
         .collect()

@@ -6,7 +6,7 @@
 
 use polars::prelude::*;
 
-use crate::reconcile::{self, Reconciled};
+use crate::matching::{self, Matched};
 
 /// Columns of the decisions view, in order.
 pub const DECISION_COLUMNS: &[&str] = &[
@@ -34,7 +34,7 @@ fn timestamp_text(name: &str) -> Expr {
 }
 
 /// One row per decision, sorted by id, every column text.
-pub fn decisions(rec: &Reconciled) -> PolarsResult<DataFrame> {
+pub fn decisions(rec: &Matched) -> PolarsResult<DataFrame> {
     let events = rec.events.clone().lazy().select([
         col("event_key"),
         col("category").alias("announcement_category"),
@@ -48,7 +48,7 @@ pub fn decisions(rec: &Reconciled) -> PolarsResult<DataFrame> {
             events,
             [col("linked_event")],
             [col("event_key")],
-            reconcile::left(),
+            matching::left(),
         )
         .sort(["decision_id"], SortMultipleOptions::default())
         .select([

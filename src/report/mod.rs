@@ -22,7 +22,7 @@ use polars::prelude::*;
 use crate::frame::{date_text, deadline_text, money_text};
 use crate::ingest::Rejection;
 use crate::ingest::fields::format_amount;
-use crate::reconcile::{Params, Reconciled};
+use crate::matching::{Params, Matched};
 use crate::rules::EXCEPTION_COLUMNS;
 use crate::sql;
 
@@ -80,7 +80,7 @@ fn text(name: &str) -> Expr {
 /// `reconciliation.csv`: one row per invoice, the contract's columns then
 /// the evidence behind it (archived FA(3) file, its hash and KOD I link, the
 /// UPO receipt).
-pub fn reconciliation(rec: &Reconciled) -> PolarsResult<DataFrame> {
+pub fn reconciliation(rec: &Matched) -> PolarsResult<DataFrame> {
     rec.invoices_lazy()
         .select([
             col("seller_nip"),
@@ -150,7 +150,7 @@ pub fn rejected(rows: &[Rejection]) -> PolarsResult<DataFrame> {
 
 /// `completeness.csv` from `queries/reports/completeness*.sql`, with the
 /// gross value per currency folded into one readable column.
-pub fn completeness(rec: &Reconciled, params: &Params) -> PolarsResult<DataFrame> {
+pub fn completeness(rec: &Matched, params: &Params) -> PolarsResult<DataFrame> {
     let mut ctx = sql::context(rec, params)?;
     let _created = sql::run_script(
         &mut ctx,
@@ -227,7 +227,7 @@ pub fn completeness(rec: &Reconciled, params: &Params) -> PolarsResult<DataFrame
 /// `responsibility.csv` from `queries/reports/responsibility.sql`: one row
 /// per decision, with the exceptions found (`findings`) for its verdict.
 pub fn responsibility(
-    rec: &Reconciled,
+    rec: &Matched,
     params: &Params,
     findings: &DataFrame,
 ) -> PolarsResult<DataFrame> {
@@ -250,7 +250,7 @@ pub fn responsibility(
 }
 
 /// Invoices per status (every status, zeros included).
-pub fn status_counts(rec: &Reconciled, params: &Params) -> PolarsResult<BTreeMap<String, u64>> {
+pub fn status_counts(rec: &Matched, params: &Params) -> PolarsResult<BTreeMap<String, u64>> {
     let mut ctx = sql::context(rec, params)?;
     let df = sql::run_script(
         &mut ctx,

@@ -12,34 +12,10 @@ use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::ingest::schema::Source;
-use crate::reconcile::{self, Params, Reconciled, deadlines};
+use crate::matching::{self, Params, Matched, deadlines};
+use crate::contract::Severity;
 use crate::sql;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    High,
-    Medium,
-    Low,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::High => "high",
-            Severity::Medium => "medium",
-            Severity::Low => "low",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Severity> {
-        match s {
-            "high" => Some(Severity::High),
-            "medium" => Some(Severity::Medium),
-            "low" => Some(Severity::Low),
-            _ => None,
-        }
-    }
-}
 
 /// One exception code.
 pub struct Rule {
@@ -278,7 +254,7 @@ const ROW_LEVEL_RULES: [&str; 5] = [
 /// rules. Releases the row-level tables of `rec` on the way (see
 /// [`ROW_LEVEL_RULES`]).
 pub fn run(
-    rec: &mut Reconciled,
+    rec: &mut Matched,
     params: &Params,
     provided: impl Fn(Source) -> bool,
 ) -> PolarsResult<(DataFrame, Vec<Skipped>)> {
@@ -369,7 +345,7 @@ fn shape(mut lf: LazyFrame) -> PolarsResult<LazyFrame> {
 }
 
 /// Adds the invoice's (or decision's) context, severity and ageing.
-fn enrich(findings: DataFrame, rec: &Reconciled, as_of: NaiveDate) -> PolarsResult<LazyFrame> {
+fn enrich(findings: DataFrame, rec: &Matched, as_of: NaiveDate) -> PolarsResult<LazyFrame> {
     // Only the invoices with a finding, picked once by a semi join on the
     // few finding keys, so the joins below are between small tables. The
     // invoice numbers are matched first on their own (one text column, no
@@ -377,7 +353,7 @@ fn enrich(findings: DataFrame, rec: &Reconciled, as_of: NaiveDate) -> PolarsResu
     let found = findings
         .clone()
         .lazy()
-        .select(reconcile::keys())
+        .select(matching::keys())
         .unique(None, UniqueKeepStrategy::Any)
         .collect()?;
     let numbers = found
@@ -391,8 +367,8 @@ fn enrich(findings: DataFrame, rec: &Reconciled, as_of: NaiveDate) -> PolarsResu
         .filter(col("invoice_number").is_in(lit(numbers).implode(false), false))
         .join(
             found.lazy(),
-            reconcile::keys(),
-            reconcile::keys(),
+            matching::keys(),
+            matching::keys(),
             JoinArgs::new(JoinType::Semi),
         );
     let invoices = rec
@@ -432,22 +408,22 @@ fn enrich(findings: DataFrame, rec: &Reconciled, as_of: NaiveDate) -> PolarsResu
         .drop(cols(["gross_amount", "currency"]))
         .join(
             invoices,
-            reconcile::keys(),
-            reconcile::keys(),
-            reconcile::left(),
+            matching::keys(),
+            matching::keys(),
+            matching::left(),
         )
         .with_column(coalesce(&[col("decision_id"), col("inv_decision_id")]).alias("decision_id"))
         .join(
             decisions,
             [col("decision_id")],
             [col("d_id")],
-            reconcile::left(),
+            matching::left(),
         )
         .join(
             severities.lazy(),
             [col("code")],
             [col("code")],
-            reconcile::left(),
+            matching::left(),
         )
         .with_columns([
             coalesce(&[col("inv_mode"), col("d_mode")]).alias("mode"),

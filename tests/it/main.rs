@@ -13,6 +13,7 @@ mod generate;
 mod governance;
 mod injection;
 mod invariants;
+mod layout;
 mod nightly;
 mod parquet;
 mod partition;

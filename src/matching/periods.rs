@@ -4,7 +4,8 @@
 
 use polars::prelude::*;
 
-use crate::deadline::{Category, Outage};
+use crate::contract::Category;
+use crate::deadline::Outage;
 use crate::frame::one_of;
 use crate::ingest::fields::ms_to_date;
 

@@ -21,7 +21,7 @@ const FOUND: [&str; 4] = ["in_ledger", "in_offline_log", "in_ksef_metadata", "in
 pub const KSEF_HASHES: [&str; 2] = ["ksef_invoice_hash", "ksef_hash_of_corrected_invoice"];
 /// The position column of that view.
 pub const KSEF_HASH_ROW: &str = "ksef_hash_row";
-use crate::deadline::Mode;
+use crate::contract::Mode;
 use crate::frame::{code_of, money_text, name_of, one_of};
 
 /// The per-source tables the invoice table is joined from.

@@ -1,7 +1,6 @@
-//! The contract's vocabulary as types: the words every output uses for an
-//! invoice's status. Other modules name a status through [`Status`] rather
-//! than spelling it, so adding one (as `unverified` was) touches this list
-//! and the places that decide it, not every report.
+//! An invoice's reconciliation status. Other modules name a status through
+//! [`Status`] rather than spelling it, so adding one (as `unverified` was)
+//! touches this list and the places that decide it, not every report.
 
 /// An invoice's reconciliation status, in the order the outputs list them
 /// (completeness.csv, the dashboard, the workbook, `run.json`).
@@ -47,7 +46,7 @@ impl Status {
     ];
 
     /// Its place in [`Status::ALL`] (the code a polars expression picks
-    /// before the names are set once, see `reconcile::with_status`).
+    /// before the names are set once, see `matching::with_status`).
     pub fn code(self) -> u8 {
         self as u8
     }

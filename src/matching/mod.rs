@@ -54,9 +54,9 @@ impl Params {
 }
 
 /// The reconciled tables the rules and reports are built from.
-pub struct Reconciled {
+pub struct Matched {
     /// One row per (seller_nip, invoice_number), without the sparse views'
-    /// columns: read it through [`Reconciled::invoices_lazy`].
+    /// columns: read it through [`Matched::invoices_lazy`].
     pub invoices: DataFrame,
     /// The offline log's, UPOs' and archive's views of the invoices.
     pub sparse: invoices::Sparse,
@@ -136,7 +136,7 @@ const RULES_ONLY_COLUMNS: [&str; 20] = [
     "offline_not_in_log",
 ];
 
-impl Reconciled {
+impl Matched {
     /// Drops the invoice table's columns that only the rules read, once
     /// they have run, so the reports are built beside a narrower table. A
     /// report that names one fails rather than reading nothing.
@@ -284,8 +284,8 @@ const ROW_LEVEL_COLUMNS: [&str; 6] = [
 
 /// Matches the bundle's tables into the invoice table. The bundle's
 /// row-level tables (`ROW_LEVEL`) are released once read: from then on
-/// `Reconciled` holds what is left of them.
-pub fn reconcile(bundle: &mut Bundle, params: &Params) -> PolarsResult<Reconciled> {
+/// `Matched` holds what is left of them.
+pub fn match_invoices(bundle: &mut Bundle, params: &Params) -> PolarsResult<Matched> {
     let as_of = date_lit(params.as_of);
     let as_of_end = crate::frame::local_lit(end_of_day(params.as_of));
     let mut cut = AsOfCut::default();
@@ -432,7 +432,7 @@ pub fn reconcile(bundle: &mut Bundle, params: &Params) -> PolarsResult<Reconcile
             tracing::debug!(column = name, mib = bytes >> 20, "invoice column");
         }
     }
-    Ok(Reconciled {
+    Ok(Matched {
         invoices,
         sparse,
         ledger,

@@ -10,7 +10,8 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::calendar;
-use crate::deadline::{self, Deadline, Mode, Outage, Period};
+use crate::contract::Mode;
+use crate::deadline::{self, Deadline, Outage, Period};
 use crate::frame::code_of;
 use crate::ingest::fields::{date_to_days, days_to_date};
 
@@ -319,7 +320,7 @@ mod tests {
         )
         .unwrap();
         let failure = Outage {
-            category: deadline::Category::Failure,
+            category: crate::contract::Category::Failure,
             start: NaiveDate::from_ymd_opt(2025, 7, 9).unwrap(),
             end: NaiveDate::from_ymd_opt(2025, 7, 12),
         };

@@ -260,7 +260,7 @@ fn run_length(row: &str) -> Expr {
 pub(super) mod tests {
     use super::*;
 
-    pub(in crate::reconcile) fn view(keys: &[(&str, &str)], extra: &[(&str, Column)]) -> DataFrame {
+    pub(in crate::matching) fn view(keys: &[(&str, &str)], extra: &[(&str, Column)]) -> DataFrame {
         let mut columns = vec![
             Column::new(
                 "seller_nip".into(),
