@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
+use crate::contract::Status;
 use crate::frame::{date_text, deadline_text, money_text};
 use crate::ingest::Rejection;
 use crate::ingest::fields::format_amount;
@@ -43,7 +44,7 @@ const NUMERIC_BESIDE_STATUSES: [&str; 6] = [
 pub static NUMERIC: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
     NUMERIC_BESIDE_STATUSES
         .iter()
-        .chain(crate::contract::Status::NAMES.iter())
+        .chain(Status::NAMES.iter())
         .copied()
         .collect()
 });
@@ -219,22 +220,12 @@ pub fn completeness(queries: &Queries) -> PolarsResult<DataFrame> {
             by_scope.get(&key).map(|v| v.join("; "))
         })
         .collect();
-    let mut out = counts
-        .lazy()
-        .select([
-            col("scope"),
-            col("scope_id"),
-            col("mode"),
-            text("invoices"),
-            text("submitted_on_time"),
-            text("submitted_late"),
-            text("pending"),
-            text("unverified"),
-            text("overdue"),
-            text("not_required"),
-            text("completeness_pct"),
-        ])
-        .collect()?;
+    let columns: Vec<Expr> = [col("scope"), col("scope_id"), col("mode"), text("invoices")]
+        .into_iter()
+        .chain(Status::NAMES.iter().map(|s| text(s)))
+        .chain([text("completeness_pct")])
+        .collect();
+    let mut out = counts.lazy().select(columns).collect()?;
     out.with_column(Column::new("gross_by_currency".into(), folded))?;
     Ok(out)
 }
@@ -269,10 +260,7 @@ pub fn status_counts(queries: &Queries) -> PolarsResult<BTreeMap<String, u64>> {
             include_str!("../../queries/reports/status_counts.sql"),
         )?
         .collect()?;
-    let mut out: BTreeMap<String, u64> = crate::contract::Status::NAMES
-        .iter()
-        .map(|s| (s.to_string(), 0))
-        .collect();
+    let mut out: BTreeMap<String, u64> = Status::NAMES.iter().map(|s| (s.to_string(), 0)).collect();
     let status = df.column("status")?.str()?;
     let n = df.column("invoices")?.cast(&DataType::UInt64)?;
     let n = n.u64()?;

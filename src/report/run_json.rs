@@ -206,7 +206,7 @@ pub fn fingerprint(files: &[InputFile]) -> String {
 pub fn skipped(list: &[Skipped]) -> Vec<SkippedJson> {
     list.iter()
         .map(|s| SkippedJson {
-            code: s.code,
+            code: s.code.as_str(),
             missing: s.missing.clone(),
         })
         .collect()
@@ -320,8 +320,8 @@ impl RunJson {
                 .filter(|r| rules::ran(r.code, &findings.skipped))
                 .map(|r| {
                     (
-                        r.code.to_string(),
-                        by_code.get(r.code).copied().unwrap_or(0),
+                        r.code.as_str().to_string(),
+                        by_code.get(r.code.as_str()).copied().unwrap_or(0),
                     )
                 })
                 .collect(),

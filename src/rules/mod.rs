@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::contract::Severity;
+use crate::contract::{Code, Severity};
 use crate::ingest::schema::Source;
 use crate::matching::{self, Matched, Params, deadlines};
 
@@ -40,7 +40,7 @@ pub enum Scope {
 /// these declarations which tables and columns it may release after the
 /// rules ran and which sources a run in parts keeps whole.
 pub struct Rule {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     /// File name under `queries/rules/`. A code whose parts need different
     /// inputs has one entry per part, so each part is skipped on its own.
@@ -69,12 +69,12 @@ impl Rule {
 
 macro_rules! rule {
     {
-        code: $code:literal, severity: $sev:ident, file: $file:literal,
+        code: $code:ident, severity: $sev:ident, file: $file:literal,
         needs: [$($need:ident),*], scope: $scope:expr,
         reads: [$($table:literal),*], columns: [$($column:literal),*] $(,)?
     } => {
         Rule {
-            code: $code,
+            code: Code::$code,
             severity: Severity::$sev,
             file: $file,
             sql: include_str!(concat!("../../queries/rules/", $file)),
@@ -92,175 +92,175 @@ macro_rules! rule {
 /// parts, records in different ranges are not compared (docs/rules.md).
 pub const RULES: &[Rule] = &[
     rule! {
-        code: "OVERDUE_SUBMISSION", severity: High, file: "overdue_submission.sql",
+        code: OverdueSubmission, severity: High, file: "overdue_submission.sql",
         needs: [KsefMetadata], scope: Scope::PerInvoice,
         reads: ["invoices", "params"],
         columns: [],
     },
     rule! {
-        code: "LATE_SUBMISSION", severity: High, file: "late_submission.sql",
+        code: LateSubmission, severity: High, file: "late_submission.sql",
         needs: [KsefMetadata], scope: Scope::PerInvoice,
         reads: ["invoices"],
         columns: ["sent_offline"],
     },
     rule! {
-        code: "ONLINE_SENT_LATE", severity: Low, file: "online_sent_late.sql",
+        code: OnlineSentLate, severity: Low, file: "online_sent_late.sql",
         needs: [KsefMetadata], scope: Scope::PerInvoice,
         reads: ["invoices"],
         columns: ["sent_offline"],
     },
     rule! {
-        code: "NOT_IN_LEDGER", severity: High, file: "not_in_ledger.sql",
+        code: NotInLedger, severity: High, file: "not_in_ledger.sql",
         needs: [KsefMetadata], scope: Scope::PerInvoice,
         reads: ["invoices"],
         columns: ["is_our_seller"],
     },
     rule! {
-        code: "AMOUNT_MISMATCH", severity: High, file: "amount_mismatch.sql",
+        code: AmountMismatch, severity: High, file: "amount_mismatch.sql",
         needs: [KsefMetadata], scope: Scope::PerInvoice,
         reads: ["invoices", "params"],
         columns: ["ledger_gross_amount", "ledger_net_amount", "ledger_currency", "ksef_gross_amount", "ksef_net_amount", "ksef_currency", "in_ksef_metadata"],
     },
     rule! {
-        code: "ISSUE_DATE_MISMATCH", severity: Medium, file: "issue_date_mismatch.sql",
+        code: IssueDateMismatch, severity: Medium, file: "issue_date_mismatch.sql",
         needs: [KsefMetadata], scope: Scope::PerInvoice,
         reads: ["invoices"],
         columns: ["ledger_issue_date", "ksef_issue_date", "in_ksef_metadata"],
     },
     rule! {
-        code: "KSEF_NUMBER_MISMATCH", severity: Medium, file: "ksef_number_mismatch.sql",
+        code: KsefNumberMismatch, severity: Medium, file: "ksef_number_mismatch.sql",
         needs: [KsefMetadata], scope: Scope::PerInvoice,
         reads: ["invoices"],
         columns: ["ledger_ksef_number", "meta_ksef_number", "in_ksef_metadata", "in_upo"],
     },
     rule! {
-        code: "INVALID_KSEF_NUMBER", severity: Medium, file: "invalid_ksef_number.sql",
+        code: InvalidKsefNumber, severity: Medium, file: "invalid_ksef_number.sql",
         needs: [], scope: Scope::PerInvoice,
         reads: ["ksef", "ledger", "upo"],
         columns: [],
     },
     rule! {
-        code: "HASH_MISMATCH", severity: High, file: "hash_mismatch.sql",
+        code: HashMismatch, severity: High, file: "hash_mismatch.sql",
         needs: [KsefMetadata], scope: Scope::PerInvoice,
         reads: ["invoices"],
         columns: ["ksef_hash", "in_ksef_metadata", "in_upo"],
     },
     rule! {
-        code: "DUPLICATE_NUMBER", severity: High, file: "duplicate_number.sql",
+        code: DuplicateNumber, severity: High, file: "duplicate_number.sql",
         needs: [], scope: Scope::PerInvoice,
         reads: ["invoices", "offline_log"],
         columns: ["ledger_rows"],
     },
     rule! {
-        code: "DUPLICATE_IN_KSEF", severity: High, file: "duplicate_in_ksef.sql",
+        code: DuplicateInKsef, severity: High, file: "duplicate_in_ksef.sql",
         needs: [KsefMetadata], scope: Scope::PerInvoice,
         reads: ["invoices", "ksef"],
         columns: ["ksef_records"],
     },
     rule! {
-        code: "MODE_OUTSIDE_DECISION", severity: High, file: "mode_outside_decision.sql",
+        code: ModeOutsideDecision, severity: High, file: "mode_outside_decision.sql",
         needs: [OfflineLog, Decisions], scope: Scope::PerInvoice,
         reads: ["decisions", "invoices"],
         columns: [],
     },
     rule! {
-        code: "MODE_WITHOUT_ANNOUNCEMENT", severity: High, file: "mode_without_announcement.sql",
+        code: ModeWithoutAnnouncement, severity: High, file: "mode_without_announcement.sql",
         needs: [Decisions, Announcements], scope: Scope::Keyless,
         reads: ["decisions", "events"],
         columns: [],
     },
     rule! {
-        code: "DECISION_NOT_APPROVED", severity: High, file: "decision_not_approved.sql",
+        code: DecisionNotApproved, severity: High, file: "decision_not_approved.sql",
         needs: [Decisions], scope: Scope::Keyless,
         reads: ["decisions"],
         columns: [],
     },
     rule! {
-        code: "BFK_IN_KSEF", severity: Medium, file: "bfk_in_ksef.sql",
+        code: BfkInKsef, severity: Medium, file: "bfk_in_ksef.sql",
         needs: [KsefMetadata], scope: Scope::PerInvoice,
         reads: ["invoices"],
         columns: ["ksef_marker"],
     },
     rule! {
-        code: "ARCHIVE_MISSING", severity: Medium, file: "archive_missing.sql",
+        code: ArchiveMissing, severity: Medium, file: "archive_missing.sql",
         needs: [OfflineLog, Archive], scope: Scope::Across(&[Source::Archive]),
         reads: ["archive", "invoices"],
         columns: [],
     },
     rule! {
-        code: "AMOUNT_MISMATCH", severity: High, file: "amount_mismatch_archive.sql",
+        code: AmountMismatch, severity: High, file: "amount_mismatch_archive.sql",
         needs: [OfflineLog, Archive], scope: Scope::PerInvoice,
         reads: ["invoices", "params"],
         columns: [],
     },
     rule! {
-        code: "ISSUE_DATE_MISMATCH", severity: Medium, file: "issue_date_mismatch_archive.sql",
+        code: IssueDateMismatch, severity: Medium, file: "issue_date_mismatch_archive.sql",
         needs: [OfflineLog, Archive], scope: Scope::PerInvoice,
         reads: ["invoices"],
         columns: [],
     },
     rule! {
-        code: "NUMBERING_GAP", severity: Medium, file: "numbering_gap.sql",
+        code: NumberingGap, severity: Medium, file: "numbering_gap.sql",
         needs: [OfflineLog], scope: Scope::Across(&[Source::OfflineLog]),
         reads: ["numbering_gaps"],
         columns: [],
     },
     rule! {
-        code: "DECISION_CLOSED_INCOMPLETE", severity: High, file: "decision_closed_incomplete.sql",
+        code: DecisionClosedIncomplete, severity: High, file: "decision_closed_incomplete.sql",
         needs: [Decisions, OfflineLog, KsefMetadata], scope: Scope::Across(&[Source::OfflineLog]),
         reads: ["decisions", "invoices", "params"],
         columns: [],
     },
     rule! {
-        code: "SOD_CONFLICT", severity: High, file: "sod_conflict.sql",
+        code: SodConflict, severity: High, file: "sod_conflict.sql",
         needs: [Decisions, OfflineLog], scope: Scope::Across(&[Source::OfflineLog]),
         reads: ["activity", "decisions", "offline_log"],
         columns: [],
     },
     rule! {
-        code: "ACCESS_OUTSIDE_GRANT", severity: High, file: "access_outside_grant.sql",
+        code: AccessOutsideGrant, severity: High, file: "access_outside_grant.sql",
         needs: [OfflineLog, Grants], scope: Scope::Across(&[Source::OfflineLog]),
         reads: ["grants", "invoices"],
         columns: [],
     },
     rule! {
-        code: "GRANT_NOT_REVIEWED", severity: Medium, file: "grant_not_reviewed.sql",
+        code: GrantNotReviewed, severity: Medium, file: "grant_not_reviewed.sql",
         needs: [Grants], scope: Scope::Keyless,
         reads: ["grants", "params"],
         columns: [],
     },
     rule! {
-        code: "OFFLINE_NOT_IN_LOG", severity: High, file: "offline_not_in_log.sql",
+        code: OfflineNotInLog, severity: High, file: "offline_not_in_log.sql",
         needs: [OfflineLog], scope: Scope::PerInvoice,
         reads: ["invoices"],
         columns: ["offline_not_in_log"],
     },
     rule! {
-        code: "KSEF_EXTRACT_INCOMPLETE", severity: High, file: "ksef_extract_incomplete.sql",
+        code: KsefExtractIncomplete, severity: High, file: "ksef_extract_incomplete.sql",
         needs: [KsefMetadata], scope: Scope::Keyless,
         reads: ["extract_gaps"],
         columns: [],
     },
     rule! {
-        code: "UPO_NOT_PRODUCTION", severity: High, file: "upo_not_production.sql",
+        code: UpoNotProduction, severity: High, file: "upo_not_production.sql",
         needs: [Upo], scope: Scope::Keyless,
         reads: ["upo_not_production"],
         columns: [],
     },
     rule! {
-        code: "DUPLICATE_KSEF_NUMBER", severity: High, file: "duplicate_ksef_number.sql",
+        code: DuplicateKsefNumber, severity: High, file: "duplicate_ksef_number.sql",
         needs: [], scope: Scope::Across(&[Source::Upo]),
         reads: ["ksef", "upo"],
         columns: [],
     },
     rule! {
-        code: "ARCHIVE_ORPHAN", severity: Low, file: "archive_orphan.sql",
+        code: ArchiveOrphan, severity: Low, file: "archive_orphan.sql",
         needs: [Archive], scope: Scope::Across(&[Source::Archive]),
         reads: ["archive", "invoices"],
         columns: [],
     },
     rule! {
-        code: "MARKER_MISMATCH", severity: Medium, file: "marker_mismatch.sql",
+        code: MarkerMismatch, severity: Medium, file: "marker_mismatch.sql",
         needs: [OfflineLog], scope: Scope::PerInvoice,
         reads: ["invoices"],
         columns: ["ksef_marker"],
@@ -298,14 +298,14 @@ pub fn home_sources() -> Vec<Source> {
 /// A rule that did not run, and why.
 #[derive(Debug, Clone)]
 pub struct Skipped {
-    pub code: &'static str,
+    pub code: Code,
     /// The rule's SQL file: a code may have parts with different inputs.
     pub file: &'static str,
     pub missing: Vec<&'static str>,
 }
 
 /// Whether any part of `code` ran (its count in `run.json` means something).
-pub fn ran(code: &str, skipped: &[Skipped]) -> bool {
+pub fn ran(code: Code, skipped: &[Skipped]) -> bool {
     RULES
         .iter()
         .filter(|r| r.code == code)
@@ -551,7 +551,7 @@ fn enrich(findings: DataFrame, rec: &Matched, as_of: NaiveDate) -> PolarsResult<
 fn severity_table() -> PolarsResult<DataFrame> {
     let mut seen = std::collections::BTreeSet::new();
     let unique: Vec<&Rule> = RULES.iter().filter(|r| seen.insert(r.code)).collect();
-    let codes: Vec<&str> = unique.iter().map(|r| r.code).collect();
+    let codes: Vec<&str> = unique.iter().map(|r| r.code.as_str()).collect();
     let names: Vec<&str> = unique.iter().map(|r| r.severity.as_str()).collect();
     let ranks: Vec<u32> = unique.iter().map(|r| r.severity as u32).collect();
     DataFrame::new(
@@ -616,4 +616,103 @@ pub fn sorted(findings: &DataFrame) -> PolarsResult<DataFrame> {
         ],
         SortMultipleOptions::default().with_nulls_last(true),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tables `Queries` registers (the shared ones are built from them).
+    const CONTEXT_TABLES: [&str; 14] = [
+        "invoices",
+        "ledger",
+        "ksef",
+        "upo",
+        "archive",
+        "offline_log",
+        "decisions",
+        "events",
+        "activity",
+        "grants",
+        "numbering_gaps",
+        "upo_not_production",
+        "extract_gaps",
+        "params",
+    ];
+
+    /// The SQL without `--` comments and '...' literals, lower-cased.
+    fn code_of(sql: &str) -> String {
+        let mut out = String::new();
+        for line in sql.lines() {
+            let line = line.split("--").next().unwrap_or("");
+            let mut quoted = false;
+            for ch in line.chars() {
+                if ch == '\'' {
+                    quoted = !quoted;
+                } else if !quoted {
+                    out.push(ch.to_ascii_lowercase());
+                }
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    fn words(code: &str) -> Vec<&str> {
+        code.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn each_rule_declares_the_tables_and_rules_only_columns_its_sql_reads() {
+        let columns = rules_only_columns();
+        for rule in RULES {
+            let code = code_of(rule.sql);
+            let words = words(&code);
+            let mut read: Vec<&str> = words
+                .windows(2)
+                .filter(|w| w[0] == "from" || w[0] == "join")
+                .map(|w| w[1])
+                .filter(|t| CONTEXT_TABLES.contains(t))
+                .collect();
+            read.sort();
+            read.dedup();
+            let mut declared = rule.reads.to_vec();
+            declared.sort();
+            assert_eq!(read, declared, "{}: tables read", rule.file);
+            for column in &columns {
+                assert_eq!(
+                    words.contains(column),
+                    rule.columns.contains(column),
+                    "{}: column {column} read but not declared, or declared but not read",
+                    rule.file
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn what_the_declarations_give_the_pipeline() {
+        let row_level: Vec<&str> = RULES
+            .iter()
+            .filter(|r| r.row_level())
+            .map(|r| r.file)
+            .collect();
+        assert_eq!(
+            row_level,
+            [
+                "invalid_ksef_number.sql",
+                "duplicate_in_ksef.sql",
+                "archive_missing.sql",
+                "duplicate_ksef_number.sql",
+                "archive_orphan.sql",
+            ]
+        );
+        let mut home = home_sources();
+        home.sort();
+        let mut expected = vec![Source::OfflineLog, Source::Upo, Source::Archive];
+        expected.sort();
+        assert_eq!(home, expected);
+    }
 }
