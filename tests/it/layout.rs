@@ -487,8 +487,11 @@ fn no_function_is_longer_than_80_lines() {
                 i += 1;
                 continue;
             }
-            // From the `fn` line to the brace that closes its body.
+            // From the `fn` line to the brace that closes its body; a `;`
+            // outside brackets before the body ends a declaration without one
+            // (one inside, as in `[u8; 4]`, does not).
             let (mut depth, mut opened, mut j) = (0i32, false, i);
+            let mut brackets = 0i32;
             'body: while j < lines.len() {
                 for ch in lines[j].chars() {
                     match ch {
@@ -497,7 +500,9 @@ fn no_function_is_longer_than_80_lines() {
                             opened = true;
                         }
                         '}' => depth -= 1,
-                        ';' if !opened => break 'body,
+                        '(' | '[' if !opened => brackets += 1,
+                        ')' | ']' if !opened => brackets -= 1,
+                        ';' if !opened && brackets == 0 => break 'body,
                         _ => {}
                     }
                     if opened && depth == 0 {
