@@ -10,8 +10,11 @@
 
 use polars::prelude::*;
 
+use super::joins::{first_per_invoice, keys};
 use super::key_index::{COUNTS, ROWS, key_index};
-use super::{Params, first_per_invoice, keys};
+use super::params::Params;
+use crate::contract::Mode;
+use crate::frame::{code_of, money_text, name_of, one_of};
 
 /// Whether the invoice is in the view, by view.
 const FOUND: [&str; 4] = ["in_ledger", "in_offline_log", "in_ksef_metadata", "in_upo"];
@@ -21,8 +24,6 @@ const FOUND: [&str; 4] = ["in_ledger", "in_offline_log", "in_ksef_metadata", "in
 pub const KSEF_HASHES: [&str; 2] = ["ksef_invoice_hash", "ksef_hash_of_corrected_invoice"];
 /// The position column of that view.
 pub const KSEF_HASH_ROW: &str = "ksef_hash_row";
-use crate::contract::Mode;
-use crate::frame::{code_of, money_text, name_of, one_of};
 
 /// The per-source tables the invoice table is joined from.
 pub struct Views<'a> {

@@ -7,7 +7,7 @@
 
 use polars::prelude::*;
 
-use super::keys;
+use super::joins::keys;
 
 /// The column that holds a view's row position, by view.
 pub(super) const ROWS: [&str; 4] = ["ledger_row", "log_row", "meta_row", "upo_row"];
@@ -260,7 +260,7 @@ fn run_length(row: &str) -> Expr {
 pub(super) mod tests {
     use super::*;
 
-    pub(in crate::matching) fn view(keys: &[(&str, &str)], extra: &[(&str, Column)]) -> DataFrame {
+    pub(crate) fn view(keys: &[(&str, &str)], extra: &[(&str, Column)]) -> DataFrame {
         let mut columns = vec![
             Column::new(
                 "seller_nip".into(),

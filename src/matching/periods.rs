@@ -1,9 +1,11 @@
 //! Offline periods: announcements merged into events, decisions with the end
-//! of the period they declare, and the period each offline-log invoice
-//! belongs to (contract section 3, the `end` of `offline` and `emergency`).
+//! of the period they declare and when they were closed, and the period each
+//! offline-log invoice belongs to (contract section 3, the `end` of `offline`
+//! and `emergency`).
 
 use polars::prelude::*;
 
+use super::joins::{inner, left};
 use crate::contract::Category;
 use crate::deadline::Outage;
 use crate::frame::one_of;
@@ -68,7 +70,7 @@ pub fn decisions(decisions: LazyFrame, events: LazyFrame, links: LazyFrame) -> L
             events.select([col("event_key"), col("end").alias("event_end")]),
             [col("event_key")],
             [col("event_key")],
-            super::inner(),
+            inner(),
         )
         .select([
             col("announcement_id"),
@@ -80,7 +82,7 @@ pub fn decisions(decisions: LazyFrame, events: LazyFrame, links: LazyFrame) -> L
             linked,
             [col("announcement_id")],
             [col("announcement_id")],
-            super::left(),
+            left(),
         )
         .with_columns([
             required_category(col("mode")).alias("required_category"),
@@ -98,6 +100,34 @@ pub fn decisions(decisions: LazyFrame, events: LazyFrame, links: LazyFrame) -> L
         .drop(cols(["event_end", "period_end_at"]))
 }
 
+/// When a decision was closed and by whom: its own `closed_at`/`closed_by`,
+/// else its earliest `close_decision` activity.
+pub(super) fn with_effective_close(decisions: LazyFrame, activity: LazyFrame) -> LazyFrame {
+    let closes = activity
+        .filter(
+            col("action")
+                .eq(lit("close_decision"))
+                .and(col("decision_id").is_not_null()),
+        )
+        .sort(["at"], SortMultipleOptions::default())
+        .unique_stable_generic(Some(vec![col("decision_id")]), UniqueKeepStrategy::First)
+        .select([
+            col("decision_id"),
+            col("at").alias("close_at"),
+            col("user").alias("close_by"),
+        ]);
+    decisions
+        .join(closes, [col("decision_id")], [col("decision_id")], left())
+        .with_columns([
+            coalesce(&[col("closed_at"), col("close_at")]).alias("closed_effective_at"),
+            when(col("closed_at").is_not_null())
+                .then(col("closed_by"))
+                .otherwise(col("close_by"))
+                .alias("closed_effective_by"),
+        ])
+        .drop(cols(["close_at", "close_by"]))
+}
+
 /// For offline-log rows: the decision that covers them and the period that
 /// sets their deadline. A decision is usable when it exists, is of the row's
 /// mode and covers `issued_at`; without one, an `offline`/`emergency` row takes
@@ -113,7 +143,7 @@ pub fn log_periods(log: LazyFrame, decisions: LazyFrame, events: LazyFrame) -> L
         col("period_ongoing").alias("decision_period_ongoing"),
     ]);
     let with_decision = log
-        .join(d, [col("decision_id")], [col("decision_id")], super::left())
+        .join(d, [col("decision_id")], [col("decision_id")], left())
         .with_column(
             (col("decision_mode")
                 .eq(col("mode"))
@@ -162,7 +192,7 @@ pub fn log_periods(log: LazyFrame, decisions: LazyFrame, events: LazyFrame) -> L
             fallback,
             [col("seller_nip"), col("invoice_number")],
             [col("seller_nip"), col("invoice_number")],
-            super::left(),
+            left(),
         )
         .with_columns([
             when(usable_with_end.clone())
