@@ -1,6 +1,7 @@
 //! What matching hands on: the invoice table and the row-level tables the
-//! rules read, and the lists of what only the rules read, which are
-//! released once they have run.
+//! rules read. The lists of what only the rules read ([`ROW_LEVEL`],
+//! [`RULES_ONLY_COLUMNS`], [`ROW_LEVEL_COLUMNS`]) are here, beside the
+//! methods that release what they name once the rules have run.
 
 use std::collections::BTreeMap;
 
@@ -93,6 +94,18 @@ const RULES_ONLY_COLUMNS: [&str; 20] = [
     "offline_not_in_log",
 ];
 
+/// The columns of the ledger and KSeF tables kept once the invoice table
+/// is built: what INVALID_KSEF_NUMBER and DUPLICATE_IN_KSEF read. At 10M
+/// invoices the others are some 1.3 GiB that nothing reads again.
+pub(super) const ROW_LEVEL_COLUMNS: [&str; 6] = [
+    "seller_nip",
+    "invoice_number",
+    "ksef_number",
+    "ksef_number_valid",
+    "_file",
+    "_line",
+];
+
 impl Matched {
     /// Drops the invoice table's columns that only the rules read, once
     /// they have run, so the reports are built beside a narrower table. A
@@ -127,15 +140,3 @@ impl Matched {
         self.row_level_released = true;
     }
 }
-
-/// The columns of the ledger and KSeF tables kept once the invoice table
-/// is built: what INVALID_KSEF_NUMBER and DUPLICATE_IN_KSEF read. At 10M
-/// invoices the others are some 1.3 GiB that nothing reads again.
-pub(super) const ROW_LEVEL_COLUMNS: [&str; 6] = [
-    "seller_nip",
-    "invoice_number",
-    "ksef_number",
-    "ksef_number_valid",
-    "_file",
-    "_line",
-];
