@@ -1,7 +1,7 @@
 //! What matching hands on: the invoice table and the row-level tables the
-//! rules read. The lists of what only the rules read ([`ROW_LEVEL`],
-//! [`RULES_ONLY_COLUMNS`], [`ROW_LEVEL_COLUMNS`]) are here, beside the
-//! methods that release what they name once the rules have run.
+//! rules read, with the methods that release them once the rules have run.
+//! What the rules read is declared by the rules (`rules::Rule::columns`,
+//! `rules::ROW_LEVEL_COLUMNS`) and handed in by the pipeline.
 
 use std::collections::BTreeMap;
 
@@ -67,51 +67,19 @@ pub const ROW_LEVEL: [Source; 4] = [
     Source::Archive,
 ];
 
-/// Columns of the invoice table that only the rules read (the ledger's and
-/// KSeF's own values, compared by the mismatch rules, and the counts and
-/// flags of the duplicate and presence rules); the reports read the derived
-/// ones. At 10M invoices they are some 1.5 GiB.
-const RULES_ONLY_COLUMNS: [&str; 20] = [
-    "ledger_issue_date",
-    "ledger_gross_amount",
-    "ledger_net_amount",
-    "ledger_currency",
-    "ledger_ksef_number",
-    "ksef_marker",
-    "meta_ksef_number",
-    "ksef_issue_date",
-    "ksef_gross_amount",
-    "ksef_net_amount",
-    "ksef_currency",
-    invoices::KSEF_HASH_ROW,
-    "ledger_rows",
-    "ksef_records",
-    "is_our_seller",
-    "in_ksef_metadata",
-    "in_upo",
-    "lapsed_on",
-    "sent_offline",
-    "offline_not_in_log",
-];
-
-/// The columns of the ledger and KSeF tables kept once the invoice table
-/// is built: what INVALID_KSEF_NUMBER and DUPLICATE_IN_KSEF read. At 10M
-/// invoices the others are some 1.3 GiB that nothing reads again.
-pub(super) const ROW_LEVEL_COLUMNS: [&str; 6] = [
-    "seller_nip",
-    "invoice_number",
-    "ksef_number",
-    "ksef_number_valid",
-    "_file",
-    "_line",
-];
+/// Columns matching adds to the invoice table for its own steps, which no
+/// rule or report reads: dropped with the rules' columns.
+const MATCHING_ONLY_COLUMNS: [&str; 2] = [invoices::KSEF_HASH_ROW, "lapsed_on"];
 
 impl Matched {
-    /// Drops the invoice table's columns that only the rules read, once
+    /// Drops the invoice table's columns that only the rules read
+    /// (`rules_only`, every rule's declared `columns`) and those matching
+    /// added for itself, once
     /// they have run, so the reports are built beside a narrower table. A
     /// report that names one fails rather than reading nothing.
-    pub fn release_rule_columns(&mut self) {
-        self.invoices = self.invoices.drop_many(RULES_ONLY_COLUMNS);
+    pub fn release_rule_columns(&mut self, rules_only: &[&str]) {
+        let columns = rules_only.iter().chain(&MATCHING_ONLY_COLUMNS);
+        self.invoices = self.invoices.drop_many(columns.copied());
         self.sparse.drop(&invoices::KSEF_HASHES);
         self.rule_columns_released = true;
     }

@@ -37,7 +37,6 @@ use crate::ingest::extract::Extract;
 use crate::progress::Step;
 use as_of::AsOfCut;
 use invoices::Sparse;
-use matched::ROW_LEVEL_COLUMNS;
 use sources::{Records, Rows};
 
 pub use as_of::end_of_day;
@@ -89,7 +88,7 @@ pub fn match_invoices(bundle: &mut Bundle, params: &Params) -> PolarsResult<Matc
 /// derived (see [`invoices::derive`]). The offline log's view carries each
 /// row's period (see [`periods::log_periods`]). As soon as the table holds
 /// what it needs of the ledger and KSeF tables, they are narrowed to
-/// [`ROW_LEVEL_COLUMNS`], so that their other columns never live beside the
+/// the columns the rules read of them (`Params::row_level_columns`), so that their other columns never live beside the
 /// derived table.
 fn invoice_table(
     rows: &mut Rows,
@@ -113,11 +112,13 @@ fn invoice_table(
     let step = Step::start("invoice table");
     let (joined, sparse) = invoices::gather_views(views)?;
     // The invoice table now holds what it needs of the ledger and KSeF
-    // tables; the rules that still read them (`rules::ROW_LEVEL_RULES`)
-    // need only each row's key, KSeF number and origin.
+    // tables; the rules that still read them (`rules::Rule::row_level`)
+    // need only the columns they declare.
     // (Assigned, not shadowed: the wide tables are freed here.)
-    rows.ledger = rows.ledger.select(ROW_LEVEL_COLUMNS)?;
-    rows.ksef = rows.ksef.select(ROW_LEVEL_COLUMNS)?;
+    rows.ledger = rows
+        .ledger
+        .select(params.row_level_columns.iter().copied())?;
+    rows.ksef = rows.ksef.select(params.row_level_columns.iter().copied())?;
     let derived = Step::start("derived columns");
     let table = invoices::derive(joined, sparse, params)?;
     drop(derived);

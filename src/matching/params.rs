@@ -21,6 +21,10 @@ pub struct Params {
     pub ksef_from_by_seller: BTreeMap<String, NaiveDate>,
     /// When the user's KSeF extract was taken (`ksef_extract_through`).
     pub ksef_extract_through: Option<NaiveDateTime>,
+    /// The ledger's and KSeF's columns the rules read of those tables
+    /// (`rules::ROW_LEVEL_COLUMNS`): matching keeps only these once the
+    /// invoice table is built.
+    pub row_level_columns: &'static [&'static str],
 }
 
 impl Params {

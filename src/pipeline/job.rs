@@ -111,6 +111,7 @@ impl<'a> Job<'a> {
             ksef_from: self.config.ksef_from,
             ksef_from_by_seller: self.config.ksef_from_by_seller.clone(),
             ksef_extract_through: self.config.ksef_extract_through,
+            row_level_columns: &crate::rules::ROW_LEVEL_COLUMNS,
         }
     }
 }

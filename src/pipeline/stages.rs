@@ -44,7 +44,7 @@ pub fn check(mut bundle: Bundle, params: &Params) -> Result<Checked> {
     let findings = rules::run(&mut queries, &mut matched, params, |s| bundle.has(s))
         .context("exception rules failed")?;
     drop(stage);
-    matched.release_rule_columns();
+    matched.release_rule_columns(&rules::rules_only_columns());
     queries.refresh_invoices(&matched)?;
     Ok(Checked {
         bundle,
