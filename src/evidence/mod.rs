@@ -17,6 +17,7 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 
 use crate::config::Config;
+use crate::documents::hash::sha256_hex;
 use crate::report::run_json::RunJson;
 use crate::report::{self, csv_out, summary::Summary, xlsx};
 pub use pack::{Verification, verify};
@@ -135,7 +136,7 @@ fn manifest(
         .iter()
         .map(|(path, bytes)| pack::FileEntry {
             path: path.clone(),
-            sha256: pack::sha256_hex(bytes),
+            sha256: sha256_hex(bytes),
             bytes: bytes.len() as u64,
         })
         .collect();

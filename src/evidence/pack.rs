@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
+use crate::documents::hash::sha256_hex;
+
 pub const MANIFEST: &str = "manifest.json";
 
 /// Largest entry `verify-pack` reads (a guard against zip bombs).
@@ -44,10 +46,6 @@ pub struct Manifest {
     pub input_files: Vec<FileEntry>,
     /// Every entry of the pack but this manifest.
     pub files: Vec<FileEntry>,
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    crate::ingest::sha256_hex(bytes)
 }
 
 /// An entry path that stays inside the pack root: relative, `/`-separated,

@@ -31,9 +31,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use polars::prelude::*;
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
 use crate::config::{Config, SourceConfig};
+use crate::documents::hash::sha256_hex;
 use read::Counts;
 use schema::Source;
 use table::TableBuilder;
@@ -461,12 +461,4 @@ fn refused(source: Source, rel: String, bytes: u64, reason: String) -> Result<Lo
         file,
         vec![rejection],
     ))
-}
-
-/// Lower-case hex SHA-256, as `sha256sum` prints it.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
