@@ -5,7 +5,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::plan::{Plan, SELLER};
-use super::render::ymd;
+use super::dates::ymd;
 use crate::ingest::fields::format_amount;
 
 /// A minimal but complete FA(3) invoice with one line.
