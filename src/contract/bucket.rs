@@ -75,14 +75,21 @@ mod tests {
 
     #[test]
     fn days_fall_in_the_contracts_buckets() {
-        let labels: Vec<&str> = [None, Some(0), Some(1), Some(2), Some(3), Some(5)]
-            .into_iter()
-            .chain([Some(6), Some(10), Some(11), Some(20), Some(21), Some(400)])
-            .map(|d| Bucket::of_days(d).as_str())
-            .collect();
-        assert_eq!(
-            labels,
-            ["not due", "not due", "1-2", "1-2", "3-5", "3-5", "6-10", "6-10", "11-20", "11-20", ">20", ">20"]
-        );
+        for (days, label) in [
+            (None, "not due"),
+            (Some(0), "not due"),
+            (Some(1), "1-2"),
+            (Some(2), "1-2"),
+            (Some(3), "3-5"),
+            (Some(5), "3-5"),
+            (Some(6), "6-10"),
+            (Some(10), "6-10"),
+            (Some(11), "11-20"),
+            (Some(20), "11-20"),
+            (Some(21), ">20"),
+            (Some(400), ">20"),
+        ] {
+            assert_eq!(Bucket::of_days(days).as_str(), label, "{days:?}");
+        }
     }
 }

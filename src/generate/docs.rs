@@ -4,8 +4,8 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::plan::{Plan, SELLER};
 use super::dates::ymd;
+use super::plan::{Plan, SELLER};
 use crate::ingest::fields::format_amount;
 
 /// A minimal but complete FA(3) invoice with one line.
