@@ -198,12 +198,7 @@ impl Plan {
                 flagged,
                 [col("seller_nip"), col("invoice_number")],
                 [col("seller_nip"), col("invoice_number")],
-                {
-                    // Left join keeping the rows' order.
-                    let mut args = JoinArgs::new(JoinType::Left);
-                    args.maintain_order = MaintainOrderJoin::Left;
-                    args
-                },
+                crate::frame::left(),
             )
             .with_column(col(HOME).fill_null(lit(false)))
     }

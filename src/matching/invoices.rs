@@ -10,11 +10,11 @@
 
 use polars::prelude::*;
 
-use super::joins::{first_per_invoice, keys};
 use super::key_index::{COUNTS, ROWS, key_index};
 use super::params::Params;
 use crate::contract::Mode;
 use crate::frame::{code_of, money_text, name_of, one_of};
+use crate::frame::{first_per_invoice, keys};
 
 /// Whether the invoice is in the view, by view.
 const FOUND: [&str; 4] = ["in_ledger", "in_offline_log", "in_ksef_metadata", "in_upo"];

@@ -7,7 +7,7 @@
 
 use polars::prelude::*;
 
-use super::joins::keys;
+use crate::frame::keys;
 
 /// The column that holds a view's row position, by view.
 pub(super) const ROWS: [&str; 4] = ["ledger_row", "log_row", "meta_row", "upo_row"];

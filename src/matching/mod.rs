@@ -10,14 +10,13 @@
 //! at the as-of date (`sources`, `as_of`), the invoice table gathered along
 //! the key index and its facts derived (`invoices`, `key_index`, `periods`),
 //! then each invoice's deadline and status (`deadlines`, `status`). What the
-//! steps share (`params`, `matched`, `joins`) lives in files of its own,
+//! steps share (`params`, `matched`) lives in files of its own,
 //! which each step imports by its own path; this file declares the steps,
 //! re-exports what the rest of the crate uses and runs them.
 
 mod as_of;
 pub mod deadlines;
 pub mod invoices;
-mod joins;
 mod key_index;
 mod matched;
 pub mod numbering;
@@ -31,7 +30,7 @@ mod validity;
 
 use polars::prelude::*;
 
-use crate::frame::date_lit;
+use crate::frame::{date_lit, first_per_invoice};
 use crate::ingest::Bundle;
 use crate::ingest::extract::Extract;
 use crate::progress::Step;
@@ -40,8 +39,6 @@ use invoices::Sparse;
 use sources::{Records, Rows};
 
 pub use as_of::end_of_day;
-pub(crate) use joins::{first_per_invoice, keys};
-pub use joins::{inner, left};
 pub use matched::{Matched, ROW_LEVEL};
 pub use params::Params;
 pub use receipts::PRODUCTION_RECEIVER;

@@ -5,10 +5,10 @@
 
 use polars::prelude::*;
 
-use super::joins::{inner, left};
 use crate::contract::Category;
 use crate::deadline::Outage;
 use crate::frame::one_of;
+use crate::frame::{inner, left};
 use crate::ingest::fields::ms_to_date;
 
 /// Status-service messages sharing an `eventId` are one event: earliest

@@ -199,7 +199,7 @@ fn resolved(moved: LazyFrame, resolutions: &DataFrame) -> LazyFrame {
             latest_resolution(resolutions),
             [col("exception_id")],
             [col("res_id")],
-            crate::matching::left(),
+            crate::frame::left(),
         )
         .with_columns(resolved)
 }
@@ -285,7 +285,7 @@ fn with_status(
             r,
             [col("exception_id")],
             [col("r_id")],
-            crate::matching::left(),
+            crate::frame::left(),
         )
         .with_column(days.cast(DataType::String).alias("days_open"))
         .collect()

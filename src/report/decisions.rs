@@ -6,7 +6,8 @@
 
 use polars::prelude::*;
 
-use crate::matching::{self, Matched};
+use crate::frame;
+use crate::matching::Matched;
 
 /// Columns of the decisions view, in order.
 pub const DECISION_COLUMNS: &[&str] = &[
@@ -48,7 +49,7 @@ pub fn decisions(rec: &Matched) -> PolarsResult<DataFrame> {
             events,
             [col("linked_event")],
             [col("event_key")],
-            matching::left(),
+            frame::left(),
         )
         .sort(["decision_id"], SortMultipleOptions::default())
         .select([

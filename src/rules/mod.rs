@@ -12,8 +12,9 @@ use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::contract::{Code, Severity};
+use crate::frame;
 use crate::ingest::schema::Source;
-use crate::matching::{self, Matched, Params, deadlines};
+use crate::matching::{Matched, Params, deadlines};
 
 pub mod queries;
 
@@ -472,7 +473,7 @@ fn invoices_found(findings: &DataFrame, rec: &Matched) -> PolarsResult<LazyFrame
     let found = findings
         .clone()
         .lazy()
-        .select(matching::keys())
+        .select(frame::keys())
         .unique(None, UniqueKeepStrategy::Any)
         .collect()?;
     let numbers = found
@@ -486,8 +487,8 @@ fn invoices_found(findings: &DataFrame, rec: &Matched) -> PolarsResult<LazyFrame
         .filter(col("invoice_number").is_in(lit(numbers).implode(false), false))
         .join(
             found.lazy(),
-            matching::keys(),
-            matching::keys(),
+            frame::keys(),
+            frame::keys(),
             JoinArgs::new(JoinType::Semi),
         );
     Ok(rec
@@ -530,24 +531,19 @@ fn enrich(findings: DataFrame, rec: &Matched, as_of: NaiveDate) -> PolarsResult<
             col("currency").alias("finding_currency"),
         ])
         .drop(cols(["gross_amount", "currency"]))
-        .join(
-            invoices,
-            matching::keys(),
-            matching::keys(),
-            matching::left(),
-        )
+        .join(invoices, frame::keys(), frame::keys(), frame::left())
         .with_column(coalesce(&[col("decision_id"), col("inv_decision_id")]).alias("decision_id"))
         .join(
             decisions,
             [col("decision_id")],
             [col("d_id")],
-            matching::left(),
+            frame::left(),
         )
         .join(
             severities.lazy(),
             [col("code")],
             [col("code")],
-            matching::left(),
+            frame::left(),
         )
         .with_columns([
             coalesce(&[col("inv_mode"), col("d_mode")]).alias("mode"),
