@@ -13,8 +13,8 @@ use encoding_rs::Encoding;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::contract::Source;
 use crate::ingest::fields::{self, Dialect};
-use crate::ingest::schema::Source;
 
 /// A configuration the run cannot use; exit status 2.
 #[derive(Debug, thiserror::Error)]

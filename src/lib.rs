@@ -36,10 +36,10 @@ pub mod evidence;
 pub mod frame;
 pub mod generate;
 pub mod ingest;
+pub mod matching;
 pub mod memory;
 pub mod partition;
 pub mod progress;
-pub mod matching;
 pub mod register;
 pub mod report;
 pub mod rules;
@@ -53,9 +53,9 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 
 use config::Config;
+use contract::Severity;
 use matching::Params;
 use report::run_json::{self, RunJson};
-use contract::Severity;
 
 /// Everything `run` needs, resolved from the command line and `recon.toml`.
 #[derive(Debug, Clone)]
@@ -239,7 +239,7 @@ impl Counted {
         self.upo_after_as_of += other.upo_after_as_of;
         // Of the row counts only the ledger's is split between parts; the
         // other sources are the home part's, or whole in every part.
-        let ledger = ingest::schema::Source::Ledger.name();
+        let ledger = crate::contract::Source::Ledger.name();
         if let Some(n) = other.rows_after_as_of.get(ledger) {
             *self.rows_after_as_of.entry(ledger).or_insert(0) += n;
         }
@@ -302,7 +302,7 @@ pub(crate) fn assemble(
     let step = progress::Step::start("exceptions and resolutions");
     let exceptions = report::exceptions(&findings)?;
     let (resolutions, refused) = register::resolutions::validate(
-        &bundle.table(ingest::schema::Source::Resolutions)?,
+        &bundle.table(crate::contract::Source::Resolutions)?,
         &exceptions,
         as_of,
     )?;

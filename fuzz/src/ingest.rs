@@ -19,8 +19,6 @@ pub mod fields;
 mod input;
 #[path = "../../src/ingest/read.rs"]
 pub mod read;
-#[path = "../../src/ingest/schema.rs"]
-pub mod schema;
 #[path = "../../src/ingest/table.rs"]
 pub mod table;
 #[path = "../../src/ingest/xlsx_guard.rs"]

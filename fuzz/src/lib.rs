@@ -22,7 +22,7 @@ pub mod ingest;
 
 use config::SourceConfig;
 use ingest::read::{self, FileOutcome};
-use ingest::schema::Source;
+use contract::Source;
 use ingest::table::TableBuilder;
 use ingest::{Rejection, SourceInput};
 

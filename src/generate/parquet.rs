@@ -16,8 +16,8 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDateTime};
 use polars::prelude::*;
 
+use crate::contract::{Kind, Source};
 use crate::ingest::fields::{Dialect, date_to_days, parse_amount, parse_date};
-use crate::ingest::schema::{Kind, Source};
 
 /// Rewrites the CSV at `csv` (UTF-8, comma, ISO dates) as Parquet at
 /// `parquet`, typing the columns of `source` it knows; returns the rows.

@@ -169,10 +169,10 @@ mod tests {
 
     use super::*;
     use crate::config::SourceConfig;
+    use crate::contract::Source;
     use crate::ingest::SourceInput;
     use crate::ingest::csv_file::{Split, read_csv};
     use crate::ingest::read::FileOutcome;
-    use crate::ingest::schema::Source;
 
     /// A ledger export with what makes cutting hard: CRLF and LF lines,
     /// quoted fields with line breaks, delimiters and `""`, quotes inside

@@ -47,7 +47,7 @@ pub(super) fn read_fa3(mut ctx: Ctx<'_>) -> FileOutcome {
         .filter_map(|c| c.ksef_number.as_deref())
         .collect();
     let corrected = (!corrected.is_empty()).then(|| corrected.join(" "));
-    // In the order of schema::ARCHIVE.
+    // In the order of the archive's columns (`contract::Source::fields`).
     let row: Vec<Option<String>> = vec![
         Some(ctx.input.file.to_string()),
         Some(sha),

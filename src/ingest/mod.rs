@@ -18,7 +18,6 @@ mod frame;
 mod input;
 mod parquet;
 pub mod read;
-pub mod schema;
 pub mod table;
 pub mod xlsx_guard;
 
@@ -34,8 +33,8 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::config::{Config, SourceConfig};
+use crate::contract::Source;
 use read::Counts;
-use schema::Source;
 use table::TableBuilder;
 
 /// One input file as `run.json` reports it.

@@ -11,10 +11,10 @@ use serde_json::Value as Json;
 use serde_json::value::RawValue;
 
 use super::csv_file::{Split, read_csv};
-use super::schema::Source;
 use super::table::{HeaderMap, Location, TableBuilder};
 use super::{Rejection, SourceInput};
 use crate::config::SourceConfig;
+use crate::contract::Source;
 
 /// Row counts of one file, for `run.json`.
 #[derive(Debug, Default, Clone, Copy)]

@@ -11,8 +11,7 @@ use std::collections::HashMap;
 
 pub use super::cells::{Cells, TextCells, Values};
 use super::fields::{self, Dialect};
-use super::schema::{ACTIONS, Field, Kind};
-use crate::contract::{Category, Mode};
+use crate::contract::{ACTIONS, Category, Field, Kind, Mode};
 
 /// Where a row came from; `line` is 1-based, the header being line 1 in CSV.
 #[derive(Debug, Clone, Copy)]
@@ -408,7 +407,9 @@ fn push_parsed(column: &mut Cells, kind: Kind, raw: &str, dialect: &Dialect) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::schema::LEDGER;
+    use crate::contract::Source;
+
+    const LEDGER: &[Field] = Source::Ledger.fields();
     use polars::prelude::DataType;
 
     fn headers(names: &[&str]) -> Vec<String> {

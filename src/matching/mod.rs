@@ -18,11 +18,11 @@ use chrono::{NaiveDate, NaiveDateTime};
 use polars::prelude::*;
 use rayon::prelude::*;
 
+use crate::contract::Source;
 use crate::contract::Status;
 use crate::frame::{date_lit, name_of};
 use crate::ingest::Bundle;
 use crate::ingest::extract::Extract;
-use crate::ingest::schema::Source;
 use crate::validate;
 
 /// What the matching needs besides the bundle.

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::contract::Source;
 use crate::ingest::InputFile;
-use crate::ingest::schema::Source;
 use crate::rules::Skipped;
 
 #[derive(Serialize)]

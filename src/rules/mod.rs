@@ -11,11 +11,10 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::ingest::schema::Source;
-use crate::matching::{self, Params, Matched, deadlines};
 use crate::contract::Severity;
+use crate::contract::Source;
+use crate::matching::{self, Matched, Params, deadlines};
 use crate::sql;
-
 
 /// One exception code.
 pub struct Rule {
