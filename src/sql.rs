@@ -9,8 +9,8 @@
 use polars::prelude::*;
 use polars::sql::SQLContext;
 
-use crate::ingest::fields::{date_to_days, local_to_ms};
-use crate::matching::{Params, Matched};
+use crate::contract::{date_to_days, local_to_ms};
+use crate::matching::{Matched, Params};
 
 /// A SQL context with the tables every query may use: `invoices` (for the
 /// rules with their extra columns, for the reports without the rules-only

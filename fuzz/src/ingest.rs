@@ -11,10 +11,6 @@ mod csv_par;
 pub mod documents;
 #[path = "../../src/ingest/extract.rs"]
 pub mod extract;
-#[path = "../../src/ingest/fast.rs"]
-mod fast;
-#[path = "../../src/ingest/fields.rs"]
-pub mod fields;
 #[path = "../../src/ingest/input.rs"]
 mod input;
 #[path = "../../src/ingest/read.rs"]
@@ -52,7 +48,7 @@ fn own_outages(builder: &TableBuilder) -> Vec<Outage> {
     else {
         panic!("announcement columns changed; update the fuzz harness");
     };
-    let date = |ms: i64| fields::ms_to_date(ms);
+    let date = |ms: i64| crate::contract::ms_to_date(ms);
     (0..builder.lines.len())
         .filter_map(|row| {
             Some(Outage {

@@ -4,8 +4,8 @@
 //! `crate::documents`; this module only turns parsed records into the cells
 //! of the source's table, so they are typed and counted like any other row.
 
-use super::fields::format_amount;
 use super::read::{Ctx, FileOutcome};
+use crate::contract::format_amount;
 use crate::documents::{fa3, hash, jpk, upo};
 
 /// A value as the cell text the table builder parses.

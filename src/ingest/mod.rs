@@ -11,8 +11,6 @@ mod csv_file;
 mod csv_par;
 pub mod documents;
 pub mod extract;
-mod fast;
-pub mod fields;
 pub mod files;
 mod frame;
 mod input;
@@ -305,7 +303,7 @@ fn extract_spans(files: &mut [InputFile], table: &DataFrame) -> PolarsResult<()>
         Ok(ms
             .i64()?
             .iter()
-            .map(|v| v.and_then(fields::ms_to_local))
+            .map(|v| v.and_then(crate::contract::ms_to_local))
             .collect())
     };
     let (first, last) = (instant("first_record")?, instant("last_record")?);

@@ -35,12 +35,12 @@ use polars::prelude::*;
 use polars_arrow::array::{PrimitiveArray, Utf8ViewArray};
 use rayon::prelude::*;
 
-use super::fields::{Dialect, amount_from_f64, days_to_date, write_amount};
 use super::files::MAX_TABLE_BYTES;
 use super::read::{Counts, FileOutcome};
 use super::table::{HeaderMap, Location, Parts, TableBuilder};
 use super::{Rejection, SourceInput};
-use crate::contract::{Field, Kind, Source};
+use crate::config::Dialect;
+use crate::contract::{Field, Kind, Source, amount_from_f64, days_to_date, write_amount};
 
 /// Rows handed to one parallel builder (a few in unit tests, so that a
 /// small file's rows cross pieces and jobs).

@@ -471,9 +471,8 @@ mod tests {
         .unwrap();
         assert_eq!(json_field(&v, "a").as_deref(), Some("0.30000000000000004"));
         assert_eq!(json_field(&v, "e").as_deref(), Some("683.0600000000001"));
-        let dialect = super::super::fields::Dialect::default();
-        let amount =
-            |name| super::super::fields::parse_amount(&json_field(&v, name).unwrap(), &dialect);
+        let dialect = crate::config::Dialect::default();
+        let amount = |name| dialect.parse_amount(&json_field(&v, name).unwrap());
         assert_eq!(amount("a"), Ok(30));
         assert_eq!(amount("e"), Ok(68306));
         assert!(amount("f").is_err());

@@ -11,9 +11,9 @@ use polars::prelude::*;
 
 use crate::calendar;
 use crate::contract::Mode;
+use crate::contract::{date_to_days, days_to_date};
 use crate::deadline::{self, Deadline, Outage, Period};
 use crate::frame::code_of;
-use crate::ingest::fields::{date_to_days, days_to_date};
 
 /// A date that stands for "no date" inside the keys, where nulls would not
 /// match each other.

@@ -602,7 +602,7 @@ mod tests {
     fn submitted(days: &[Option<&str>]) -> DataFrame {
         let dates: Vec<Option<i32>> = days
             .iter()
-            .map(|d| d.map(|d| crate::ingest::fields::date_to_days(d.parse().unwrap())))
+            .map(|d| d.map(|d| crate::contract::date_to_days(d.parse().unwrap())))
             .collect();
         let column = Column::new("submitted_on".into(), dates)
             .cast(&DataType::Date)
@@ -616,7 +616,7 @@ mod tests {
 
     fn statuses(cases: &[Case<'_>], extract: &Extract, as_of: &str) -> Vec<String> {
         let day = |d: Option<&str>| {
-            d.map(|d| crate::ingest::fields::date_to_days(d.parse().unwrap_or_default()))
+            d.map(|d| crate::contract::date_to_days(d.parse().unwrap_or_default()))
         };
         let date_column = |name: &str, values: Vec<Option<i32>>| {
             Column::new(name.into(), values)

@@ -30,8 +30,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use polars::prelude::*;
 
+use crate::contract::date_to_days;
 use crate::frame::one_of;
-use crate::ingest::fields::date_to_days;
 
 pub use session::Session;
 pub use store::{State, Stored, Verified, verify};

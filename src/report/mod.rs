@@ -19,10 +19,10 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
+use crate::contract::format_amount;
 use crate::frame::{date_text, deadline_text, money_text};
 use crate::ingest::Rejection;
-use crate::ingest::fields::format_amount;
-use crate::matching::{Params, Matched};
+use crate::matching::{Matched, Params};
 use crate::rules::EXCEPTION_COLUMNS;
 use crate::sql;
 
