@@ -4,7 +4,7 @@
 //! `crate::documents`; this module only turns parsed records into the cells
 //! of the source's table, so they are typed and counted like any other row.
 
-use super::read::{Ctx, FileOutcome};
+use super::reader::{Ctx, FileOutcome};
 use crate::contract::format_amount;
 use crate::documents::{fa3, hash, jpk, upo};
 

@@ -7,20 +7,22 @@
 //! rows read = rows used + rows rejected for every file.
 
 mod cells;
-mod csv_file;
-mod csv_par;
+mod csv;
 pub mod documents;
 pub mod extract;
 pub mod files;
 mod frame;
 mod input;
+mod json;
 mod parquet;
 pub mod read;
+pub mod reader;
 pub mod table;
+pub mod xlsx;
 pub mod xlsx_guard;
 
 pub use input::{Rejection, SourceInput};
-pub use parquet::is_parquet;
+pub use read::is_parquet;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,7 +34,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{Config, SourceConfig};
 use crate::contract::Source;
-use read::Counts;
+use reader::Counts;
 use table::TableBuilder;
 
 /// One input file as `run.json` reports it.
@@ -408,11 +410,7 @@ fn load_file(dir: &Path, source: Source, path: &Path, config: &SourceConfig) -> 
     // core through the whole file, which would otherwise wait for parsing.
     let (outcome, sha256) = rayon::join(
         || {
-            let outcome = if parquet::is_parquet(&rel) {
-                parquet::read_file(&input, &mut builder, &mut rejections)
-            } else {
-                read::read_file(&input, &mut builder, &mut rejections)
-            };
+            let outcome = read::read_file(&input, &mut builder, &mut rejections);
             // A file that failed gives no rows, whatever it had handed over.
             if outcome.error.is_some() {
                 builder = TableBuilder::new(source.fields());
