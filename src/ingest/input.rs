@@ -1,7 +1,7 @@
 //! What a reader is handed and what it hands back when a row or file
-//! cannot be used. Kept free of polars (like `read`, `table`, `fields`,
-//! and `documents`) so that the fuzz targets in `fuzz/` can mount
-//! the readers without building polars with instrumentation.
+//! cannot be used. Kept free of polars (like every reader but Parquet's,
+//! `reader`, `read` and `table`) so that the fuzz targets in `fuzz/` can
+//! mount the readers without building polars with instrumentation.
 
 use crate::config::SourceConfig;
 use crate::contract::{Field, Source};

@@ -5,7 +5,7 @@
 //! renames), and each value is turned into the text a CSV export would
 //! hold and offered to the same [`TableBuilder`]. So typing, validation,
 //! the reasons of rejected rows and the row counts are the CSV reader's,
-//! written once in `table.rs` and `fields.rs`.
+//! written once in `table.rs` and the contract's codecs (`crate::contract`).
 //!
 //! What each Parquet type becomes (see `docs/inputs.md`):
 //! - text as it is; integers, decimals and booleans as their digits/words;
