@@ -91,11 +91,15 @@ pub fn load_with(
     })
 }
 
-/// The files of `sources` in the bundle at `dir`, each with its source,
-/// and the locations of the sources that have none. The ledger is
-/// required: a bundle without one is refused here.
-fn discover(dir: &Path, sources: &[Source]) -> Result<(Vec<(Source, PathBuf)>, Vec<String>)> {
-    let mut found: Vec<(Source, PathBuf)> = Vec::new();
+/// The bundle's files, each with its source, in the order found: a file's
+/// place here is its place in the bundle's `files`.
+type Found = Vec<(Source, PathBuf)>;
+
+/// The files of `sources` in the bundle at `dir`, and the locations of the
+/// sources that have none. The ledger is required: a bundle without one is
+/// refused here.
+fn discover(dir: &Path, sources: &[Source]) -> Result<(Found, Vec<String>)> {
+    let mut found: Found = Vec::new();
     let mut not_provided = Vec::new();
     for &source in sources {
         let files = files::discover(dir, source)?;
