@@ -15,7 +15,7 @@ use ksef_recon::contract::{Mode, Severity};
 use ksef_recon::evidence::{self, EvidenceOptions, Scope};
 use ksef_recon::generate::{self, GenerateOptions, plan::Rates};
 use ksef_recon::report::parquet_out::Formats;
-use ksef_recon::{RunOptions, clock, commands, register};
+use ksef_recon::{RunOptions, RunSummary, clock, commands, register};
 
 /// polars allocates and frees large column buffers all the time; with the
 /// system allocator a 1M-invoice run spent a sixth of its time zeroing
@@ -43,51 +43,7 @@ enum Command {
     /// replace --out all at once, only when the whole run succeeded.
     /// Exceptions are findings, not failures: the exit status is 0 unless
     /// --fail-on is given.
-    Run {
-        /// The input bundle folder.
-        #[arg(long, value_name = "DIR")]
-        input: PathBuf,
-        /// The output folder (created or replaced as a whole).
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// The date the reconciliation is made as of (YYYY-MM-DD). KSeF
-        /// submissions after it are ignored, so a past date reproduces what
-        /// was known then. Default: today in Europe/Warsaw.
-        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
-        as_of: Option<NaiveDate>,
-        /// Configuration file; default: recon.toml at the bundle's root, if any.
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        /// Exit with status 3 when open (or reopened) exceptions of this
-        /// severity or higher exist (for schedulers and alerting); resolved
-        /// and accepted ones do not count.
-        #[arg(long, value_name = "SEVERITY")]
-        fail_on: Option<FailOn>,
-        /// The exception register kept across runs (first seen, cleared,
-        /// reopened, resolved), bound to one company and hash-chained.
-        /// Default: .ksef-recon-state/<name of --out> beside --out.
-        #[arg(long, value_name = "DIR")]
-        state: Option<PathBuf>,
-        /// Print nothing on success but warnings and errors.
-        #[arg(long)]
-        quiet: bool,
-        /// Leave the per-invoice Reconciliation sheet out of ageing.xlsx (a
-        /// note points to reconciliation.csv). It is left out anyway above
-        /// 1,048,575 invoices, what one Excel sheet holds.
-        #[arg(long)]
-        no_reconciliation_sheet: bool,
-        /// The files of the tabular outputs (exceptions, reconciliation,
-        /// completeness, rejected, responsibility): `csv` (the contract's),
-        /// `parquet` (instead) or `csv,parquet` (both). The workbook,
-        /// dashboard and run.json are always written.
-        #[arg(
-            long,
-            value_name = "FORMATS",
-            value_delimiter = ',',
-            default_value = "csv"
-        )]
-        format: Vec<OutputFormat>,
-    },
+    Run(RunArgs),
     /// Print the legal deadline for sending one invoice to KSeF: YYYY-MM-DD,
     /// `none` (no duty to send) or `open` (its period has not ended).
     ///
@@ -96,20 +52,7 @@ enum Command {
     /// category (MAINTENANCE, FAILURE) covering the issue date, else `open`.
     /// FAILURE announcements stretch every deadline they overlap; a
     /// TOTAL_FAILURE inside the window lifts the duty.
-    Deadline {
-        /// online, offline24, offline, emergency or total_failure.
-        #[arg(long, value_parser = parse_mode)]
-        mode: Mode,
-        /// The invoice's issue date P_1 (YYYY-MM-DD).
-        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
-        issue_date: NaiveDate,
-        /// The last day of the offline period (offline, emergency).
-        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
-        period_end: Option<NaiveDate>,
-        /// MF announcements, as a CSV or the status service's JSON.
-        #[arg(long, value_name = "FILE")]
-        announcements: Option<PathBuf>,
-    },
+    Deadline(DeadlineArgs),
     /// Build the auditor's evidence pack for one decision or one month: the
     /// scope's decisions with their announcements, reconciliation,
     /// exceptions, completeness and ageing workbook, the raw input files that
@@ -117,50 +60,16 @@ enum Command {
     ///
     /// The same inputs, scope and --as-of give a byte-identical zip. Check a
     /// pack with `ksef-recon verify-pack PACK.zip`.
-    #[command(group = clap::ArgGroup::new("scope").required(true).args(["decision", "month"]))]
-    Evidence {
-        /// The input bundle folder.
-        #[arg(long, value_name = "DIR")]
-        input: PathBuf,
-        /// The zip file to write (replaced atomically).
-        #[arg(long, value_name = "PACK.zip")]
-        out: PathBuf,
-        /// Invoices issued under this decision_id.
-        #[arg(long, value_name = "ID")]
-        decision: Option<String>,
-        /// Offline invoices, and online ones sent after their issue date,
-        /// issued in this month.
-        #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
-        month: Option<String>,
-        /// As in `run`. Default: today in Europe/Warsaw.
-        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
-        as_of: Option<NaiveDate>,
-        /// Configuration file; default: recon.toml at the bundle's root, if any.
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        /// The exception register to take the scope's rows from (verified
-        /// first); they go into the pack under register/ with the history's
-        /// head. Without it, the pack holds no register.
-        #[arg(long, value_name = "DIR")]
-        state: Option<PathBuf>,
-    },
+    Evidence(EvidenceArgs),
     /// Verify an exception register (`--state` folder) on its own: every
     /// link of history.csv's hash chain, the head register.csv records, and
     /// register.csv's statuses against the history. Prints "ok: N entries,
     /// head HASH", or the first break and exits 1.
-    VerifyRegister {
-        /// The state folder.
-        #[arg(long, value_name = "DIR")]
-        state: PathBuf,
-    },
+    VerifyRegister(VerifyRegisterArgs),
     /// Recompute every SHA-256 in an evidence pack's manifest.json: prints
     /// "ok: N files verified", or names each altered, missing or extra file
     /// and exits 1.
-    VerifyPack {
-        /// The evidence pack.
-        #[arg(value_name = "PACK.zip")]
-        pack: PathBuf,
-    },
+    VerifyPack(VerifyPackArgs),
     /// Write a deterministic synthetic input bundle: ledger, offline log,
     /// decisions, announcements, KSeF metadata (CSV and JSON pages), UPO
     /// receipts and optionally the FA(3) archive, with anomalies planted at
@@ -169,31 +78,146 @@ enum Command {
     /// The same --invoices, --seed and rates give byte-identical files.
     /// expected_counts.json holds the as-of date to run with and the
     /// statuses and exception counts `run` must report.
-    Generate {
-        /// How many invoices.
-        #[arg(long, value_name = "N")]
-        invoices: u64,
-        /// The bundle folder to create (must be absent or empty).
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        #[arg(long, value_name = "S", default_value_t = 1)]
-        seed: u64,
-        #[command(flatten)]
-        rates: RateArgs,
-        /// Also write every offline invoice's FA(3) file under archive/.
-        #[arg(long)]
-        archive: bool,
-        /// Write the ledger and the KSeF metadata export as typed Parquet
-        /// (ledger/ledger.parquet, ksef/metadata/ksef_metadata.parquet)
-        /// instead of CSV.
-        #[arg(long)]
-        parquet: bool,
-        /// The last KSeF API page says more follow (hasMore): the extract
-        /// proves no absence, so KSEF_EXTRACT_INCOMPLETE and the unsent
-        /// invoices `unverified` instead of `overdue`.
-        #[arg(long)]
-        truncate_extract: bool,
-    },
+    Generate(GenerateArgs),
+}
+
+/// The arguments of `ksef-recon run`.
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The input bundle folder.
+    #[arg(long, value_name = "DIR")]
+    input: PathBuf,
+    /// The output folder (created or replaced as a whole).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// The date the reconciliation is made as of (YYYY-MM-DD). KSeF
+    /// submissions after it are ignored, so a past date reproduces what
+    /// was known then. Default: today in Europe/Warsaw.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    as_of: Option<NaiveDate>,
+    /// Configuration file; default: recon.toml at the bundle's root, if any.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Exit with status 3 when open (or reopened) exceptions of this
+    /// severity or higher exist (for schedulers and alerting); resolved
+    /// and accepted ones do not count.
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<FailOn>,
+    /// The exception register kept across runs (first seen, cleared,
+    /// reopened, resolved), bound to one company and hash-chained.
+    /// Default: .ksef-recon-state/<name of --out> beside --out.
+    #[arg(long, value_name = "DIR")]
+    state: Option<PathBuf>,
+    /// Print nothing on success but warnings and errors.
+    #[arg(long)]
+    quiet: bool,
+    /// Leave the per-invoice Reconciliation sheet out of ageing.xlsx (a
+    /// note points to reconciliation.csv). It is left out anyway above
+    /// 1,048,575 invoices, what one Excel sheet holds.
+    #[arg(long)]
+    no_reconciliation_sheet: bool,
+    /// The files of the tabular outputs (exceptions, reconciliation,
+    /// completeness, rejected, responsibility): `csv` (the contract's),
+    /// `parquet` (instead) or `csv,parquet` (both). The workbook,
+    /// dashboard and run.json are always written.
+    #[arg(
+        long,
+        value_name = "FORMATS",
+        value_delimiter = ',',
+        default_value = "csv"
+    )]
+    format: Vec<OutputFormat>,
+}
+
+/// The arguments of `ksef-recon deadline`.
+#[derive(clap::Args)]
+struct DeadlineArgs {
+    /// online, offline24, offline, emergency or total_failure.
+    #[arg(long, value_parser = parse_mode)]
+    mode: Mode,
+    /// The invoice's issue date P_1 (YYYY-MM-DD).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    issue_date: NaiveDate,
+    /// The last day of the offline period (offline, emergency).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    period_end: Option<NaiveDate>,
+    /// MF announcements, as a CSV or the status service's JSON.
+    #[arg(long, value_name = "FILE")]
+    announcements: Option<PathBuf>,
+}
+
+/// The arguments of `ksef-recon evidence`.
+#[derive(clap::Args)]
+#[command(group = clap::ArgGroup::new("scope").required(true).args(["decision", "month"]))]
+struct EvidenceArgs {
+    /// The input bundle folder.
+    #[arg(long, value_name = "DIR")]
+    input: PathBuf,
+    /// The zip file to write (replaced atomically).
+    #[arg(long, value_name = "PACK.zip")]
+    out: PathBuf,
+    /// Invoices issued under this decision_id.
+    #[arg(long, value_name = "ID")]
+    decision: Option<String>,
+    /// Offline invoices, and online ones sent after their issue date,
+    /// issued in this month.
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
+    month: Option<String>,
+    /// As in `run`. Default: today in Europe/Warsaw.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    as_of: Option<NaiveDate>,
+    /// Configuration file; default: recon.toml at the bundle's root, if any.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The exception register to take the scope's rows from (verified
+    /// first); they go into the pack under register/ with the history's
+    /// head. Without it, the pack holds no register.
+    #[arg(long, value_name = "DIR")]
+    state: Option<PathBuf>,
+}
+
+/// The arguments of `ksef-recon verify-register`.
+#[derive(clap::Args)]
+struct VerifyRegisterArgs {
+    /// The state folder.
+    #[arg(long, value_name = "DIR")]
+    state: PathBuf,
+}
+
+/// The arguments of `ksef-recon verify-pack`.
+#[derive(clap::Args)]
+struct VerifyPackArgs {
+    /// The evidence pack.
+    #[arg(value_name = "PACK.zip")]
+    pack: PathBuf,
+}
+
+/// The arguments of `ksef-recon generate`.
+#[derive(clap::Args)]
+struct GenerateArgs {
+    /// How many invoices.
+    #[arg(long, value_name = "N")]
+    invoices: u64,
+    /// The bundle folder to create (must be absent or empty).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    seed: u64,
+    #[command(flatten)]
+    rates: RateArgs,
+    /// Also write every offline invoice's FA(3) file under archive/.
+    #[arg(long)]
+    archive: bool,
+    /// Write the ledger and the KSeF metadata export as typed Parquet
+    /// (ledger/ledger.parquet, ksef/metadata/ksef_metadata.parquet)
+    /// instead of CSV.
+    #[arg(long)]
+    parquet: bool,
+    /// The last KSeF API page says more follow (hasMore): the extract
+    /// proves no absence, so KSEF_EXTRACT_INCOMPLETE and the unsent
+    /// invoices `unverified` instead of `overdue`.
+    #[arg(long)]
+    truncate_extract: bool,
 }
 
 /// `generate`'s anomaly rates, as fractions of all invoices.
@@ -316,18 +340,45 @@ fn parse_mode(s: &str) -> Result<Mode, String> {
     })
 }
 
+/// The exit statuses of contract section 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ExitStatus {
+    /// The command finished (findings are not failures).
+    Finished = 0,
+    /// Anything else went wrong, or a check found a break.
+    Failed = 1,
+    /// Bad usage or configuration.
+    Usage = 2,
+    /// Open exceptions at or above `--fail-on`.
+    OpenExceptions = 3,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> ExitCode {
+        ExitCode::from(status as u8)
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match execute(cli.command) {
-        Ok(code) => code,
+    let outcome = match cli.command {
+        Command::Run(args) => run(args),
+        Command::Deadline(args) => deadline(args),
+        Command::Evidence(args) => evidence(args),
+        Command::Generate(args) => generate(args),
+        Command::VerifyRegister(args) => verify_register(args),
+        Command::VerifyPack(args) => verify_pack(args),
+    };
+    match outcome {
+        Ok(status) => status.into(),
         Err(e) => {
             eprintln!("ksef-recon: error: {e:#}");
             if e.downcast_ref::<ConfigError>().is_some()
                 || e.downcast_ref::<register::IdentityError>().is_some()
             {
-                ExitCode::from(2)
+                ExitStatus::Usage.into()
             } else {
-                ExitCode::from(1)
+                ExitStatus::Failed.into()
             }
         }
     }
@@ -361,173 +412,151 @@ fn init_logging(quiet: bool) {
     ksef_recon::progress::enable_spinners(quiet);
 }
 
-fn execute(command: Command) -> Result<ExitCode> {
-    match command {
-        Command::Run {
-            input,
-            out,
-            as_of,
-            config,
-            fail_on,
-            state,
-            quiet,
-            no_reconciliation_sheet,
-            format,
-        } => {
-            init_logging(quiet);
-            let config = Config::load(config.as_deref(), &input)?;
-            let options = RunOptions {
-                as_of: as_of.unwrap_or_else(clock::today_in_warsaw),
-                state: state.unwrap_or_else(|| RunOptions::default_state(&out)),
-                input,
-                out,
-                config,
-                reconciliation_sheet: !no_reconciliation_sheet,
-                formats: Formats {
-                    csv: format.contains(&OutputFormat::Csv),
-                    parquet: format.contains(&OutputFormat::Parquet),
-                },
-            };
-            let summary = ksef_recon::run(&options)?;
-            if !quiet {
-                let severities: Vec<String> = summary
-                    .by_severity
-                    .iter()
-                    .map(|(s, n)| format!("{} {n}", s.as_str()))
-                    .collect();
-                let open: u64 = summary.open_by_severity.values().sum();
-                eprintln!(
-                    "ksef-recon: {} invoices, {} exceptions ({}; {open} open), {} rejected rows; outputs in {}",
-                    summary.invoices,
-                    summary.exceptions,
-                    if severities.is_empty() {
-                        "none".to_string()
-                    } else {
-                        severities.join(", ")
-                    },
-                    summary.rejected,
-                    options.out.display()
-                );
-            }
-            let failing = fail_on.is_some_and(|f| {
-                summary
-                    .open_by_severity
-                    .iter()
-                    .any(|(s, n)| *n > 0 && *s <= f.threshold())
-            });
-            Ok(if failing {
-                ExitCode::from(3)
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
-        Command::Deadline {
-            mode,
-            issue_date,
-            period_end,
-            announcements,
-        } => {
-            let outages = match announcements {
-                Some(path) => commands::read_outages(&path)?,
-                None => Vec::new(),
-            };
-            let deadline = commands::deadline_for(mode, issue_date, period_end, &outages);
-            println!("{}", deadline.as_output());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Evidence {
-            input,
-            out,
-            decision,
-            month,
-            as_of,
-            config,
-            state,
-        } => {
-            let scope = match (decision, month) {
-                (Some(id), _) => Scope::Decision(id),
-                (None, Some(m)) => Scope::Month(m),
-                (None, None) => unreachable!("clap requires --decision or --month"),
-            };
-            let config = Config::load(config.as_deref(), &input)?;
-            let options = EvidenceOptions {
-                as_of: as_of.unwrap_or_else(clock::today_in_warsaw),
-                input,
-                out,
-                config,
-                scope,
-                state,
-            };
-            let packed = evidence::build(&options)?;
-            eprintln!(
-                "ksef-recon: evidence pack {}: {} files, {} invoices, {} exceptions, {} bytes",
-                options.out.display(),
-                packed.files,
-                packed.invoices,
-                packed.exceptions,
-                packed.bytes
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Generate {
-            invoices,
-            out,
-            seed,
-            rates,
-            archive,
-            parquet,
-            truncate_extract,
-        } => {
-            let options = GenerateOptions {
-                invoices,
-                out,
-                seed,
-                rates: rates.rates(),
-                archive,
-                parquet,
-                truncate_extract,
-            };
-            let expected = generate::generate(&options)?;
-            eprintln!(
-                "ksef-recon: {} invoices in {} (run with --as-of {}; expected counts in expected_counts.json)",
-                expected.invoices,
-                options.out.display(),
-                expected.as_of
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::VerifyRegister { state } => match register::verify(&state) {
-            Ok(v) => {
-                println!("ok: {} entries, head {}", v.entries, v.head);
-                if v.uncommitted > 0 {
-                    eprintln!(
-                        "ksef-recon: history.csv has {} more rows, written by a run that stopped before it saved register.csv; the next run takes them back",
-                        v.uncommitted
-                    );
-                }
-                Ok(ExitCode::SUCCESS)
-            }
-            Err(e) => {
-                println!("broken: {e:#}");
-                Ok(ExitCode::from(1))
-            }
+fn run(args: RunArgs) -> Result<ExitStatus> {
+    init_logging(args.quiet);
+    let config = Config::load(args.config.as_deref(), &args.input)?;
+    let options = RunOptions {
+        as_of: args.as_of.unwrap_or_else(clock::today_in_warsaw),
+        state: args
+            .state
+            .unwrap_or_else(|| RunOptions::default_state(&args.out)),
+        input: args.input,
+        out: args.out,
+        config,
+        reconciliation_sheet: !args.no_reconciliation_sheet,
+        formats: Formats {
+            csv: args.format.contains(&OutputFormat::Csv),
+            parquet: args.format.contains(&OutputFormat::Parquet),
         },
-        Command::VerifyPack { pack } => {
-            let result = evidence::verify(&pack)?;
-            if result.problems.is_empty() {
-                println!("ok: {} files verified", result.verified);
-                Ok(ExitCode::SUCCESS)
-            } else {
-                for problem in &result.problems {
-                    println!("{problem}");
-                }
+    };
+    let summary = ksef_recon::run(&options)?;
+    if !args.quiet {
+        eprintln!("{}", summary_line(&summary, &options));
+    }
+    let failing = args.fail_on.is_some_and(|f| {
+        summary
+            .open_by_severity
+            .iter()
+            .any(|(s, n)| *n > 0 && *s <= f.threshold())
+    });
+    Ok(if failing {
+        ExitStatus::OpenExceptions
+    } else {
+        ExitStatus::Finished
+    })
+}
+
+/// The line `run` prints when it finished.
+fn summary_line(summary: &RunSummary, options: &RunOptions) -> String {
+    let severities: Vec<String> = summary
+        .by_severity
+        .iter()
+        .map(|(s, n)| format!("{} {n}", s.as_str()))
+        .collect();
+    let open: u64 = summary.open_by_severity.values().sum();
+    format!(
+        "ksef-recon: {} invoices, {} exceptions ({}; {open} open), {} rejected rows; outputs in {}",
+        summary.invoices,
+        summary.exceptions,
+        if severities.is_empty() {
+            "none".to_string()
+        } else {
+            severities.join(", ")
+        },
+        summary.rejected,
+        options.out.display()
+    )
+}
+
+fn deadline(args: DeadlineArgs) -> Result<ExitStatus> {
+    let outages = match args.announcements {
+        Some(path) => commands::read_outages(&path)?,
+        None => Vec::new(),
+    };
+    let deadline = commands::deadline_for(args.mode, args.issue_date, args.period_end, &outages);
+    println!("{}", deadline.as_output());
+    Ok(ExitStatus::Finished)
+}
+
+fn evidence(args: EvidenceArgs) -> Result<ExitStatus> {
+    let scope = match (args.decision, args.month) {
+        (Some(id), _) => Scope::Decision(id),
+        (None, Some(m)) => Scope::Month(m),
+        (None, None) => unreachable!("clap requires --decision or --month"),
+    };
+    let config = Config::load(args.config.as_deref(), &args.input)?;
+    let options = EvidenceOptions {
+        as_of: args.as_of.unwrap_or_else(clock::today_in_warsaw),
+        input: args.input,
+        out: args.out,
+        config,
+        scope,
+        state: args.state,
+    };
+    let packed = evidence::build(&options)?;
+    eprintln!(
+        "ksef-recon: evidence pack {}: {} files, {} invoices, {} exceptions, {} bytes",
+        options.out.display(),
+        packed.files,
+        packed.invoices,
+        packed.exceptions,
+        packed.bytes
+    );
+    Ok(ExitStatus::Finished)
+}
+
+fn generate(args: GenerateArgs) -> Result<ExitStatus> {
+    let options = GenerateOptions {
+        invoices: args.invoices,
+        out: args.out,
+        seed: args.seed,
+        rates: args.rates.rates(),
+        archive: args.archive,
+        parquet: args.parquet,
+        truncate_extract: args.truncate_extract,
+    };
+    let expected = generate::generate(&options)?;
+    eprintln!(
+        "ksef-recon: {} invoices in {} (run with --as-of {}; expected counts in expected_counts.json)",
+        expected.invoices,
+        options.out.display(),
+        expected.as_of
+    );
+    Ok(ExitStatus::Finished)
+}
+
+fn verify_register(args: VerifyRegisterArgs) -> Result<ExitStatus> {
+    match register::verify(&args.state) {
+        Ok(v) => {
+            println!("ok: {} entries, head {}", v.entries, v.head);
+            if v.uncommitted > 0 {
                 eprintln!(
-                    "ksef-recon: {} does not match its manifest ({} problems)",
-                    pack.display(),
-                    result.problems.len()
+                    "ksef-recon: history.csv has {} more rows, written by a run that stopped before it saved register.csv; the next run takes them back",
+                    v.uncommitted
                 );
-                Ok(ExitCode::from(1))
             }
+            Ok(ExitStatus::Finished)
+        }
+        Err(e) => {
+            println!("broken: {e:#}");
+            Ok(ExitStatus::Failed)
         }
     }
+}
+
+fn verify_pack(args: VerifyPackArgs) -> Result<ExitStatus> {
+    let result = evidence::verify(&args.pack)?;
+    if result.problems.is_empty() {
+        println!("ok: {} files verified", result.verified);
+        return Ok(ExitStatus::Finished);
+    }
+    for problem in &result.problems {
+        println!("{problem}");
+    }
+    eprintln!(
+        "ksef-recon: {} does not match its manifest ({} problems)",
+        args.pack.display(),
+        result.problems.len()
+    );
+    Ok(ExitStatus::Failed)
 }

@@ -1,17 +1,19 @@
-//! Partitioned runs: a bundle too large to match in memory at once (some
-//! 35M invoices fill the 24 GiB machine of `docs/performance.md`) is
-//! matched in parts, each part holding every row of its invoices, and the
-//! parts' outputs are joined into the outputs one run would write.
+//! Cutting a bundle into parts: a bundle too large to match in memory at
+//! once (some 35M invoices fill the 24 GiB machine of
+//! `docs/performance.md`) is matched in parts, each part holding every row
+//! of its invoices; `pipeline` matches the parts and joins their outputs
+//! into the outputs one run would write. This module only plans and cuts.
 //!
-//! The parts follow from what the rules read across invoices:
+//! The parts follow from what the rules read across invoices (each rule's
+//! `scope`, given to [`Plan::for_bundle`] as the home sources):
 //!
-//! - The **home part** holds every invoice of the offline log, the UPO
-//!   receipts and the FA(3) archive (a few percent of a large bundle), with
-//!   those sources whole. Everything that looks across invoices works on
-//!   these sources only (numbering gaps in the offline log, the archive
-//!   searched by hash, per-decision counts, segregation of duties), so it
-//!   sees the same rows it would in one run. Keyless findings (decisions,
-//!   grants) come from this part only.
+//! - The **home part** holds every invoice of the home sources (the
+//!   offline log, the UPO receipts and the FA(3) archive: a few percent of
+//!   a large bundle), with those sources whole. Everything that looks
+//!   across invoices works on these sources only (numbering gaps in the
+//!   offline log, the archive searched by hash, per-decision counts,
+//!   segregation of duties), so it sees the same rows it would in one run.
+//!   Keyless findings (decisions, grants) come from this part only.
 //! - The **ranges**: every other invoice (in the ledger or KSeF metadata
 //!   only), cut into ranges of (seller NIP, invoice number) by a sample of
 //!   the ledger's keys. Their rules are the per-invoice ones (presence,
@@ -22,14 +24,9 @@
 //! invoices ([`Plan::for_bundle`]), then to cut each file's ledger and KSeF
 //! rows into the parts' pieces as the file is read ([`Plan::split`]), so
 //! no file is held whole beside another part's rows. Each part is matched
-//! from its pieces ([`Plan::part_bundle`]). The reconciliation, one row per
-//! invoice, is written range by range with the home invoices of the range
-//! merged in, in the order one run writes it; the findings, status counts
-//! and completeness rows are joined and ordered as one run orders them. A
-//! partitioned run and one run give the same files (`tests/it/partition.rs`
-//! compares them byte for byte).
+//! from its pieces ([`Plan::part_bundle`]). A run in parts and one run give
+//! the same files (`tests/it/partition.rs` compares them byte for byte).
 
-use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -85,6 +82,8 @@ pub struct Plan {
     home: DataFrame,
     /// The lower bound of every range but the first, ascending.
     bounds: Vec<Key>,
+    /// The sources the home part keeps whole (a range keeps none of them).
+    home_sources: Vec<Source>,
 }
 
 /// One part of a partitioned run.
@@ -103,22 +102,14 @@ impl Plan {
 
     /// The plan for the bundle at `input`, or `None` when it is matched in
     /// one run: the ledger's size decides (see [`PARTITION_FROM_BYTES`]),
-    /// unless [`PARTITIONS_ENV`] names the number of ranges.
-    pub fn for_bundle(input: &Path, config: &Config) -> Result<Option<Plan>> {
-        let ranges = match std::env::var(PARTITIONS_ENV) {
-            Ok(text) => text
-                .trim()
-                .parse::<usize>()
-                .with_context(|| format!("{PARTITIONS_ENV}={text}: expected a number of ranges"))?,
-            Err(_) => {
-                let bytes = ledger_weight(input)?;
-                if bytes <= PARTITION_FROM_BYTES {
-                    0
-                } else {
-                    bytes.div_ceil(BYTES_PER_RANGE) as usize
-                }
-            }
-        };
+    /// unless [`PARTITIONS_ENV`] names the number of ranges. `home_sources`
+    /// are the sources the rules look across invoices of.
+    pub fn for_bundle(
+        input: &Path,
+        config: &Config,
+        home_sources: &[Source],
+    ) -> Result<Option<Plan>> {
+        let ranges = ranges_wanted(input)?;
         if ranges < 2 {
             return Ok(None);
         }
@@ -135,62 +126,26 @@ impl Plan {
                 Ok(keys)
             }
         };
-        let sources = [
-            Source::Ledger,
-            Source::OfflineLog,
-            Source::Archive,
-            Source::Upo,
-        ];
+        let sources: Vec<Source> = std::iter::once(Source::Ledger)
+            .chain(home_sources.iter().copied())
+            .collect();
         let bundle = ingest::load_with(input, config, &sources, Some(&keep))?;
-        let mut home: Option<LazyFrame> = None;
-        for source in [Source::OfflineLog, Source::Archive, Source::Upo] {
-            if let Some(df) = bundle.tables.get(&source) {
-                let lf = df.clone().lazy();
-                home = Some(match home {
-                    None => lf,
-                    Some(h) => concat([h, lf], UnionArgs::default())?,
-                });
-            }
-        }
-        let home = match home {
-            Some(lf) => lf
-                .drop_nulls(None)
-                .unique_stable(None, UniqueKeepStrategy::First)
-                .collect()?,
-            None => DataFrame::empty_with_schema(&key_schema()),
-        };
+        let home = home_keys(&bundle, home_sources)?;
         let sample = bundle
             .tables
             .get(&Source::Ledger)
-            .context("the ledger has no rows to place the parts by")?
-            .clone()
-            .lazy()
-            .drop_nulls(None)
-            .sort(
-                ["seller_nip", "invoice_number"],
-                SortMultipleOptions::default(),
-            )
-            .collect()?;
-        let (nips, numbers) = (
-            sample.column("seller_nip")?.str()?.clone(),
-            sample.column("invoice_number")?.str()?.clone(),
-        );
-        let mut bounds: Vec<Key> = Vec::new();
-        for i in 1..ranges {
-            let at = sample.height() * i / ranges;
-            if let (Some(nip), Some(number)) = (nips.get(at), numbers.get(at)) {
-                let key = (nip.to_string(), number.to_string());
-                if bounds.last().is_none_or(|last| *last < key) {
-                    bounds.push(key);
-                }
-            }
-        }
+            .context("the ledger has no rows to place the parts by")?;
+        let bounds = bounds(sample, ranges)?;
         tracing::info!(
             ranges = bounds.len() + 1,
             home_invoices = home.height(),
             "matching in parts"
         );
-        Ok(Some(Plan { home, bounds }))
+        Ok(Some(Plan {
+            home,
+            bounds,
+            home_sources: home_sources.to_vec(),
+        }))
     }
 
     /// Whether a key is in range `i` (null keys are in the first).
@@ -219,13 +174,12 @@ impl Plan {
 
     /// What part `part` keeps of the table of a source other than the
     /// ledger and KSeF metadata (which are cut by [`Plan::split`]): the
-    /// home part keeps the offline log, UPOs and archive whole, a range
-    /// none of them; sources that hold no invoices (decisions,
+    /// home part keeps the home sources whole, a range none of them; sources that hold no invoices (decisions,
     /// announcements, grants, the access log, resolutions) are kept whole
     /// by every part.
     fn keep(&self, part: Part, source: Source, df: DataFrame) -> DataFrame {
-        match (source, part) {
-            (Source::OfflineLog | Source::Upo | Source::Archive, Part::Range(_)) => df.clear(),
+        match part {
+            Part::Range(_) if self.home_sources.contains(&source) => df.clear(),
             _ => df,
         }
     }
@@ -244,7 +198,12 @@ impl Plan {
                 flagged,
                 [col("seller_nip"), col("invoice_number")],
                 [col("seller_nip"), col("invoice_number")],
-                crate::matching::left(),
+                {
+                    // Left join keeping the rows' order.
+                    let mut args = JoinArgs::new(JoinType::Left);
+                    args.maintain_order = MaintainOrderJoin::Left;
+                    args
+                },
             )
             .with_column(col(HOME).fill_null(lit(false)))
     }
@@ -354,6 +313,76 @@ impl Plan {
     }
 }
 
+/// How many ranges the ledger asks for: none below
+/// [`PARTITION_FROM_BYTES`], else one per [`BYTES_PER_RANGE`], unless
+/// [`PARTITIONS_ENV`] names a number.
+fn ranges_wanted(input: &Path) -> Result<usize> {
+    Ok(match std::env::var(PARTITIONS_ENV) {
+        Ok(text) => text
+            .trim()
+            .parse::<usize>()
+            .with_context(|| format!("{PARTITIONS_ENV}={text}: expected a number of ranges"))?,
+        Err(_) => {
+            let bytes = ledger_weight(input)?;
+            if bytes <= PARTITION_FROM_BYTES {
+                0
+            } else {
+                bytes.div_ceil(BYTES_PER_RANGE) as usize
+            }
+        }
+    })
+}
+
+/// The home part's invoices: every key of the home sources, once.
+fn home_keys(bundle: &Bundle, home_sources: &[Source]) -> PolarsResult<DataFrame> {
+    let mut home: Option<LazyFrame> = None;
+    for source in home_sources {
+        if let Some(df) = bundle.tables.get(source) {
+            let lf = df.clone().lazy();
+            home = Some(match home {
+                None => lf,
+                Some(h) => concat([h, lf], UnionArgs::default())?,
+            });
+        }
+    }
+    match home {
+        Some(lf) => lf
+            .drop_nulls(None)
+            .unique_stable(None, UniqueKeepStrategy::First)
+            .collect(),
+        None => Ok(DataFrame::empty_with_schema(&key_schema())),
+    }
+}
+
+/// The lower bounds of the ranges but the first: the keys at even steps of
+/// the ledger's sorted sample.
+fn bounds(sample: &DataFrame, ranges: usize) -> PolarsResult<Vec<Key>> {
+    let sample = sample
+        .clone()
+        .lazy()
+        .drop_nulls(None)
+        .sort(
+            ["seller_nip", "invoice_number"],
+            SortMultipleOptions::default(),
+        )
+        .collect()?;
+    let (nips, numbers) = (
+        sample.column("seller_nip")?.str()?,
+        sample.column("invoice_number")?.str()?,
+    );
+    let mut bounds: Vec<Key> = Vec::new();
+    for i in 1..ranges {
+        let at = sample.height() * i / ranges;
+        if let (Some(nip), Some(number)) = (nips.get(at), numbers.get(at)) {
+            let key = (nip.to_string(), number.to_string());
+            if bounds.last().is_none_or(|last| *last < key) {
+                bounds.push(key);
+            }
+        }
+    }
+    Ok(bounds)
+}
+
 /// The file name of one file's piece for one part.
 fn piece_name(file: usize, part: Part) -> String {
     match part {
@@ -378,289 +407,6 @@ fn at_or_after(bound: &Key) -> Expr {
     col("seller_nip").gt(nip.clone()).or(col("seller_nip")
         .eq(nip)
         .and(col("invoice_number").gt_eq(number)))
-}
-
-/// The reconciliation of a partitioned run, written range by range into
-/// a folder beside the output folder and moved into the staging folder
-/// with the other outputs ([`Spill::move_into`]).
-pub struct Spill {
-    dir: tempfile::TempDir,
-    csv: Option<std::io::BufWriter<std::fs::File>>,
-    parquet: Option<crate::report::parquet_out::RowGroups<std::fs::File>>,
-    /// Rows written.
-    pub rows: u64,
-    /// The rows themselves while they fit the workbook's Reconciliation
-    /// sheet (so the sheet is the one a single run writes); `None` after.
-    pub kept: Option<DataFrame>,
-}
-
-const CSV: &str = "reconciliation.csv";
-const PARQUET: &str = "reconciliation.parquet";
-
-impl Spill {
-    /// A new folder inside `beside` (the output folder's parent, so that
-    /// moving the files in is a rename) for the parts' pieces and the
-    /// reconciliation.
-    pub fn new(beside: &Path) -> Result<Spill> {
-        std::fs::create_dir_all(beside)
-            .with_context(|| format!("cannot create {}", beside.display()))?;
-        let dir = tempfile::Builder::new()
-            .prefix(".ksef-recon-parts-")
-            .tempdir_in(beside)
-            .with_context(|| {
-                format!(
-                    "cannot create a folder for the parts in {}",
-                    beside.display()
-                )
-            })?;
-        Ok(Spill {
-            dir,
-            csv: None,
-            parquet: None,
-            rows: 0,
-            kept: None,
-        })
-    }
-
-    /// Where the parts' pieces go.
-    pub fn pieces(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// Starts the reconciliation's files, with the columns of `empty`.
-    pub fn begin(
-        &mut self,
-        formats: crate::report::parquet_out::Formats,
-        empty: &DataFrame,
-    ) -> Result<()> {
-        if formats.csv {
-            let file = std::fs::File::create(self.dir.path().join(CSV))?;
-            let mut out = std::io::BufWriter::with_capacity(4 << 20, file);
-            crate::report::csv_out::write_header(empty, &mut out)?;
-            self.csv = Some(out);
-        }
-        if formats.parquet {
-            let file = std::fs::File::create(self.dir.path().join(PARQUET))?;
-            self.parquet = Some(crate::report::parquet_out::RowGroups::new(file, empty)?);
-        }
-        self.kept = Some(empty.clone());
-        Ok(())
-    }
-
-    /// Appends the next rows, in output order.
-    pub fn write(&mut self, rows: &DataFrame) -> Result<()> {
-        if let Some(out) = &mut self.csv {
-            crate::report::csv_out::write_rows(rows, &crate::report::NUMERIC, out)?;
-        }
-        if let Some(parquet) = &mut self.parquet {
-            parquet.write(rows)?;
-        }
-        self.rows += rows.height() as u64;
-        let limit = crate::report::xlsx::RECONCILIATION_SHEET_MAX_ROWS as u64;
-        match &mut self.kept {
-            Some(kept) if self.rows <= limit => {
-                kept.vstack_mut(rows)?;
-            }
-            _ => self.kept = None,
-        }
-        Ok(())
-    }
-
-    /// Finishes the files and syncs them to disk, as the staging folder
-    /// does with every file it writes, since they are moved in, not
-    /// written there.
-    pub fn finish(&mut self) -> Result<()> {
-        if let Some(mut out) = self.csv.take() {
-            out.flush()?;
-        }
-        if let Some(parquet) = self.parquet.take() {
-            parquet.finish()?;
-        }
-        for name in [CSV, PARQUET] {
-            let path = self.dir.path().join(name);
-            if path.exists() {
-                std::fs::File::open(&path)
-                    .and_then(|f| f.sync_all())
-                    .with_context(|| format!("cannot sync {}", path.display()))?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Moves the finished files into the staging folder.
-    pub fn move_into(&self, staging: &crate::report::atomic::Staging) -> Result<()> {
-        for name in [CSV, PARQUET] {
-            let from = self.dir.path().join(name);
-            if from.exists() {
-                std::fs::rename(&from, staging.path(name)).with_context(|| {
-                    format!("cannot move {} into the output folder", from.display())
-                })?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The invoices of a range that completeness.csv reads (see
-/// `queries/reports/completeness_scopes.sql`): offline24 invoices, and
-/// online ones sent after their issue date. A range has no decision's
-/// invoices (those are the offline log's, in the home part).
-fn read_by_completeness() -> Expr {
-    col("mode").eq(lit("offline24")).or(col("mode")
-        .eq(lit("online"))
-        .and(col("submitted_on").gt(col("issue_date"))))
-}
-
-/// What [`reconcile`] is asked for.
-pub struct Job<'a> {
-    pub input: &'a Path,
-    pub as_of: chrono::NaiveDate,
-    pub config: &'a Config,
-    /// The output: the parts' folder is made beside it.
-    pub out: &'a Path,
-    /// The reconciliation's files to write (none for an evidence pack).
-    pub formats: crate::report::parquet_out::Formats,
-    /// Reconciliation rows to hold in `frames.reconciliation` (an evidence
-    /// pack's scope); `None` holds them while they fit the workbook's sheet.
-    pub pick: Option<Expr>,
-}
-
-impl<'a> Job<'a> {
-    /// The job of `ksef-recon run`.
-    pub fn run(options: &'a crate::RunOptions) -> Job<'a> {
-        Job {
-            input: &options.input,
-            as_of: options.as_of,
-            config: &options.config,
-            out: &options.out,
-            formats: options.formats,
-            pick: None,
-        }
-    }
-}
-
-/// `run` on a bundle cut into parts by `plan`: the home part, then every
-/// range, each loaded, matched and ruled on its own; the reconciliation is
-/// written range by range and the other outputs are built once from the
-/// parts' findings and counts (see the module's doc).
-pub fn reconcile(job: &Job<'_>, plan: &Plan) -> Result<crate::RunResult> {
-    let started = crate::clock::now_utc_text();
-    crate::memory::fit_pages_to(job.input);
-    let params = crate::params(job.config, job.as_of);
-    let beside = match job.out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let mut spill = Spill::new(&beside)?;
-
-    let stage = crate::progress::Stage::start("loading the bundle into parts");
-    let pieces = spill.pieces().to_path_buf();
-    let split_file =
-        |source: Source, file: usize, df: DataFrame| plan.split(source, file, df, &pieces);
-    let split = ingest::load_with(job.input, job.config, &Source::ALL, Some(&split_file))?;
-    drop(stage);
-
-    let read = |part: Part| {
-        let _stage = crate::progress::Stage::start("reading the part");
-        plan.part_bundle(&split, part, &pieces)
-    };
-    let mut home = crate::match_bundle(read(Part::Home)?, &params)
-        .context("the home part (offline, UPO and archive invoices)")?;
-    let home_rows = crate::report::reconciliation(&home.rec)?;
-    spill.begin(job.formats, &home_rows.clear())?;
-    let mut picked: Vec<DataFrame> = Vec::new();
-    let mut digest = crate::report::summary::InvoiceDigest::of(&home_rows)?;
-    let mut counted = crate::Counted::of(&home.rec, &params)?;
-    let mut findings = vec![home.findings.clone().lazy()];
-    let mut read_later: Vec<DataFrame> = Vec::new();
-    let mut home_rows_placed = 0;
-    for i in 0..plan.ranges() {
-        let part = crate::match_bundle(read(Part::Range(i))?, &params)
-            .with_context(|| format!("range {} of {}", i + 1, plan.ranges()))?;
-        let rows = crate::report::reconciliation(&part.rec)?;
-        digest.append(&crate::report::summary::InvoiceDigest::of(&rows)?)?;
-        counted.add(crate::Counted::of(&part.rec, &params)?);
-        let theirs = home_rows
-            .clone()
-            .lazy()
-            .filter(plan.in_range(i))
-            .collect()?;
-        home_rows_placed += theirs.height();
-        let rows = if theirs.height() == 0 {
-            rows
-        } else {
-            concat([theirs.lazy(), rows.lazy()], UnionArgs::default())?
-                .sort(
-                    ["seller_nip", "invoice_number"],
-                    SortMultipleOptions::default(),
-                )
-                .collect()?
-        };
-        spill.write(&rows)?;
-        if let Some(pick) = &job.pick {
-            picked.push(crate::frame::compact(
-                rows.lazy().filter(pick.clone()).collect()?,
-            )?);
-        }
-        findings.push(
-            crate::frame::compact(
-                part.findings
-                    .lazy()
-                    .filter(col("invoice_number").is_not_null())
-                    .collect()?,
-            )?
-            .lazy(),
-        );
-        read_later.push(crate::frame::compact(
-            part.rec
-                .invoices
-                .lazy()
-                .filter(read_by_completeness())
-                .collect()?,
-        )?);
-    }
-    anyhow::ensure!(
-        home_rows_placed == home_rows.height(),
-        "{} of the home part's {} invoices fell in no range",
-        home_rows.height() - home_rows_placed,
-        home_rows.height()
-    );
-    spill.finish()?;
-    let findings = crate::rules::sorted(&concat(findings, UnionArgs::default())?.collect()?)?;
-    for rows in &read_later {
-        home.rec.invoices.vstack_mut(rows)?;
-    }
-    drop(read_later);
-    let reconciliation = match &job.pick {
-        Some(_) => {
-            let mut all = home_rows.clear();
-            for rows in picked {
-                all.vstack_mut_owned(rows)?;
-            }
-            all
-        }
-        None => spill.kept.take().unwrap_or_else(|| home_rows.clear()),
-    };
-    drop(split);
-    let _stage = crate::progress::Stage::start("building the reports");
-    // The home part's bundle has the split load's file records, rejected
-    // rows and provided sources, which read every file once.
-    let mut result = crate::assemble(
-        &mut home.bundle,
-        &home.rec,
-        crate::Findings {
-            all: findings,
-            skipped: home.skipped,
-        },
-        reconciliation,
-        counted,
-        started,
-        job.config,
-        &params,
-    )?;
-    result.spill = Some(spill);
-    result.digest = Some(digest);
-    Ok(result)
 }
 
 #[cfg(test)]
@@ -693,6 +439,7 @@ mod tests {
         Plan {
             home: keys(&[(Some("A"), "2")]),
             bounds: vec![("A".into(), "5".into())],
+            home_sources: vec![Source::OfflineLog, Source::Upo, Source::Archive],
         }
     }
 

@@ -1,7 +1,7 @@
 -- The scopes of completeness.csv (contract section 6): every decision with
 -- the invoices of its offline-log rows; every issue month of offline24
 -- invoices; every issue month of online invoices sent after their issue
--- date. One row per (scope, invoice); a decision without invoices keeps one
+-- date (`month_scoped_invoices`: completeness_months.sql). One row per (scope, invoice); a decision without invoices keeps one
 -- row with a null status, so it is still reported.
 CREATE TABLE scoped AS
 SELECT
@@ -21,7 +21,7 @@ SELECT
     status,
     currency,
     gross_amount
-FROM invoices
+FROM month_scoped_invoices
 WHERE mode = 'offline24'
 UNION ALL
 SELECT
@@ -31,6 +31,5 @@ SELECT
     status,
     currency,
     gross_amount
-FROM invoices
-WHERE mode = 'online'
-  AND submitted_on > issue_date;
+FROM month_scoped_invoices
+WHERE mode = 'online';

@@ -1,12 +1,14 @@
 //! The contract's vocabulary as types: the words the inputs and outputs
-//! use for an invoice's mode and status, an announcement's category and a
-//! finding's severity, the bundle's input sources with their columns, and
-//! how a cell's date, amount or code is read and written. Every other
-//! module names them from here rather than spelling them, so adding a word
-//! touches this folder and the places that decide it, not every report.
+//! use for an invoice's mode and status, an announcement's category, a
+//! finding's code and severity, the bundle's input sources with their
+//! columns, and how a cell's date, amount or code is read and written.
+//! Every other module names them from here rather than spelling them, so
+//! adding a word touches this folder and the places that decide it, not
+//! every report.
 //!
 //! The lowest layer: it imports nothing of the crate.
 
+mod code;
 mod codes;
 mod columns;
 mod dates;
@@ -17,6 +19,7 @@ mod severity;
 mod source;
 mod status;
 
+pub use code::Code;
 pub use codes::{
     ksef_number, parse_action, parse_category, parse_currency, parse_hash, parse_marker,
     parse_offline_mode, parse_whole_number,

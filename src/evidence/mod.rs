@@ -17,6 +17,7 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 
 use crate::config::Config;
+use crate::report::run_json::RunJson;
 use crate::report::{self, csv_out, summary::Summary, xlsx};
 pub use pack::{Verification, verify};
 pub use scope::{Scope, documents_for_scope};
@@ -52,29 +53,56 @@ const ROWS_DIR: &str = "input/rows";
 pub fn build(options: &EvidenceOptions) -> Result<PackSummary> {
     let register = options.state.as_deref().map(register::load).transpose()?;
     // A bundle too large for one run is matched in parts, holding only the
-    // scope's reconciliation rows (see `crate::partition`).
-    let result = match crate::partition::Plan::for_bundle(&options.input, &options.config)? {
-        None => crate::reconcile_bundle(&options.input, options.as_of, &options.config)?,
-        Some(plan) => {
-            let job = crate::partition::Job {
-                input: &options.input,
-                as_of: options.as_of,
-                config: &options.config,
-                out: &options.out,
-                formats: report::parquet_out::Formats {
-                    csv: false,
-                    parquet: false,
-                },
-                pick: Some(scope::rows_of(&options.scope)),
-            };
-            crate::partition::reconcile(&job, &plan)?
-        }
-    };
+    // scope's reconciliation rows.
+    let outputs = crate::pipeline::outputs(&crate::pipeline::Job {
+        pick: Some(scope::rows_of(&options.scope)),
+        ..crate::pipeline::Job::in_memory(
+            &options.input,
+            options.as_of,
+            &options.config,
+            &options.out,
+        )
+    })?;
     if let (Some(stored), Some(dir)) = (&register, &options.state) {
-        register::check_company(stored, &options.config.sellers, &result.ledger_sellers, dir)?;
+        register::check_company(
+            stored,
+            &options.config.sellers,
+            &outputs.ledger_sellers,
+            dir,
+        )?;
     }
-    let scoped = scope::filter(&result.frames, &options.scope)?;
+    let scoped = scope::filter(&outputs.frames, &options.scope)?;
     let frames = &scoped.frames;
+    let mut entries = reports(frames, &outputs.run)?;
+    let documents = documents_for_scope(&options.input, &outputs.run.files, &scoped.documents)?;
+    for (path, bytes) in documents {
+        entries.insert(format!("{INPUT_DIR}/{path}"), bytes);
+    }
+    let extracts = rows::extracts(&options.input, &options.config, &outputs.run.files, frames)?;
+    entries.extend(extracts);
+    let mut readme = readme(options, &outputs.run);
+    if let Some(stored) = &register {
+        entries.extend(register::entries(stored, frames)?);
+        readme.push_str(register::README);
+    }
+    entries.insert("README.txt".into(), readme.into_bytes());
+    let count = entries.len() + 1;
+    let manifest = manifest(options, &outputs.run, &entries);
+    let mut json = serde_json::to_vec_pretty(&manifest)?;
+    json.push(b'\n');
+    entries.insert(pack::MANIFEST.into(), json);
+    let bytes = pack::zip_bytes(&entries)?;
+    pack::write_atomically(&options.out, &bytes)?;
+    Ok(PackSummary {
+        files: count,
+        invoices: frames.reconciliation.height(),
+        exceptions: frames.exceptions.height(),
+        bytes: bytes.len(),
+    })
+}
+
+/// The scope's CSV reports and its ageing workbook, by file name.
+fn reports(frames: &report::Frames, run: &RunJson) -> Result<BTreeMap<String, Vec<u8>>> {
     let mut entries: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for (name, df) in [
         ("decisions.csv", &frames.decisions),
@@ -87,25 +115,22 @@ pub fn build(options: &EvidenceOptions) -> Result<PackSummary> {
         csv_out::write(df, &report::NUMERIC, &mut bytes)?;
         entries.insert(name.to_string(), bytes);
     }
-    let summary = Summary::build(frames, &result.run)?;
+    let summary = Summary::build(frames, run)?;
     entries.insert(
         "ageing.xlsx".into(),
         xlsx::to_bytes(frames, &summary, &xlsx::Options::default())
             .context("cannot build the pack's ageing.xlsx")?,
     );
-    let documents = documents_for_scope(&options.input, &result.run.files, &scoped.documents)?;
-    for (path, bytes) in documents {
-        entries.insert(format!("{INPUT_DIR}/{path}"), bytes);
-    }
-    let extracts = rows::extracts(&options.input, &options.config, &result.run.files, frames)?;
-    entries.extend(extracts);
-    let mut readme = readme(options, &result.run);
-    if let Some(stored) = &register {
-        entries.extend(register::entries(stored, frames)?);
-        readme.push_str(register::README);
-    }
-    entries.insert("README.txt".into(), readme.into_bytes());
+    Ok(entries)
+}
 
+/// `manifest.json`: every file of the pack and every input file, with
+/// their SHA-256.
+fn manifest(
+    options: &EvidenceOptions,
+    run: &RunJson,
+    entries: &BTreeMap<String, Vec<u8>>,
+) -> pack::Manifest {
     let files: Vec<pack::FileEntry> = entries
         .iter()
         .map(|(path, bytes)| pack::FileEntry {
@@ -114,17 +139,16 @@ pub fn build(options: &EvidenceOptions) -> Result<PackSummary> {
             bytes: bytes.len() as u64,
         })
         .collect();
-    let manifest = pack::Manifest {
-        tool: result.run.tool.to_string(),
-        version: result.run.version.to_string(),
-        as_of: result.run.as_of.clone(),
+    pack::Manifest {
+        tool: run.tool.to_string(),
+        version: run.version.to_string(),
+        as_of: run.as_of.clone(),
         scope: pack::ScopeJson {
             kind: options.scope.kind().to_string(),
             id: options.scope.id().to_string(),
         },
-        input_fingerprint: result.run.input_fingerprint.clone(),
-        input_files: result
-            .run
+        input_fingerprint: run.input_fingerprint.clone(),
+        input_files: run
             .files
             .iter()
             .map(|f| pack::FileEntry {
@@ -134,22 +158,10 @@ pub fn build(options: &EvidenceOptions) -> Result<PackSummary> {
             })
             .collect(),
         files,
-    };
-    let mut json = serde_json::to_vec_pretty(&manifest)?;
-    json.push(b'\n');
-    let count = entries.len() + 1;
-    entries.insert(pack::MANIFEST.into(), json);
-    let bytes = pack::zip_bytes(&entries)?;
-    pack::write_atomically(&options.out, &bytes)?;
-    Ok(PackSummary {
-        files: count,
-        invoices: frames.reconciliation.height(),
-        exceptions: frames.exceptions.height(),
-        bytes: bytes.len(),
-    })
+    }
 }
 
-fn readme(options: &EvidenceOptions, run: &report::run_json::RunJson) -> String {
+fn readme(options: &EvidenceOptions, run: &RunJson) -> String {
     let scope = match &options.scope {
         Scope::Decision(id) => format!("decision {id}: the invoices issued under it"),
         Scope::Month(m) => format!(

@@ -9,6 +9,7 @@
 use chrono::NaiveDate;
 use polars::prelude::*;
 
+use super::joins::left;
 use crate::calendar;
 use crate::contract::Mode;
 use crate::contract::{date_to_days, days_to_date};
@@ -115,7 +116,7 @@ pub fn add_deadlines(
             table.lazy(),
             [col("k_deadline")],
             [col("k_deadline")],
-            super::left(),
+            left(),
         )
         .drop(cols(["k_deadline"]))
         .collect()?;
@@ -223,7 +224,7 @@ pub fn add_ageing(table: LazyFrame, as_of: NaiveDate) -> PolarsResult<LazyFrame>
     )?;
     let on = [col("k_deadline"), col("k_until")];
     Ok(table
-        .join(lookup.lazy(), on.clone(), on, super::left())
+        .join(lookup.lazy(), on.clone(), on, left())
         .drop(cols(["k_deadline", "k_until"])))
 }
 

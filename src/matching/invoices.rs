@@ -10,8 +10,11 @@
 
 use polars::prelude::*;
 
+use super::joins::{first_per_invoice, keys};
 use super::key_index::{COUNTS, ROWS, key_index};
-use super::{Params, first_per_invoice, keys};
+use super::params::Params;
+use crate::contract::Mode;
+use crate::frame::{code_of, money_text, name_of, one_of};
 
 /// Whether the invoice is in the view, by view.
 const FOUND: [&str; 4] = ["in_ledger", "in_offline_log", "in_ksef_metadata", "in_upo"];
@@ -21,8 +24,6 @@ const FOUND: [&str; 4] = ["in_ledger", "in_offline_log", "in_ksef_metadata", "in
 pub const KSEF_HASHES: [&str; 2] = ["ksef_invoice_hash", "ksef_hash_of_corrected_invoice"];
 /// The position column of that view.
 pub const KSEF_HASH_ROW: &str = "ksef_hash_row";
-use crate::contract::Mode;
-use crate::frame::{code_of, money_text, name_of, one_of};
 
 /// The per-source tables the invoice table is joined from.
 pub struct Views<'a> {
@@ -410,135 +411,25 @@ fn mode_code(mode: Mode) -> Expr {
 /// P_1, mode, `requires_ksef`, the KSeF number, the amount, currency and
 /// submission of each invoice of the table `gather_views` built.
 ///
-/// An invoice requires KSeF when it is in the offline log with a mode other
-/// than total_failure, or in the ledger with no offline-log row, unless
-/// that row is marked `BFK`, is a document other than an invoice (RO,
-/// WEW), or was issued before its seller's KSeF duty began (`ksef_from`).
-/// A `DI` marker alone lifts nothing: JPK_V7(3) uses it for offline24 and
-/// unavailability invoices still without a number. An invoice of ours with
-/// no offline-log row that KSeF or a production UPO records as sent in
-/// offline mode on its P_1 is an offline24 invoice the log does not list
-/// (`offline_not_in_log`).
+/// One lazy query whose steps each read what the steps before them added:
+/// what the sources say together ([`sources_combined`]), the values the
+/// reports show ([`values_chosen`]), offline invoices the log misses
+/// ([`offline_not_in_log`]), the mode and the duty ([`mode_and_duty`]),
+/// then the modes' names ([`modes_named`]). The sparse views' columns are
+/// gathered inside the expressions that read them ([`Sparse::gathered`]).
 pub fn derive(
     joined: DataFrame,
     mut sparse: Sparse,
     params: &Params,
 ) -> PolarsResult<(DataFrame, Sparse)> {
-    let ours = if params.sellers.is_empty() {
-        lit(true)
-    } else {
-        one_of(
-            col("seller_nip"),
-            &params
-                .sellers
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>(),
-        )
-    };
     sparse.add_mode_code("log_mode", LOG_MODE_CODE)?;
-    let view = |name: &str| sparse.gathered(name);
-    let mode_of = |code: Expr| name_of(&mode_names(), code);
-    let exempt = col("ksef_marker")
-        .eq(lit("BFK"))
-        .fill_null(lit(false))
-        .or(col("ledger_not_invoice").fill_null(lit(false)))
-        .or(col("issue_date")
-            .lt(params.ksef_from_expr())
-            .fill_null(lit(false)));
     let derived = joined
         .lazy()
-        .with_columns([
-            ours.alias("is_our_seller"),
-            col("in_ksef_metadata").or(col("in_upo")).alias("in_ksef"),
-            // The earlier of KSeF's invoicingDate and the UPO's
-            // DataPrzeslaniaDokumentu (contract section 3).
-            polars::lazy::dsl::min_horizontal([
-                col("meta_submitted_at"),
-                view("upo_submitted_at")?,
-            ])?
-            .alias("submitted_at"),
-            coalesce(&[
-                col("ksef_issue_date"),
-                view("upo_issue_date")?,
-                view("log_issue_date")?,
-                col("ledger_issue_date"),
-            ])
-            .alias("issue_date"),
-            col("meta_sent_offline")
-                .fill_null(lit(false))
-                .or(view("upo_sent_offline")?.fill_null(lit(false)))
-                .alias("sent_offline"),
-        ])
-        .with_columns([
-            col("submitted_at")
-                .cast(DataType::Date)
-                .alias("submitted_on"),
-            coalesce(&[
-                col("meta_ksef_number"),
-                view("upo_ksef_number")?,
-                col("ledger_ksef_number"),
-            ])
-            .alias("ksef_number"),
-            coalesce(&[
-                col("ledger_gross_amount"),
-                view("log_gross_amount")?,
-                col("ksef_gross_amount"),
-                view("archive_gross_amount")?,
-            ])
-            .alias("gross_amount"),
-            coalesce(&[
-                col("ledger_currency"),
-                view("log_currency")?,
-                col("ksef_currency"),
-                view("archive_currency")?,
-            ])
-            .alias("currency"),
-        ])
-        .with_column(
-            col("in_offline_log")
-                .not()
-                .and(col("is_our_seller"))
-                .and(col("sent_offline"))
-                .and(
-                    col("submitted_on")
-                        .eq(col("issue_date"))
-                        .fill_null(lit(false)),
-                )
-                .alias("offline_not_in_log"),
-        )
-        .with_columns([
-            when(col("in_offline_log"))
-                .then(view(LOG_MODE_CODE)?)
-                .when(col("offline_not_in_log"))
-                .then(mode_code(Mode::Offline24))
-                .when(col("in_ledger"))
-                .then(mode_code(Mode::Online))
-                .otherwise(lit(NULL).cast(DataType::Int32))
-                .alias("mode_code"),
-            (col("in_offline_log").and(
-                view(LOG_MODE_CODE)?
-                    .neq(mode_code(Mode::TotalFailure))
-                    .fill_null(lit(true)),
-            ))
-            .or(col("in_ledger")
-                .and(col("in_offline_log").not())
-                .and(exempt.not()))
-            .alias("requires_ksef"),
-        ])
-        .with_columns([
-            mode_of(col("mode_code")).alias("mode"),
-            mode_of(
-                when(
-                    col("requires_ksef").or(col("mode_code")
-                        .eq(mode_code(Mode::TotalFailure))
-                        .fill_null(lit(false))),
-                )
-                .then(col("mode_code"))
-                .otherwise(lit(NULL).cast(DataType::Int32)),
-            )
-            .alias("deadline_mode"),
-        ]);
+        .with_columns(sources_combined(&sparse, params)?)
+        .with_columns(values_chosen(&sparse)?)
+        .with_column(offline_not_in_log())
+        .with_columns(mode_and_duty(&sparse, params)?)
+        .with_columns(modes_named());
     // KSeF's submission time was read only to derive `submitted_at`, the
     // mode's code only to name `mode` and `deadline_mode`, the document
     // type and sending modes only for `requires_ksef` and `sent_offline`.
@@ -558,6 +449,166 @@ pub fn derive(
         LOG_MODE_CODE,
     ]);
     Ok((table, sparse))
+}
+
+/// Whether the invoice's seller is one of ours (`sellers`; every seller
+/// when none is named): only our invoices can be offline ones the log
+/// misses.
+fn our_seller(params: &Params) -> Expr {
+    if params.sellers.is_empty() {
+        lit(true)
+    } else {
+        one_of(
+            col("seller_nip"),
+            &params
+                .sellers
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        )
+    }
+}
+
+/// What the sources say together: whether the seller is ours, whether
+/// KSeF has the invoice (metadata or a UPO), when it was submitted, its
+/// P_1 (KSeF's, else a UPO's, the log's, the ledger's) and whether KSeF
+/// or a UPO says it was sent in offline mode.
+fn sources_combined(sparse: &Sparse, params: &Params) -> PolarsResult<[Expr; 5]> {
+    Ok([
+        our_seller(params).alias("is_our_seller"),
+        col("in_ksef_metadata").or(col("in_upo")).alias("in_ksef"),
+        // The earlier of KSeF's invoicingDate and the UPO's
+        // DataPrzeslaniaDokumentu (contract section 3).
+        polars::lazy::dsl::min_horizontal([
+            col("meta_submitted_at"),
+            sparse.gathered("upo_submitted_at")?,
+        ])?
+        .alias("submitted_at"),
+        coalesce(&[
+            col("ksef_issue_date"),
+            sparse.gathered("upo_issue_date")?,
+            sparse.gathered("log_issue_date")?,
+            col("ledger_issue_date"),
+        ])
+        .alias("issue_date"),
+        col("meta_sent_offline")
+            .fill_null(lit(false))
+            .or(sparse.gathered("upo_sent_offline")?.fill_null(lit(false)))
+            .alias("sent_offline"),
+    ])
+}
+
+/// The day of the submission, and the KSeF number, amount and currency
+/// the reports show, each the first a source holds: for the number
+/// KSeF's own record, then a UPO, then our books; for the amount and
+/// currency our books, then the offline log, KSeF, the archive.
+fn values_chosen(sparse: &Sparse) -> PolarsResult<[Expr; 4]> {
+    Ok([
+        col("submitted_at")
+            .cast(DataType::Date)
+            .alias("submitted_on"),
+        coalesce(&[
+            col("meta_ksef_number"),
+            sparse.gathered("upo_ksef_number")?,
+            col("ledger_ksef_number"),
+        ])
+        .alias("ksef_number"),
+        coalesce(&[
+            col("ledger_gross_amount"),
+            sparse.gathered("log_gross_amount")?,
+            col("ksef_gross_amount"),
+            sparse.gathered("archive_gross_amount")?,
+        ])
+        .alias("gross_amount"),
+        coalesce(&[
+            col("ledger_currency"),
+            sparse.gathered("log_currency")?,
+            col("ksef_currency"),
+            sparse.gathered("archive_currency")?,
+        ])
+        .alias("currency"),
+    ])
+}
+
+/// An invoice of ours with no offline-log row that KSeF or a production
+/// UPO records as sent in offline mode on its P_1 is an offline24 invoice
+/// the log does not list (`offline_not_in_log`).
+fn offline_not_in_log() -> Expr {
+    col("in_offline_log")
+        .not()
+        .and(col("is_our_seller"))
+        .and(col("sent_offline"))
+        .and(
+            col("submitted_on")
+                .eq(col("issue_date"))
+                .fill_null(lit(false)),
+        )
+        .alias("offline_not_in_log")
+}
+
+/// Whether a ledger invoice with no offline-log row is free of the KSeF
+/// duty: marked `BFK`, a document other than an invoice (RO, WEW), or
+/// issued before its seller's duty began (`ksef_from`). A `DI` marker
+/// alone lifts nothing: JPK_V7(3) uses it for offline24 and unavailability
+/// invoices still without a number.
+fn exempt(params: &Params) -> Expr {
+    col("ksef_marker")
+        .eq(lit("BFK"))
+        .fill_null(lit(false))
+        .or(col("ledger_not_invoice").fill_null(lit(false)))
+        .or(col("issue_date")
+            .lt(params.ksef_from_expr())
+            .fill_null(lit(false)))
+}
+
+/// The mode's code (the log's, else offline24 for an offline invoice the
+/// log misses, else online for a ledger invoice) and `requires_ksef`: an
+/// invoice requires KSeF when it is in the offline log with a mode other
+/// than total_failure, or in the ledger with no offline-log row unless it
+/// is [`exempt`].
+fn mode_and_duty(sparse: &Sparse, params: &Params) -> PolarsResult<[Expr; 2]> {
+    Ok([
+        when(col("in_offline_log"))
+            .then(sparse.gathered(LOG_MODE_CODE)?)
+            .when(col("offline_not_in_log"))
+            .then(mode_code(Mode::Offline24))
+            .when(col("in_ledger"))
+            .then(mode_code(Mode::Online))
+            .otherwise(lit(NULL).cast(DataType::Int32))
+            .alias("mode_code"),
+        (col("in_offline_log").and(
+            sparse
+                .gathered(LOG_MODE_CODE)?
+                .neq(mode_code(Mode::TotalFailure))
+                .fill_null(lit(true)),
+        ))
+        .or(col("in_ledger")
+            .and(col("in_offline_log").not())
+            .and(exempt(params).not()))
+        .alias("requires_ksef"),
+    ])
+}
+
+/// `mode`, and `deadline_mode`, the mode the invoice's deadline is set by:
+/// null where it requires no KSeF (no deadline at all), but for a
+/// total_failure invoice, whose deadline the deadline step reads as
+/// `none` (the mode's own "no duty"). Both are named from their codes
+/// once, here.
+fn modes_named() -> [Expr; 2] {
+    let mode_of = |code: Expr| name_of(&mode_names(), code);
+    [
+        mode_of(col("mode_code")).alias("mode"),
+        mode_of(
+            when(
+                col("requires_ksef").or(col("mode_code")
+                    .eq(mode_code(Mode::TotalFailure))
+                    .fill_null(lit(false))),
+            )
+            .then(col("mode_code"))
+            .otherwise(lit(NULL).cast(DataType::Int32)),
+        )
+        .alias("deadline_mode"),
+    ]
 }
 
 /// The columns only the rules read, added to the `invoices` the SQL sees

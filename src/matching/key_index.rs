@@ -7,7 +7,7 @@
 
 use polars::prelude::*;
 
-use super::keys;
+use super::joins::keys;
 
 /// The column that holds a view's row position, by view.
 pub(super) const ROWS: [&str; 4] = ["ledger_row", "log_row", "meta_row", "upo_row"];
@@ -157,84 +157,12 @@ pub(super) fn key_index(views: &[DataFrame; 4], single_key: bool) -> PolarsResul
         .map(|((view, row), order)| key_part(view, row, order))
         .collect::<PolarsResult<Vec<_>>>()?;
     let union = concat(parts, UnionArgs::default())?;
-    let firsts = ROWS.iter().map(|&r| col(r).first_non_null());
-    let counted = ROWS
-        .iter()
-        .zip(COUNTS)
-        .filter(|(_, count)| !count.is_empty());
-    // The union sorted by `key` (stably) and grouped by its runs, with the
-    // positions of each counted view's rows for [`run_length`].
-    let sorted = |union: LazyFrame| {
-        union
-            .sort(
-                ["key"],
-                SortMultipleOptions::default().with_maintain_order(true),
-            )
-            .with_row_index("position", None)
-            .with_columns(
-                counted
-                    .clone()
-                    .map(|(&r, _)| {
-                        when(col(r).is_not_null())
-                            .then(col("position"))
-                            .otherwise(lit(NULL).cast(IDX_DTYPE))
-                            .alias(format!("{r}_position"))
-                    })
-                    .collect::<Vec<_>>(),
-            )
-            .group_by_stable([col("key")])
-    };
-    let mut aggs: Vec<Expr> = firsts.collect();
     let mut index = if !single_key || !single_key_is_exact(views)? {
-        aggs.extend(
-            counted
-                .clone()
-                .map(|(&r, count)| col(r).count().alias(count)),
-        );
-        union
-            .group_by_stable(keys())
-            .agg(aggs)
-            .sort(
-                ["seller_nip", "invoice_number"],
-                SortMultipleOptions::default(),
-            )
-            .collect()?
+        grouped_by_pair(union)?
     } else if let Some(nip) = the_one_seller(views)? {
-        // Only the invoice number goes through the sort; the NIP is the
-        // same on every row.
-        aggs.extend(
-            counted
-                .clone()
-                .map(|(&r, count)| run_length(r).alias(count)),
-        );
-        let mut columns = vec![
-            lit(nip).alias("seller_nip"),
-            col("key").alias("invoice_number"),
-        ];
-        columns.extend(ROWS.iter().map(|&r| col(r)));
-        columns.extend(COUNTS.iter().filter(|c| !c.is_empty()).map(|&c| col(c)));
-        sorted(
-            union.select(
-                std::iter::once(col("invoice_number").alias("key"))
-                    .chain(ROWS.iter().map(|&r| col(r)))
-                    .collect::<Vec<_>>(),
-            ),
-        )
-        .agg(aggs)
-        .select(columns)
-        .collect()?
+        grouped_by_number(union, nip)?
     } else {
-        let mut with_keys = vec![col("seller_nip").first(), col("invoice_number").first()];
-        with_keys.extend(aggs);
-        with_keys.extend(
-            counted
-                .clone()
-                .map(|(&r, count)| run_length(r).alias(count)),
-        );
-        sorted(union.with_column(concat_str(keys(), "\0", false).alias("key")))
-            .agg(with_keys)
-            .drop(cols(["key"]))
-            .collect()?
+        grouped_by_joined_key(union)?
     };
     // From ranks back to row positions.
     for (row, order) in [(ROWS[2], &meta_order), (ROWS[3], &upo_order)] {
@@ -242,6 +170,94 @@ pub(super) fn key_index(views: &[DataFrame; 4], single_key: bool) -> PolarsResul
         index.with_column(positions.with_name(row.into()).into_column())?;
     }
     Ok(index)
+}
+
+/// Each counted view's position column with the name of its count
+/// ([`COUNTS`]).
+fn counted() -> impl Iterator<Item = (&'static str, &'static str)> + Clone {
+    ROWS.into_iter()
+        .zip(COUNTS)
+        .filter(|(_, count)| !count.is_empty())
+}
+
+/// Each view's first rank of the key (see [`key_index`] for why the first
+/// non-null is the lowest).
+fn firsts() -> Vec<Expr> {
+    ROWS.iter().map(|&r| col(r).first_non_null()).collect()
+}
+
+/// The union sorted by `key` (stably) and grouped by its runs, with the
+/// positions of each counted view's rows for [`run_length`].
+fn sorted_runs(union: LazyFrame) -> LazyGroupBy {
+    union
+        .sort(
+            ["key"],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
+        .with_row_index("position", None)
+        .with_columns(
+            counted()
+                .map(|(r, _)| {
+                    when(col(r).is_not_null())
+                        .then(col("position"))
+                        .otherwise(lit(NULL).cast(IDX_DTYPE))
+                        .alias(format!("{r}_position"))
+                })
+                .collect::<Vec<_>>(),
+        )
+        .group_by_stable([col("key")])
+}
+
+/// The index of keys that cannot be joined into one text exactly (a null,
+/// or a NUL in a seller NIP): a hash group-by on the pair, then a
+/// two-column sort, the slower path.
+fn grouped_by_pair(union: LazyFrame) -> PolarsResult<DataFrame> {
+    let mut aggs = firsts();
+    aggs.extend(counted().map(|(r, count)| col(r).count().alias(count)));
+    union
+        .group_by_stable(keys())
+        .agg(aggs)
+        .sort(
+            ["seller_nip", "invoice_number"],
+            SortMultipleOptions::default(),
+        )
+        .collect()
+}
+
+/// The index of a bundle of one seller (`nip`): only the invoice number
+/// goes through the sort, and the NIP, the same on every row, is set
+/// after.
+fn grouped_by_number(union: LazyFrame, nip: String) -> PolarsResult<DataFrame> {
+    let mut aggs = firsts();
+    aggs.extend(counted().map(|(r, count)| run_length(r).alias(count)));
+    let mut columns = vec![
+        lit(nip).alias("seller_nip"),
+        col("key").alias("invoice_number"),
+    ];
+    columns.extend(ROWS.iter().map(|&r| col(r)));
+    columns.extend(COUNTS.iter().filter(|c| !c.is_empty()).map(|&c| col(c)));
+    sorted_runs(
+        union.select(
+            std::iter::once(col("invoice_number").alias("key"))
+                .chain(ROWS.iter().map(|&r| col(r)))
+                .collect::<Vec<_>>(),
+        ),
+    )
+    .agg(aggs)
+    .select(columns)
+    .collect()
+}
+
+/// The index of several sellers' keys, each joined into one text
+/// `seller_nip NUL invoice_number`, which sorts and groups as the pair.
+fn grouped_by_joined_key(union: LazyFrame) -> PolarsResult<DataFrame> {
+    let mut with_keys = vec![col("seller_nip").first(), col("invoice_number").first()];
+    with_keys.extend(firsts());
+    with_keys.extend(counted().map(|(r, count)| run_length(r).alias(count)));
+    sorted_runs(union.with_column(concat_str(keys(), "\0", false).alias("key")))
+        .agg(with_keys)
+        .drop(cols(["key"]))
+        .collect()
 }
 
 /// How many rows of one view a key's run in the sorted union holds: they
@@ -260,7 +276,7 @@ fn run_length(row: &str) -> Expr {
 pub(super) mod tests {
     use super::*;
 
-    pub(in crate::matching) fn view(keys: &[(&str, &str)], extra: &[(&str, Column)]) -> DataFrame {
+    pub(crate) fn view(keys: &[(&str, &str)], extra: &[(&str, Column)]) -> DataFrame {
         let mut columns = vec![
             Column::new(
                 "seller_nip".into(),

@@ -19,10 +19,23 @@ pub const MAX_LISTED_GAP: i64 = 1000;
 /// next (the numbers around the gap), gap_size (numbers missing in that gap),
 /// listed (false for a gap wider than [`MAX_LISTED_GAP`], reported once).
 pub fn gaps(offline_log: LazyFrame) -> PolarsResult<DataFrame> {
+    missing_numbers(gaps_after(series_numbers(offline_log))?)
+        .sort(
+            ["seller_nip", "invoice_number"],
+            SortMultipleOptions::default(),
+        )
+        .collect()
+}
+
+/// Each number of the log once per series: its series (`prefix`, `suffix`
+/// around the last run of digits), its `seq` and the `width` its digits
+/// are written in, sorted along each series. A number without digits, or
+/// with more than 18 (beyond an `i64`), belongs to no series. The same
+/// number written with and without padding is one number.
+fn series_numbers(offline_log: LazyFrame) -> LazyFrame {
     let pattern = lit(r"^(.*?)(\d+)(\D*)$");
     let number = || col("invoice_number").str();
-    let series = [col("seller_nip"), col("prefix"), col("suffix")];
-    let parsed = offline_log
+    offline_log
         .select([col("seller_nip"), col("invoice_number")])
         .with_columns([
             number().extract(pattern.clone(), 1).alias("prefix"),
@@ -51,6 +64,14 @@ pub fn gaps(offline_log: LazyFrame) -> PolarsResult<DataFrame> {
             ["seller_nip", "prefix", "suffix", "seq"],
             SortMultipleOptions::default(),
         )
+}
+
+/// The numbers followed by a gap in their series: the next number of the
+/// series (`next`, `next_seq`) is more than one further. Adds `gap_size`
+/// and whether the gap is small enough to list number by number.
+fn gaps_after(numbers: LazyFrame) -> PolarsResult<LazyFrame> {
+    let series = [col("seller_nip"), col("prefix"), col("suffix")];
+    Ok(numbers
         .with_columns([
             col("seq")
                 .shift(lit(-1))
@@ -63,52 +84,52 @@ pub fn gaps(offline_log: LazyFrame) -> PolarsResult<DataFrame> {
         ])
         .filter((col("next_seq") - col("seq")).gt(lit(1i64)))
         .with_column((col("next_seq") - col("seq") - lit(1i64)).alias("gap_size"))
-        .with_column(col("gap_size").lt_eq(lit(MAX_LISTED_GAP)).alias("listed"));
+        .with_column(col("gap_size").lt_eq(lit(MAX_LISTED_GAP)).alias("listed")))
+}
+
+/// One row per missing number of each gap (only the first of a gap too
+/// wide to list), written as its lower neighbour is: the same prefix and
+/// suffix, the digits zero-padded to its width.
+fn missing_numbers(gaps: LazyFrame) -> LazyFrame {
     let last_missing = when(col("listed"))
         .then(col("next_seq"))
         .otherwise(col("seq") + lit(2i64));
-    parsed
-        .with_column(
-            int_ranges(
-                col("seq") + lit(1i64),
-                last_missing,
-                lit(1i64),
-                DataType::Int64,
-            )
-            .alias("missing"),
+    gaps.with_column(
+        int_ranges(
+            col("seq") + lit(1i64),
+            last_missing,
+            lit(1i64),
+            DataType::Int64,
         )
-        .explode(
-            cols(["missing"]),
-            ExplodeOptions {
-                empty_as_null: false,
-                keep_nulls: false,
-            },
+        .alias("missing"),
+    )
+    .explode(
+        cols(["missing"]),
+        ExplodeOptions {
+            empty_as_null: false,
+            keep_nulls: false,
+        },
+    )
+    .select([
+        col("seller_nip"),
+        concat_str(
+            [
+                col("prefix"),
+                col("missing")
+                    .cast(DataType::String)
+                    .str()
+                    .zfill(col("width")),
+                col("suffix"),
+            ],
+            "",
+            false,
         )
-        .select([
-            col("seller_nip"),
-            concat_str(
-                [
-                    col("prefix"),
-                    col("missing")
-                        .cast(DataType::String)
-                        .str()
-                        .zfill(col("width")),
-                    col("suffix"),
-                ],
-                "",
-                false,
-            )
-            .alias("invoice_number"),
-            col("invoice_number").alias("previous"),
-            col("next"),
-            col("gap_size"),
-            col("listed"),
-        ])
-        .sort(
-            ["seller_nip", "invoice_number"],
-            SortMultipleOptions::default(),
-        )
-        .collect()
+        .alias("invoice_number"),
+        col("invoice_number").alias("previous"),
+        col("next"),
+        col("gap_size"),
+        col("listed"),
+    ])
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
 //! Offline periods: announcements merged into events, decisions with the end
-//! of the period they declare, and the period each offline-log invoice
-//! belongs to (contract section 3, the `end` of `offline` and `emergency`).
+//! of the period they declare and when they were closed, and the period each
+//! offline-log invoice belongs to (contract section 3, the `end` of `offline`
+//! and `emergency`).
 
 use polars::prelude::*;
 
+use super::joins::{inner, left};
 use crate::contract::Category;
 use crate::contract::ms_to_date;
 use crate::deadline::Outage;
@@ -68,7 +70,7 @@ pub fn decisions(decisions: LazyFrame, events: LazyFrame, links: LazyFrame) -> L
             events.select([col("event_key"), col("end").alias("event_end")]),
             [col("event_key")],
             [col("event_key")],
-            super::inner(),
+            inner(),
         )
         .select([
             col("announcement_id"),
@@ -80,7 +82,7 @@ pub fn decisions(decisions: LazyFrame, events: LazyFrame, links: LazyFrame) -> L
             linked,
             [col("announcement_id")],
             [col("announcement_id")],
-            super::left(),
+            left(),
         )
         .with_columns([
             required_category(col("mode")).alias("required_category"),
@@ -98,12 +100,66 @@ pub fn decisions(decisions: LazyFrame, events: LazyFrame, links: LazyFrame) -> L
         .drop(cols(["event_end", "period_end_at"]))
 }
 
+/// When a decision was closed and by whom: its own `closed_at`/`closed_by`,
+/// else its earliest `close_decision` activity.
+pub(super) fn with_effective_close(decisions: LazyFrame, activity: LazyFrame) -> LazyFrame {
+    let closes = activity
+        .filter(
+            col("action")
+                .eq(lit("close_decision"))
+                .and(col("decision_id").is_not_null()),
+        )
+        .sort(["at"], SortMultipleOptions::default())
+        .unique_stable_generic(Some(vec![col("decision_id")]), UniqueKeepStrategy::First)
+        .select([
+            col("decision_id"),
+            col("at").alias("close_at"),
+            col("user").alias("close_by"),
+        ]);
+    decisions
+        .join(closes, [col("decision_id")], [col("decision_id")], left())
+        .with_columns([
+            coalesce(&[col("closed_at"), col("close_at")]).alias("closed_effective_at"),
+            when(col("closed_at").is_not_null())
+                .then(col("closed_by"))
+                .otherwise(col("close_by"))
+                .alias("closed_effective_by"),
+        ])
+        .drop(cols(["close_at", "close_by"]))
+}
+
 /// For offline-log rows: the decision that covers them and the period that
 /// sets their deadline. A decision is usable when it exists, is of the row's
 /// mode and covers `issued_at`; without one, an `offline`/`emergency` row takes
 /// the latest-ending event of its mode's category covering `issued_at`.
 /// Adds: decision_usable, period_kind ("ended", "ongoing" or null), period_end.
 pub fn log_periods(log: LazyFrame, decisions: LazyFrame, events: LazyFrame) -> LazyFrame {
+    let with_decision = with_decision(log, decisions);
+    let fallback = fallback_periods(with_decision.clone(), events);
+    with_decision
+        .join(
+            fallback,
+            [col("seller_nip"), col("invoice_number")],
+            [col("seller_nip"), col("invoice_number")],
+            left(),
+        )
+        .with_columns(period_chosen())
+        .drop(cols([
+            "decision_mode",
+            "decision_started_at",
+            "decision_ended_at",
+            "decision_period_end",
+            "decision_period_ongoing",
+            "fallback_ongoing",
+            "fallback_end",
+        ]))
+}
+
+/// The log's rows with their decision's mode, times and period
+/// (`decision_*`), and whether that decision covers the row
+/// (`decision_usable`): of the row's mode, started by `issued_at` and not
+/// ended before it.
+fn with_decision(log: LazyFrame, decisions: LazyFrame) -> LazyFrame {
     let d = decisions.select([
         col("decision_id"),
         col("mode").alias("decision_mode"),
@@ -112,8 +168,7 @@ pub fn log_periods(log: LazyFrame, decisions: LazyFrame, events: LazyFrame) -> L
         col("period_end").alias("decision_period_end"),
         col("period_ongoing").alias("decision_period_ongoing"),
     ]);
-    let with_decision = log
-        .join(d, [col("decision_id")], [col("decision_id")], super::left())
+    log.join(d, [col("decision_id")], [col("decision_id")], left())
         .with_column(
             (col("decision_mode")
                 .eq(col("mode"))
@@ -125,9 +180,15 @@ pub fn log_periods(log: LazyFrame, decisions: LazyFrame, events: LazyFrame) -> L
                 ))
             .fill_null(lit(false))
             .alias("decision_usable"),
-        );
+        )
+}
+
+/// For the `offline` and `emergency` rows no usable decision covers, the
+/// events of their mode's category that cover `issued_at`: whether one is
+/// still on (`fallback_ongoing`) and the latest end (`fallback_end`), per
+/// invoice.
+fn fallback_periods(with_decision: LazyFrame, events: LazyFrame) -> LazyFrame {
     let needs_fallback = with_decision
-        .clone()
         .filter(
             col("decision_usable")
                 .not()
@@ -139,7 +200,7 @@ pub fn log_periods(log: LazyFrame, decisions: LazyFrame, events: LazyFrame) -> L
             col("issued_at"),
             required_category(col("mode")).alias("cat"),
         ]);
-    let fallback = needs_fallback
+    needs_fallback
         .cross_join(
             events.select([col("category"), col("start"), col("end")]),
             None,
@@ -154,45 +215,35 @@ pub fn log_periods(log: LazyFrame, decisions: LazyFrame, events: LazyFrame) -> L
         .agg([
             col("end").is_null().any(false).alias("fallback_ongoing"),
             col("end").max().cast(DataType::Date).alias("fallback_end"),
-        ]);
+        ])
+}
+
+/// `period_kind` and `period_end`: a usable `offline`/`emergency`
+/// decision's period, else the fallback events' (null where there are
+/// none, and for the other modes, whose deadline no period sets).
+fn period_chosen() -> [Expr; 2] {
     let usable_with_end =
         col("decision_usable").and(one_of(col("mode"), &["offline", "emergency"]));
-    with_decision
-        .join(
-            fallback,
-            [col("seller_nip"), col("invoice_number")],
-            [col("seller_nip"), col("invoice_number")],
-            super::left(),
-        )
-        .with_columns([
-            when(usable_with_end.clone())
-                .then(
-                    when(col("decision_period_ongoing"))
-                        .then(lit("ongoing"))
-                        .otherwise(lit("ended")),
-                )
-                .when(col("fallback_ongoing").is_not_null())
-                .then(
-                    when(col("fallback_ongoing"))
-                        .then(lit("ongoing"))
-                        .otherwise(lit("ended")),
-                )
-                .otherwise(lit(NULL).cast(DataType::String))
-                .alias("period_kind"),
-            when(usable_with_end)
-                .then(col("decision_period_end"))
-                .otherwise(col("fallback_end"))
-                .alias("period_end"),
-        ])
-        .drop(cols([
-            "decision_mode",
-            "decision_started_at",
-            "decision_ended_at",
-            "decision_period_end",
-            "decision_period_ongoing",
-            "fallback_ongoing",
-            "fallback_end",
-        ]))
+    [
+        when(usable_with_end.clone())
+            .then(
+                when(col("decision_period_ongoing"))
+                    .then(lit("ongoing"))
+                    .otherwise(lit("ended")),
+            )
+            .when(col("fallback_ongoing").is_not_null())
+            .then(
+                when(col("fallback_ongoing"))
+                    .then(lit("ongoing"))
+                    .otherwise(lit("ended")),
+            )
+            .otherwise(lit(NULL).cast(DataType::String))
+            .alias("period_kind"),
+        when(usable_with_end)
+            .then(col("decision_period_end"))
+            .otherwise(col("fallback_end"))
+            .alias("period_end"),
+    ]
 }
 
 /// Events as the deadline rules see them: Warsaw calendar dates.

@@ -11,6 +11,7 @@ pub mod decisions;
 pub mod direct;
 pub mod html;
 pub mod parquet_out;
+pub mod reconciliation_file;
 pub mod run_json;
 pub mod summary;
 pub mod xlsx;
@@ -19,11 +20,13 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
+use crate::contract::Status;
 use crate::contract::format_amount;
 use crate::frame::{date_text, deadline_text, money_text};
 use crate::ingest::Rejection;
-use crate::matching::{Matched, Params};
+use crate::matching::Matched;
 use crate::rules::EXCEPTION_COLUMNS;
+use crate::rules::Queries;
 use crate::sql;
 
 /// Columns of every output that hold numbers and are written unguarded:
@@ -41,7 +44,7 @@ const NUMERIC_BESIDE_STATUSES: [&str; 6] = [
 pub static NUMERIC: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
     NUMERIC_BESIDE_STATUSES
         .iter()
-        .chain(crate::contract::Status::NAMES.iter())
+        .chain(Status::NAMES.iter())
         .copied()
         .collect()
 });
@@ -148,27 +151,40 @@ pub fn rejected(rows: &[Rejection]) -> PolarsResult<DataFrame> {
     )
 }
 
+const MONTHS_FILE: &str = "reports/completeness_months.sql";
+const MONTHS_SQL: &str = include_str!("../../queries/reports/completeness_months.sql");
+
+/// The invoices the month scopes of completeness.csv read
+/// (`queries/reports/completeness_months.sql`), of `invoices` as given: a
+/// run in parts keeps these of each range for the report.
+pub fn month_scoped(invoices: &DataFrame) -> PolarsResult<DataFrame> {
+    let mut ctx = polars::sql::SQLContext::new();
+    ctx.register("invoices", invoices.clone().lazy());
+    sql::run_script(&mut ctx, MONTHS_FILE, MONTHS_SQL)?.collect()
+}
+
 /// `completeness.csv` from `queries/reports/completeness*.sql`, with the
 /// gross value per currency folded into one readable column.
-pub fn completeness(rec: &Matched, params: &Params) -> PolarsResult<DataFrame> {
-    let mut ctx = sql::context(rec, params)?;
-    let _created = sql::run_script(
-        &mut ctx,
+pub fn completeness(queries: &Queries) -> PolarsResult<DataFrame> {
+    let mut queries = queries.scratch();
+    let months = queries.run(MONTHS_FILE, MONTHS_SQL)?;
+    queries.register("month_scoped_invoices", months);
+    let _created = queries.run(
         "reports/completeness_scopes.sql",
         include_str!("../../queries/reports/completeness_scopes.sql"),
     )?;
-    let counts = sql::run_script(
-        &mut ctx,
-        "reports/completeness.sql",
-        include_str!("../../queries/reports/completeness.sql"),
-    )?
-    .collect()?;
-    let values = sql::run_script(
-        &mut ctx,
-        "reports/completeness_values.sql",
-        include_str!("../../queries/reports/completeness_values.sql"),
-    )?
-    .collect()?;
+    let counts = queries
+        .run(
+            "reports/completeness.sql",
+            include_str!("../../queries/reports/completeness.sql"),
+        )?
+        .collect()?;
+    let values = queries
+        .run(
+            "reports/completeness_values.sql",
+            include_str!("../../queries/reports/completeness_values.sql"),
+        )?
+        .collect()?;
     let mut by_scope: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     let (scope, scope_id) = (
         values.column("scope")?.str()?,
@@ -204,41 +220,27 @@ pub fn completeness(rec: &Matched, params: &Params) -> PolarsResult<DataFrame> {
             by_scope.get(&key).map(|v| v.join("; "))
         })
         .collect();
-    let mut out = counts
-        .lazy()
-        .select([
-            col("scope"),
-            col("scope_id"),
-            col("mode"),
-            text("invoices"),
-            text("submitted_on_time"),
-            text("submitted_late"),
-            text("pending"),
-            text("unverified"),
-            text("overdue"),
-            text("not_required"),
-            text("completeness_pct"),
-        ])
-        .collect()?;
+    let columns: Vec<Expr> = [col("scope"), col("scope_id"), col("mode"), text("invoices")]
+        .into_iter()
+        .chain(Status::NAMES.iter().map(|s| text(s)))
+        .chain([text("completeness_pct")])
+        .collect();
+    let mut out = counts.lazy().select(columns).collect()?;
     out.with_column(Column::new("gross_by_currency".into(), folded))?;
     Ok(out)
 }
 
 /// `responsibility.csv` from `queries/reports/responsibility.sql`: one row
 /// per decision, with the exceptions found (`findings`) for its verdict.
-pub fn responsibility(
-    rec: &Matched,
-    params: &Params,
-    findings: &DataFrame,
-) -> PolarsResult<DataFrame> {
-    let mut ctx = sql::context(rec, params)?;
-    ctx.register("findings", findings.clone().lazy());
-    let df = sql::run_script(
-        &mut ctx,
-        "reports/responsibility.sql",
-        include_str!("../../queries/reports/responsibility.sql"),
-    )?
-    .collect()?;
+pub fn responsibility(queries: &Queries, findings: &DataFrame) -> PolarsResult<DataFrame> {
+    let mut queries = queries.scratch();
+    queries.register("findings", findings.clone().lazy());
+    let df = queries
+        .run(
+            "reports/responsibility.sql",
+            include_str!("../../queries/reports/responsibility.sql"),
+        )?
+        .collect()?;
     let names: Vec<String> = df
         .get_column_names()
         .iter()
@@ -250,18 +252,15 @@ pub fn responsibility(
 }
 
 /// Invoices per status (every status, zeros included).
-pub fn status_counts(rec: &Matched, params: &Params) -> PolarsResult<BTreeMap<String, u64>> {
-    let mut ctx = sql::context(rec, params)?;
-    let df = sql::run_script(
-        &mut ctx,
-        "reports/status_counts.sql",
-        include_str!("../../queries/reports/status_counts.sql"),
-    )?
-    .collect()?;
-    let mut out: BTreeMap<String, u64> = crate::contract::Status::NAMES
-        .iter()
-        .map(|s| (s.to_string(), 0))
-        .collect();
+pub fn status_counts(queries: &Queries) -> PolarsResult<BTreeMap<String, u64>> {
+    let df = queries
+        .scratch()
+        .run(
+            "reports/status_counts.sql",
+            include_str!("../../queries/reports/status_counts.sql"),
+        )?
+        .collect()?;
+    let mut out: BTreeMap<String, u64> = Status::NAMES.iter().map(|s| (s.to_string(), 0)).collect();
     let status = df.column("status")?.str()?;
     let n = df.column("invoices")?.cast(&DataType::UInt64)?;
     let n = n.u64()?;

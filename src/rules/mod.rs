@@ -11,14 +11,36 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::contract::Severity;
 use crate::contract::Source;
+use crate::contract::{Code, Severity};
 use crate::matching::{self, Matched, Params, deadlines};
-use crate::sql;
 
-/// One exception code.
+pub mod queries;
+
+pub use queries::Queries;
+use queries::ROW_LEVEL_TABLES;
+
+/// What a rule looks at, which decides how a run in parts gives it its
+/// rows (see `partition`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One invoice's rows at a time (presence, amounts, dates, duplicates
+    /// of one key, KSeF numbers): the part that holds the invoice decides.
+    PerInvoice,
+    /// Across the invoices of these sources (numbering, the archive
+    /// searched by hash, per-decision counts, segregation of duties): a
+    /// run in parts gives its home part these sources whole.
+    Across(&'static [Source]),
+    /// About no invoice (a decision, a grant, a file, the extract): found
+    /// once, in the home part of a run in parts.
+    Keyless,
+}
+
+/// One exception code's rule, and what it reads: the pipeline derives from
+/// these declarations which tables and columns it may release after the
+/// rules ran and which sources a run in parts keeps whole.
 pub struct Rule {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     /// File name under `queries/rules/`. A code whose parts need different
     /// inputs has one entry per part, so each part is skipped on its own.
@@ -26,170 +48,277 @@ pub struct Rule {
     pub sql: &'static str,
     /// Optional inputs without which the rule cannot decide.
     pub needs: &'static [Source],
+    pub scope: Scope,
+    /// The tables of the SQL context it reads (`rules::Queries`).
+    pub reads: &'static [&'static str],
+    /// The invoice table's columns it reads that no report reads (the
+    /// ledger's and KSeF's own values it compares, counts and flags): they
+    /// are dropped once the rules ran.
+    pub columns: &'static [&'static str],
+}
+
+impl Rule {
+    /// Whether it reads a row-level table (`ledger`, `ksef`, `upo`,
+    /// `archive`): such rules run first, and those tables are released
+    /// before the others run (at 10M invoices what is left of them holds
+    /// some 1.4 GiB the rest of the run has no use for).
+    pub fn row_level(&self) -> bool {
+        self.reads.iter().any(|t| ROW_LEVEL_TABLES.contains(t))
+    }
 }
 
 macro_rules! rule {
-    ($code:literal, $sev:ident, $file:literal, [$($need:ident),*]) => {
+    {
+        code: $code:ident, severity: $sev:ident, file: $file:literal,
+        needs: [$($need:ident),*], scope: $scope:expr,
+        reads: [$($table:literal),*], columns: [$($column:literal),*] $(,)?
+    } => {
         Rule {
-            code: $code,
+            code: Code::$code,
             severity: Severity::$sev,
             file: $file,
             sql: include_str!(concat!("../../queries/rules/", $file)),
             needs: &[$(Source::$need),*],
+            scope: $scope,
+            reads: &[$($table),*],
+            columns: &[$($column),*],
         }
     };
 }
 
 /// Every rule: the contract's first fifteen, then the governance controls,
-/// then the checks of what the inputs prove (v1.2).
+/// then the checks of what the inputs prove (v1.2). DUPLICATE_KSEF_NUMBER
+/// compares KSeF metadata records within what one run holds: in a run in
+/// parts, records in different ranges are not compared (docs/rules.md).
 pub const RULES: &[Rule] = &[
-    rule!(
-        "OVERDUE_SUBMISSION",
-        High,
-        "overdue_submission.sql",
-        [KsefMetadata]
-    ),
-    rule!(
-        "LATE_SUBMISSION",
-        High,
-        "late_submission.sql",
-        [KsefMetadata]
-    ),
-    rule!(
-        "ONLINE_SENT_LATE",
-        Low,
-        "online_sent_late.sql",
-        [KsefMetadata]
-    ),
-    rule!("NOT_IN_LEDGER", High, "not_in_ledger.sql", [KsefMetadata]),
-    rule!(
-        "AMOUNT_MISMATCH",
-        High,
-        "amount_mismatch.sql",
-        [KsefMetadata]
-    ),
-    rule!(
-        "ISSUE_DATE_MISMATCH",
-        Medium,
-        "issue_date_mismatch.sql",
-        [KsefMetadata]
-    ),
-    rule!(
-        "KSEF_NUMBER_MISMATCH",
-        Medium,
-        "ksef_number_mismatch.sql",
-        [KsefMetadata]
-    ),
-    rule!("INVALID_KSEF_NUMBER", Medium, "invalid_ksef_number.sql", []),
-    rule!("HASH_MISMATCH", High, "hash_mismatch.sql", [KsefMetadata]),
-    rule!("DUPLICATE_NUMBER", High, "duplicate_number.sql", []),
-    rule!(
-        "DUPLICATE_IN_KSEF",
-        High,
-        "duplicate_in_ksef.sql",
-        [KsefMetadata]
-    ),
-    rule!(
-        "MODE_OUTSIDE_DECISION",
-        High,
-        "mode_outside_decision.sql",
-        [OfflineLog, Decisions]
-    ),
-    rule!(
-        "MODE_WITHOUT_ANNOUNCEMENT",
-        High,
-        "mode_without_announcement.sql",
-        [Decisions, Announcements]
-    ),
-    rule!(
-        "DECISION_NOT_APPROVED",
-        High,
-        "decision_not_approved.sql",
-        [Decisions]
-    ),
-    rule!("BFK_IN_KSEF", Medium, "bfk_in_ksef.sql", [KsefMetadata]),
-    rule!(
-        "ARCHIVE_MISSING",
-        Medium,
-        "archive_missing.sql",
-        [OfflineLog, Archive]
-    ),
-    rule!(
-        "AMOUNT_MISMATCH",
-        High,
-        "amount_mismatch_archive.sql",
-        [OfflineLog, Archive]
-    ),
-    rule!(
-        "ISSUE_DATE_MISMATCH",
-        Medium,
-        "issue_date_mismatch_archive.sql",
-        [OfflineLog, Archive]
-    ),
-    rule!("NUMBERING_GAP", Medium, "numbering_gap.sql", [OfflineLog]),
-    rule!(
-        "DECISION_CLOSED_INCOMPLETE",
-        High,
-        "decision_closed_incomplete.sql",
-        [Decisions, OfflineLog, KsefMetadata]
-    ),
-    rule!(
-        "SOD_CONFLICT",
-        High,
-        "sod_conflict.sql",
-        [Decisions, OfflineLog]
-    ),
-    rule!(
-        "ACCESS_OUTSIDE_GRANT",
-        High,
-        "access_outside_grant.sql",
-        [OfflineLog, Grants]
-    ),
-    rule!(
-        "GRANT_NOT_REVIEWED",
-        Medium,
-        "grant_not_reviewed.sql",
-        [Grants]
-    ),
-    rule!(
-        "OFFLINE_NOT_IN_LOG",
-        High,
-        "offline_not_in_log.sql",
-        [OfflineLog]
-    ),
-    rule!(
-        "KSEF_EXTRACT_INCOMPLETE",
-        High,
-        "ksef_extract_incomplete.sql",
-        [KsefMetadata]
-    ),
-    rule!("UPO_NOT_PRODUCTION", High, "upo_not_production.sql", [Upo]),
-    rule!(
-        "DUPLICATE_KSEF_NUMBER",
-        High,
-        "duplicate_ksef_number.sql",
-        []
-    ),
-    rule!("ARCHIVE_ORPHAN", Low, "archive_orphan.sql", [Archive]),
-    rule!(
-        "MARKER_MISMATCH",
-        Medium,
-        "marker_mismatch.sql",
-        [OfflineLog]
-    ),
+    rule! {
+        code: OverdueSubmission, severity: High, file: "overdue_submission.sql",
+        needs: [KsefMetadata], scope: Scope::PerInvoice,
+        reads: ["invoices", "params"],
+        columns: [],
+    },
+    rule! {
+        code: LateSubmission, severity: High, file: "late_submission.sql",
+        needs: [KsefMetadata], scope: Scope::PerInvoice,
+        reads: ["invoices"],
+        columns: ["sent_offline"],
+    },
+    rule! {
+        code: OnlineSentLate, severity: Low, file: "online_sent_late.sql",
+        needs: [KsefMetadata], scope: Scope::PerInvoice,
+        reads: ["invoices"],
+        columns: ["sent_offline"],
+    },
+    rule! {
+        code: NotInLedger, severity: High, file: "not_in_ledger.sql",
+        needs: [KsefMetadata], scope: Scope::PerInvoice,
+        reads: ["invoices"],
+        columns: ["is_our_seller"],
+    },
+    rule! {
+        code: AmountMismatch, severity: High, file: "amount_mismatch.sql",
+        needs: [KsefMetadata], scope: Scope::PerInvoice,
+        reads: ["invoices", "params"],
+        columns: ["ledger_gross_amount", "ledger_net_amount", "ledger_currency", "ksef_gross_amount", "ksef_net_amount", "ksef_currency", "in_ksef_metadata"],
+    },
+    rule! {
+        code: IssueDateMismatch, severity: Medium, file: "issue_date_mismatch.sql",
+        needs: [KsefMetadata], scope: Scope::PerInvoice,
+        reads: ["invoices"],
+        columns: ["ledger_issue_date", "ksef_issue_date", "in_ksef_metadata"],
+    },
+    rule! {
+        code: KsefNumberMismatch, severity: Medium, file: "ksef_number_mismatch.sql",
+        needs: [KsefMetadata], scope: Scope::PerInvoice,
+        reads: ["invoices"],
+        columns: ["ledger_ksef_number", "meta_ksef_number", "in_ksef_metadata", "in_upo"],
+    },
+    rule! {
+        code: InvalidKsefNumber, severity: Medium, file: "invalid_ksef_number.sql",
+        needs: [], scope: Scope::PerInvoice,
+        reads: ["ksef", "ledger", "upo"],
+        columns: [],
+    },
+    rule! {
+        code: HashMismatch, severity: High, file: "hash_mismatch.sql",
+        needs: [KsefMetadata], scope: Scope::PerInvoice,
+        reads: ["invoices"],
+        columns: ["ksef_hash", "in_ksef_metadata", "in_upo"],
+    },
+    rule! {
+        code: DuplicateNumber, severity: High, file: "duplicate_number.sql",
+        needs: [], scope: Scope::PerInvoice,
+        reads: ["invoices", "offline_log"],
+        columns: ["ledger_rows"],
+    },
+    rule! {
+        code: DuplicateInKsef, severity: High, file: "duplicate_in_ksef.sql",
+        needs: [KsefMetadata], scope: Scope::PerInvoice,
+        reads: ["invoices", "ksef"],
+        columns: ["ksef_records"],
+    },
+    rule! {
+        code: ModeOutsideDecision, severity: High, file: "mode_outside_decision.sql",
+        needs: [OfflineLog, Decisions], scope: Scope::PerInvoice,
+        reads: ["decisions", "invoices"],
+        columns: [],
+    },
+    rule! {
+        code: ModeWithoutAnnouncement, severity: High, file: "mode_without_announcement.sql",
+        needs: [Decisions, Announcements], scope: Scope::Keyless,
+        reads: ["decisions", "events"],
+        columns: [],
+    },
+    rule! {
+        code: DecisionNotApproved, severity: High, file: "decision_not_approved.sql",
+        needs: [Decisions], scope: Scope::Keyless,
+        reads: ["decisions"],
+        columns: [],
+    },
+    rule! {
+        code: BfkInKsef, severity: Medium, file: "bfk_in_ksef.sql",
+        needs: [KsefMetadata], scope: Scope::PerInvoice,
+        reads: ["invoices"],
+        columns: ["ksef_marker"],
+    },
+    rule! {
+        code: ArchiveMissing, severity: Medium, file: "archive_missing.sql",
+        needs: [OfflineLog, Archive], scope: Scope::Across(&[Source::Archive]),
+        reads: ["archive", "invoices"],
+        columns: [],
+    },
+    rule! {
+        code: AmountMismatch, severity: High, file: "amount_mismatch_archive.sql",
+        needs: [OfflineLog, Archive], scope: Scope::PerInvoice,
+        reads: ["invoices", "params"],
+        columns: [],
+    },
+    rule! {
+        code: IssueDateMismatch, severity: Medium, file: "issue_date_mismatch_archive.sql",
+        needs: [OfflineLog, Archive], scope: Scope::PerInvoice,
+        reads: ["invoices"],
+        columns: [],
+    },
+    rule! {
+        code: NumberingGap, severity: Medium, file: "numbering_gap.sql",
+        needs: [OfflineLog], scope: Scope::Across(&[Source::OfflineLog]),
+        reads: ["numbering_gaps"],
+        columns: [],
+    },
+    rule! {
+        code: DecisionClosedIncomplete, severity: High, file: "decision_closed_incomplete.sql",
+        needs: [Decisions, OfflineLog, KsefMetadata], scope: Scope::Across(&[Source::OfflineLog]),
+        reads: ["decisions", "invoices", "params"],
+        columns: [],
+    },
+    rule! {
+        code: SodConflict, severity: High, file: "sod_conflict.sql",
+        needs: [Decisions, OfflineLog], scope: Scope::Across(&[Source::OfflineLog]),
+        reads: ["activity", "decisions", "offline_log"],
+        columns: [],
+    },
+    rule! {
+        code: AccessOutsideGrant, severity: High, file: "access_outside_grant.sql",
+        needs: [OfflineLog, Grants], scope: Scope::Across(&[Source::OfflineLog]),
+        reads: ["grants", "invoices"],
+        columns: [],
+    },
+    rule! {
+        code: GrantNotReviewed, severity: Medium, file: "grant_not_reviewed.sql",
+        needs: [Grants], scope: Scope::Keyless,
+        reads: ["grants", "params"],
+        columns: [],
+    },
+    rule! {
+        code: OfflineNotInLog, severity: High, file: "offline_not_in_log.sql",
+        needs: [OfflineLog], scope: Scope::PerInvoice,
+        reads: ["invoices"],
+        columns: ["offline_not_in_log"],
+    },
+    rule! {
+        code: KsefExtractIncomplete, severity: High, file: "ksef_extract_incomplete.sql",
+        needs: [KsefMetadata], scope: Scope::Keyless,
+        reads: ["extract_gaps"],
+        columns: [],
+    },
+    rule! {
+        code: UpoNotProduction, severity: High, file: "upo_not_production.sql",
+        needs: [Upo], scope: Scope::Keyless,
+        reads: ["upo_not_production"],
+        columns: [],
+    },
+    rule! {
+        code: DuplicateKsefNumber, severity: High, file: "duplicate_ksef_number.sql",
+        needs: [], scope: Scope::Across(&[Source::Upo]),
+        reads: ["ksef", "upo"],
+        columns: [],
+    },
+    rule! {
+        code: ArchiveOrphan, severity: Low, file: "archive_orphan.sql",
+        needs: [Archive], scope: Scope::Across(&[Source::Archive]),
+        reads: ["archive", "invoices"],
+        columns: [],
+    },
+    rule! {
+        code: MarkerMismatch, severity: Medium, file: "marker_mismatch.sql",
+        needs: [OfflineLog], scope: Scope::PerInvoice,
+        reads: ["invoices"],
+        columns: ["ksef_marker"],
+    },
 ];
+
+/// The columns of the ledger and KSeF tables the rules that read those
+/// tables use: each row's key, KSeF number with its validity, and origin.
+/// Matching keeps only these once the invoice table is built; at 10M
+/// invoices the others are some 1.3 GiB that nothing reads again.
+pub const ROW_LEVEL_COLUMNS: [&str; 6] = [
+    "seller_nip",
+    "invoice_number",
+    "ksef_number",
+    "ksef_number_valid",
+    "_file",
+    "_line",
+];
+
+/// The invoice table's columns that only the rules read (every rule's
+/// `columns`), dropped once they ran.
+pub fn rules_only_columns() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for column in RULES.iter().flat_map(|r| r.columns) {
+        if !out.contains(column) {
+            out.push(column);
+        }
+    }
+    out
+}
+
+/// The sources a run in parts keeps whole in its home part: every source
+/// a rule looks across invoices of.
+pub fn home_sources() -> Vec<Source> {
+    let mut out = Vec::new();
+    for rule in RULES {
+        if let Scope::Across(sources) = rule.scope {
+            for source in sources {
+                if !out.contains(source) {
+                    out.push(*source);
+                }
+            }
+        }
+    }
+    out
+}
 
 /// A rule that did not run, and why.
 #[derive(Debug, Clone)]
 pub struct Skipped {
-    pub code: &'static str,
+    pub code: Code,
     /// The rule's SQL file: a code may have parts with different inputs.
     pub file: &'static str,
     pub missing: Vec<&'static str>,
 }
 
 /// Whether any part of `code` ran (its count in `run.json` means something).
-pub fn ran(code: &str, skipped: &[Skipped]) -> bool {
+pub fn ran(code: Code, skipped: &[Skipped]) -> bool {
     RULES
         .iter()
         .filter(|r| r.code == code)
@@ -233,42 +362,33 @@ pub const EXCEPTION_COLUMNS: &[&str] = &[
     "detail",
 ];
 
-/// The rules that read row-level tables (`ledger`, `ksef`, `upo`,
-/// `archive`) rather than the invoice table alone. They run first, and the
-/// row-level tables are released before the others run: at 10M invoices
-/// what is left of the ledger and KSeF tables (keys, KSeF numbers, origin)
-/// holds some 1.4 GiB that the rest of the run has no use for. A rule
-/// missing here that reads those tables fails with "no table" rather than
-/// running on nothing.
-const ROW_LEVEL_RULES: [&str; 5] = [
-    "invalid_ksef_number.sql",
-    "duplicate_in_ksef.sql",
-    "archive_missing.sql",
-    "duplicate_ksef_number.sql",
-    "archive_orphan.sql",
-];
+/// What the rules found: one row per finding, sorted by severity, code and
+/// invoice, and the rules that did not run.
+pub struct Findings {
+    pub all: DataFrame,
+    pub skipped: Vec<Skipped>,
+}
 
-/// Runs every rule whose inputs are provided; returns the exceptions (one
-/// row per finding, sorted by severity, code and invoice) and the skipped
-/// rules. Releases the row-level tables of `rec` on the way (see
-/// [`ROW_LEVEL_RULES`]).
+/// Runs every rule whose inputs are provided, in `queries`; returns the
+/// findings. The rules that read row-level tables run first; then those
+/// tables are released, from `rec` and from `queries` (see
+/// [`Rule::row_level`]).
 pub fn run(
+    queries: &mut Queries,
     rec: &mut Matched,
     params: &Params,
     provided: impl Fn(Source) -> bool,
-) -> PolarsResult<(DataFrame, Vec<Skipped>)> {
-    let mut ctx = sql::context(rec, params)?;
+) -> PolarsResult<Findings> {
     let mut findings: Vec<Option<LazyFrame>> = vec![None; RULES.len()];
     let mut skipped = Vec::new();
-    let tables = ctx.get_tables();
     let step = crate::progress::Step::start("row-level rules, and the others planned");
     for row_level in [true, false] {
         if !row_level {
-            sql::forget_row_level(&ctx, &tables);
+            queries.forget_row_level();
             rec.release_row_level();
         }
         for (i, rule) in RULES.iter().enumerate() {
-            if ROW_LEVEL_RULES.contains(&rule.file) != row_level {
+            if rule.row_level() != row_level {
                 continue;
             }
             let missing: Vec<&'static str> = rule
@@ -285,11 +405,7 @@ pub fn run(
                 });
                 continue;
             }
-            let lf = shape(sql::run_script(
-                &mut ctx,
-                &format!("rules/{}", rule.file),
-                rule.sql,
-            )?)?;
+            let lf = shape(queries.run(&format!("rules/{}", rule.file), rule.sql)?)?;
             // Computed now, while the tables it reads are still there.
             findings[i] = Some(if row_level { lf.collect()?.lazy() } else { lf });
         }
@@ -316,7 +432,11 @@ pub fn run(
     drop(step);
     let _step = crate::progress::Step::start("findings in context");
     let exceptions = enrich(all, rec, params.as_of)?.collect()?;
-    Ok((with_ids(exceptions)?, skipped))
+    queries.forget_rule_tables();
+    Ok(Findings {
+        all: with_ids(exceptions)?,
+        skipped,
+    })
 }
 
 fn empty_findings() -> PolarsResult<DataFrame> {
@@ -343,11 +463,11 @@ fn shape(mut lf: LazyFrame) -> PolarsResult<LazyFrame> {
     Ok(lf.select(exprs))
 }
 
-/// Adds the invoice's (or decision's) context, severity and ageing.
-fn enrich(findings: DataFrame, rec: &Matched, as_of: NaiveDate) -> PolarsResult<LazyFrame> {
-    // Only the invoices with a finding, picked once by a semi join on the
-    // few finding keys, so the joins below are between small tables. The
-    // invoice numbers are matched first on their own (one text column, no
+/// The context of the invoices with a finding, picked once by a semi join
+/// on the few finding keys, so the joins of [`enrich`] are between small
+/// tables.
+fn invoices_found(findings: &DataFrame, rec: &Matched) -> PolarsResult<LazyFrame> {
+    // The invoice numbers are matched first on their own (one text column, no
     // row encoding of the pair), so the join sees only those few rows.
     let found = findings
         .clone()
@@ -370,7 +490,7 @@ fn enrich(findings: DataFrame, rec: &Matched, as_of: NaiveDate) -> PolarsResult<
             matching::keys(),
             JoinArgs::new(JoinType::Semi),
         );
-    let invoices = rec
+    Ok(rec
         .sparse
         .attach(invoices)
         .select([
@@ -388,7 +508,12 @@ fn enrich(findings: DataFrame, rec: &Matched, as_of: NaiveDate) -> PolarsResult<
             col("currency"),
         ])
         .collect()?
-        .lazy();
+        .lazy())
+}
+
+/// Adds the invoice's (or decision's) context, severity and ageing.
+fn enrich(findings: DataFrame, rec: &Matched, as_of: NaiveDate) -> PolarsResult<LazyFrame> {
+    let invoices = invoices_found(&findings, rec)?;
     let decisions = rec.decisions.clone().lazy().select([
         col("decision_id").alias("d_id"),
         col("mode").alias("d_mode"),
@@ -439,7 +564,7 @@ fn enrich(findings: DataFrame, rec: &Matched, as_of: NaiveDate) -> PolarsResult<
 fn severity_table() -> PolarsResult<DataFrame> {
     let mut seen = std::collections::BTreeSet::new();
     let unique: Vec<&Rule> = RULES.iter().filter(|r| seen.insert(r.code)).collect();
-    let codes: Vec<&str> = unique.iter().map(|r| r.code).collect();
+    let codes: Vec<&str> = unique.iter().map(|r| r.code.as_str()).collect();
     let names: Vec<&str> = unique.iter().map(|r| r.severity.as_str()).collect();
     let ranks: Vec<u32> = unique.iter().map(|r| r.severity as u32).collect();
     DataFrame::new(
@@ -504,4 +629,103 @@ pub fn sorted(findings: &DataFrame) -> PolarsResult<DataFrame> {
         ],
         SortMultipleOptions::default().with_nulls_last(true),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tables `Queries` registers (the shared ones are built from them).
+    const CONTEXT_TABLES: [&str; 14] = [
+        "invoices",
+        "ledger",
+        "ksef",
+        "upo",
+        "archive",
+        "offline_log",
+        "decisions",
+        "events",
+        "activity",
+        "grants",
+        "numbering_gaps",
+        "upo_not_production",
+        "extract_gaps",
+        "params",
+    ];
+
+    /// The SQL without `--` comments and '...' literals, lower-cased.
+    fn code_of(sql: &str) -> String {
+        let mut out = String::new();
+        for line in sql.lines() {
+            let line = line.split("--").next().unwrap_or("");
+            let mut quoted = false;
+            for ch in line.chars() {
+                if ch == '\'' {
+                    quoted = !quoted;
+                } else if !quoted {
+                    out.push(ch.to_ascii_lowercase());
+                }
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    fn words(code: &str) -> Vec<&str> {
+        code.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn each_rule_declares_the_tables_and_rules_only_columns_its_sql_reads() {
+        let columns = rules_only_columns();
+        for rule in RULES {
+            let code = code_of(rule.sql);
+            let words = words(&code);
+            let mut read: Vec<&str> = words
+                .windows(2)
+                .filter(|w| w[0] == "from" || w[0] == "join")
+                .map(|w| w[1])
+                .filter(|t| CONTEXT_TABLES.contains(t))
+                .collect();
+            read.sort();
+            read.dedup();
+            let mut declared = rule.reads.to_vec();
+            declared.sort();
+            assert_eq!(read, declared, "{}: tables read", rule.file);
+            for column in &columns {
+                assert_eq!(
+                    words.contains(column),
+                    rule.columns.contains(column),
+                    "{}: column {column} read but not declared, or declared but not read",
+                    rule.file
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn what_the_declarations_give_the_pipeline() {
+        let row_level: Vec<&str> = RULES
+            .iter()
+            .filter(|r| r.row_level())
+            .map(|r| r.file)
+            .collect();
+        assert_eq!(
+            row_level,
+            [
+                "invalid_ksef_number.sql",
+                "duplicate_in_ksef.sql",
+                "archive_missing.sql",
+                "duplicate_ksef_number.sql",
+                "archive_orphan.sql",
+            ]
+        );
+        let mut home = home_sources();
+        home.sort();
+        let mut expected = vec![Source::OfflineLog, Source::Upo, Source::Archive];
+        expected.sort();
+        assert_eq!(home, expected);
+    }
 }

@@ -174,7 +174,10 @@ fn strip(text: &str) -> String {
         } else if c == b'\'' {
             // 'x', '\n', '\u{..}' are literals; 'a (no closing quote) a lifetime.
             let end = if b.get(i + 1) == Some(&b'\\') {
-                b[i + 2..].iter().position(|&x| x == b'\'').map(|p| i + 2 + p)
+                b[i + 2..]
+                    .iter()
+                    .position(|&x| x == b'\'')
+                    .map(|p| i + 2 + p)
             } else {
                 let ch_len = text[i + 1..].chars().next().map_or(1, char::len_utf8);
                 (b.get(i + 1 + ch_len) == Some(&b'\'')).then_some(i + 1 + ch_len)
@@ -268,7 +271,11 @@ fn group_at(chars: &[char], mut i: usize, base: Vec<String>) -> (Vec<Vec<String>
     while i < chars.len() && chars[i] != '}' {
         if is_ident(chars[i]) {
             let (found, end) = path_at(chars, i, base.clone());
-            out.extend(found.into_iter().filter(|p| p.last().is_none_or(|l| l != "self")));
+            out.extend(
+                found
+                    .into_iter()
+                    .filter(|p| p.last().is_none_or(|l| l != "self")),
+            );
             i = end;
         } else {
             i += 1;
@@ -279,7 +286,12 @@ fn group_at(chars: &[char], mut i: usize, base: Vec<String>) -> (Vec<Vec<String>
 
 /// The module a path names (the longest prefix that is a file), seen from
 /// `from`; `None` for paths outside the crate.
-fn resolve(from: &File, children: &BTreeSet<String>, path: &[String], modules: &BTreeSet<String>) -> Option<String> {
+fn resolve(
+    from: &File,
+    children: &BTreeSet<String>,
+    path: &[String],
+    modules: &BTreeSet<String>,
+) -> Option<String> {
     let here: Vec<String> = if from.module.is_empty() || from.module == "main" {
         Vec::new()
     } else {
@@ -324,7 +336,10 @@ fn resolve(from: &File, children: &BTreeSet<String>, path: &[String], modules: &
 fn children(file: &File) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for line in file.code.lines() {
-        let t = line.trim_start().trim_start_matches("pub ").trim_start_matches("pub(crate) ");
+        let t = line
+            .trim_start()
+            .trim_start_matches("pub ")
+            .trim_start_matches("pub(crate) ");
         if let Some(rest) = t.strip_prefix("mod ") {
             let name: String = rest.chars().take_while(|&c| is_ident(c)).collect();
             if rest[name.len()..].trim_start().starts_with(';') {
@@ -438,11 +453,17 @@ fn lower_layers_never_import_higher_ones() {
             continue;
         }
         if b.is_empty() {
-            wrong.push(format!("{a} imports the crate root ({}:{line})", path.display()));
+            wrong.push(format!(
+                "{a} imports the crate root ({}:{line})",
+                path.display()
+            ));
             continue;
         }
         if layer(&a) < layer(&b) {
-            wrong.push(format!("{a} imports {b}, a higher layer ({}:{line})", path.display()));
+            wrong.push(format!(
+                "{a} imports {b}, a higher layer ({}:{line})",
+                path.display()
+            ));
         }
     }
     assert!(wrong.is_empty(), "layering broken:\n{}", wrong.join("\n"));
@@ -457,14 +478,20 @@ fn no_function_is_longer_than_80_lines() {
         while i < lines.len() {
             let t = lines[i].trim_start();
             let is_fn = t.split_whitespace().take_while(|w| *w != "fn").all(|w| {
-                matches!(w, "pub" | "pub(crate)" | "pub(super)" | "const" | "async" | "unsafe" | "extern")
+                matches!(
+                    w,
+                    "pub" | "pub(crate)" | "pub(super)" | "const" | "async" | "unsafe" | "extern"
+                )
             }) && t.split_whitespace().any(|w| w == "fn");
             if !is_fn {
                 i += 1;
                 continue;
             }
-            // From the `fn` line to the brace that closes its body.
+            // From the `fn` line to the brace that closes its body; a `;`
+            // outside brackets before the body ends a declaration without one
+            // (one inside, as in `[u8; 4]`, does not).
             let (mut depth, mut opened, mut j) = (0i32, false, i);
+            let mut brackets = 0i32;
             'body: while j < lines.len() {
                 for ch in lines[j].chars() {
                     match ch {
@@ -473,7 +500,9 @@ fn no_function_is_longer_than_80_lines() {
                             opened = true;
                         }
                         '}' => depth -= 1,
-                        ';' if !opened => break 'body,
+                        '(' | '[' if !opened => brackets += 1,
+                        ')' | ']' if !opened => brackets -= 1,
+                        ';' if !opened && brackets == 0 => break 'body,
                         _ => {}
                     }
                     if opened && depth == 0 {
@@ -489,7 +518,11 @@ fn no_function_is_longer_than_80_lines() {
             i = if opened { j + 1 } else { i + 1 };
         }
     }
-    assert!(long.is_empty(), "functions over {MAX_FN_LINES} lines:\n{}", long.join("\n"));
+    assert!(
+        long.is_empty(),
+        "functions over {MAX_FN_LINES} lines:\n{}",
+        long.join("\n")
+    );
 }
 
 #[test]
@@ -497,10 +530,17 @@ fn the_reader_finds_paths_in_use_groups_and_code() {
     let code = strip(
         "use crate::a::{self, b::{C, d}};\n// crate::comment\nlet s = \"crate::text\";\nsuper::e::f(x);\n",
     );
-    let found: Vec<String> = paths(&code).into_iter().map(|(_, p)| p.join("::")).collect();
+    let found: Vec<String> = paths(&code)
+        .into_iter()
+        .map(|(_, p)| p.join("::"))
+        .collect();
     assert!(found.contains(&"crate::a".to_string()));
     assert!(found.contains(&"crate::a::b::C".to_string()));
     assert!(found.contains(&"crate::a::b::d".to_string()));
     assert!(found.contains(&"super::e::f".to_string()));
-    assert!(!found.iter().any(|p| p.contains("comment") || p.contains("text")));
+    assert!(
+        !found
+            .iter()
+            .any(|p| p.contains("comment") || p.contains("text"))
+    );
 }

@@ -157,7 +157,13 @@ fn reconciliation_splits_across_sheets_at_the_row_limit() {
     let demo = fixtures().join("demo");
     let config = ksef_recon::config::Config::load(None, &demo).expect("config");
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 4, 10).unwrap();
-    let result = ksef_recon::reconcile_bundle(&demo, as_of, &config).expect("pipeline");
+    let result = ksef_recon::pipeline::outputs(&ksef_recon::Job::in_memory(
+        &demo,
+        as_of,
+        &config,
+        std::path::Path::new("out"),
+    ))
+    .expect("pipeline");
     let summary =
         ksef_recon::report::summary::Summary::build(&result.frames, &result.run).expect("summary");
     let dir = tempfile::tempdir().unwrap();
@@ -214,7 +220,13 @@ fn reconciliation_sheet_is_a_note_when_capped_or_left_out() {
     let demo = fixtures().join("demo");
     let config = ksef_recon::config::Config::load(None, &demo).expect("config");
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 4, 10).unwrap();
-    let result = ksef_recon::reconcile_bundle(&demo, as_of, &config).expect("pipeline");
+    let result = ksef_recon::pipeline::outputs(&ksef_recon::Job::in_memory(
+        &demo,
+        as_of,
+        &config,
+        std::path::Path::new("out"),
+    ))
+    .expect("pipeline");
     let summary =
         ksef_recon::report::summary::Summary::build(&result.frames, &result.run).expect("summary");
     let dir = tempfile::tempdir().unwrap();
