@@ -1,13 +1,14 @@
 //! The contract's vocabulary as types: the words the inputs and outputs
 //! use for an invoice's mode and status, an announcement's category, a
-//! finding's code and severity, the bundle's input sources with their
-//! columns, and how a cell's date, amount or code is read and written.
-//! Every other module names them from here rather than spelling them, so
-//! adding a word touches this folder and the places that decide it, not
-//! every report.
+//! finding's code, severity and ageing bucket, the bundle's input sources
+//! with their columns, and how a cell's date, amount or code is read and
+//! written. Every other module names them from here rather than spelling
+//! them, so adding a word touches this folder and the places that decide
+//! it, not every report.
 //!
 //! The lowest layer: it imports nothing of the crate.
 
+mod bucket;
 mod code;
 mod codes;
 mod columns;
@@ -19,6 +20,7 @@ mod severity;
 mod source;
 mod status;
 
+pub use bucket::Bucket;
 pub use code::Code;
 pub use codes::{
     ksef_number, parse_action, parse_category, parse_currency, parse_hash, parse_marker,

@@ -1,4 +1,6 @@
-//! The invoice hash and the KOD I verification link, as KSeF computes them.
+//! The invoice hash and the KOD I verification link, as KSeF computes them,
+//! and the lower-case hex SHA-256 the run records for every input file and
+//! the evidence pack for every entry.
 //!
 //! KSeF identifies an invoice file by the SHA-256 of its exact bytes in
 //! standard Base64 (`invoiceHash`, UPO `SkrotDokumentu`); KOD I, printed on
@@ -20,6 +22,24 @@ const KOD1_BASE: &str = "https://qr.ksef.mf.gov.pl/invoice";
 /// form of KSeF's `invoiceHash`.
 pub fn sha256_base64(bytes: &[u8]) -> String {
     STANDARD.encode(Sha256::digest(bytes))
+}
+
+/// Lower-case hex SHA-256, as `sha256sum` prints it: `run.json`'s input
+/// files and fingerprint, the evidence pack's manifest.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Lower-case hex without a `format!` per byte: the register's history of a
+/// million rows is hashed at every run (`crate::register::chain`).
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
 }
 
 /// The KOD I link of an invoice:
@@ -61,6 +81,14 @@ mod tests {
         let hash = sha256_base64(b"abc");
         assert_eq!(hash, "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=");
         assert_eq!(hash.len(), 44);
+    }
+
+    #[test]
+    fn sha256_hex_is_what_sha256sum_prints() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]

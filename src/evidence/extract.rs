@@ -23,6 +23,7 @@ use calamine::{Data, Reader, Xlsx};
 use polars::prelude::*;
 use serde_json::value::RawValue;
 
+use super::pack::ROWS_DIR;
 use crate::config::SourceConfig;
 use crate::ingest::{is_parquet, xlsx::cell_text, xlsx_guard};
 
@@ -34,7 +35,7 @@ pub fn extract(
     lines: &BTreeSet<u64>,
 ) -> Result<(String, Vec<u8>)> {
     let ext = rel.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-    let at = format!("{}/{rel}", super::ROWS_DIR);
+    let at = format!("{ROWS_DIR}/{rel}");
     let made = match ext.as_str() {
         "csv" | "txt" => csv_rows(rel, bytes, config, lines).map(|b| (at, b)),
         "json" => json_rows(rel, bytes, config, lines).map(|b| (at, b)),

@@ -1,8 +1,9 @@
 //! The pack's container: a zip whose `manifest.json` lists every other
-//! entry with its SHA-256 and size. Written deterministically (entries
-//! sorted by path, timestamps 1980-01-01 00:00, permissions 0644, one
-//! compression method) and atomically (a temporary file renamed into
-//! place), and verified by recomputing every hash.
+//! entry with its SHA-256 and size, and the folders its entries go in.
+//! Written deterministically (entries sorted by path, timestamps
+//! 1980-01-01 00:00, permissions 0644, one compression method) and
+//! atomically (a temporary file renamed into place), and verified by
+//! recomputing every hash.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -14,7 +15,15 @@ use serde::{Deserialize, Serialize};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
+use crate::documents::hash::sha256_hex;
+
 pub const MANIFEST: &str = "manifest.json";
+
+/// Where the raw input files go inside the pack.
+pub const INPUT_DIR: &str = "input";
+
+/// Where the scope's rows of the tabular sources go (`rows`, `extract`).
+pub const ROWS_DIR: &str = "input/rows";
 
 /// Largest entry `verify-pack` reads (a guard against zip bombs).
 const MAX_ENTRY_BYTES: u64 = 4 << 30;
@@ -44,10 +53,6 @@ pub struct Manifest {
     pub input_files: Vec<FileEntry>,
     /// Every entry of the pack but this manifest.
     pub files: Vec<FileEntry>,
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    crate::ingest::sha256_hex(bytes)
 }
 
 /// An entry path that stays inside the pack root: relative, `/`-separated,

@@ -13,6 +13,7 @@ use polars::prelude::*;
 
 use crate::config::Config;
 use crate::contract::Source;
+use crate::documents::hash::sha256_hex;
 use crate::ingest::{self, files};
 use crate::report::Frames;
 use crate::report::run_json::FileJson;
@@ -135,7 +136,7 @@ pub fn extracts(
         .map(|(rel, (source, lines))| {
             let bytes = files::read_bundle_file(&bundle.join(&rel), files::MAX_TABLE_BYTES)
                 .map_err(|r| anyhow!("cannot read {rel} in the bundle: {}", r.reason))?;
-            if hashes.get(rel.as_str()) != Some(&ingest::sha256_hex(&bytes).as_str()) {
+            if hashes.get(rel.as_str()) != Some(&sha256_hex(&bytes).as_str()) {
                 bail!("{rel} changed in the bundle while the pack was being built");
             }
             super::extract::extract(&rel, &bytes, &config.source(source), &lines)

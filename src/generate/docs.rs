@@ -4,8 +4,8 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use super::dates::ymd;
 use super::plan::{Plan, SELLER};
-use super::render::ymd;
 use crate::contract::format_amount;
 
 /// A minimal but complete FA(3) invoice with one line.

@@ -14,6 +14,7 @@
 //! corrections. Those rules are covered by the hand-worked demo bundle; here
 //! they stay at zero. docs/development.md lists the planted anomalies.
 
+mod dates;
 mod docs;
 pub mod parquet;
 pub mod plan;
@@ -312,9 +313,9 @@ fn calendar_csv() -> String {
     for d in first.iter_days().take_while(|d| *d <= last) {
         s.push_str(&format!(
             "{},{},{}\n",
-            render::ymd(d),
-            render::ymd(next_business_day(d)),
-            render::ymd(add_business_days(d, 7))
+            dates::ymd(d),
+            dates::ymd(next_business_day(d)),
+            dates::ymd(add_business_days(d, 7))
         ));
     }
     s

@@ -11,6 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{Datelike, NaiveDate};
 
+use super::dates::{hms, ymd};
 use super::docs;
 use super::plan::{self, Anomaly, Calendar, Ctx, Plan, SELLER};
 use crate::contract::format_amount;
@@ -68,20 +69,6 @@ pub struct Chunk {
     /// FA(3) files of the offline invoices: bundle-relative path and bytes.
     pub archive: Vec<(String, Vec<u8>)>,
     pub tally: Tally,
-}
-
-/// `YYYY-MM-DD` without going through chrono's formatter.
-pub fn ymd(d: NaiveDate) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
-}
-
-fn hms(seconds: u32) -> String {
-    format!(
-        "{:02}:{:02}:{:02}",
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60
-    )
 }
 
 /// A valid KSeF number: the 12 hex digits are a bijection of the index,

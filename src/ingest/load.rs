@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use polars::prelude::*;
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
 use super::bundle::{Bundle, InputFile};
 use super::input::{Rejection, SourceInput};
@@ -18,6 +17,7 @@ use super::table::TableBuilder;
 use super::{extract, files, read};
 use crate::config::{Config, SourceConfig};
 use crate::contract::Source;
+use crate::documents::hash::sha256_hex;
 
 /// Loads every source of the bundle at `dir`.
 pub fn load(dir: &Path, config: &Config) -> Result<Bundle> {
@@ -407,12 +407,4 @@ fn refused(source: Source, rel: String, bytes: u64, reason: String) -> Result<Lo
         file,
         vec![rejection],
     ))
-}
-
-/// Lower-case hex SHA-256, as `sha256sum` prints it.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }

@@ -32,5 +32,5 @@ pub mod xlsx_guard;
 
 pub use bundle::{Bundle, InputFile};
 pub use input::{Rejection, SourceInput};
-pub use load::{Keep, latest_versions, load, load_with, sha256_hex};
+pub use load::{Keep, latest_versions, load, load_with};
 pub use read::is_parquet;

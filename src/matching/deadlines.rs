@@ -11,8 +11,7 @@ use polars::prelude::*;
 
 use super::joins::left;
 use crate::calendar;
-use crate::contract::Mode;
-use crate::contract::{date_to_days, days_to_date};
+use crate::contract::{Bucket, Mode, date_to_days, days_to_date};
 use crate::deadline::{self, Deadline, Outage, Period};
 use crate::frame::code_of;
 
@@ -173,16 +172,9 @@ fn deadline_table(keys: &DataFrame, outages: &[Outage]) -> PolarsResult<DataFram
 }
 
 /// The ageing bucket of a number of business days past the deadline
-/// (contract section 6).
+/// (contract section 6), as `exceptions.csv` writes it.
 pub fn ageing_bucket(days: Option<u32>) -> &'static str {
-    match days {
-        None | Some(0) => "not due",
-        Some(1..=2) => "1-2",
-        Some(3..=5) => "3-5",
-        Some(6..=10) => "6-10",
-        Some(11..=20) => "11-20",
-        Some(_) => ">20",
-    }
+    Bucket::of_days(days).as_str()
 }
 
 /// Adds `age_business_days` (business days after `deadline` up to the

@@ -14,6 +14,8 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::documents::hash::hex;
+
 /// The header of a chained `history.csv`.
 pub const HEADER: &str = "as_of,exception_id,code,from,to,event,file,line,file_sha256,detail,hash";
 /// The header `history.csv` had before v1.2 (no chain).
@@ -225,18 +227,6 @@ pub fn link(previous: &str, content: &[u8]) -> String {
     h.update(previous.as_bytes());
     h.update(content);
     hex(&h.finalize())
-}
-
-/// Lower-case hex without a `format!` per byte: a history of a million rows
-/// is hashed at every run.
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[(b >> 4) as usize] as char);
-        out.push(DIGITS[(b & 15) as usize] as char);
-    }
-    out
 }
 
 /// A verified chain: every row with its hash and its line's exact bytes.

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use polars::prelude::*;
 
-use crate::contract::ms_to_date;
+use crate::contract::{Severity, ms_to_date};
 use crate::ingest::Rejection;
 
 /// The statuses a resolution may set.
@@ -22,7 +22,7 @@ fn key(name: &str) -> String {
 
 /// What the check needs to know of one exception.
 struct Finding<'a> {
-    severity: &'a str,
+    severity: Option<Severity>,
     /// Who issued the invoice (empty for findings about decisions or grants).
     issuer: Option<&'a str>,
 }
@@ -50,7 +50,7 @@ pub fn validate(
             findings.insert(
                 id,
                 Finding {
-                    severity: severities.get(i).unwrap_or(""),
+                    severity: severities.get(i).and_then(Severity::parse),
                     issuer,
                 },
             );
@@ -164,7 +164,7 @@ fn check(
     if at.is_some_and(|d| d > as_of) {
         return Some(format!("resolution is dated after the as-of date {as_of}"));
     }
-    if finding.severity != "high" {
+    if finding.severity != Some(Severity::High) {
         return None;
     }
     let Some(approver) = approved_by.filter(|a| !a.trim().is_empty()) else {
@@ -196,14 +196,14 @@ mod tests {
         f.insert(
             "EX-high",
             Finding {
-                severity: "high",
+                severity: Some(Severity::High),
                 issuer: Some("a.nowak"),
             },
         );
         f.insert(
             "EX-low",
             Finding {
-                severity: "low",
+                severity: Some(Severity::Low),
                 issuer: None,
             },
         );

@@ -30,7 +30,7 @@ impl Session {
     pub fn open(dir: &Path, as_of: NaiveDate) -> Result<Session> {
         let state = State::open(dir)?;
         let stored = state.read()?;
-        if let Some(last) = super::last_as_of(&stored.register)?
+        if let Some(last) = super::update::last_as_of(&stored.register)?
             && last > as_of
         {
             bail!(

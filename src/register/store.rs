@@ -14,8 +14,27 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use polars::prelude::*;
 
-use super::REGISTER_COLUMNS;
 use super::chain::{self, Chain};
+
+/// The columns of `register.csv`, in order.
+pub const REGISTER_COLUMNS: &[&str] = &[
+    "exception_id",
+    "code",
+    "severity",
+    "seller_nip",
+    "invoice_number",
+    "decision_id",
+    "user",
+    "status",
+    "first_seen",
+    "last_seen",
+    "cleared_on",
+    "reopened_on",
+    "resolved_by",
+    "resolved_at",
+    "resolution_comment",
+    "approved_by",
+];
 
 /// The register file: one row per exception_id ever seen.
 pub const REGISTER_FILE: &str = "register.csv";

@@ -1,3 +1,6 @@
+use chrono::NaiveDate;
+use polars::prelude::*;
+
 use super::*;
 
 fn d(s: &str) -> NaiveDate {

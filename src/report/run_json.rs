@@ -200,7 +200,7 @@ pub fn fingerprint(files: &[InputFile]) -> String {
         .map(|f| format!("{}  {}\n", f.sha256, f.path))
         .collect();
     lines.sort();
-    crate::ingest::sha256_hex(lines.concat().as_bytes())
+    crate::documents::hash::sha256_hex(lines.concat().as_bytes())
 }
 
 pub fn skipped(list: &[Skipped]) -> Vec<SkippedJson> {

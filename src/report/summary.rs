@@ -15,9 +15,10 @@ use polars::prelude::*;
 
 use super::Frames;
 use super::run_json::RunJson;
+use crate::contract::{Bucket, Severity};
 
 /// The ageing buckets of contract section 6, in order.
-pub const BUCKETS: [&str; 6] = ["not due", "1-2", "3-5", "6-10", "11-20", ">20"];
+pub const BUCKETS: [&str; 6] = Bucket::NAMES;
 
 /// The statuses of contract section 4, in order.
 pub const STATUSES: [&str; 6] = crate::contract::Status::NAMES;
@@ -25,7 +26,8 @@ pub const STATUSES: [&str; 6] = crate::contract::Status::NAMES;
 /// The offline modes, in the contract's order.
 pub const OFFLINE_MODES: [&str; 4] = ["offline24", "offline", "emergency", "total_failure"];
 
-pub const SEVERITIES: [&str; 3] = ["high", "medium", "low"];
+/// The severities, most serious first.
+pub const SEVERITIES: [&str; 3] = Severity::NAMES;
 
 /// Amounts per currency, in grosze (or cents).
 pub type Money = BTreeMap<String, i64>;
@@ -155,8 +157,9 @@ fn status_index(status: &str) -> Option<usize> {
     STATUSES.iter().position(|s| *s == status)
 }
 
+/// The bucket's place in [`BUCKETS`]; an unknown label counts as not due.
 fn bucket_index(bucket: &str) -> usize {
-    BUCKETS.iter().position(|b| *b == bucket).unwrap_or(0)
+    Bucket::parse(bucket).map_or(0, Bucket::index)
 }
 
 /// What the summary reads of the reconciliation: its row count, the
@@ -359,8 +362,8 @@ impl Summary {
                 currency: v(10),
             };
             self.open_exceptions += 1;
-            if let Some(k) = SEVERITIES.iter().position(|s| *s == item.severity) {
-                self.by_severity[k] += 1;
+            if let Some(sev) = Severity::parse(&item.severity) {
+                self.by_severity[sev as usize] += 1;
             }
             let b = bucket_index(&item.ageing_bucket);
             self.buckets[b].0 += 1;

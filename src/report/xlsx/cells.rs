@@ -11,6 +11,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use polars::prelude::*;
 use rust_xlsxwriter::{ColNum, Color, ExcelDateTime, Format, FormatBorder, RowNum, Worksheet};
 
+use crate::contract::Severity;
 use crate::report::summary::parse_cents;
 
 /// Excel's limit on the characters of one cell.
@@ -87,11 +88,11 @@ impl Formats {
     }
 
     fn severity(&self, value: &str) -> &Format {
-        match value {
-            "high" => &self.high,
-            "medium" => &self.medium,
-            "low" => &self.low,
-            _ => &self.text,
+        match Severity::parse(value) {
+            Some(Severity::High) => &self.high,
+            Some(Severity::Medium) => &self.medium,
+            Some(Severity::Low) => &self.low,
+            None => &self.text,
         }
     }
 }

@@ -39,7 +39,24 @@ fn block(
     Ok(row + 2)
 }
 
+/// The Dashboard: the run's facts, then one block per question a controller
+/// asks, top to bottom, and two charts beside them drawn from the blocks'
+/// cells. Each block starts below where the one before ended (the modes
+/// found vary by run), so every step returns the rows it filled.
 pub fn write(ws: &mut Worksheet, s: &Summary, f: &Formats) -> anyhow::Result<()> {
+    page_setup(ws)?;
+    run_facts(ws, s, f)?;
+    let r = offline_by_mode(ws, s, f)?;
+    let status_rows = submission_status(ws, s, r + 1, f)?;
+    let total_row = open_by_severity(ws, s, status_rows.1 + 2, f)?;
+    let age_rows = ageing_by_bucket(ws, s, total_row + 2, f)?;
+    oldest_items(ws, s, age_rows.1 + 2, f)?;
+    charts(ws, status_rows, age_rows)
+}
+
+/// Sheet name, column widths, and a landscape A4 print one page wide, so
+/// that a controller can print the blocks as they are laid out.
+fn page_setup(ws: &mut Worksheet) -> anyhow::Result<()> {
     ws.set_name(DASHBOARD)?;
     ws.set_column_width(0, 22)?;
     ws.set_column_width(1, 24)?;
@@ -49,6 +66,13 @@ pub fn write(ws: &mut Worksheet, s: &Summary, f: &Formats) -> anyhow::Result<()>
     ws.set_landscape();
     ws.set_paper_size(9);
     ws.set_print_fit_to_pages(1, 0);
+    Ok(())
+}
+
+/// Rows 0-5: the title and what the numbers below are of (as-of date,
+/// input fingerprint, tool version, invoices, the KSeF extract's reach), so
+/// a printed page can be traced to its run.
+fn run_facts(ws: &mut Worksheet, s: &Summary, f: &Formats) -> anyhow::Result<()> {
     text(ws, 0, 0, "KSeF offline invoices: dashboard", &f.title)?;
     text(ws, 1, 0, "As of", &f.bold)?;
     match chrono::NaiveDate::parse_from_str(&s.as_of, "%Y-%m-%d")
@@ -68,8 +92,13 @@ pub fn write(ws: &mut Worksheet, s: &Summary, f: &Formats) -> anyhow::Result<()>
     num(ws, 4, 1, s.invoices, f)?;
     text(ws, 5, 0, "KSeF extract", &f.bold)?;
     text(ws, 5, 1, &s.extract_line, &f.text)?;
+    Ok(())
+}
 
-    // Offline invoices by mode, one value column per currency.
+/// Offline invoices by mode and in total, one value column per currency
+/// (amounts in different currencies are never added); returns the row
+/// after the block.
+fn offline_by_mode(ws: &mut Worksheet, s: &Summary, f: &Formats) -> anyhow::Result<RowNum> {
     let cur = currencies(s.offline_by_mode.iter().map(|m| &m.value));
     let mut headers = vec!["mode", "invoices"];
     headers.extend(cur.iter().map(String::as_str));
@@ -99,43 +128,73 @@ pub fn write(ws: &mut Worksheet, s: &Summary, f: &Formats) -> anyhow::Result<()>
         }
         r += 1;
     }
+    Ok(r)
+}
 
-    let status_top = block(
+/// Invoices per status, all and offline, from `row`; returns the first and
+/// last data rows, which the status chart draws.
+fn submission_status(
+    ws: &mut Worksheet,
+    s: &Summary,
+    row: RowNum,
+    f: &Formats,
+) -> anyhow::Result<(RowNum, RowNum)> {
+    let top = block(
         ws,
-        r + 1,
+        row,
         "Submission status",
         &["status", "all invoices", "offline invoices"],
         f,
     )?;
     for (k, status) in STATUSES.iter().enumerate() {
-        let row = status_top + k as RowNum;
+        let row = top + k as RowNum;
         text(ws, row, 0, status, &f.text)?;
         num(ws, row, 1, s.status_all[k], f)?;
         num(ws, row, 2, s.status_offline[k], f)?;
     }
-    let status_end = status_top + STATUSES.len() as RowNum - 1;
+    Ok((top, top + STATUSES.len() as RowNum - 1))
+}
 
-    let sev_top = block(
+/// Open exceptions per severity and their total, from `row`; returns the
+/// total's row.
+fn open_by_severity(
+    ws: &mut Worksheet,
+    s: &Summary,
+    row: RowNum,
+    f: &Formats,
+) -> anyhow::Result<RowNum> {
+    let top = block(
         ws,
-        status_end + 2,
+        row,
         "Open exceptions by severity",
         &["severity", "open"],
         f,
     )?;
     for (k, sev) in SEVERITIES.iter().enumerate() {
-        text(ws, sev_top + k as RowNum, 0, sev, &f.text)?;
-        num(ws, sev_top + k as RowNum, 1, s.by_severity[k], f)?;
+        text(ws, top + k as RowNum, 0, sev, &f.text)?;
+        num(ws, top + k as RowNum, 1, s.by_severity[k], f)?;
     }
-    let total_row = sev_top + SEVERITIES.len() as RowNum;
+    let total_row = top + SEVERITIES.len() as RowNum;
     text(ws, total_row, 0, "all open", &f.bold)?;
     num(ws, total_row, 1, s.open_exceptions, f)?;
+    Ok(total_row)
+}
 
+/// Open exceptions per ageing bucket, counted and valued per currency,
+/// from `row`; returns the first and last data rows, which the ageing
+/// chart draws.
+fn ageing_by_bucket(
+    ws: &mut Worksheet,
+    s: &Summary,
+    row: RowNum,
+    f: &Formats,
+) -> anyhow::Result<(RowNum, RowNum)> {
     let bucket_cur = currencies(s.buckets.iter().map(|b| &b.1));
     let mut headers = vec!["business days overdue", "open"];
     headers.extend(bucket_cur.iter().map(String::as_str));
-    let age_top = block(ws, total_row + 2, "Ageing of open exceptions", &headers, f)?;
+    let top = block(ws, row, "Ageing of open exceptions", &headers, f)?;
     for (k, bucket) in BUCKETS.iter().enumerate() {
-        let row = age_top + k as RowNum;
+        let row = top + k as RowNum;
         text(ws, row, 0, bucket, &f.text)?;
         num(ws, row, 1, s.buckets[k].0, f)?;
         for (j, c) in bucket_cur.iter().enumerate() {
@@ -143,8 +202,11 @@ pub fn write(ws: &mut Worksheet, s: &Summary, f: &Formats) -> anyhow::Result<()>
             money(ws, row, 2 + j as ColNum, v, f)?;
         }
     }
-    let age_end = age_top + BUCKETS.len() as RowNum - 1;
+    Ok((top, top + BUCKETS.len() as RowNum - 1))
+}
 
+/// The oldest open items, one per row from `row`: what to chase first.
+fn oldest_items(ws: &mut Worksheet, s: &Summary, row: RowNum, f: &Formats) -> anyhow::Result<()> {
     let headers = [
         "exception_id",
         "code",
@@ -157,7 +219,7 @@ pub fn write(ws: &mut Worksheet, s: &Summary, f: &Formats) -> anyhow::Result<()>
         "gross_amount",
         "currency",
     ];
-    let top = block(ws, age_end + 2, "Oldest open items", &headers, f)?;
+    let top = block(ws, row, "Oldest open items", &headers, f)?;
     for (r, item) in (top..).zip(&s.oldest) {
         let values = [
             &item.exception_id,
@@ -180,7 +242,16 @@ pub fn write(ws: &mut Worksheet, s: &Summary, f: &Formats) -> anyhow::Result<()>
         }
         text(ws, r, 9, &item.currency, &f.text)?;
     }
+    Ok(())
+}
 
+/// The status and ageing charts to the right of the blocks, each over its
+/// block's own rows (first, last).
+fn charts(
+    ws: &mut Worksheet,
+    (status_top, status_end): (RowNum, RowNum),
+    (age_top, age_end): (RowNum, RowNum),
+) -> anyhow::Result<()> {
     let mut status_chart = bar_chart(
         ChartType::Bar,
         "Offline invoices by submission status",
