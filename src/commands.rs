@@ -9,11 +9,11 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::config::SourceConfig;
+use crate::contract::Source;
 use crate::contract::{Category, Mode};
 use crate::deadline::{self, Deadline, Outage, Period};
 use crate::ingest::SourceInput;
 use crate::ingest::read;
-use crate::ingest::schema::Source;
 use crate::ingest::table::TableBuilder;
 use crate::matching::periods;
 

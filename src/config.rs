@@ -13,8 +13,7 @@ use encoding_rs::Encoding;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::ingest::fields::{self, Dialect};
-use crate::ingest::schema::Source;
+use crate::contract::{self, Kind, Source};
 
 /// A configuration the run cannot use; exit status 2.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +21,61 @@ use crate::ingest::schema::Source;
 pub struct ConfigError {
     pub file: String,
     pub message: String,
+}
+
+/// How the cells of one source are written (contract section 7): the
+/// decimal separator of its amounts and the pattern of its dates. The
+/// contract's parsers (`crate::contract`) read a cell in the dialect they
+/// are given; these methods hand them this one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dialect {
+    /// `true` when amounts use a decimal comma (`1 234,56`).
+    pub decimal_comma: bool,
+    /// A strftime pattern for dates; `None` means ISO `YYYY-MM-DD`.
+    pub date_format: Option<String>,
+}
+
+impl Dialect {
+    /// A date cell (see [`contract::parse_date`]).
+    pub fn parse_date(&self, raw: &str) -> Result<NaiveDate, String> {
+        contract::parse_date(raw, self.date_format.as_deref())
+    }
+
+    /// A date cell as days since 1970-01-01 (see [`contract::date_days`]).
+    pub fn date_days(&self, raw: &str) -> Result<i32, String> {
+        contract::date_days(raw, self.date_format.as_deref())
+    }
+
+    /// A timestamp cell as Warsaw local milliseconds (see
+    /// [`contract::timestamp_ms`]).
+    pub fn timestamp_ms(&self, raw: &str) -> Result<i64, String> {
+        contract::timestamp_ms(raw, self.date_format.as_deref())
+    }
+
+    /// An amount cell in grosze (see [`contract::parse_amount`]).
+    pub fn parse_amount(&self, raw: &str) -> Result<i64, String> {
+        contract::parse_amount(raw, self.decimal_comma)
+    }
+
+    /// Whether `raw`, a trimmed non-empty cell, is a value of `kind` in
+    /// this dialect; the reason if not. How a field that is not kept is
+    /// still checked (`ingest::table`), and how `recon.toml`'s constants
+    /// are (`constants` below), so both refuse what a kept cell would.
+    pub fn check_cell(&self, kind: Kind, raw: &str) -> Result<(), String> {
+        match kind {
+            Kind::Text | Kind::KsefNumber => Ok(()),
+            Kind::Date => self.date_days(raw).map(drop),
+            Kind::Timestamp => self.timestamp_ms(raw).map(drop),
+            Kind::Amount => self.parse_amount(raw).map(drop),
+            Kind::Currency => contract::parse_currency(raw).map(drop),
+            Kind::Hash => contract::parse_hash(raw).map(drop),
+            Kind::Marker => contract::parse_marker(raw).map(drop),
+            Kind::Integer => contract::parse_whole_number(raw).map(drop),
+            Kind::Mode => contract::parse_offline_mode(raw).map(drop),
+            Kind::Category => contract::parse_category(raw).map(drop),
+            Kind::Action => contract::parse_action(raw).map(drop),
+        }
+    }
 }
 
 /// How one source's files are written.
@@ -179,7 +233,7 @@ pub fn parse(text: &str) -> Result<Config, String> {
         config.ksef_extract_through = Some(value);
     }
     if let Some(tol) = raw.amount_tolerance {
-        let cents = fields::amount_from_f64(*tol.get_ref())
+        let cents = contract::amount_from_f64(*tol.get_ref())
             .ok()
             .filter(|&c| c >= 0)
             .ok_or_else(|| {
@@ -343,7 +397,7 @@ fn constants(
         {
             return Err(bad("not a 10-digit NIP".into()));
         }
-        crate::ingest::table::check_cell(fields[i].kind, text, dialect).map_err(bad)?;
+        dialect.check_cell(fields[i].kind, text).map_err(bad)?;
         out[i] = Some(text.to_string());
     }
     Ok(out)

@@ -4,7 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
-use crate::ingest::fields::{checked_days_to_date, date_to_days, push_two_digits, write_amount};
+use crate::contract::{checked_days_to_date, date_to_days, push_two_digits, write_amount};
 
 /// A date literal of polars type `Date`.
 pub fn date_lit(d: NaiveDate) -> Expr {
@@ -14,8 +14,7 @@ pub fn date_lit(d: NaiveDate) -> Expr {
 /// A Warsaw local timestamp as a polars literal of the tables' timestamp
 /// type (`Datetime(ms)`).
 pub fn local_lit(t: chrono::NaiveDateTime) -> Expr {
-    lit(crate::ingest::fields::local_to_ms(t))
-        .cast(DataType::Datetime(TimeUnit::Milliseconds, None))
+    lit(crate::contract::local_to_ms(t)).cast(DataType::Datetime(TimeUnit::Milliseconds, None))
 }
 
 /// `expr` equals one of `values` (false for null).

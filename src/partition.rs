@@ -33,7 +33,7 @@ use anyhow::{Context, Result};
 use polars::prelude::*;
 
 use crate::config::Config;
-use crate::ingest::schema::Source;
+use crate::contract::Source;
 use crate::ingest::{self, Bundle, files};
 
 /// Forces the number of ranges (for tests and for users who know their

@@ -23,7 +23,7 @@ pub fn crc8(data: &[u8]) -> u8 {
 /// `YYYYMMDD`) from [`CRC_FROM`], when production KSeF 2.0 began; an earlier number may be a
 /// KSeF 1.0 number, whose checksum was never published, and is checked for its form only.
 /// The 36-character spelling with a hyphen inside the technical part is the same number:
-/// readers turn it into this one (`crate::ingest::fields::ksef_number`) before it gets here.
+/// readers turn it into this one (`crate::contract::ksef_number`) before it gets here.
 /// The 10 leading digits are not checked as a NIP: the format only promises digits.
 pub fn is_valid_ksef_number(s: &str) -> bool {
     let b = s.as_bytes();

@@ -5,9 +5,9 @@
 #![no_main]
 
 use ksef_recon_fuzz::config::SourceConfig;
-use ksef_recon_fuzz::contract::Mode;
+use ksef_recon_fuzz::contract::{Mode, Source};
 use ksef_recon_fuzz::deadline::{self, Deadline, Period};
-use ksef_recon_fuzz::ingest::{self, schema::Source};
+use ksef_recon_fuzz::ingest;
 use libfuzzer_sys::fuzz_target;
 
 const MODES: [Mode; 5] = [

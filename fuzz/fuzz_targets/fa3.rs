@@ -3,8 +3,8 @@
 #![no_main]
 
 use ksef_recon_fuzz::config::SourceConfig;
+use ksef_recon_fuzz::contract::Source;
 use ksef_recon_fuzz::documents::fa3;
-use ksef_recon_fuzz::ingest::schema::Source;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

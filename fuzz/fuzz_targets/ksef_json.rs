@@ -3,7 +3,7 @@
 #![no_main]
 
 use ksef_recon_fuzz::config::SourceConfig;
-use ksef_recon_fuzz::ingest::schema::Source;
+use ksef_recon_fuzz::contract::Source;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

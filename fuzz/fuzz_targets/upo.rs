@@ -2,8 +2,8 @@
 #![no_main]
 
 use ksef_recon_fuzz::config::SourceConfig;
+use ksef_recon_fuzz::contract::Source;
 use ksef_recon_fuzz::documents::upo;
-use ksef_recon_fuzz::ingest::schema::Source;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

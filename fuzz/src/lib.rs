@@ -9,10 +9,10 @@
 
 #[path = "../../src/calendar.rs"]
 pub mod calendar;
-#[path = "../../src/contract/mod.rs"]
-pub mod contract;
 #[path = "../../src/config.rs"]
 pub mod config;
+#[path = "../../src/contract/mod.rs"]
+pub mod contract;
 #[path = "../../src/deadline.rs"]
 pub mod deadline;
 #[path = "../../src/documents/mod.rs"]
@@ -21,8 +21,9 @@ pub mod documents;
 pub mod ingest;
 
 use config::SourceConfig;
-use ingest::read::{self, FileOutcome};
-use ingest::schema::Source;
+use contract::Source;
+use ingest::read;
+use ingest::reader::FileOutcome;
 use ingest::table::TableBuilder;
 use ingest::{Rejection, SourceInput};
 

@@ -25,7 +25,7 @@ use serde_json::value::RawValue;
 
 use super::pack::ROWS_DIR;
 use crate::config::SourceConfig;
-use crate::ingest::{is_parquet, read::cell_text, xlsx_guard};
+use crate::ingest::{is_parquet, xlsx::cell_text, xlsx_guard};
 
 /// Where an input file's extract goes in the pack and its bytes.
 pub fn extract(

@@ -12,8 +12,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use polars::prelude::*;
 
 use crate::config::Config;
+use crate::contract::Source;
 use crate::documents::hash::sha256_hex;
-use crate::ingest::{self, files, schema::Source};
+use crate::ingest::{self, files};
 use crate::report::Frames;
 use crate::report::run_json::FileJson;
 use crate::report::summary::strings as text;

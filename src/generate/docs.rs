@@ -6,7 +6,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::dates::ymd;
 use super::plan::{Plan, SELLER};
-use crate::ingest::fields::format_amount;
+use crate::contract::format_amount;
 
 /// A minimal but complete FA(3) invoice with one line.
 pub fn fa3(p: &Plan, number: &str) -> Vec<u8> {

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
-use crate::ingest::schema::Source;
+use crate::contract::Source;
 use plan::{Anomaly, Calendar, Rates};
 use render::Chunk;
 

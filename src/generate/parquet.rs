@@ -16,8 +16,9 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDateTime};
 use polars::prelude::*;
 
-use crate::ingest::fields::{Dialect, date_to_days, parse_amount, parse_date};
-use crate::ingest::schema::{Kind, Source};
+use crate::config::Dialect;
+use crate::contract::date_to_days;
+use crate::contract::{Kind, Source};
 
 /// Rewrites the CSV at `csv` (UTF-8, comma, ISO dates) as Parquet at
 /// `parquet`, typing the columns of `source` it knows; returns the rows.
@@ -65,7 +66,7 @@ fn typed(name: &str, kind: Option<Kind>, values: Vec<Option<String>>) -> PolarsR
     let iso = Dialect::default();
     match kind {
         Some(Kind::Date) => {
-            if let Some(days) = all(&values, |v| parse_date(v, &iso).ok().map(date_to_days)) {
+            if let Some(days) = all(&values, |v| iso.parse_date(v).ok().map(date_to_days)) {
                 return Column::new(name, days).cast(&DataType::Date);
             }
         }
@@ -88,7 +89,7 @@ fn typed(name: &str, kind: Option<Kind>, values: Vec<Option<String>>) -> PolarsR
             }
         }
         Some(Kind::Amount) => {
-            let grosze = |v: &str| parse_amount(v, &iso).ok().map(i128::from);
+            let grosze = |v: &str| iso.parse_amount(v).ok().map(i128::from);
             if let Some(grosze) = all(&values, grosze) {
                 let series = Int128Chunked::from_iter_options(name, grosze.into_iter())
                     .into_decimal(18, 2)?

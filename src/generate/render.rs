@@ -14,8 +14,8 @@ use chrono::{Datelike, NaiveDate};
 use super::dates::{hms, ymd};
 use super::docs;
 use super::plan::{self, Anomaly, Calendar, Ctx, Plan, SELLER};
+use crate::contract::format_amount;
 use crate::documents::hash::sha256_base64;
-use crate::ingest::fields::format_amount;
 use crate::validate::crc8;
 
 pub const LEDGER_HEADER: &str = "invoice_number,issue_date,seller_nip,buyer_id,net_amount,vat_amount,gross_amount,currency,ksef_number,ksef_marker,invoice_type,document_type\n";

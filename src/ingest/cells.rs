@@ -7,7 +7,7 @@
 //! part of loading.
 //! Polars-free like the readers; `frame.rs` turns these into columns.
 
-use super::schema::Kind;
+use crate::contract::Kind;
 
 /// One column's cells, by the kind of value its field holds.
 #[derive(Clone)]

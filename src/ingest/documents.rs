@@ -4,8 +4,8 @@
 //! `crate::documents`; this module only turns parsed records into the cells
 //! of the source's table, so they are typed and counted like any other row.
 
-use super::fields::format_amount;
-use super::read::{Ctx, FileOutcome};
+use super::reader::{Ctx, FileOutcome};
+use crate::contract::format_amount;
 use crate::documents::{fa3, hash, jpk, upo};
 
 /// A value as the cell text the table builder parses.
@@ -47,7 +47,7 @@ pub(super) fn read_fa3(mut ctx: Ctx<'_>) -> FileOutcome {
         .filter_map(|c| c.ksef_number.as_deref())
         .collect();
     let corrected = (!corrected.is_empty()).then(|| corrected.join(" "));
-    // In the order of schema::ARCHIVE.
+    // In the order of the archive's columns (`contract::Source::fields`).
     let row: Vec<Option<String>> = vec![
         Some(ctx.input.file.to_string()),
         Some(sha),

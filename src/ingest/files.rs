@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::schema::Source;
+use crate::contract::Source;
 use crate::documents::{jpk, xml};
 
 /// Largest CSV, XLSX or JSON file read. Far above any real export (a

@@ -1,10 +1,10 @@
 //! What a reader is handed and what it hands back when a row or file
-//! cannot be used. Kept free of polars (like `read`, `table`, `fields`,
-//! `schema` and `documents`) so that the fuzz targets in `fuzz/` can mount
-//! the readers without building polars with instrumentation.
+//! cannot be used. Kept free of polars (like every reader but Parquet's,
+//! `reader`, `read` and `table`) so that the fuzz targets in `fuzz/` can
+//! mount the readers without building polars with instrumentation.
 
-use super::schema::{self, Field, Source};
 use crate::config::SourceConfig;
+use crate::contract::{Field, Source};
 
 /// A row or file that could not be used (`rejected.csv`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -39,10 +39,6 @@ impl SourceInput<'_> {
 
     /// The JSON names of the fields, for sources that come as JSON.
     pub fn json_names(&self) -> Option<&'static [&'static str]> {
-        match self.source {
-            Source::KsefMetadata => Some(schema::KSEF_JSON_NAMES),
-            Source::Announcements => Some(schema::ANNOUNCEMENT_JSON_NAMES),
-            _ => None,
-        }
+        self.source.json_names()
     }
 }

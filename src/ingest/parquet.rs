@@ -5,7 +5,7 @@
 //! renames), and each value is turned into the text a CSV export would
 //! hold and offered to the same [`TableBuilder`]. So typing, validation,
 //! the reasons of rejected rows and the row counts are the CSV reader's,
-//! written once in `table.rs` and `fields.rs`.
+//! written once in `table.rs` and the contract's codecs (`crate::contract`).
 //!
 //! What each Parquet type becomes (see `docs/inputs.md`):
 //! - text as it is; integers, decimals and booleans as their digits/words;
@@ -35,106 +35,118 @@ use polars::prelude::*;
 use polars_arrow::array::{PrimitiveArray, Utf8ViewArray};
 use rayon::prelude::*;
 
-use super::fields::{Dialect, amount_from_f64, days_to_date, write_amount};
 use super::files::MAX_TABLE_BYTES;
-use super::read::{Counts, FileOutcome};
-use super::schema::{Field, Kind, Source};
+use super::input::{Rejection, SourceInput};
+use super::reader::{Counts, Ctx, FileOutcome, Piece};
 use super::table::{HeaderMap, Location, Parts, TableBuilder};
-use super::{Rejection, SourceInput};
+use crate::config::Dialect;
+use crate::contract::{Field, Kind, Source, amount_from_f64, days_to_date, write_amount};
 
 /// Rows handed to one parallel builder (a few in unit tests, so that a
 /// small file's rows cross pieces and jobs).
 const PIECE_ROWS: usize = if cfg!(test) { 64 } else { 1 << 16 };
 
-/// Whether `file` is a Parquet file (by its extension), for any source: the
-/// sources that do not take Parquet get their rejection here.
-pub fn is_parquet(file: &str) -> bool {
-    file.rsplit_once('.')
-        .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("parquet"))
+/// Reads one Parquet file's rows (the same typed cells as any other
+/// reader's). A file that cannot be read is one rejection and no rows.
+pub(super) fn read_parquet(mut ctx: Ctx<'_>) -> FileOutcome {
+    let file_columns = match columns(ctx.input) {
+        Ok(columns) => columns,
+        Err(reason) => return ctx.fail(None, reason),
+    };
+    let pieces = read_rows(ctx.input, &file_columns);
+    ctx.join(pieces);
+    ctx.done()
 }
 
-/// Reads one Parquet file's rows into `builder` (the same typed cells as
-/// any other reader's), appending rejected rows to `rejected`. A file that
-/// cannot be read is one rejection and no rows.
-pub fn read_file(
-    input: &SourceInput<'_>,
-    builder: &mut TableBuilder,
-    rejected: &mut Vec<Rejection>,
-) -> FileOutcome {
-    let file_columns = match columns(input) {
-        Ok(columns) => columns,
-        Err(reason) => {
-            rejected.push(rejection(input, None, reason.clone()));
-            return FileOutcome {
-                counts: Counts::default(),
-                error: Some(reason),
-            };
-        }
-    };
+/// Every row of the file offered to a builder, [`PIECE_ROWS`] at a time on
+/// rayon's pool, as the pieces of a CSV file are: each job hands its rows
+/// over in parts of their exact size (`Parts`), and the jobs' parts come
+/// back in file order. A typed value becomes its text here, in the jobs,
+/// in one buffer per column reused row after row.
+fn read_rows(input: &SourceInput<'_>, file_columns: &[Option<FileColumn>]) -> Vec<Piece> {
     let height = file_columns
         .iter()
         .flatten()
         .map(FileColumn::len)
         .max()
         .unwrap_or(0);
-    let sources: Vec<Option<CellSource<'_>>> = file_columns
-        .iter()
-        .map(|c| c.as_ref().map(FileColumn::cells))
-        .collect();
-    let dialect = &input.config.dialect;
-    let dates = DateText::new(dialect);
+    let rows = FileRows {
+        input,
+        sources: file_columns
+            .iter()
+            .map(|c| c.as_ref().map(FileColumn::cells))
+            .collect(),
+        dates: DateText::new(&input.config.dialect),
+    };
     let starts: Vec<usize> = (0..height).step_by(PIECE_ROWS).collect();
-    // As for CSV pieces: the rows of each job of rayon's handed over in
-    // parts of their exact size (`Parts`). A typed value becomes its text
-    // here, in the jobs, in one buffer per column reused row after row.
-    let pieces: Vec<(TableBuilder, Vec<Rejection>)> = starts
+    starts
         .par_iter()
         .fold(
             || {
-                let written = vec![Written::default(); sources.len()];
+                let written = vec![Written::default(); rows.sources.len()];
                 (Parts::new(input.fields()), Vec::new(), written)
             },
             |(mut parts, mut job_rejected, mut written), &start| {
                 let piece = parts.builder();
                 for row in start..(start + PIECE_ROWS).min(height) {
-                    let at = Location {
-                        file: input.file,
-                        line: row as u64 + 1,
-                    };
-                    for (source, text) in sources.iter().zip(written.iter_mut()) {
-                        if let Some(source) = source {
-                            source.write(row, &dates, text);
-                        }
-                    }
-                    let cell = |f: usize| match &sources[f] {
-                        Some(CellSource::Text(array)) => array.get(row),
-                        Some(_) => written[f].get(),
-                        // The file lacks the column: a constant, if any.
-                        None => input.config.constants.get(f)?.as_deref(),
-                    };
-                    if let Err(reason) = piece.push(cell, dialect, &at) {
-                        job_rejected.push(rejection(input, Some(at.line), reason));
+                    if let Err(reason) = rows.push(row, piece, &mut written) {
+                        job_rejected.push(rejection(input, Some(row as u64 + 1), reason));
                     }
                 }
                 parts.piece_done();
                 (parts, job_rejected, written)
             },
         )
-        .map(|(parts, job_rejected, _)| (parts.finish(), job_rejected))
-        .collect();
-    let mut counts = Counts {
-        read: height as u64,
-        ..Counts::default()
-    };
-    for (part, part_rejected) in pieces {
-        counts.used += part.len() as u64;
-        counts.rejected += part_rejected.len() as u64;
-        builder.append(part);
-        rejected.extend(part_rejected);
-    }
-    FileOutcome {
-        counts,
-        error: None,
+        .map(|(parts, job_rejected, _)| {
+            let part = parts.finish();
+            // Every row read was either used or rejected.
+            let used = part.len() as u64;
+            let rejected = job_rejected.len() as u64;
+            let counts = Counts {
+                read: used + rejected,
+                used,
+                rejected,
+            };
+            (part, job_rejected, counts)
+        })
+        .collect()
+}
+
+/// A file's columns, ready to be offered to a builder row by row.
+struct FileRows<'a> {
+    input: &'a SourceInput<'a>,
+    /// Per contract field, the file's column (`None` where it has none).
+    sources: Vec<Option<CellSource<'a>>>,
+    dates: DateText<'a>,
+}
+
+impl FileRows<'_> {
+    /// Offers row `row` (0-based; its `_line` is `row + 1`) to `piece`:
+    /// each typed value written as its text into `written` (text is read
+    /// in place), a constant from `recon.toml` where the file lacks the
+    /// column.
+    fn push(
+        &self,
+        row: usize,
+        piece: &mut TableBuilder,
+        written: &mut [Written],
+    ) -> Result<(), String> {
+        for (source, text) in self.sources.iter().zip(written.iter_mut()) {
+            if let Some(source) = source {
+                source.write(row, &self.dates, text);
+            }
+        }
+        let cell = |f: usize| match &self.sources[f] {
+            Some(CellSource::Text(array)) => array.get(row),
+            Some(_) => written[f].get(),
+            // The file lacks the column: a constant, if any.
+            None => self.input.config.constants.get(f)?.as_deref(),
+        };
+        let at = Location {
+            file: self.input.file,
+            line: row as u64 + 1,
+        };
+        piece.push(cell, &self.input.config.dialect, &at)
     }
 }
 
@@ -455,14 +467,11 @@ fn write_float(x: f64, kind: Kind, out: &mut String) {
 mod tests {
     use super::*;
     use crate::config::SourceConfig;
+    use crate::ingest::read::read_file;
 
-    /// The frame one reader makes of a file, without `_file` and `_line`
-    /// (which name the file and its own row numbering).
-    fn read_with(
-        reader: fn(&SourceInput<'_>, &mut TableBuilder, &mut Vec<Rejection>) -> FileOutcome,
-        file: &str,
-        bytes: &[u8],
-    ) -> (DataFrame, Vec<Option<u64>>) {
+    /// The frame a file read by its format makes, without `_file` and
+    /// `_line` (which name the file and its own row numbering).
+    fn read_with(file: &str, bytes: &[u8]) -> (DataFrame, Vec<Option<u64>>) {
         let config = SourceConfig::default();
         let input = SourceInput {
             source: Source::KsefMetadata,
@@ -472,7 +481,7 @@ mod tests {
         };
         let mut builder = TableBuilder::new(input.fields());
         let mut rejected = Vec::new();
-        reader(&input, &mut builder, &mut rejected);
+        read_file(&input, &mut builder, &mut rejected);
         let frame = builder.finish().unwrap().drop_many(["_file", "_line"]);
         (frame, rejected.iter().map(|r| r.line).collect())
     }
@@ -540,12 +549,8 @@ mod tests {
             ));
         }
 
-        let (from_parquet, rejected) = read_with(read_file, "ksef/metadata/a.parquet", &parquet);
-        let (from_csv, csv_rejected) = read_with(
-            super::super::read::read_file,
-            "ksef/metadata/a.csv",
-            csv.as_bytes(),
-        );
+        let (from_parquet, rejected) = read_with("ksef/metadata/a.parquet", &parquet);
+        let (from_csv, csv_rejected) = read_with("ksef/metadata/a.csv", csv.as_bytes());
         // A required date or timestamp missing rejects the row in both;
         // the CSV's lines count its header.
         let csv_rows: Vec<Option<u64>> = csv_rejected.iter().map(|l| l.map(|l| l - 1)).collect();

@@ -10,9 +10,11 @@
 use std::collections::HashMap;
 
 pub use super::cells::{Cells, TextCells, Values};
-use super::fields::{self, Dialect};
-use super::schema::{ACTIONS, Field, Kind};
-use crate::contract::{Category, Mode};
+use crate::config::Dialect;
+use crate::contract::{
+    Field, Kind, ksef_number, parse_action, parse_category, parse_currency, parse_hash,
+    parse_marker, parse_offline_mode, parse_whole_number, trim_cell,
+};
 
 /// Where a row came from; `line` is 1-based, the header being line 1 in CSV.
 #[derive(Debug, Clone, Copy)]
@@ -169,7 +171,7 @@ impl TableBuilder {
         let rows = self.lines.len();
         let fields = self.fields;
         for (i, field) in fields.iter().enumerate() {
-            let raw = cell(i).map(super::fast::trim).filter(|s| !s.is_empty());
+            let raw = cell(i).map(trim_cell).filter(|s| !s.is_empty());
             let pushed = match raw {
                 None if field.required => Err(format!("{}: required value is empty", field.name)),
                 Some(raw) if raw.len() > MAX_CELL_BYTES => Err(format!(
@@ -329,77 +331,35 @@ impl Parts {
     }
 }
 
-/// Parses one non-empty cell of a field that is not kept, for its errors
-/// only (also how `recon.toml`'s constants are checked). Plain text cannot
-/// fail; the coded kinds are parsed into scratch cells, which allocate only
-/// for the few fields that have them.
-pub fn check_cell(kind: Kind, raw: &str, dialect: &Dialect) -> Result<(), String> {
-    match kind {
-        Kind::Text | Kind::KsefNumber => Ok(()),
-        Kind::Date => fields::date_days(raw, dialect).map(drop),
-        Kind::Timestamp => fields::timestamp_ms(raw, dialect).map(drop),
-        Kind::Amount => fields::parse_amount(raw, dialect).map(drop),
-        _ => push_parsed(&mut Cells::new(kind), kind, raw, dialect),
-    }
-}
-
 /// Parses one non-empty cell of `kind` into its column; on error the
-/// column is left as it was.
+/// column is left as it was. A field that is not kept is parsed for its
+/// errors only (`Dialect::check_cell`).
 fn push_parsed(column: &mut Cells, kind: Kind, raw: &str, dialect: &Dialect) -> Result<(), String> {
     match (column, kind) {
         (Cells::Checked(rows), kind) => {
-            check_cell(kind, raw, dialect)?;
+            dialect.check_cell(kind, raw)?;
             *rows += 1;
         }
-        (Cells::Date(c), _) => c.push(fields::date_days(raw, dialect)?),
-        (Cells::Timestamp(c), _) => c.push(fields::timestamp_ms(raw, dialect)?),
-        (Cells::Amount(c), _) => c.push(fields::parse_amount(raw, dialect)?),
+        (Cells::Date(c), _) => c.push(dialect.date_days(raw)?),
+        (Cells::Timestamp(c), _) => c.push(dialect.timestamp_ms(raw)?),
+        (Cells::Amount(c), _) => c.push(dialect.parse_amount(raw)?),
         (Cells::Text(c), Kind::Currency) => {
             if raw.len() == 3 && raw.bytes().all(|b| b.is_ascii_alphabetic()) {
                 c.push_ascii_uppercase(raw);
             } else {
-                c.push(&fields::parse_currency(raw)?);
+                c.push(&parse_currency(raw)?);
             }
         }
-        (Cells::Text(c), Kind::Hash) => c.push(&fields::parse_hash(raw)?),
-        (Cells::Text(c), Kind::KsefNumber) => c.push(&fields::ksef_number(raw)),
-        (Cells::Text(c), Kind::Integer) => {
-            if raw.is_empty() || raw.len() > 18 || !raw.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(format!("'{raw}' is not a whole number"));
-            }
-            c.push(raw);
-        }
-        (Cells::Text(c), Kind::Marker) => match fields::parse_marker(raw)? {
+        (Cells::Text(c), Kind::Hash) => c.push(&parse_hash(raw)?),
+        (Cells::Text(c), Kind::KsefNumber) => c.push(&ksef_number(raw)),
+        (Cells::Text(c), Kind::Integer) => c.push(parse_whole_number(raw)?),
+        (Cells::Text(c), Kind::Marker) => match parse_marker(raw)? {
             Some(marker) => c.push(&marker),
             None => c.push_null(),
         },
-        (Cells::Text(c), Kind::Mode) => match Mode::parse(raw) {
-            Some(m) if m != Mode::Online => c.push(m.as_str()),
-            _ => {
-                return Err(format!(
-                    "unknown mode '{raw}' (expected offline24, offline, emergency or total_failure)"
-                ));
-            }
-        },
-        (Cells::Text(c), Kind::Action) => {
-            match ACTIONS.iter().find(|a| a.eq_ignore_ascii_case(raw)) {
-                Some(action) => c.push(action),
-                None => {
-                    return Err(format!(
-                        "unknown action '{raw}' (expected one of {})",
-                        ACTIONS.join(", ")
-                    ));
-                }
-            }
-        }
-        (Cells::Text(c), Kind::Category) => match Category::parse(raw) {
-            Some(category) => c.push(category.as_str()),
-            None => {
-                return Err(format!(
-                    "unknown category '{raw}' (expected MAINTENANCE, FAILURE or TOTAL_FAILURE)"
-                ));
-            }
-        },
+        (Cells::Text(c), Kind::Mode) => c.push(parse_offline_mode(raw)?.as_str()),
+        (Cells::Text(c), Kind::Action) => c.push(parse_action(raw)?),
+        (Cells::Text(c), Kind::Category) => c.push(parse_category(raw)?.as_str()),
         (Cells::Text(c), _) => c.push(raw),
     }
     Ok(())
@@ -408,7 +368,9 @@ fn push_parsed(column: &mut Cells, kind: Kind, raw: &str, dialect: &Dialect) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::schema::LEDGER;
+    use crate::contract::Source;
+
+    const LEDGER: &[Field] = Source::Ledger.fields();
     use polars::prelude::DataType;
 
     fn headers(names: &[&str]) -> Vec<String> {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{NaiveDate, NaiveDateTime};
 use polars::prelude::*;
 
-use crate::ingest::schema::Source;
+use crate::contract::Source;
 
 /// The rows with `submitted_on` on or before the as-of date (none without
 /// one).
@@ -82,7 +82,7 @@ mod tests {
     fn submitted(days: &[Option<&str>]) -> DataFrame {
         let dates: Vec<Option<i32>> = days
             .iter()
-            .map(|d| d.map(|d| crate::ingest::fields::date_to_days(d.parse().unwrap())))
+            .map(|d| d.map(|d| crate::contract::date_to_days(d.parse().unwrap())))
             .collect();
         let column = Column::new("submitted_on".into(), dates)
             .cast(&DataType::Date)

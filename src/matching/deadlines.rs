@@ -10,11 +10,10 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::calendar;
-use crate::contract::{Bucket, Mode};
+use crate::contract::{Bucket, Mode, date_to_days, days_to_date};
 use crate::deadline::{self, Deadline, Outage, Period};
 use crate::frame::code_of;
 use crate::frame::left;
-use crate::ingest::fields::{date_to_days, days_to_date};
 
 /// A date that stands for "no date" inside the keys, where nulls would not
 /// match each other.

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 
 use super::invoices::{self, Sparse};
+use crate::contract::Source;
 use crate::ingest::extract::Extract;
-use crate::ingest::schema::Source;
 
 /// The reconciled tables the rules and reports are built from.
 pub struct Matched {

@@ -6,10 +6,10 @@
 use polars::prelude::*;
 
 use crate::contract::Category;
+use crate::contract::ms_to_date;
 use crate::deadline::Outage;
 use crate::frame::one_of;
 use crate::frame::{inner, left};
-use crate::ingest::fields::ms_to_date;
 
 /// Status-service messages sharing an `eventId` are one event: earliest
 /// start, latest end, still on only when no message has an end. A CSV row is

@@ -13,9 +13,9 @@ use super::periods;
 use super::receipts::production_receipts;
 use super::users::with_user_keys;
 use super::validity::with_validity;
+use crate::contract::Source;
 use crate::frame::{date_lit, local_lit};
 use crate::ingest::Bundle;
-use crate::ingest::schema::Source;
 
 /// The records the offline periods are judged by, as known at the as-of
 /// date.

@@ -74,7 +74,7 @@ mod tests {
 
     fn statuses(cases: &[Case<'_>], extract: &Extract, as_of: &str) -> Vec<String> {
         let day = |d: Option<&str>| {
-            d.map(|d| crate::ingest::fields::date_to_days(d.parse().unwrap_or_default()))
+            d.map(|d| crate::contract::date_to_days(d.parse().unwrap_or_default()))
         };
         let date_column = |name: &str, values: Vec<Option<i32>>| {
             Column::new(name.into(), values)

@@ -8,7 +8,7 @@ use polars::prelude::DataFrame;
 
 use super::job::RunSummary;
 use super::stages::Checked;
-use crate::ingest::schema::Source;
+use crate::contract::Source;
 use crate::progress::Step;
 use crate::register;
 use crate::report::reconciliation_file::ReconciliationFile;

@@ -10,9 +10,8 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use polars::prelude::*;
 
-use crate::contract::Severity;
+use crate::contract::{Severity, ms_to_date};
 use crate::ingest::Rejection;
-use crate::ingest::fields::ms_to_date;
 
 /// The statuses a resolution may set.
 pub const RESOLUTION_STATUSES: &[&str] = &["resolved", "accepted_risk"];

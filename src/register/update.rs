@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::store::REGISTER_COLUMNS;
+use crate::contract::date_to_days;
 use crate::frame::one_of;
-use crate::ingest::fields::date_to_days;
 
 /// The columns of the run's exceptions a register row keeps, the id first.
 const IDS: [&str; 7] = [

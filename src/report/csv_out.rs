@@ -51,7 +51,7 @@ fn guard(name: &str, numeric: &[&str]) -> Guard {
 
 /// A SHA-256 in standard padded Base64, the one spelling the engine keeps.
 fn is_canonical_hash(cell: &str) -> bool {
-    crate::ingest::fields::parse_hash(cell).is_ok_and(|canonical| canonical == cell)
+    crate::contract::parse_hash(cell).is_ok_and(|canonical| canonical == cell)
 }
 
 /// An amount as the engine writes it: `-?digits.dd`.

@@ -21,9 +21,9 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 
 use crate::contract::Status;
+use crate::contract::format_amount;
 use crate::frame::{date_text, deadline_text, money_text};
 use crate::ingest::Rejection;
-use crate::ingest::fields::format_amount;
 use crate::matching::Matched;
 use crate::rules::EXCEPTION_COLUMNS;
 use crate::rules::Queries;

@@ -12,7 +12,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::ingest::schema::Source;
+use crate::contract::Source;
 use crate::ingest::{Bundle, InputFile};
 use crate::matching::Matched;
 use crate::rules::{self, Findings, Queries, Skipped};

@@ -11,9 +11,9 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
+use crate::contract::Source;
 use crate::contract::{Code, Severity};
 use crate::frame;
-use crate::ingest::schema::Source;
 use crate::matching::{Matched, Params, deadlines};
 
 pub mod queries;

@@ -4,7 +4,7 @@
 use polars::prelude::*;
 use polars::sql::SQLContext;
 
-use crate::ingest::fields::{date_to_days, local_to_ms};
+use crate::contract::{date_to_days, local_to_ms};
 use crate::matching::{Matched, Params};
 use crate::sql;
 

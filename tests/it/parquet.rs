@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::path::Path;
 
+use ksef_recon::contract::Source;
 use ksef_recon::generate::parquet::csv_to_parquet;
-use ksef_recon::ingest::schema::Source;
 use polars::prelude::*;
 
 use crate::support::{Bundle, copy_dir, fixtures, run};

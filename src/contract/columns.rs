@@ -1,84 +1,8 @@
-//! The contract's input sources and their columns (contract section 2), as
+//! The columns of the contract's input sources (contract section 2), as
 //! data: one table per source saying each column's name, kind and whether it
-//! is required. Readers and the row builder work from these tables, so a
-//! column is declared once and named the same everywhere downstream.
-
-/// One input source of the bundle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Source {
-    Ledger,
-    OfflineLog,
-    Decisions,
-    Announcements,
-    KsefMetadata,
-    Activity,
-    Grants,
-    Archive,
-    Upo,
-    Resolutions,
-}
-
-impl Source {
-    pub const ALL: [Source; 10] = [
-        Source::Ledger,
-        Source::OfflineLog,
-        Source::Decisions,
-        Source::Announcements,
-        Source::KsefMetadata,
-        Source::Activity,
-        Source::Grants,
-        Source::Archive,
-        Source::Upo,
-        Source::Resolutions,
-    ];
-
-    /// The source's name in `run.json`, `rejected.csv` and `recon.toml`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Source::Ledger => "ledger",
-            Source::OfflineLog => "offline_log",
-            Source::Decisions => "decisions",
-            Source::Announcements => "announcements",
-            Source::KsefMetadata => "ksef_metadata",
-            Source::Activity => "activity",
-            Source::Grants => "grants",
-            Source::Archive => "archive",
-            Source::Upo => "upo",
-            Source::Resolutions => "resolutions",
-        }
-    }
-
-    /// Where the source lives in the bundle, for `not_provided`.
-    pub fn location(self) -> &'static str {
-        match self {
-            Source::Ledger => "ledger/",
-            Source::OfflineLog => "offline/log.*",
-            Source::Decisions => "offline/decisions.*",
-            Source::Announcements => "announcements/",
-            Source::KsefMetadata => "ksef/metadata/",
-            Source::Activity => "access/activity.*",
-            Source::Grants => "access/grants.*",
-            Source::Archive => "archive/",
-            Source::Upo => "ksef/upo/",
-            Source::Resolutions => "resolutions/",
-        }
-    }
-
-    pub fn fields(self) -> &'static [Field] {
-        match self {
-            Source::Ledger => LEDGER,
-            Source::OfflineLog => OFFLINE_LOG,
-            Source::Decisions => DECISIONS,
-            Source::Announcements => ANNOUNCEMENTS,
-            Source::KsefMetadata => KSEF_METADATA,
-            Source::Activity => ACTIVITY,
-            Source::Grants => GRANTS,
-            Source::Archive => ARCHIVE,
-            Source::Upo => UPO,
-            Source::Resolutions => RESOLUTIONS,
-        }
-    }
-}
+//! is required (`Source::fields` picks a source's). Readers and the row
+//! builder work from these tables, so a column is declared once and named
+//! the same everywhere downstream.
 
 /// How a cell is parsed and which polars type its column gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,69 +1,13 @@
-//! CSV files: the header read once, then every record offered to the
-//! builder, by one reader or, for a large file, by one reader per piece
-//! (`csv_par.rs`); both share the header and the record handling here, so
-//! they count, reject and number lines alike.
+//! The records of a CSV text offered to the builder: the header read once
+//! ([`CsvHeader`]), then every record, by the `csv` crate's reader or, for
+//! a text without quotes, split where it lies ([`plain_rows`]). The whole
+//! file (`csv/mod.rs`) and each of its pieces (`pieces.rs`) are read here,
+//! so they count, reject and number lines alike.
 
-use super::SourceInput;
-use super::csv_par;
-use super::read::{Ctx, FileOutcome, decode};
-use super::table::HeaderMap;
 use crate::config::SourceConfig;
-
-/// When a CSV file is read in parallel pieces ([`csv_par`]).
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Split {
-    /// Files shorter than this (decoded) are read in one piece.
-    pub min_bytes: usize,
-    /// The length a piece is cut at, at the next record boundary.
-    pub piece_bytes: usize,
-    /// Whether a text without quotes is read by [`plain_rows`] rather than
-    /// the `csv` crate's reader (off only in tests that compare the two).
-    pub plain: bool,
-}
-
-impl Split {
-    /// Pieces of 4 MB from 8 MB on: small files gain nothing from threads,
-    /// and a 4 MB piece (20,000 to 35,000 rows of a ledger or KSeF export)
-    /// is small enough to keep two cores evenly busy to the end.
-    pub const DEFAULT: Split = Split {
-        min_bytes: 8 << 20,
-        piece_bytes: 4 << 20,
-        plain: true,
-    };
-}
-
-/// Reads a CSV file: the header, then its records, in pieces when the file
-/// is large enough for `split` and can be cut.
-pub(super) fn read_csv(mut ctx: Ctx<'_>, split: Split) -> FileOutcome {
-    let text = match decode(ctx.input.bytes, ctx.input.config) {
-        Ok(t) => t,
-        Err(e) => return ctx.fail(None, e),
-    };
-    let text = text.as_bytes();
-    let mut reader = csv_reader(text, ctx.input.config);
-    let header = match CsvHeader::read(&mut reader, ctx.input) {
-        Ok(h) => h,
-        Err((line, reason)) => return ctx.fail(line, reason),
-    };
-    let body = usize::try_from(reader.position().byte())
-        .unwrap_or(text.len())
-        .min(text.len());
-    if text.len() >= split.min_bytes {
-        let cuts = csv_par::cuts(text, body, ctx.input.config.delimiter, split.piece_bytes);
-        if cuts.len() > 2 {
-            csv_par::read_pieces(&mut ctx, text, &cuts, &header, split.plain);
-            return ctx.done();
-        }
-    }
-    csv_rows(
-        &mut ctx,
-        &text[body..],
-        line_at(text, body),
-        &header,
-        split.plain,
-    );
-    ctx.done()
-}
+use crate::ingest::input::SourceInput;
+use crate::ingest::reader::Ctx;
+use crate::ingest::table::HeaderMap;
 
 /// A CSV reader with the source's delimiter; the header is read as a row.
 pub(super) fn csv_reader<'t>(text: &'t [u8], config: &SourceConfig) -> csv::Reader<&'t [u8]> {
@@ -83,7 +27,7 @@ pub(super) struct CsvHeader {
 impl CsvHeader {
     /// Reads the first record as the header; an error comes with the line
     /// to report.
-    fn read(
+    pub(super) fn read(
         reader: &mut csv::Reader<&[u8]>,
         input: &SourceInput<'_>,
     ) -> Result<CsvHeader, (Option<u64>, String)> {

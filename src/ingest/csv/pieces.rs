@@ -1,7 +1,7 @@
 //! Large CSV files read in parallel pieces.
 //!
 //! The decoded text after the header is cut into pieces of about
-//! [`Split::piece_bytes`](super::csv_file::Split) at record boundaries; each
+//! [`Split::piece_bytes`](super::Split) at record boundaries; each
 //! piece is read by its own CSV reader into its own builder on rayon's
 //! pool, and the pieces are joined in file order. So the table, the
 //! rejections (in file order) and the row counts are exactly those of one
@@ -18,10 +18,9 @@
 use memchr::{memchr, memchr_iter};
 use rayon::prelude::*;
 
-use super::Rejection;
-use super::csv_file::{CsvHeader, csv_rows, line_at};
-use super::read::{Counts, Ctx};
-use super::table::{Parts, TableBuilder};
+use super::rows::{CsvHeader, csv_rows, line_at};
+use crate::ingest::reader::{Counts, Ctx, Piece};
+use crate::ingest::table::Parts;
 
 /// The offsets the text is cut at: the body start (after the header),
 /// then each piece's start, then the end of the text. Two entries mean
@@ -118,9 +117,6 @@ impl<'t> Quotes<'t> {
     }
 }
 
-/// What the pieces one job of rayon's read gave (see [`Parts`]).
-type Piece = (TableBuilder, Vec<Rejection>, Counts);
-
 /// Reads the pieces between `cuts` in parallel and hands them to `ctx` in
 /// file order.
 pub(super) fn read_pieces(
@@ -169,10 +165,11 @@ mod tests {
 
     use super::*;
     use crate::config::SourceConfig;
-    use crate::ingest::SourceInput;
-    use crate::ingest::csv_file::{Split, read_csv};
-    use crate::ingest::read::FileOutcome;
-    use crate::ingest::schema::Source;
+    use crate::contract::Source;
+    use crate::ingest::csv::{Split, read_csv};
+    use crate::ingest::input::{Rejection, SourceInput};
+    use crate::ingest::reader::FileOutcome;
+    use crate::ingest::table::TableBuilder;
 
     /// A ledger export with what makes cutting hard: CRLF and LF lines,
     /// quoted fields with line breaks, delimiters and `""`, quotes inside

@@ -3,9 +3,10 @@
 //!
 //! Each function accepts only one strict, common shape and returns `None`
 //! for anything else, including every input the general parser would
-//! reject: the callers in `fields.rs` then run the general parser, so
-//! accepted values and error messages are always those of `fields.rs`. The
-//! property tests below check that both agree wherever a fast path answers.
+//! reject: the callers in `dates.rs` and `money.rs` then run the general
+//! parser, so accepted values and error messages are always the general
+//! parser's. The property tests below check that both agree wherever a
+//! fast path answers.
 
 const MS_PER_DAY: i64 = 86_400_000;
 
@@ -23,7 +24,7 @@ const EU_RULE_YEARS: std::ops::RangeInclusive<i64> = 2000..=2050;
 /// `str::trim` first decodes both ends to test them for Unicode spaces.
 /// Every whitespace character is either ASCII at or below the space or
 /// starts with a byte above 0x7F, so the answer is the same.
-pub fn trim(s: &str) -> &str {
+pub fn trim_cell(s: &str) -> &str {
     let visible = |b: &u8| (0x21..0x7f).contains(b);
     match (s.as_bytes().first(), s.as_bytes().last()) {
         (Some(first), Some(last)) if visible(first) && visible(last) => s,
@@ -46,7 +47,7 @@ pub fn date_days(s: &str) -> Option<i32> {
     i32::try_from(days_from_civil(year, month, day)).ok()
 }
 
-/// A timestamp in `fields::local_to_ms` form (Warsaw wall-clock
+/// A timestamp in `dates::local_to_ms` form (Warsaw wall-clock
 /// milliseconds), for the ISO shapes KSeF and ERP exports write:
 /// `YYYY-MM-DD`, or `YYYY-MM-DD[T ]HH:MM[:SS[.fraction]]` followed by
 /// nothing (already Warsaw time), `Z` or `±HH:MM` (converted to Warsaw).
@@ -198,18 +199,15 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::ingest::fields::{self, Dialect};
+    use crate::contract::dates::{date_to_days, local_to_ms, parse_date, parse_timestamp};
+    use crate::contract::money::{format_amount, parse_amount_general};
 
     fn slow_date(s: &str) -> Option<i32> {
-        fields::parse_date(s, &Dialect::default())
-            .ok()
-            .map(fields::date_to_days)
+        parse_date(s, None).ok().map(date_to_days)
     }
 
     fn slow_timestamp(s: &str) -> Option<i64> {
-        fields::parse_timestamp(s, &Dialect::default())
-            .ok()
-            .map(fields::local_to_ms)
+        parse_timestamp(s, None).ok().map(local_to_ms)
     }
 
     #[test]
@@ -287,7 +285,7 @@ mod tests {
 
         #[test]
         fn trim_agrees_with_str_trim(s in "[ \t\r\n\u{a0}\u{3000}\u{85}a-zA-Z0-9.,;é]{0,8}") {
-            prop_assert_eq!(trim(&s), s.trim());
+            prop_assert_eq!(trim_cell(&s), s.trim());
         }
 
         #[test]
@@ -345,15 +343,14 @@ mod tests {
             s in "[+-]?[0-9]{0,17}([.,][0-9]{0,4})?",
             decimal_comma in any::<bool>(),
         ) {
-            let dialect = Dialect { decimal_comma, date_format: None };
             if let Some(cents) = amount(&s, decimal_comma) {
-                prop_assert_eq!(Ok(cents), fields::parse_amount_general(&s, &dialect), "{}", s);
+                prop_assert_eq!(Ok(cents), parse_amount_general(&s, decimal_comma), "{}", s);
             }
         }
 
         #[test]
         fn plain_amounts_are_fast(cents in -999_999_999_999_999i64..=999_999_999_999_999) {
-            let s = fields::format_amount(cents);
+            let s = format_amount(cents);
             prop_assert_eq!(amount(&s, false), Some(cents));
             prop_assert_eq!(amount(&s.replace('.', ","), true), Some(cents));
         }
