@@ -140,7 +140,7 @@ pub fn deadline_text() -> Expr {
 
 /// The bytes a column holds, as polars estimates them, for the debug
 /// lines. A scalar column (one value and a length, see
-/// `ingest::frame::constant`) counts as nothing: polars' own
+/// `ingest::to_polars::constant`) counts as nothing: polars' own
 /// `estimated_size` makes it whole and keeps it so, and a debug line must
 /// not change the memory it reports.
 pub fn held_bytes(column: &Column) -> usize {

@@ -30,10 +30,10 @@
 
 pub mod calendar;
 pub mod clock;
-pub mod commands;
 pub mod config;
 pub mod contract;
 pub mod deadline;
+pub mod deadline_command;
 pub mod documents;
 pub mod evidence;
 pub mod frame;

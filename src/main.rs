@@ -15,7 +15,7 @@ use ksef_recon::contract::{Mode, Severity};
 use ksef_recon::evidence::{self, EvidenceOptions, Scope};
 use ksef_recon::generate::{self, GenerateOptions, plan::Rates};
 use ksef_recon::report::parquet_out::Formats;
-use ksef_recon::{RunOptions, RunSummary, clock, commands, register};
+use ksef_recon::{RunOptions, RunSummary, clock, deadline_command, register};
 
 /// polars allocates and frees large column buffers all the time; with the
 /// system allocator a 1M-invoice run spent a sixth of its time zeroing
@@ -470,10 +470,11 @@ fn summary_line(summary: &RunSummary, options: &RunOptions) -> String {
 
 fn deadline(args: DeadlineArgs) -> Result<ExitStatus> {
     let outages = match args.announcements {
-        Some(path) => commands::read_outages(&path)?,
+        Some(path) => deadline_command::read_outages(&path)?,
         None => Vec::new(),
     };
-    let deadline = commands::deadline_for(args.mode, args.issue_date, args.period_end, &outages);
+    let deadline =
+        deadline_command::deadline_for(args.mode, args.issue_date, args.period_end, &outages);
     println!("{}", deadline.as_output());
     Ok(ExitStatus::Finished)
 }

@@ -6,8 +6,8 @@
 mod cells;
 #[path = "../../src/ingest/csv/mod.rs"]
 mod csv;
-#[path = "../../src/ingest/documents.rs"]
-pub mod documents;
+#[path = "../../src/ingest/xml.rs"]
+pub mod xml;
 #[path = "../../src/ingest/extract.rs"]
 pub mod extract;
 #[path = "../../src/ingest/input.rs"]
@@ -29,9 +29,9 @@ pub mod xlsx_guard;
 /// dispatcher (`read.rs`) gets this stand-in for it: a `.parquet` file is
 /// refused whole. No target names one.
 mod parquet {
-    use super::reader::{Ctx, FileOutcome};
+    use super::reader::{Reading, FileOutcome};
 
-    pub(super) fn read_parquet(ctx: Ctx<'_>) -> FileOutcome {
+    pub(super) fn read_parquet(ctx: Reading<'_>) -> FileOutcome {
         ctx.fail(None, "Parquet is not read by the fuzz harness".to_string())
     }
 }

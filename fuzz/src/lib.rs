@@ -5,7 +5,7 @@
 //! Why by path and not as a dependency: the engine crate pulls in polars,
 //! which cargo-fuzz would rebuild with coverage instrumentation (about a
 //! quarter of an hour here). The readers are kept polars-free for this
-//! (`src/ingest/table.rs` vs `frame.rs`); see `docs/fuzzing.md`.
+//! (`src/ingest/table.rs` vs `to_polars.rs`); see `docs/fuzzing.md`.
 
 #[path = "../../src/calendar.rs"]
 pub mod calendar;

@@ -10,7 +10,6 @@
 
 mod bucket;
 mod code;
-mod codes;
 mod columns;
 mod dates;
 mod fast;
@@ -19,13 +18,10 @@ mod money;
 mod severity;
 mod source;
 mod status;
+mod values;
 
 pub use bucket::Bucket;
 pub use code::Code;
-pub use codes::{
-    ksef_number, parse_action, parse_category, parse_currency, parse_hash, parse_marker,
-    parse_offline_mode, parse_whole_number,
-};
 pub use columns::{Field, Kind};
 pub use dates::{
     checked_days_to_date, date_days, date_to_days, days_to_date, local_to_ms, ms_to_date,
@@ -33,7 +29,14 @@ pub use dates::{
 };
 pub use fast::trim_cell;
 pub use mode::{Category, Mode};
-pub use money::{amount_from_f64, format_amount, parse_amount, push_two_digits, write_amount};
+pub use money::{
+    amount_from_f64, format_amount, grouped, parse_amount, parse_written, push_two_digits,
+    write_amount,
+};
 pub use severity::Severity;
 pub use source::Source;
 pub use status::Status;
+pub use values::{
+    ksef_number, parse_action, parse_category, parse_currency, parse_hash, parse_marker,
+    parse_offline_mode, parse_whole_number,
+};

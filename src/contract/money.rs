@@ -141,9 +141,49 @@ pub fn push_two_digits(out: &mut String, n: u32) {
     out.push(char::from(b'0' + (n % 10) as u8));
 }
 
+/// `-1234.50`, an amount as the outputs write it, in grosze.
+pub fn parse_written(text: &str) -> Option<i64> {
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, text),
+    };
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    let frac = format!("{frac:0<2}");
+    let whole: i64 = whole.parse().ok()?;
+    let frac: i64 = frac.get(..2)?.parse().ok()?;
+    Some(sign * (whole * 100 + frac))
+}
+
+/// `1234567` grosze as `12,345.67`: an amount as the dashboard and the
+/// workbook's labels show it.
+pub fn grouped(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    let whole = (abs / 100).to_string();
+    let mut grouped = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}{grouped}.{:02}", abs % 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn written_amounts_read_back_and_show_grouped() {
+        assert_eq!(parse_written("1845.00"), Some(184_500));
+        assert_eq!(parse_written("-12.5"), Some(-1_250));
+        assert_eq!(parse_written("7"), Some(700));
+        assert_eq!(parse_written("x"), None);
+        assert_eq!(grouped(123_456_789), "1,234,567.89");
+        assert_eq!(grouped(-5), "-0.05");
+        assert_eq!(grouped(100_000), "1,000.00");
+    }
 
     #[test]
     fn amounts() {

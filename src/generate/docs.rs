@@ -5,11 +5,11 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::dates::ymd;
-use super::plan::{Plan, SELLER};
+use super::plan::{InvoicePlan, SELLER};
 use crate::contract::format_amount;
 
 /// A minimal but complete FA(3) invoice with one line.
-pub fn fa3(p: &Plan, number: &str) -> Vec<u8> {
+pub fn fa3(p: &InvoicePlan, number: &str) -> Vec<u8> {
     let issue = ymd(p.issue_date);
     let net = format_amount(p.net);
     let vat = format_amount(p.vat);

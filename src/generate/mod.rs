@@ -72,7 +72,7 @@ pub fn generate(options: &GenerateOptions) -> Result<Expected> {
     let out = &options.out;
     create_folders(out)?;
     let cal = Calendar::new();
-    let ctx = plan::Ctx {
+    let ctx = plan::PlanInputs {
         seed: options.seed,
         n: options.invoices,
         rates: options.rates.clone(),

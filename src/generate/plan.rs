@@ -146,7 +146,7 @@ impl Default for Calendar {
 }
 
 /// The inputs every invoice's plan is derived from.
-pub struct Ctx<'a> {
+pub struct PlanInputs<'a> {
     pub seed: u64,
     pub n: u64,
     pub rates: Rates,
@@ -154,7 +154,7 @@ pub struct Ctx<'a> {
 }
 
 /// One invoice.
-pub struct Plan {
+pub struct InvoicePlan {
     pub index: u64,
     pub issue_date: NaiveDate,
     /// Position in the offline series, for offline invoices.
@@ -171,7 +171,7 @@ pub struct Plan {
     pub bits: u64,
 }
 
-impl Plan {
+impl InvoicePlan {
     pub fn gross(&self) -> i64 {
         self.net + self.vat
     }
@@ -234,7 +234,7 @@ pub fn offline_stride(rate: f64) -> u64 {
     }
 }
 
-pub fn plan(ctx: &Ctx<'_>, index: u64) -> Plan {
+pub fn plan(ctx: &PlanInputs<'_>, index: u64) -> InvoicePlan {
     let mut rng = Rng::new(ctx.seed, index);
     let days = &ctx.cal.days;
     let day = (index as u128 * days.len() as u128 / ctx.n.max(1) as u128) as usize;
@@ -247,7 +247,7 @@ pub fn plan(ctx: &Ctx<'_>, index: u64) -> Plan {
     let eur = offline_seq.is_none() && rng.below(20) == 0;
     let net = 1_000 + rng.below(2_000_000) as i64;
     let vat = if eur { 0 } else { (net * 23 + 50) / 100 };
-    Plan {
+    InvoicePlan {
         index,
         issue_date,
         offline_seq,
@@ -273,7 +273,7 @@ fn offline_seq(rates: &Rates, index: u64) -> Option<u64> {
 /// and is neither a borrower itself nor lent to twice (only the invoice
 /// right after it borrows). Its anomaly is the first draw of its own
 /// generator, so this costs one draw, and only for the rare borrowers.
-fn can_lend_its_number(ctx: &Ctx<'_>, index: u64) -> bool {
+fn can_lend_its_number(ctx: &PlanInputs<'_>, index: u64) -> bool {
     let Some(before) = index.checked_sub(1) else {
         return false;
     };
@@ -328,7 +328,7 @@ mod tests {
     #[test]
     fn plans_depend_on_seed_and_index_only() {
         let cal = Calendar::new();
-        let ctx = Ctx {
+        let ctx = PlanInputs {
             seed: 7,
             n: 1000,
             rates: Rates::default(),
@@ -368,7 +368,7 @@ mod tests {
             archive_orphan: 0.0,
             ..Rates::default()
         };
-        let ctx = |rates: Rates| Ctx {
+        let ctx = |rates: Rates| PlanInputs {
             seed: 11,
             n: 100_000,
             rates,

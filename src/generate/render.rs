@@ -13,7 +13,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::dates::{hms, ymd};
 use super::docs;
-use super::plan::{self, Anomaly, Calendar, Ctx, Plan, SELLER};
+use super::plan::{self, Anomaly, Calendar, InvoicePlan, PlanInputs, SELLER};
 use crate::contract::format_amount;
 use crate::documents::hash::sha256_base64;
 use crate::validate::crc8;
@@ -87,7 +87,7 @@ pub fn ksef_number(seed: u64, index: u64, day: NaiveDate) -> String {
     format!("{body}-{crc:02X}")
 }
 
-pub fn invoice_number(p: &Plan) -> String {
+pub fn invoice_number(p: &InvoicePlan) -> String {
     match p.offline_seq {
         Some(seq) => format!("FO/2025/{:07}", seq + 1),
         None if p.anomaly == Anomaly::Receipt => {
@@ -97,7 +97,7 @@ pub fn invoice_number(p: &Plan) -> String {
     }
 }
 
-pub fn chunk(ctx: &Ctx<'_>, range: Range<u64>, keep_archive: bool) -> Chunk {
+pub fn chunk(ctx: &PlanInputs<'_>, range: Range<u64>, keep_archive: bool) -> Chunk {
     let mut c = Chunk::default();
     let n = (range.end - range.start) as usize;
     c.ledger.reserve(n * 140);
@@ -109,7 +109,7 @@ pub fn chunk(ctx: &Ctx<'_>, range: Range<u64>, keep_archive: bool) -> Chunk {
     c
 }
 
-fn one(ctx: &Ctx<'_>, p: &Plan, c: &mut Chunk, keep_archive: bool) {
+fn one(ctx: &PlanInputs<'_>, p: &InvoicePlan, c: &mut Chunk, keep_archive: bool) {
     let t = &mut c.tally;
     t.invoices += 1;
     *t.anomalies.entry(p.anomaly).or_default() += 1;
@@ -156,7 +156,7 @@ fn one(ctx: &Ctx<'_>, p: &Plan, c: &mut Chunk, keep_archive: bool) {
 /// The invoice's KSeF number: its own, or for a planted
 /// DUPLICATE_KSEF_NUMBER the number of the invoice before it (which the
 /// plan made sure is in KSeF under its own number).
-fn ksef_number_of(ctx: &Ctx<'_>, p: &Plan, submitted: NaiveDate) -> String {
+fn ksef_number_of(ctx: &PlanInputs<'_>, p: &InvoicePlan, submitted: NaiveDate) -> String {
     if p.anomaly == Anomaly::DuplicateKsefNumber {
         let lender = plan::plan(ctx, p.index.saturating_sub(1));
         if let Some(day) = lender.submitted_on() {
@@ -169,7 +169,7 @@ fn ksef_number_of(ctx: &Ctx<'_>, p: &Plan, submitted: NaiveDate) -> String {
 /// The invoice's ledger row (two for a planted DUPLICATE_NUMBER), with its
 /// KSeF marker and document type.
 fn ledger_rows(
-    p: &Plan,
+    p: &InvoicePlan,
     number: &str,
     issue: &str,
     gross: &str,
@@ -212,7 +212,7 @@ fn ledger_rows(
 /// The invoice's KSeF record: a CSV row for online invoices, an API JSON
 /// record and a UPO document for offline ones.
 fn ksef_record(
-    p: &Plan,
+    p: &InvoicePlan,
     day: NaiveDate,
     ksef_no: &str,
     number: &str,
@@ -275,7 +275,7 @@ fn ksef_record(
 
 fn offline_log_row(
     cal: &Calendar,
-    p: &Plan,
+    p: &InvoicePlan,
     number: &str,
     issue: &str,
     hash: &str,

@@ -5,7 +5,7 @@
 //! validity flag per row: a million-row ledger has some ten million cells,
 //! and one `String` (or `Option` of one) each made allocation the larger
 //! part of loading.
-//! Polars-free like the readers; `frame.rs` turns these into columns.
+//! Polars-free like the readers; `to_polars.rs` turns these into columns.
 
 use crate::contract::Kind;
 

@@ -5,14 +5,14 @@
 use serde_json::Value as Json;
 use serde_json::value::RawValue;
 
-use super::reader::{Ctx, FileOutcome, decode};
+use super::reader::{FileOutcome, Reading, decode};
 use crate::contract::Source;
 
 /// JSON sources: a KSeF metadata page or export (`{"invoices": [...]}`) or a
 /// status-service array of messages. Fields are looked up by the source's
 /// JSON names (dotted for nested objects); line numbers are those of each
 /// object's first character in the file.
-pub(super) fn read_json(mut ctx: Ctx<'_>) -> FileOutcome {
+pub(super) fn read_json(mut ctx: Reading<'_>) -> FileOutcome {
     let text = match decode(ctx.input.bytes, ctx.input.config) {
         Ok(t) => t,
         Err(e) => return ctx.fail(None, e),

@@ -8,18 +8,16 @@
 //!
 //! Laid out as the data flows: `files.rs` finds and opens the files;
 //! `read.rs` picks each file's reader by its format (`csv/`, `xlsx.rs`,
-//! `json.rs`, `documents.rs` for the XML documents, `parquet.rs`), all of
+//! `json.rs`, `xml.rs` for the XML documents, `parquet.rs`), all of
 //! them handing rows over through `reader.rs`; `table.rs` (with
-//! `cells.rs`) types the rows and `frame.rs` makes them a polars table;
+//! `cells.rs`) types the rows and `to_polars.rs` makes them a polars table;
 //! `load.rs` runs it all for a bundle and `bundle.rs` is what it returns.
 
 mod bundle;
 mod cells;
 mod csv;
-pub mod documents;
 pub mod extract;
 pub mod files;
-mod frame;
 mod input;
 mod json;
 mod load;
@@ -27,8 +25,10 @@ mod parquet;
 pub mod read;
 pub mod reader;
 pub mod table;
+mod to_polars;
 pub mod xlsx;
 pub mod xlsx_guard;
+pub mod xml;
 
 pub use bundle::{Bundle, InputFile};
 pub use input::{Rejection, SourceInput};

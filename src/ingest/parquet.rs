@@ -37,7 +37,7 @@ use rayon::prelude::*;
 
 use super::files::MAX_TABLE_BYTES;
 use super::input::{Rejection, SourceInput};
-use super::reader::{Counts, Ctx, FileOutcome, Piece};
+use super::reader::{Counts, FileOutcome, Piece, Reading};
 use super::table::{HeaderMap, Location, Parts, TableBuilder};
 use crate::config::Dialect;
 use crate::contract::{Field, Kind, Source, amount_from_f64, days_to_date, write_amount};
@@ -48,7 +48,7 @@ const PIECE_ROWS: usize = if cfg!(test) { 64 } else { 1 << 16 };
 
 /// Reads one Parquet file's rows (the same typed cells as any other
 /// reader's). A file that cannot be read is one rejection and no rows.
-pub(super) fn read_parquet(mut ctx: Ctx<'_>) -> FileOutcome {
+pub(super) fn read_parquet(mut ctx: Reading<'_>) -> FileOutcome {
     let file_columns = match columns(ctx.input) {
         Ok(columns) => columns,
         Err(reason) => return ctx.fail(None, reason),

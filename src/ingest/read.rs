@@ -1,13 +1,13 @@
 //! Reading one file by its format, the one place that picks the reader:
 //! CSV (`csv/`), XLSX (`xlsx.rs`), JSON (`json.rs`), the XML documents
-//! (`documents.rs`) and Parquet (`parquet.rs`). Bytes in, rows handed to
+//! (`xml.rs`) and Parquet (`parquet.rs`). Bytes in, rows handed to
 //! a [`TableBuilder`] out, through the context every reader shares
 //! (`reader.rs`).
 
 use super::input::{Rejection, SourceInput};
-use super::reader::{Ctx, FileOutcome};
+use super::reader::{FileOutcome, Reading};
 use super::table::TableBuilder;
-use super::{csv, documents, json, parquet, xlsx};
+use super::{csv, json, parquet, xlsx, xml};
 use crate::contract::Source;
 
 /// Whether `file` is a Parquet file (by its extension), for any source: the
@@ -23,7 +23,7 @@ pub fn read_file(
     builder: &mut TableBuilder,
     rejected: &mut Vec<Rejection>,
 ) -> FileOutcome {
-    let ctx = Ctx::new(input, builder, rejected);
+    let ctx = Reading::new(input, builder, rejected);
     if is_parquet(input.file) {
         return parquet::read_parquet(ctx);
     }
@@ -38,9 +38,9 @@ pub fn read_file(
         "xlsx" | "xlsm" => xlsx::read_xlsx(ctx),
         "json" => json::read_json(ctx),
         "xml" => match input.source {
-            Source::Ledger => documents::read_jpk(ctx),
-            Source::Archive => documents::read_fa3(ctx),
-            Source::Upo => documents::read_upo(ctx),
+            Source::Ledger => xml::read_jpk(ctx),
+            Source::Archive => xml::read_fa3(ctx),
+            Source::Upo => xml::read_upo(ctx),
             _ => ctx.fail(
                 None,
                 format!("XML is not a format of {}", input.source.name()),

@@ -1,5 +1,5 @@
 //! What every format's reader shares: the context a reader hands its rows
-//! to ([`Ctx`]: the file, its builder and rejections, and the row counts),
+//! to ([`Reading`]: the file, its builder and rejections, and the row counts),
 //! what it hands back for the file ([`FileOutcome`]), and the decoding of a
 //! text file's bytes. Every data row either lands in the builder or in the
 //! rejections with its line and reason; a file that cannot be read at all
@@ -34,23 +34,23 @@ pub struct FileOutcome {
 
 /// What one parallel job of a reader gave (the pieces of a large CSV file,
 /// the row groups of a Parquet file), to be joined in file order
-/// ([`Ctx::join`]).
+/// ([`Reading::join`]).
 pub(super) type Piece = (TableBuilder, Vec<Rejection>, Counts);
 
-pub(super) struct Ctx<'a> {
+pub(super) struct Reading<'a> {
     pub(super) input: &'a SourceInput<'a>,
     builder: &'a mut TableBuilder,
     rejected: &'a mut Vec<Rejection>,
     pub(super) counts: Counts,
 }
 
-impl<'a> Ctx<'a> {
+impl<'a> Reading<'a> {
     pub(super) fn new(
         input: &'a SourceInput<'a>,
         builder: &'a mut TableBuilder,
         rejected: &'a mut Vec<Rejection>,
-    ) -> Ctx<'a> {
-        Ctx {
+    ) -> Reading<'a> {
+        Reading {
             input,
             builder,
             rejected,
@@ -163,7 +163,7 @@ mod tests {
         };
         let mut builder = TableBuilder::new(Source::Ledger.fields());
         let mut rejected = Vec::new();
-        let mut ctx = Ctx::new(&input, &mut builder, &mut rejected);
+        let mut ctx = Reading::new(&input, &mut builder, &mut rejected);
         let good = ["FV/1", "2026-03-02", "5265877635", "1.00", "PLN"];
         ctx.row(2, |i| good.get(i).copied());
         ctx.row(3, |_| None);

@@ -4,7 +4,7 @@
 //! this module maps file headers to the contract's columns, parses each cell
 //! by its [`Kind`], and either appends the row or returns why it was rejected.
 //! It does not know about files or formats, nor about polars: turning the
-//! collected cells into a `DataFrame` is `frame.rs`, so the readers can be
+//! collected cells into a `DataFrame` is `to_polars.rs`, so the readers can be
 //! fuzzed without polars (see `docs/fuzzing.md`).
 
 use std::collections::HashMap;

@@ -6,7 +6,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 
-use super::reader::{Ctx, FileOutcome};
+use super::reader::{FileOutcome, Reading};
 use super::table::HeaderMap;
 
 /// An XLSX cell as the text a CSV export would hold (also the cells of an
@@ -28,7 +28,7 @@ pub(crate) fn cell_text(cell: &Data) -> Result<String, String> {
 }
 
 /// Reads the first sheet of a workbook.
-pub(super) fn read_xlsx(mut ctx: Ctx<'_>) -> FileOutcome {
+pub(super) fn read_xlsx(mut ctx: Reading<'_>) -> FileOutcome {
     // calamine inflates a sheet whole and trusts the zip's sizes: a hostile
     // workbook is refused before it opens (`super::xlsx_guard`).
     if let Err(reason) = super::xlsx_guard::check(ctx.input.bytes) {

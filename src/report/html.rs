@@ -9,7 +9,8 @@
 
 use std::fmt::Write;
 
-use super::summary::{BUCKETS, Money, SEVERITIES, STATUSES, Summary, money_text};
+use super::summary::{BUCKETS, Money, SEVERITIES, STATUSES, Summary};
+use crate::contract::grouped;
 
 /// Where `overdue` sits in the status counts.
 const OVERDUE: usize = crate::contract::Status::Overdue as usize;
@@ -107,7 +108,7 @@ fn money_lines(value: &Money) -> String {
     }
     value
         .iter()
-        .map(|(c, v)| escape(&format!("{} {c}", money_text(*v))))
+        .map(|(c, v)| escape(&format!("{} {c}", grouped(*v))))
         .collect::<Vec<_>>()
         .join("<br>")
 }
@@ -322,7 +323,7 @@ fn ageing(h: &mut String, s: &Summary) {
             if row.currency.is_empty() {
                 "-".into()
             } else {
-                escape(&money_text(value))
+                escape(&grouped(value))
             }
         );
     }
@@ -333,7 +334,7 @@ fn oldest(h: &mut String, s: &Summary) {
     h.push_str(r#"<section><h2>Oldest open items</h2><table id="oldest"><thead><tr><th>code</th><th>severity</th><th>invoice</th><th>decision</th><th>owner</th><th>deadline</th><th class="n">business days overdue</th><th class="n">gross</th></tr></thead><tbody>"#);
     for i in &s.oldest {
         let gross = match i.gross_amount {
-            Some(g) => format!("{} {}", money_text(g), i.currency),
+            Some(g) => format!("{} {}", grouped(g), i.currency),
             None => "-".into(),
         };
         let _ = write!(

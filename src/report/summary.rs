@@ -15,7 +15,7 @@ use polars::prelude::*;
 
 use super::Frames;
 use super::run_json::RunJson;
-use crate::contract::{Bucket, Severity};
+use crate::contract::{Bucket, Severity, parse_written};
 
 /// The ageing buckets of contract section 6, in order.
 pub const BUCKETS: [&str; 6] = Bucket::NAMES;
@@ -117,34 +117,6 @@ pub fn strings<'a>(df: &'a DataFrame, name: &str) -> Result<&'a StringChunked> {
     df.column(name)
         .and_then(|c| c.str())
         .map_err(|e| anyhow::anyhow!("output frame has no text column {name}: {e}"))
-}
-
-/// `-1234.50` (as the frames write money) in grosze.
-pub fn parse_cents(text: &str) -> Option<i64> {
-    let (sign, digits) = match text.strip_prefix('-') {
-        Some(rest) => (-1, rest),
-        None => (1, text),
-    };
-    let (whole, frac) = digits.split_once('.').unwrap_or((digits, "0"));
-    let frac = format!("{frac:0<2}");
-    let whole: i64 = whole.parse().ok()?;
-    let frac: i64 = frac.get(..2)?.parse().ok()?;
-    Some(sign * (whole * 100 + frac))
-}
-
-/// `1234567` grosze as `12,345.67`.
-pub fn money_text(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let abs = cents.unsigned_abs();
-    let whole = (abs / 100).to_string();
-    let mut grouped = String::new();
-    for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    format!("{sign}{grouped}.{:02}", abs % 100)
 }
 
 fn add(value: &mut Money, currency: Option<&str>, cents: Option<i64>) {
@@ -312,7 +284,7 @@ impl Summary {
                 continue;
             };
             row.invoices += 1;
-            let cents = g.and_then(parse_cents);
+            let cents = g.and_then(parse_written);
             add(&mut row.value, c, cents);
             self.offline_total.invoices += 1;
             add(&mut self.offline_total.value, c, cents);
@@ -358,7 +330,7 @@ impl Summary {
                 deadline: v(6),
                 age_business_days: cols[7].get(i).and_then(|a| a.parse().ok()),
                 ageing_bucket: v(8),
-                gross_amount: cols[9].get(i).and_then(parse_cents),
+                gross_amount: cols[9].get(i).and_then(parse_written),
                 currency: v(10),
             };
             self.open_exceptions += 1;
@@ -481,26 +453,10 @@ impl Summary {
             row.completeness_pct = pct.get(i).unwrap_or("").to_string();
             for part in gross.get(i).unwrap_or("").split("; ") {
                 if let Some((cur, amount)) = part.split_once(' ') {
-                    add(&mut row.value, Some(cur), parse_cents(amount));
+                    add(&mut row.value, Some(cur), parse_written(amount));
                 }
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn money_round_trips_through_text() {
-        assert_eq!(parse_cents("1845.00"), Some(184_500));
-        assert_eq!(parse_cents("-12.5"), Some(-1_250));
-        assert_eq!(parse_cents("7"), Some(700));
-        assert_eq!(parse_cents("x"), None);
-        assert_eq!(money_text(123_456_789), "1,234,567.89");
-        assert_eq!(money_text(-5), "-0.05");
-        assert_eq!(money_text(100_000), "1,000.00");
     }
 }

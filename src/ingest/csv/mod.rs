@@ -5,7 +5,7 @@
 mod pieces;
 mod rows;
 
-use crate::ingest::reader::{Ctx, FileOutcome, decode};
+use crate::ingest::reader::{FileOutcome, Reading, decode};
 use rows::{CsvHeader, csv_reader, csv_rows, line_at};
 
 /// When a CSV file is read in parallel pieces (`pieces.rs`).
@@ -33,7 +33,7 @@ impl Split {
 
 /// Reads a CSV file: the header, then its records, in pieces when the file
 /// is large enough for `split` and can be cut.
-pub(super) fn read_csv(mut ctx: Ctx<'_>, split: Split) -> FileOutcome {
+pub(super) fn read_csv(mut ctx: Reading<'_>, split: Split) -> FileOutcome {
     let text = match decode(ctx.input.bytes, ctx.input.config) {
         Ok(t) => t,
         Err(e) => return ctx.fail(None, e),

@@ -19,7 +19,7 @@ use memchr::{memchr, memchr_iter};
 use rayon::prelude::*;
 
 use super::rows::{CsvHeader, csv_rows, line_at};
-use crate::ingest::reader::{Counts, Ctx, Piece};
+use crate::ingest::reader::{Counts, Piece, Reading};
 use crate::ingest::table::Parts;
 
 /// The offsets the text is cut at: the body start (after the header),
@@ -120,7 +120,7 @@ impl<'t> Quotes<'t> {
 /// Reads the pieces between `cuts` in parallel and hands them to `ctx` in
 /// file order.
 pub(super) fn read_pieces(
-    ctx: &mut Ctx<'_>,
+    ctx: &mut Reading<'_>,
     text: &[u8],
     cuts: &[usize],
     header: &CsvHeader,
@@ -147,7 +147,7 @@ pub(super) fn read_pieces(
         .fold(
             || (Parts::new(input.fields()), Vec::new(), Counts::default()),
             |(mut parts, mut rejected, mut counts), (&(start, end), &first_line)| {
-                let mut piece_ctx = Ctx::new(input, parts.builder(), &mut rejected);
+                let mut piece_ctx = Reading::new(input, parts.builder(), &mut rejected);
                 csv_rows(&mut piece_ctx, &text[start..end], first_line, header, plain);
                 counts += piece_ctx.counts;
                 parts.piece_done();
@@ -205,7 +205,7 @@ mod tests {
         };
         let mut builder = TableBuilder::new(Source::Ledger.fields());
         let mut rejected = Vec::new();
-        let outcome = read_csv(Ctx::new(&input, &mut builder, &mut rejected), split);
+        let outcome = read_csv(Reading::new(&input, &mut builder, &mut rejected), split);
         (outcome, rejected, builder)
     }
 

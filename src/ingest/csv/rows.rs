@@ -6,7 +6,7 @@
 
 use crate::config::SourceConfig;
 use crate::ingest::input::SourceInput;
-use crate::ingest::reader::Ctx;
+use crate::ingest::reader::Reading;
 use crate::ingest::table::HeaderMap;
 
 /// A CSV reader with the source's delimiter; the header is read as a row.
@@ -57,7 +57,7 @@ impl CsvHeader {
 /// when `body` is a piece of it. A body without quotes goes to
 /// [`plain_rows`] when `plain` allows.
 pub(super) fn csv_rows(
-    ctx: &mut Ctx<'_>,
+    ctx: &mut Reading<'_>,
     body: &[u8],
     first_line: u64,
     header: &CsvHeader,
@@ -119,7 +119,7 @@ fn plain_text(body: &[u8], delimiter: u8) -> Option<&str> {
 /// them: one per line (a `\r` before the `\n` is not part of it), blank
 /// lines skipped, fields split at every delimiter. The records, their line
 /// numbers and the rejections are the reader's; the tests compare both.
-fn plain_rows(ctx: &mut Ctx<'_>, text: &str, first_line: u64, header: &CsvHeader) {
+fn plain_rows(ctx: &mut Reading<'_>, text: &str, first_line: u64, header: &CsvHeader) {
     let delimiter = ctx.input.config.delimiter;
     let width = header.width;
     let mut fields: Vec<&str> = Vec::with_capacity(width);

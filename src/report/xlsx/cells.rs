@@ -12,7 +12,7 @@ use polars::prelude::*;
 use rust_xlsxwriter::{ColNum, Color, ExcelDateTime, Format, FormatBorder, RowNum, Worksheet};
 
 use crate::contract::Severity;
-use crate::report::summary::parse_cents;
+use crate::contract::parse_written;
 
 /// Excel's limit on the characters of one cell.
 const MAX_CELL_CHARS: usize = 32_767;
@@ -178,7 +178,7 @@ pub fn cell(
             }
         }
         Kind::Amount => {
-            if let Some(c) = parse_cents(value) {
+            if let Some(c) = parse_written(value) {
                 ws.write_number_with_format(row, col, c as f64 / 100.0, &f.amount)?;
                 return Ok(());
             }

@@ -4,7 +4,7 @@
 //! `crate::documents`; this module only turns parsed records into the cells
 //! of the source's table, so they are typed and counted like any other row.
 
-use super::reader::{Ctx, FileOutcome};
+use super::reader::{FileOutcome, Reading};
 use crate::contract::format_amount;
 use crate::documents::{fa3, hash, jpk, upo};
 
@@ -29,7 +29,7 @@ fn whole_file(what: &str, reason: &str) -> String {
 }
 
 /// One archived FA(3) invoice; the whole file is the row.
-pub(super) fn read_fa3(mut ctx: Ctx<'_>) -> FileOutcome {
+pub(super) fn read_fa3(mut ctx: Reading<'_>) -> FileOutcome {
     let bytes = ctx.input.bytes;
     let invoice = match fa3::parse_fa3(bytes) {
         Ok(i) => i,
@@ -69,7 +69,7 @@ pub(super) fn read_fa3(mut ctx: Ctx<'_>) -> FileOutcome {
 
 /// Every `Dokument` of a UPO receipt. A receipt is evidence: a malformed
 /// one is rejected whole rather than half read.
-pub(super) fn read_upo(mut ctx: Ctx<'_>) -> FileOutcome {
+pub(super) fn read_upo(mut ctx: Reading<'_>) -> FileOutcome {
     let documents = match upo::parse_upo(ctx.input.bytes) {
         Ok(d) => d,
         Err(e) => {
@@ -97,7 +97,7 @@ pub(super) fn read_upo(mut ctx: Ctx<'_>) -> FileOutcome {
 
 /// The sales rows of a JPK_V7M/K(3) register as ledger rows, in PLN. A row
 /// the parser found problems with is rejected with all of them.
-pub(super) fn read_jpk(mut ctx: Ctx<'_>) -> FileOutcome {
+pub(super) fn read_jpk(mut ctx: Reading<'_>) -> FileOutcome {
     let sales = match jpk::parse_jpk(ctx.input.bytes) {
         Ok(s) => s,
         Err(e) => {
