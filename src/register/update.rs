@@ -13,16 +13,9 @@ use super::store::REGISTER_COLUMNS;
 use crate::contract::date_to_days;
 use crate::frame::one_of;
 
-/// The columns of the run's exceptions a register row keeps, the id first.
-const IDS: [&str; 7] = [
-    "exception_id",
-    "code",
-    "severity",
-    "seller_nip",
-    "invoice_number",
-    "decision_id",
-    "user",
-];
+/// The columns of the run's exceptions a register row keeps, the id first:
+/// the register's first seven.
+const IDS: &[&str] = REGISTER_COLUMNS.split_at(7).0;
 
 /// The register after one run.
 pub struct Updated {

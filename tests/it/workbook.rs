@@ -152,8 +152,8 @@ fn two_runs_give_identical_workbooks() {
     assert_eq!(a.text("dashboard.html"), b.text("dashboard.html"));
 }
 
-#[test]
-fn reconciliation_splits_across_sheets_at_the_row_limit() {
+/// The demo's outputs built in memory, and their summary.
+fn demo_outputs() -> (ksef_recon::Outputs, ksef_recon::report::summary::Summary) {
     let demo = fixtures().join("demo");
     let config = ksef_recon::config::Config::load(None, &demo).expect("config");
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 4, 10).unwrap();
@@ -166,6 +166,12 @@ fn reconciliation_splits_across_sheets_at_the_row_limit() {
     .expect("pipeline");
     let summary =
         ksef_recon::report::summary::Summary::build(&result.frames, &result.run).expect("summary");
+    (result, summary)
+}
+
+#[test]
+fn reconciliation_splits_across_sheets_at_the_row_limit() {
+    let (result, summary) = demo_outputs();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("split.xlsx");
     // 100 rows per sheet: a header and 99 invoices; 355 invoices take 4 sheets.
@@ -217,18 +223,7 @@ fn reconciliation_splits_across_sheets_at_the_row_limit() {
 /// sheet is one note with the invoice count; the other sheets stay whole.
 #[test]
 fn reconciliation_sheet_is_a_note_when_capped_or_left_out() {
-    let demo = fixtures().join("demo");
-    let config = ksef_recon::config::Config::load(None, &demo).expect("config");
-    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 4, 10).unwrap();
-    let result = ksef_recon::pipeline::outputs(&ksef_recon::Job::in_memory(
-        &demo,
-        as_of,
-        &config,
-        std::path::Path::new("out"),
-    ))
-    .expect("pipeline");
-    let summary =
-        ksef_recon::report::summary::Summary::build(&result.frames, &result.run).expect("summary");
+    let (result, summary) = demo_outputs();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("capped.xlsx");
     let options = ksef_recon::report::xlsx::Options {
@@ -248,7 +243,11 @@ fn reconciliation_sheet_is_a_note_when_capped_or_left_out() {
     let exceptions = wb.worksheet_range("Exceptions").unwrap();
     assert_eq!(exceptions.height(), result.frames.exceptions.height() + 1);
 
-    let run = run(&demo, "2026-04-10", &["--no-reconciliation-sheet"]);
+    let run = run(
+        &fixtures().join("demo"),
+        "2026-04-10",
+        &["--no-reconciliation-sheet"],
+    );
     assert_eq!(run.status, 0, "{}", run.stderr);
     let mut wb: Xlsx<_> = open_workbook(run.out.path().join("out/ageing.xlsx")).unwrap();
     let range = wb.worksheet_range("Reconciliation").unwrap();
