@@ -45,6 +45,11 @@ impl Status {
         "not_required",
     ];
 
+    /// The status a name of [`Status::NAMES`] stands for.
+    pub fn parse(name: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
     /// Its place in [`Status::ALL`] (the code a polars expression picks
     /// before the names are set once, see `matching::with_status`).
     pub fn code(self) -> u8 {
@@ -61,6 +66,7 @@ mod tests {
         for (i, s) in Status::ALL.iter().enumerate() {
             assert_eq!(Status::NAMES[i], s.as_str());
             assert_eq!(s.code() as usize, i);
+            assert_eq!(Status::parse(s.as_str()), Some(*s));
         }
     }
 }

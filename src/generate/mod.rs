@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
-use crate::contract::Source;
+use crate::contract::{Source, Status};
 use plan::{Anomaly, Calendar, Rates};
 use render::Chunk;
 
@@ -258,14 +258,14 @@ fn expected(cal: &Calendar, t: &render::Tally, f: &Facts) -> Expected {
     };
     let statuses = [
         (
-            "submitted_on_time",
+            Status::SubmittedOnTime,
             t.invoices - late - missing - not_in_ledger - receipts,
         ),
-        ("submitted_late", late),
-        ("pending", 0),
-        ("unverified", unverified),
-        ("overdue", overdue),
-        ("not_required", not_in_ledger + receipts),
+        (Status::SubmittedLate, late),
+        (Status::Pending, 0),
+        (Status::Unverified, unverified),
+        (Status::Overdue, overdue),
+        (Status::NotRequired, not_in_ledger + receipts),
     ];
     // A planted hash mismatch is seen twice when the archive is given: the
     // log's hash and the file's own SHA-256 both differ from KSeF's.
@@ -297,7 +297,10 @@ fn expected(cal: &Calendar, t: &render::Tally, f: &Facts) -> Expected {
         as_of: cal.as_of.to_string(),
         invoices: t.invoices,
         rows: map(&rows),
-        counts_by_status: map(&statuses),
+        counts_by_status: statuses
+            .iter()
+            .map(|(s, n)| (s.as_str().to_string(), *n))
+            .collect(),
         counts_by_code: map(&codes),
     }
 }

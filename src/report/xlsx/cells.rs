@@ -11,8 +11,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use polars::prelude::*;
 use rust_xlsxwriter::{ColNum, Color, ExcelDateTime, Format, FormatBorder, RowNum, Worksheet};
 
-use crate::contract::Severity;
 use crate::contract::parse_written;
+use crate::contract::{Severity, Status};
 
 /// Excel's limit on the characters of one cell.
 const MAX_CELL_CHARS: usize = 32_767;
@@ -36,8 +36,9 @@ pub fn kind_of(column: &str) -> Kind {
         "started_at" | "ended_at" | "approved_at" | "closed_at" | "announcement_start"
         | "announcement_end" => Kind::DateTime,
         "gross_amount" => Kind::Amount,
-        "age_business_days" | "invoices" | "submitted_on_time" | "submitted_late" | "pending"
-        | "unverified" | "overdue" | "not_required" | "line" => Kind::Integer,
+        "age_business_days" | "invoices" | "line" => Kind::Integer,
+        // completeness.csv's count of each status.
+        status if Status::parse(status).is_some() => Kind::Integer,
         "completeness_pct" => Kind::Percent,
         "severity" => Kind::Severity,
         _ => Kind::Text,
