@@ -6,6 +6,7 @@
 //! neutralised against formula injection when written.
 
 pub mod atomic;
+pub mod columns;
 pub mod csv_out;
 pub mod decisions;
 pub mod direct;

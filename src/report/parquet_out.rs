@@ -2,10 +2,15 @@
 //! loading a run's results into a warehouse or a dataframe without
 //! re-parsing CSV (docs/outputs.md).
 //!
-//! Each file holds the frame behind its CSV: the same columns in the same
-//! order, every one as text, with the CSV's values (amounts stay exact
-//! `0.00` text, `deadline` keeps `none` and `open`); an empty CSV cell is a
-//! null. No formula guard: Parquet is read by programs, not spreadsheets.
+//! Each file holds the frame behind its CSV, in the same order, typed as a
+//! warehouse expects (contract section 6, [`typed`]): dates `DATE`, Warsaw
+//! timestamps `TIMESTAMP` (without a zone), amounts `DECIMAL(18,2)`, flags
+//! `BOOLEAN`, counts `INTEGER` (32-bit), completeness `DECIMAL(6,2)`, the
+//! rest text. `deadline`, a date or the words `none` and `open`, is a `DATE`
+//! with `deadline_kind` (`date`, `none`, `open`) beside it. An empty CSV
+//! cell is a null. A value that does not fit its type stops the run rather
+//! than become a null. No formula guard: Parquet is read by programs, not
+//! spreadsheets.
 //!
 //! Two runs on the same input give byte-identical files: one row group per
 //! 512Ki rows of a single-chunk frame (so the layout does not depend on
@@ -19,6 +24,7 @@ use polars::prelude::*;
 
 use super::Frames;
 use super::atomic::Staging;
+use super::columns::{Kind, kind_of};
 
 /// Which files the tabular outputs are written as (`run --format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +88,113 @@ pub fn write(df: &DataFrame, out: impl std::io::Write) -> PolarsResult<()> {
     groups.finish()
 }
 
+/// The column beside a date that may hold words (`deadline`).
+const KIND_SUFFIX: &str = "_kind";
+
+/// A text frame (as the CSVs are written from) with its columns typed (see
+/// the module's doc).
+pub fn typed(df: &DataFrame) -> PolarsResult<DataFrame> {
+    let mut columns: Vec<Column> = Vec::with_capacity(df.width() + 1);
+    for column in df.columns() {
+        let name = column.name().as_str();
+        let text = column.str()?;
+        match kind_of(name) {
+            Kind::Date if name == "deadline" => {
+                let (dates, kinds) = dates_and_kinds(text)?;
+                columns.push(dates);
+                columns.push(kinds);
+            }
+            Kind::Date => columns.push(exact(column, parse_date(text))?),
+            Kind::DateTime => columns.push(exact(column, parse_datetime(text))?),
+            Kind::Amount => columns.push(exact(column, column.cast(&DataType::Decimal(18, 2)))?),
+            Kind::Percent => columns.push(exact(column, column.cast(&DataType::Decimal(6, 2)))?),
+            Kind::Integer => columns.push(exact(column, column.strict_cast(&DataType::Int32))?),
+            Kind::Flag => columns.push(exact(column, flags(text))?),
+            Kind::Severity | Kind::Text => columns.push(column.clone()),
+        }
+    }
+    DataFrame::new(df.height(), columns)
+}
+
+/// `converted`, after checking that every value of `text` got one.
+fn exact(text: &Column, converted: PolarsResult<Column>) -> PolarsResult<Column> {
+    let converted = converted?.with_name(text.name().clone());
+    if converted.null_count() != text.null_count() {
+        let lost = text
+            .str()?
+            .iter()
+            .zip(converted.as_materialized_series().iter())
+            .find(|(t, c)| t.is_some() && c.is_null())
+            .and_then(|(t, _)| t);
+        return Err(PolarsError::ComputeError(
+            format!(
+                "output column {} holds {:?}, which is not a {:?}",
+                text.name(),
+                lost.unwrap_or(""),
+                kind_of(text.name())
+            )
+            .into(),
+        ));
+    }
+    Ok(converted)
+}
+
+fn parse_date(text: &StringChunked) -> PolarsResult<Column> {
+    let days: Int32Chunked = text
+        .iter()
+        .map(|t| t.and_then(|t| crate::contract::date_days(t, None).ok()))
+        .collect();
+    days.into_series().cast(&DataType::Date).map(Column::from)
+}
+
+fn parse_datetime(text: &StringChunked) -> PolarsResult<Column> {
+    let ms: Int64Chunked = text
+        .iter()
+        .map(|t| {
+            let t = chrono::NaiveDateTime::parse_from_str(t?, "%Y-%m-%d %H:%M").ok()?;
+            Some(t.and_utc().timestamp_millis())
+        })
+        .collect();
+    ms.into_series()
+        .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+        .map(Column::from)
+}
+
+fn flags(text: &StringChunked) -> PolarsResult<Column> {
+    let flags: BooleanChunked = text
+        .iter()
+        .map(|t| match t {
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            _ => None,
+        })
+        .collect();
+    Ok(flags.into_series().into())
+}
+
+/// `deadline` as a date, and `deadline_kind`: `date`, or the word it holds.
+fn dates_and_kinds(text: &StringChunked) -> PolarsResult<(Column, Column)> {
+    let name = text.name().clone();
+    let dates = parse_date(text)?.with_name(name.clone());
+    let kinds: StringChunked = text
+        .iter()
+        .zip(dates.as_materialized_series().iter())
+        .map(|(t, d)| match (t, d.is_null()) {
+            (None, _) => Ok(None),
+            (Some(_), false) => Ok(Some("date")),
+            (Some(w @ ("none" | "open")), true) => Ok(Some(w)),
+            (Some(other), true) => Err(PolarsError::ComputeError(
+                format!("output column {name} holds {other:?}, neither a date, none nor open")
+                    .into(),
+            )),
+        })
+        .collect::<PolarsResult<_>>()?;
+    let kinds = kinds
+        .into_series()
+        .with_name(format!("{name}{KIND_SUFFIX}").into());
+    Ok((dates, kinds.into()))
+}
+
 /// A Parquet file written as rows come, in row groups of exactly
 /// [`ROW_GROUP_ROWS`] rows (the last one shorter), so that a frame written
 /// at once and the same rows written in pieces (a partitioned run's
@@ -94,8 +207,9 @@ pub struct RowGroups<W: std::io::Write> {
 }
 
 impl<W: std::io::Write> RowGroups<W> {
-    /// A file with the columns of `empty`.
+    /// A file with the columns of `empty` (a text frame), typed.
     pub fn new(out: W, empty: &DataFrame) -> PolarsResult<RowGroups<W>> {
+        let empty = typed(empty)?;
         let writer = ParquetWriter::new(out)
             .with_compression(ParquetCompression::Zstd(None))
             .with_statistics(StatisticsOptions::empty())
@@ -108,9 +222,10 @@ impl<W: std::io::Write> RowGroups<W> {
         })
     }
 
-    /// Appends `rows`, writing every row group they complete.
+    /// Appends `rows` (a text frame), typed, writing every row group they
+    /// complete.
     pub fn write(&mut self, rows: &DataFrame) -> PolarsResult<()> {
-        self.pending.vstack_mut(rows)?;
+        self.pending.vstack_mut(&typed(rows)?)?;
         while self.pending.height() >= ROW_GROUP_ROWS {
             self.flush(ROW_GROUP_ROWS)?;
         }

@@ -369,7 +369,11 @@ fn format_parquet_writes_readable_deterministic_files() {
             .headers()
             .expect("header")
             .iter()
-            .map(str::to_string)
+            .flat_map(|h| {
+                // A deadline is a date with its kind beside it.
+                let kind = (h == "deadline").then(|| "deadline_kind".to_string());
+                std::iter::once(h.to_string()).chain(kind)
+            })
             .collect();
         assert_eq!(names, header, "{name}: the CSV's columns");
         assert!(
@@ -377,21 +381,57 @@ fn format_parquet_writes_readable_deterministic_files() {
             "{pq} differs between two runs"
         );
     }
+    // Typed as a warehouse expects, each value the CSV's text read back.
     let rec = read_parquet(&a.path("reconciliation.parquet"));
-    let first = a.rows("reconciliation.csv").remove(0);
-    for (name, text) in &first {
-        let cell = rec
-            .column(name)
-            .expect("column")
-            .str()
-            .expect("text")
-            .get(0);
-        assert_eq!(
-            cell.unwrap_or(""),
-            text,
-            "{name}: the CSV's text, empty as null"
-        );
+    let dtype = |c: &str| rec.column(c).expect(c).dtype().clone();
+    assert_eq!(dtype("issue_date"), DataType::Date);
+    assert_eq!(dtype("deadline"), DataType::Date);
+    assert_eq!(dtype("deadline_kind"), DataType::String);
+    assert_eq!(dtype("in_ksef"), DataType::Boolean);
+    assert_eq!(dtype("gross_amount"), DataType::Decimal(18, 2));
+    let csv_rows = a.rows("reconciliation.csv");
+    for (i, row) in csv_rows.iter().enumerate() {
+        for (name, text) in row {
+            let cell = rec.column(name).expect("column").get(i).expect("cell");
+            let back = match cell {
+                AnyValue::Null => String::new(),
+                AnyValue::String(s) => s.to_string(),
+                AnyValue::StringOwned(s) => s.to_string(),
+                other => other.to_string(),
+            };
+            let kind = rec
+                .column("deadline_kind")
+                .expect("kind")
+                .str()
+                .expect("text")
+                .get(i);
+            if name == "deadline" && kind != Some("date") {
+                assert_eq!(
+                    (back.as_str(), kind),
+                    ("", Some(text.as_str())),
+                    "row {i}: {name}"
+                );
+            } else {
+                assert_eq!(
+                    back, *text,
+                    "row {i}: {name}, the CSV's text, empty as null"
+                );
+            }
+        }
     }
+    let completeness = read_parquet(&a.path("completeness.parquet"));
+    assert_eq!(
+        completeness.column("overdue").expect("overdue").dtype(),
+        &DataType::Int32
+    );
+    let responsibility = read_parquet(&a.path("responsibility.parquet"));
+    assert_eq!(
+        responsibility
+            .column("started_at")
+            .expect("started_at")
+            .dtype(),
+        &DataType::Datetime(TimeUnit::Milliseconds, None)
+    );
 
     let only = run(&demo, AS_OF, &["--format", "parquet"]);
     assert_eq!(only.status, 0, "{}", only.stderr);

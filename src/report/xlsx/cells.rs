@@ -11,39 +11,12 @@ use chrono::{NaiveDate, NaiveDateTime};
 use polars::prelude::*;
 use rust_xlsxwriter::{ColNum, Color, ExcelDateTime, Format, FormatBorder, RowNum, Worksheet};
 
+use crate::contract::Severity;
 use crate::contract::parse_written;
-use crate::contract::{Severity, Status};
+pub use crate::report::columns::{Kind, kind_of};
 
 /// Excel's limit on the characters of one cell.
 const MAX_CELL_CHARS: usize = 32_767;
-
-/// How a column's text is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Text,
-    Date,
-    DateTime,
-    Amount,
-    Integer,
-    Percent,
-    Severity,
-}
-
-/// The kind of a contract column, by its name (one vocabulary everywhere).
-pub fn kind_of(column: &str) -> Kind {
-    match column {
-        "issue_date" | "deadline" | "submitted_on" | "period_end" => Kind::Date,
-        "started_at" | "ended_at" | "approved_at" | "closed_at" | "announcement_start"
-        | "announcement_end" => Kind::DateTime,
-        "gross_amount" => Kind::Amount,
-        "age_business_days" | "invoices" | "line" => Kind::Integer,
-        // completeness.csv's count of each status.
-        status if Status::parse(status).is_some() => Kind::Integer,
-        "completeness_pct" => Kind::Percent,
-        "severity" => Kind::Severity,
-        _ => Kind::Text,
-    }
-}
 
 /// The formats every sheet shares.
 pub struct Formats {
@@ -197,7 +170,8 @@ pub fn cell(
             }
         }
         Kind::Severity => return text(ws, row, col, value, f.severity(value)),
-        Kind::Text => {}
+        // `true`/`false` as the CSV writes them.
+        Kind::Flag | Kind::Text => {}
     }
     plain_text(ws, row, col, value)
 }
