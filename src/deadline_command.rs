@@ -92,6 +92,7 @@ mod tests {
     #[test]
     fn emergency_without_period_end_uses_the_covering_failure() {
         let failure = Outage {
+            id: "F-1".to_string(),
             category: Category::Failure,
             start: d("2026-03-25"),
             end: Some(d("2026-03-27")),

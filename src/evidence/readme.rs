@@ -30,7 +30,8 @@ decisions.csv       who declared, approved and closed each offline period in
                     end) it links; period_end sets the invoices' deadlines.
 reconciliation.csv  every invoice in scope: where it was found (ledger,
                     offline log, KSeF), its KSeF number, submission date,
-                    legal deadline and status.
+                    legal deadline, how that deadline was reached
+                    (deadline_basis) and status.
 exceptions.csv      every finding on those invoices and decisions, with its
                     severity, owner and business days overdue.
 completeness.csv    counts by status and value per currency for the scope,

@@ -9,9 +9,10 @@
 use chrono::NaiveDate;
 use polars::prelude::*;
 
+use super::invoices::NO_DUTY_REASONS;
 use crate::calendar;
 use crate::contract::{Bucket, Mode, date_to_days, days_to_date};
-use crate::deadline::{self, Deadline, Outage, Period};
+use crate::deadline::{self, Deadline, Outage, Period, PeriodSource, Step};
 use crate::frame::code_of;
 use crate::frame::left;
 
@@ -88,87 +89,128 @@ fn unpack(key: i64) -> Parts {
     )
 }
 
-/// Adds `deadline` (Date), `deadline_kind` ("date", "none", "lapsed", "open")
-/// and `lapsed_on` (Date) to `invoices` from the columns `deadline_mode`,
-/// `issue_date`, `period_kind` and `period_end` of `inputs` (the same rows,
-/// with the offline log's columns attached). Rows whose `deadline_mode` is
-/// null get null deadlines (they carry no duty to send). Only the key
-/// column is joined to the per-key results; the three columns found are
-/// then set beside the (wide) invoice table, which is never copied.
+/// The columns beside the packed key that say how a deadline was reached
+/// but not what it is: why there is no duty, and where the period's end
+/// came from (text, "" for null so that keys match).
+fn basis_keys() -> [Expr; 3] {
+    [
+        col("no_duty_reason")
+            .cast(DataType::Int8)
+            .fill_null(lit(-1i32).cast(DataType::Int8))
+            .alias("k_no_duty"),
+        col("period_decision")
+            .fill_null(lit(""))
+            .alias("k_decision"),
+        col("period_event").fill_null(lit("")).alias("k_event"),
+    ]
+}
+
+const KEYS: [&str; 4] = ["k_deadline", "k_no_duty", "k_decision", "k_event"];
+
+/// Adds `deadline` (Date), `deadline_kind` ("date", "none", "lapsed", "open"),
+/// `lapsed_on` (Date) and `deadline_basis_code` (UInt32) to `invoices` from
+/// the columns `deadline_mode`, `issue_date`, `period_kind`, `period_end`,
+/// `period_decision`, `period_event` and `no_duty_reason` of `inputs` (the
+/// same rows, with the offline log's columns attached). Rows whose
+/// `deadline_mode` is null get null deadlines (they carry no duty to send).
+/// Only the key columns are joined to the per-key results; the columns
+/// found are then set beside the (wide) invoice table, which is never
+/// copied. Returned beside it: the bases, each key's `deadline_basis`,
+/// at its code (one text per distinct key, not per invoice).
 pub fn add_deadlines(
     mut invoices: DataFrame,
     inputs: LazyFrame,
     outages: &[Outage],
-) -> PolarsResult<DataFrame> {
-    let keys = inputs
-        .select([packed_key().alias("k_deadline")])
-        .collect()?;
+) -> PolarsResult<(DataFrame, Series)> {
+    let mut exprs = vec![packed_key().alias("k_deadline")];
+    exprs.extend(basis_keys());
+    let keys = inputs.select(exprs).collect()?;
     let distinct = keys
         .clone()
         .lazy()
         .unique(None, UniqueKeepStrategy::Any)
         .collect()?;
-    let table = deadline_table(&distinct, outages)?;
+    let (table, bases) = deadline_table(&distinct, outages)?;
+    let on = || KEYS.map(col);
     let found = keys
         .lazy()
-        .join(
-            table.lazy(),
-            [col("k_deadline")],
-            [col("k_deadline")],
-            left(),
-        )
-        .drop(cols(["k_deadline"]))
+        .join(table.lazy(), on(), on(), left())
+        .drop(cols(KEYS))
         .collect()?;
     invoices.hstack_mut(found.columns())?;
-    Ok(invoices)
+    Ok((invoices, bases))
 }
 
-fn deadline_table(keys: &DataFrame, outages: &[Outage]) -> PolarsResult<DataFrame> {
+/// The rules' result for each distinct key, with its basis's code, and the
+/// bases.
+fn deadline_table(keys: &DataFrame, outages: &[Outage]) -> PolarsResult<(DataFrame, Series)> {
     let packed = keys.column("k_deadline")?.i64()?;
+    let no_duty = keys.column("k_no_duty")?.i8()?;
+    let decision = keys.column("k_decision")?.str()?;
+    let event = keys.column("k_event")?.str()?;
     let n = keys.height();
-    let (mut dates, mut kinds, mut lapsed) = (
+    let (mut dates, mut kinds, mut lapsed, mut bases) = (
+        Vec::with_capacity(n),
         Vec::with_capacity(n),
         Vec::with_capacity(n),
         Vec::with_capacity(n),
     );
-    for key in packed.iter() {
-        let (mode, issue, period_kind, end) = key.map_or((None, None, None, None), unpack);
-        let result = match (mode.and_then(Mode::parse), issue) {
+    for i in 0..n {
+        let (mode, issue, period_kind, end) =
+            packed.get(i).map_or((None, None, None, None), unpack);
+        let text = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_string);
+        let source = PeriodSource {
+            decision: text(decision.get(i)),
+            announcement: text(event.get(i)),
+        };
+        let issue = issue.map(days_to_date);
+        let derivation = match (mode.and_then(Mode::parse), issue) {
             (Some(mode), Some(issue)) => {
                 let period = match (period_kind, end) {
                     (Some("ongoing"), _) => Some(Period::Ongoing),
                     (Some("ended"), Some(end)) => Some(Period::Ended(days_to_date(end))),
                     _ => None,
                 };
-                Some(deadline::deadline(
-                    mode,
-                    days_to_date(issue),
-                    period,
-                    outages,
-                ))
+                Some(deadline::derive(mode, issue, period, &source, outages))
             }
             _ => None,
         };
-        let (date, kind, lapse) = match result {
+        let (date, kind, lapse) = match derivation.as_ref().map(|d| d.deadline) {
             None => (None, None, None),
             Some(Deadline::Date(d)) => (Some(date_to_days(d)), Some("date"), None),
             Some(Deadline::NoDuty) => (None, Some("none"), None),
             Some(Deadline::Lapsed(d)) => (None, Some("lapsed"), Some(date_to_days(d))),
             Some(Deadline::Open) => (None, Some("open"), None),
         };
+        let steps = match derivation {
+            Some(d) => d.steps,
+            None => no_duty
+                .get(i)
+                .and_then(|c| usize::try_from(c).ok())
+                .and_then(|c| NO_DUTY_REASONS.get(c))
+                .map(|&reason| vec![Step::NoDuty { reason, issue }])
+                .unwrap_or_default(),
+        };
         dates.push(date);
         kinds.push(kind);
         lapsed.push(lapse);
+        bases.push(deadline::basis(&steps));
     }
-    DataFrame::new(
-        n,
-        vec![
-            keys.column("k_deadline")?.clone(),
-            Column::new("deadline".into(), dates).cast(&DataType::Date)?,
-            Column::new("deadline_kind".into(), kinds),
-            Column::new("lapsed_on".into(), lapsed).cast(&DataType::Date)?,
-        ],
-    )
+    let mut columns: Vec<Column> = KEYS
+        .iter()
+        .map(|k| keys.column(k).cloned())
+        .collect::<PolarsResult<_>>()?;
+    columns.extend([
+        Column::new("deadline".into(), dates).cast(&DataType::Date)?,
+        Column::new("deadline_kind".into(), kinds),
+        Column::new("lapsed_on".into(), lapsed).cast(&DataType::Date)?,
+        Column::new(
+            "deadline_basis_code".into(),
+            (0..n as u32).collect::<Vec<u32>>(),
+        ),
+    ]);
+    let bases = Series::new("deadline_basis".into(), bases);
+    Ok((DataFrame::new(n, columns)?, bases))
 }
 
 /// The ageing bucket of a number of business days past the deadline
@@ -309,15 +351,22 @@ mod tests {
                 Column::new("period_end".into(), [None::<i32>, None, None])
                     .cast(&DataType::Date)
                     .unwrap(),
+                Column::new(
+                    "period_decision".into(),
+                    [None, Some("DEC-1"), None::<&str>],
+                ),
+                Column::new("period_event".into(), [None, Some("F-1"), None::<&str>]),
+                Column::new("no_duty_reason".into(), [None, None, Some(0i8)]),
             ],
         )
         .unwrap();
         let failure = Outage {
+            id: "F-1".to_string(),
             category: crate::contract::Category::Failure,
             start: NaiveDate::from_ymd_opt(2025, 7, 9).unwrap(),
             end: NaiveDate::from_ymd_opt(2025, 7, 12),
         };
-        let out = add_deadlines(df.clone(), df.lazy(), &[failure]).unwrap();
+        let (out, bases) = add_deadlines(df.clone(), df.lazy(), &[failure]).unwrap();
         let kinds: Vec<Option<&str>> = out
             .column("deadline_kind")
             .unwrap()
@@ -332,5 +381,20 @@ mod tests {
             .cast(&DataType::Int32)
             .unwrap();
         assert_eq!(first.i32().unwrap().get(0), Some(d("2025-07-22")));
+        let codes = out.column("deadline_basis_code").unwrap().u32().unwrap();
+        let basis = |row: usize| {
+            let code = codes.get(row).unwrap() as usize;
+            bases.str().unwrap().get(code).unwrap().to_string()
+        };
+        assert_eq!(
+            basis(0),
+            "offline24: next business day after P_1 2025-07-08 = 2025-07-09; FAILURE F-1 \
+             (2025-07-09 to 2025-07-12) stretches it to 7 business days after 2025-07-12 = 2025-07-22"
+        );
+        assert_eq!(
+            basis(1),
+            "open: emergency period of decision DEC-1 (announcement F-1) still on"
+        );
+        assert_eq!(basis(2), "no duty: marker BFK");
     }
 }

@@ -13,8 +13,23 @@ use polars::prelude::*;
 use super::key_index::{COUNTS, ROWS, key_index};
 use super::params::Params;
 use crate::contract::Mode;
+use crate::deadline::NoDutyReason;
 use crate::frame::{code_of, money_text, name_of, one_of};
 use crate::frame::{first_per_invoice, keys};
+
+/// The ledger's document types that are not invoices, by their code in
+/// `ledger_not_invoice`.
+const NOT_INVOICES: [&str; 2] = ["RO", "WEW"];
+
+/// Why an invoice has no duty to send, by its code in `no_duty_reason`
+/// (see [`no_duty_reason`]).
+pub const NO_DUTY_REASONS: [NoDutyReason; 5] = [
+    NoDutyReason::MarkerBfk,
+    NoDutyReason::DocumentType(NOT_INVOICES[0]),
+    NoDutyReason::DocumentType(NOT_INVOICES[1]),
+    NoDutyReason::BeforeKsefFrom,
+    NoDutyReason::NotOurs,
+];
 
 /// Whether the invoice is in the view, by view.
 const FOUND: [&str; 4] = ["in_ledger", "in_offline_log", "in_ksef_metadata", "in_upo"];
@@ -47,9 +62,15 @@ fn ledger_view(ledger: &DataFrame) -> LazyFrame {
         col("currency").alias("ledger_currency"),
         col("ksef_number").alias("ledger_ksef_number"),
         col("ksef_marker"),
-        // RO and WEW are documents other than invoices (a flag, not the
+        // RO and WEW are documents other than invoices (a code, not the
         // type's text, is what the table carries: 1 byte a row, not 16).
-        one_of(col("document_type"), &["RO", "WEW"]).alias("ledger_not_invoice"),
+        code_of(
+            col("document_type"),
+            &NOT_INVOICES,
+            lit(NULL).cast(DataType::Int32),
+        )
+        .cast(DataType::Int8)
+        .alias("ledger_not_invoice"),
     ])
 }
 
@@ -70,6 +91,8 @@ fn log_view(log_first: LazyFrame) -> LazyFrame {
         col("currency").alias("log_currency"),
         col("period_kind"),
         col("period_end"),
+        col("period_decision"),
+        col("period_event"),
     ])
 }
 
@@ -429,6 +452,7 @@ pub fn derive(
         .with_columns(values_chosen(&sparse)?)
         .with_column(offline_not_in_log())
         .with_columns(mode_and_duty(&sparse, params)?)
+        .with_column(no_duty_reason(params))
         .with_columns(modes_named());
     // KSeF's submission time was read only to derive `submitted_at`, the
     // mode's code only to name `mode` and `deadline_mode`, the document
@@ -555,7 +579,7 @@ fn exempt(params: &Params) -> Expr {
     col("ksef_marker")
         .eq(lit("BFK"))
         .fill_null(lit(false))
-        .or(col("ledger_not_invoice").fill_null(lit(false)))
+        .or(col("ledger_not_invoice").is_not_null())
         .or(col("issue_date")
             .lt(params.ksef_from_expr())
             .fill_null(lit(false)))
@@ -587,6 +611,37 @@ fn mode_and_duty(sparse: &Sparse, params: &Params) -> PolarsResult<[Expr; 2]> {
             .and(exempt(params).not()))
         .alias("requires_ksef"),
     ])
+}
+
+/// `no_duty_reason`: why an invoice that requires no KSeF has none, as its
+/// place in [`NO_DUTY_REASONS`] (null for one that requires KSeF, and for
+/// an offline-log invoice, whose mode says why): [`exempt`]'s reasons in
+/// its order, or in neither the ledger nor the offline log.
+fn no_duty_reason(params: &Params) -> Expr {
+    let place = |reason: NoDutyReason| {
+        let i = NO_DUTY_REASONS.iter().position(|r| *r == reason);
+        lit(i.map_or(-1, |i| i as i32)).cast(DataType::Int8)
+    };
+    let none = || lit(NULL).cast(DataType::Int8);
+    when(col("requires_ksef").or(col("in_offline_log")))
+        .then(none())
+        .when(col("in_ledger").not())
+        .then(place(NoDutyReason::NotOurs))
+        .when(col("ksef_marker").eq(lit("BFK")).fill_null(lit(false)))
+        .then(place(NoDutyReason::MarkerBfk))
+        .when(col("ledger_not_invoice").is_not_null())
+        .then(
+            // The codes of NOT_INVOICES follow MarkerBfk in NO_DUTY_REASONS.
+            col("ledger_not_invoice") + place(NoDutyReason::DocumentType(NOT_INVOICES[0])),
+        )
+        .when(
+            col("issue_date")
+                .lt(params.ksef_from_expr())
+                .fill_null(lit(false)),
+        )
+        .then(place(NoDutyReason::BeforeKsefFrom))
+        .otherwise(none())
+        .alias("no_duty_reason")
 }
 
 /// `mode`, and `deadline_mode`, the mode the invoice's deadline is set by:

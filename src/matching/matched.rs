@@ -16,6 +16,9 @@ pub struct Matched {
     /// One row per (seller_nip, invoice_number), without the sparse views'
     /// columns: read it through [`Matched::invoices_lazy`].
     pub invoices: DataFrame,
+    /// Each invoice's `deadline_basis` at its `deadline_basis_code`: one
+    /// text per distinct way a deadline was reached, not one per invoice.
+    pub deadline_bases: Series,
     /// The offline log's, UPOs' and archive's views of the invoices.
     pub sparse: Sparse,
     /// Every accepted ledger row: its key, KSeF number with
@@ -69,7 +72,7 @@ pub const ROW_LEVEL: [Source; 4] = [
 
 /// Columns matching adds to the invoice table for its own steps, which no
 /// rule or report reads: dropped with the rules' columns.
-const MATCHING_ONLY_COLUMNS: [&str; 2] = [invoices::KSEF_HASH_ROW, "lapsed_on"];
+const MATCHING_ONLY_COLUMNS: [&str; 3] = [invoices::KSEF_HASH_ROW, "lapsed_on", "no_duty_reason"];
 
 impl Matched {
     /// Drops the invoice table's columns that only the rules read
@@ -88,6 +91,13 @@ impl Matched {
     /// where the query reads them (after its filters).
     pub fn invoices_lazy(&self) -> LazyFrame {
         self.sparse.attach(self.invoices.clone().lazy())
+    }
+
+    /// Each invoice's `deadline_basis`, named from its code.
+    pub fn deadline_basis(&self) -> Expr {
+        lit(self.deadline_bases.clone())
+            .gather(col("deadline_basis_code"), false)
+            .alias("deadline_basis")
     }
 
     /// Empties the ledger, KSeF, UPO and archive tables, which only a few

@@ -55,10 +55,12 @@ pub fn match_invoices(bundle: &mut Bundle, params: &Params) -> PolarsResult<Matc
     drop(step);
     let (invoices, sparse) = invoice_table(&mut rows, &records, params)?;
     let _step = Step::start("deadlines and statuses");
-    let invoices = deadlines_and_statuses(invoices, &sparse, &records.events, params, &extract)?;
+    let (invoices, deadline_bases) =
+        deadlines_and_statuses(invoices, &sparse, &records.events, params, &extract)?;
     log_sizes(&invoices);
     Ok(Matched {
         invoices,
+        deadline_bases,
         sparse,
         ledger: rows.ledger,
         offline_log: rows.offline_log,
@@ -135,11 +137,13 @@ fn deadlines_and_statuses(
     events: &DataFrame,
     params: &Params,
     extract: &Extract,
-) -> PolarsResult<DataFrame> {
+) -> PolarsResult<(DataFrame, Series)> {
     let outages = periods::outages(events)?;
     let inputs = sparse.attach(invoices.clone().lazy());
-    let invoices = deadlines::add_deadlines(invoices, inputs, &outages)?;
-    status::with_status(invoices.lazy(), date_lit(params.as_of), extract).collect()
+    let (invoices, bases) = deadlines::add_deadlines(invoices, inputs, &outages)?;
+    let invoices =
+        status::with_status(invoices.lazy(), date_lit(params.as_of), extract).collect()?;
+    Ok((invoices, bases))
 }
 
 /// The invoice table's size, and each column's largest first, at debug

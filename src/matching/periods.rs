@@ -132,7 +132,9 @@ pub(super) fn with_effective_close(decisions: LazyFrame, activity: LazyFrame) ->
 /// sets their deadline. A decision is usable when it exists, is of the row's
 /// mode and covers `issued_at`; without one, an `offline`/`emergency` row takes
 /// the latest-ending event of its mode's category covering `issued_at`.
-/// Adds: decision_usable, period_kind ("ended", "ongoing" or null), period_end.
+/// Adds: decision_usable, period_kind ("ended", "ongoing" or null), period_end, and where
+/// that end came from: period_decision (the usable decision's id) and period_event (the
+/// announcement event the decision links, else the covering one taken).
 pub fn log_periods(log: LazyFrame, decisions: LazyFrame, events: LazyFrame) -> LazyFrame {
     let with_decision = with_decision(log, decisions);
     let fallback = fallback_periods(with_decision.clone(), events);
@@ -150,8 +152,10 @@ pub fn log_periods(log: LazyFrame, decisions: LazyFrame, events: LazyFrame) -> L
             "decision_ended_at",
             "decision_period_end",
             "decision_period_ongoing",
+            "decision_linked_event",
             "fallback_ongoing",
             "fallback_end",
+            "fallback_event",
         ]))
 }
 
@@ -167,6 +171,7 @@ fn with_decision(log: LazyFrame, decisions: LazyFrame) -> LazyFrame {
         col("ended_at").alias("decision_ended_at"),
         col("period_end").alias("decision_period_end"),
         col("period_ongoing").alias("decision_period_ongoing"),
+        col("linked_event").alias("decision_linked_event"),
     ]);
     log.join(d, [col("decision_id")], [col("decision_id")], left())
         .with_column(
@@ -186,7 +191,8 @@ fn with_decision(log: LazyFrame, decisions: LazyFrame) -> LazyFrame {
 /// For the `offline` and `emergency` rows no usable decision covers, the
 /// events of their mode's category that cover `issued_at`: whether one is
 /// still on (`fallback_ongoing`) and the latest end (`fallback_end`), per
-/// invoice.
+/// invoice, with the event that gives it (`fallback_event`: one still on,
+/// else the latest-ending; the first by key among equals).
 fn fallback_periods(with_decision: LazyFrame, events: LazyFrame) -> LazyFrame {
     let needs_fallback = with_decision
         .filter(
@@ -202,7 +208,7 @@ fn fallback_periods(with_decision: LazyFrame, events: LazyFrame) -> LazyFrame {
         ]);
     needs_fallback
         .cross_join(
-            events.select([col("category"), col("start"), col("end")]),
+            events.select([col("event_key"), col("category"), col("start"), col("end")]),
             None,
         )
         .filter(
@@ -215,13 +221,23 @@ fn fallback_periods(with_decision: LazyFrame, events: LazyFrame) -> LazyFrame {
         .agg([
             col("end").is_null().any(false).alias("fallback_ongoing"),
             col("end").max().cast(DataType::Date).alias("fallback_end"),
+            col("event_key")
+                .sort_by(
+                    [col("end"), col("event_key")],
+                    SortMultipleOptions::default()
+                        .with_order_descending_multi([true, false])
+                        .with_nulls_last(false),
+                )
+                .first()
+                .alias("fallback_event"),
         ])
 }
 
 /// `period_kind` and `period_end`: a usable `offline`/`emergency`
 /// decision's period, else the fallback events' (null where there are
-/// none, and for the other modes, whose deadline no period sets).
-fn period_chosen() -> [Expr; 2] {
+/// none, and for the other modes, whose deadline no period sets), and
+/// `period_decision`/`period_event`, where it came from.
+fn period_chosen() -> [Expr; 4] {
     let usable_with_end =
         col("decision_usable").and(one_of(col("mode"), &["offline", "emergency"]));
     [
@@ -239,15 +255,26 @@ fn period_chosen() -> [Expr; 2] {
             )
             .otherwise(lit(NULL).cast(DataType::String))
             .alias("period_kind"),
-        when(usable_with_end)
+        when(usable_with_end.clone())
             .then(col("decision_period_end"))
             .otherwise(col("fallback_end"))
             .alias("period_end"),
+        when(usable_with_end.clone())
+            .then(col("decision_id"))
+            .otherwise(lit(NULL).cast(DataType::String))
+            .alias("period_decision"),
+        when(usable_with_end)
+            .then(col("decision_linked_event"))
+            .when(col("fallback_ongoing").is_not_null())
+            .then(col("fallback_event"))
+            .otherwise(lit(NULL).cast(DataType::String))
+            .alias("period_event"),
     ]
 }
 
 /// Events as the deadline rules see them: Warsaw calendar dates.
 pub fn outages(events: &DataFrame) -> PolarsResult<Vec<Outage>> {
+    let id = events.column("event_key")?.str()?;
     let category = events.column("category")?.str()?;
     let start = events.column("start")?.cast(&DataType::Int64)?;
     let end = events.column("end")?.cast(&DataType::Int64)?;
@@ -259,6 +286,7 @@ pub fn outages(events: &DataFrame) -> PolarsResult<Vec<Outage>> {
             continue;
         };
         out.push(Outage {
+            id: id.get(i).unwrap_or_default().to_string(),
             category: cat,
             start: ms_to_date(start),
             end: end.get(i).map(ms_to_date),

@@ -98,6 +98,7 @@ pub fn reconciliation(rec: &Matched) -> PolarsResult<DataFrame> {
             col("ksef_number"),
             date_text(col("submitted_on")),
             deadline_text().alias("deadline"),
+            rec.deadline_basis(),
             col("status"),
             money_text(col("gross_amount")).alias("gross_amount"),
             col("currency"),

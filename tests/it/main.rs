@@ -3,6 +3,7 @@
 
 mod bad_corpus;
 mod bad_input;
+mod basis;
 mod dashboard;
 mod deadline_cmd;
 mod demo;
