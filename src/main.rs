@@ -14,6 +14,7 @@ use ksef_recon::config::{Config, ConfigError};
 use ksef_recon::contract::{Mode, Severity};
 use ksef_recon::evidence::{self, EvidenceOptions, Scope};
 use ksef_recon::generate::{self, GenerateOptions, plan::Rates};
+use ksef_recon::matching::AssumedEnd;
 use ksef_recon::report::parquet_out::Formats;
 use ksef_recon::{RunOptions, RunSummary, clock, deadline_command, register};
 
@@ -127,6 +128,13 @@ struct RunArgs {
         default_value = "csv"
     )]
     format: Vec<OutputFormat>,
+    /// A scenario: compute every deadline as if the period still on under
+    /// this announcement (event id or message id) or decision id had ended
+    /// at TIMESTAMP (ISO 8601, Warsaw time without an offset). Repeatable.
+    /// The outputs say it is a scenario, and the exception register is not
+    /// updated.
+    #[arg(long, value_name = "ID=TIMESTAMP", value_parser = parse_assume_end)]
+    assume_end: Vec<AssumedEnd>,
 }
 
 /// The arguments of `ksef-recon deadline`.
@@ -332,6 +340,18 @@ fn parse_month(s: &str) -> Result<String, String> {
         .ok_or_else(|| format!("'{s}' is not a month YYYY-MM"))
 }
 
+fn parse_assume_end(s: &str) -> Result<AssumedEnd, String> {
+    let (id, at) = s
+        .split_once('=')
+        .ok_or_else(|| format!("'{s}' is not ID=TIMESTAMP"))?;
+    let at = ksef_recon::contract::parse_timestamp(at.trim(), None)
+        .map_err(|e| format!("'{s}': {e}"))?;
+    Ok(AssumedEnd {
+        id: id.trim().to_string(),
+        at,
+    })
+}
+
 fn parse_mode(s: &str) -> Result<Mode, String> {
     Mode::parse(s).ok_or_else(|| {
         format!(
@@ -428,6 +448,7 @@ fn run(args: RunArgs) -> Result<ExitStatus> {
             csv: args.format.contains(&OutputFormat::Csv),
             parquet: args.format.contains(&OutputFormat::Parquet),
         },
+        assume_end: args.assume_end,
     };
     let summary = ksef_recon::run(&options)?;
     if !args.quiet {

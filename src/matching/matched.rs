@@ -60,6 +60,9 @@ pub struct Matched {
     /// Whether the invoice table's rules-only columns were dropped (see
     /// `release_rule_columns`).
     pub rule_columns_released: bool,
+    /// A scenario's assumptions and what each ended (`run --assume-end`);
+    /// empty for a run on the records as they are.
+    pub scenario: Vec<super::scenario::Applied>,
 }
 
 /// The sources whose row-level tables only matching and the rules read.

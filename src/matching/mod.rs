@@ -23,6 +23,7 @@ pub mod numbering;
 mod params;
 pub mod periods;
 mod receipts;
+mod scenario;
 mod sources;
 mod status;
 mod users;
@@ -42,6 +43,7 @@ pub use as_of::end_of_day;
 pub use matched::{Matched, ROW_LEVEL};
 pub use params::Params;
 pub use receipts::PRODUCTION_RECEIVER;
+pub use scenario::{Applied, AssumedEnd};
 
 /// Matches the bundle's tables into the invoice table. The bundle's
 /// row-level tables (`ROW_LEVEL`) are released once read: from then on
@@ -49,7 +51,7 @@ pub use receipts::PRODUCTION_RECEIVER;
 pub fn match_invoices(bundle: &mut Bundle, params: &Params) -> PolarsResult<Matched> {
     let mut cut = AsOfCut::default();
     let extract = bundle.extract(params.ksef_extract_through);
-    let records = sources::records(bundle, params.as_of, &mut cut)?;
+    let records = sources::records(bundle, params.as_of, &params.assume_end, &mut cut)?;
     let step = Step::start("ledger and KSeF number checks");
     let mut rows = sources::rows(bundle, params.as_of, &mut cut)?;
     drop(step);
@@ -79,6 +81,7 @@ pub fn match_invoices(bundle: &mut Bundle, params: &Params) -> PolarsResult<Matc
         activity: records.activity,
         grants: records.grants,
         numbering_gaps: rows.numbering_gaps,
+        scenario: records.scenario,
     })
 }
 

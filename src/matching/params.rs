@@ -25,6 +25,8 @@ pub struct Params {
     /// (`rules::ROW_LEVEL_COLUMNS`): matching keeps only these once the
     /// invoice table is built.
     pub row_level_columns: &'static [&'static str],
+    /// A scenario's assumed ends of periods still on (`run --assume-end`).
+    pub assume_end: Vec<super::scenario::AssumedEnd>,
 }
 
 impl Params {

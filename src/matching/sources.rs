@@ -11,6 +11,7 @@ use super::matched::ROW_LEVEL;
 use super::numbering;
 use super::periods;
 use super::receipts::production_receipts;
+use super::scenario::{self, Applied, AssumedEnd};
 use super::users::with_user_keys;
 use super::validity::with_validity;
 use crate::contract::Source;
@@ -22,6 +23,8 @@ use crate::ingest::Bundle;
 pub(super) struct Records {
     /// Announcements merged into events.
     pub events: DataFrame,
+    /// A scenario's assumptions and what each ended (`run --assume-end`).
+    pub scenario: Vec<Applied>,
     /// The access log, with `user_key`.
     pub activity: DataFrame,
     /// Emergency access grants, with `user_key` and `reviewed_by_key`.
@@ -69,16 +72,17 @@ fn table(bundle: &Bundle, source: Source) -> PolarsResult<DataFrame> {
 pub(super) fn records(
     bundle: &Bundle,
     as_of: NaiveDate,
+    assumed: &[AssumedEnd],
     cut: &mut AsOfCut,
 ) -> PolarsResult<Records> {
     let as_of_end = local_lit(end_of_day(as_of));
-    let announcements = cut
-        .keep(
-            table(bundle, Source::Announcements)?,
-            Source::Announcements,
-            col("start").lt_eq(as_of_end.clone()),
-        )?
-        .lazy();
+    let mut applied = Vec::new();
+    let announcements = cut.keep(
+        table(bundle, Source::Announcements)?,
+        Source::Announcements,
+        col("start").lt_eq(as_of_end.clone()),
+    )?;
+    let announcements = scenario::end_events(announcements, assumed, &mut applied)?.lazy();
     let events = periods::events(announcements.clone()).collect()?;
     let links = periods::announcement_events(announcements);
     let activity = cut.keep(
@@ -92,19 +96,19 @@ pub(super) fn records(
         &["user", "reviewed_by"],
     )
     .collect()?;
-    let decisions = cut
-        .keep(
-            table(bundle, Source::Decisions)?,
-            Source::Decisions,
-            col("started_at").lt_eq(as_of_end),
-        )?
-        .lazy();
-    let decisions = decision_table(decisions, &events, links, &activity)?;
+    let decisions = cut.keep(
+        table(bundle, Source::Decisions)?,
+        Source::Decisions,
+        col("started_at").lt_eq(as_of_end),
+    )?;
+    let decisions = scenario::end_decisions(decisions, assumed, &mut applied)?.lazy();
+    let decisions = decision_table(decisions, &events, links, &activity, &applied)?;
     Ok(Records {
         events,
         activity,
         grants,
         decisions,
+        scenario: scenario::outcome(assumed, applied),
     })
 }
 
@@ -117,12 +121,14 @@ fn decision_table(
     events: &DataFrame,
     links: LazyFrame,
     activity: &DataFrame,
+    applied: &[Applied],
 ) -> PolarsResult<DataFrame> {
     let decisions = periods::decisions(
         decisions.unique_stable_generic(Some(vec![col("decision_id")]), UniqueKeepStrategy::First),
         events.clone().lazy(),
         links,
     );
+    let decisions = scenario::decision_periods(decisions, applied);
     with_user_keys(
         periods::with_effective_close(decisions, activity.clone().lazy()),
         &["declared_by", "approved_by", "closed_effective_by"],

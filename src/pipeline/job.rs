@@ -8,7 +8,7 @@ use polars::prelude::Expr;
 
 use crate::config::Config;
 use crate::contract::Severity;
-use crate::matching::Params;
+use crate::matching::{AssumedEnd, Params};
 use crate::register;
 use crate::report::parquet_out::Formats;
 use crate::report::run_json::RunJson;
@@ -26,6 +26,9 @@ pub struct RunOptions {
     pub reconciliation_sheet: bool,
     /// CSV and/or Parquet for the tabular outputs (`--format`).
     pub formats: Formats,
+    /// A scenario's assumed ends of periods still on (`--assume-end`);
+    /// empty for a run on the records as they are.
+    pub assume_end: Vec<AssumedEnd>,
 }
 
 impl RunOptions {
@@ -66,6 +69,8 @@ pub struct Job<'a> {
     /// Reconciliation rows a run in parts holds in memory (an evidence
     /// pack's scope); `None` holds them while they fit the workbook's sheet.
     pub pick: Option<Expr>,
+    /// A scenario's assumed ends (see [`RunOptions::assume_end`]).
+    pub assume_end: &'a [AssumedEnd],
 }
 
 impl<'a> Job<'a> {
@@ -78,6 +83,7 @@ impl<'a> Job<'a> {
             out: &options.out,
             formats: options.formats,
             pick: None,
+            assume_end: &options.assume_end,
         }
     }
 
@@ -99,6 +105,7 @@ impl<'a> Job<'a> {
                 parquet: false,
             },
             pick: None,
+            assume_end: &[],
         }
     }
 
@@ -112,6 +119,7 @@ impl<'a> Job<'a> {
             ksef_from_by_seller: self.config.ksef_from_by_seller.clone(),
             ksef_extract_through: self.config.ksef_extract_through,
             row_level_columns: &crate::rules::ROW_LEVEL_COLUMNS,
+            assume_end: self.assume_end.to_vec(),
         }
     }
 }

@@ -27,12 +27,14 @@ pub fn outputs(job: &Job<'_>) -> Result<Outputs> {
 }
 
 /// Runs the whole pipeline on one bundle, updates the exception register
-/// and writes every output. The register is verified before anything else
+/// (not in a scenario) and writes every output. The register is verified before anything else
 /// and saved only after the outputs are in place; both are written
 /// atomically, and re-running the same as-of changes neither, so a crash at
 /// any point is repaired by running again.
 pub fn run(options: &RunOptions) -> Result<RunSummary> {
-    if options.state == RunOptions::default_state(&options.out) {
+    // A scenario reads the register and changes nothing of it.
+    let scenario = !options.assume_end.is_empty();
+    if options.state == RunOptions::default_state(&options.out) && !scenario {
         register::store::move_shared_default(&options.state)?;
     }
     let mut session = Session::open(&options.state, options.as_of)?;
@@ -63,7 +65,9 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
         options.reconciliation_sheet,
     )?;
     staging.commit()?;
-    session.save(&updated.register)?;
+    if !scenario {
+        session.save(&updated.register)?;
+    }
     Ok(outputs.summary)
 }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::ingest::{self, Bundle};
 use crate::matching::{self, Matched, Params};
 use crate::progress::Stage;
@@ -39,6 +39,7 @@ pub fn check(mut bundle: Bundle, params: &Params) -> Result<Checked> {
     let mut matched =
         matching::match_invoices(&mut bundle, params).context("reconciliation failed")?;
     drop(stage);
+    scenario_applies(&matched)?;
     let stage = Stage::start("applying the rules");
     let mut queries = Queries::new(&matched, params).context("exception rules failed")?;
     let findings = rules::run(&mut queries, &mut matched, params, |s| bundle.has(s))
@@ -52,4 +53,26 @@ pub fn check(mut bundle: Bundle, params: &Params) -> Result<Checked> {
         queries,
         findings,
     })
+}
+
+/// A scenario's every assumption must name a period still on at the as-of
+/// date: one that names none is a usage error, not a scenario of nothing.
+fn scenario_applies(matched: &Matched) -> Result<()> {
+    let unknown: Vec<&str> = matched
+        .scenario
+        .iter()
+        .filter(|a| a.ended.is_empty())
+        .map(|a| a.id.as_str())
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(ConfigError {
+        file: "--assume-end".to_string(),
+        message: format!(
+            "{} names no announcement event or decision whose period is still on at the as-of date",
+            unknown.join(", ")
+        ),
+    }
+    .into())
 }

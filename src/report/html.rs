@@ -129,7 +129,14 @@ pub fn render(s: &Summary) -> String {
     let _ = write!(
         h,
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>KSeF offline invoices as of {as_of}</title><style>{CSS}</style></head><body>
-<header><h1>KSeF offline invoices</h1><p class="meta">As of <strong id="as-of">{as_of}</strong> &middot; input fingerprint <code id="fingerprint">{fp}</code> &middot; ksef-recon {v}</p><p class="extract{extract_alert}" id="ksef-extract">{extract}</p></header>"#,
+<header><h1>KSeF offline invoices</h1><p class="meta">As of <strong id="as-of">{as_of}</strong> &middot; input fingerprint <code id="fingerprint">{fp}</code> &middot; ksef-recon {v}</p><p class="extract{extract_alert}" id="ksef-extract">{extract}</p>{scenario}</header>"#,
+        scenario = match &s.scenario_line {
+            Some(line) => format!(
+                r#"<p class="extract alert" id="scenario">{}</p>"#,
+                escape(line)
+            ),
+            None => String::new(),
+        },
         extract = escape(&s.extract_line),
         extract_alert = if s.extract_complete { "" } else { " alert" },
         as_of = escape(&s.as_of),

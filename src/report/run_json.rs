@@ -52,6 +52,57 @@ pub struct RunJson {
     /// The exception register after this run (`run` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub register: Option<RegisterJson>,
+    /// A scenario's assumptions (`run --assume-end`): its outputs are not a
+    /// record of what happened, and the register was not updated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<ScenarioJson>,
+}
+
+/// What a scenario assumed.
+#[derive(Serialize, Clone)]
+pub struct ScenarioJson {
+    pub assume_end: Vec<AssumedEndJson>,
+    pub register_updated: bool,
+}
+
+#[derive(Serialize, Clone)]
+pub struct AssumedEndJson {
+    /// The id given.
+    pub id: String,
+    /// The end assumed, Warsaw time.
+    pub at: String,
+    /// The period it ended: `announcement event E` or `decision D`.
+    pub ended: String,
+}
+
+impl ScenarioJson {
+    /// The scenario of a run, or `None` for a run on the records as they are.
+    pub fn of(applied: &[crate::matching::Applied]) -> Option<ScenarioJson> {
+        (!applied.is_empty()).then(|| ScenarioJson {
+            assume_end: applied
+                .iter()
+                .map(|a| AssumedEndJson {
+                    id: a.id.clone(),
+                    at: a.at.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                    ended: a.ended.clone(),
+                })
+                .collect(),
+            register_updated: false,
+        })
+    }
+
+    /// One line for the dashboard and the workbook.
+    pub fn headline(&self) -> String {
+        let ends: Vec<String> = self
+            .assume_end
+            .iter()
+            .map(|a| format!("{} ended at {}", a.ended, a.at.replace('T', " ")))
+            .collect();
+        format!(
+            "Scenario, not a record: every deadline is computed as if {}. The exception register was not updated.",
+            ends.join(" and ")
+        )
+    }
 }
 
 /// The KSeF metadata extract's coverage: without a complete extract that
@@ -224,6 +275,8 @@ pub struct Counts {
     /// The distinct seller NIPs of the ledger's invoices (what binds the
     /// exception register to its company when `recon.toml` names none).
     pub ledger_sellers: BTreeSet<String>,
+    /// A scenario's assumptions; every part of a run in parts has the same.
+    pub scenario: Option<ScenarioJson>,
 }
 
 impl Counts {
@@ -236,6 +289,7 @@ impl Counts {
             rows_after_as_of: rec.after_as_of.clone(),
             ksef_extract: ExtractJson::of(&rec.extract),
             ledger_sellers: ledger_sellers(&rec.invoices)?,
+            scenario: ScenarioJson::of(&rec.scenario),
         })
     }
 
@@ -328,6 +382,7 @@ impl RunJson {
             counts_by_severity: count_by(&findings.all, "severity")?,
             outputs,
             register: None,
+            scenario: counts.scenario,
         })
     }
 }

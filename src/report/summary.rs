@@ -90,6 +90,8 @@ pub struct Summary {
     /// complete (else the line says why absence is not proven).
     pub extract_line: String,
     pub extract_complete: bool,
+    /// What a scenario assumed, when the run is one (`run --assume-end`).
+    pub scenario_line: Option<String>,
     pub version: String,
     pub invoices: u64,
     /// All invoices per status, in the order of [`STATUSES`].
@@ -214,6 +216,7 @@ impl Summary {
             input_fingerprint: run.input_fingerprint.clone(),
             extract_line: run.ksef_extract.headline.clone(),
             extract_complete: run.ksef_extract.complete,
+            scenario_line: run.scenario.as_ref().map(|s| s.headline()),
             version: run.version.to_string(),
             invoices: digest.invoices,
             ..Summary::default()

@@ -21,6 +21,7 @@ mod partition;
 mod proof;
 mod real;
 mod register;
+mod scenario;
 mod support;
 mod values;
 mod workbook;

@@ -92,6 +92,11 @@ fn run_facts(ws: &mut Worksheet, s: &Summary, f: &Formats) -> anyhow::Result<()>
     num(ws, 4, 1, s.invoices, f)?;
     text(ws, 5, 0, "KSeF extract", &f.bold)?;
     text(ws, 5, 1, &s.extract_line, &f.text)?;
+    if let Some(line) = &s.scenario_line {
+        // Beside the title, where nothing else is, so a run on the records
+        // as they are keeps its layout.
+        text(ws, 0, 2, line, &f.bold)?;
+    }
     Ok(())
 }
 
