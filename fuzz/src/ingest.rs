@@ -55,7 +55,7 @@ pub fn outages(builder: &TableBuilder) -> Vec<Outage> {
 /// The outages of the rows `builder` holds itself.
 fn own_outages(builder: &TableBuilder) -> Vec<Outage> {
     let [
-        _,
+        Cells::Text(id),
         Cells::Text(category),
         Cells::Timestamp(start),
         Cells::Timestamp(end),
@@ -68,6 +68,7 @@ fn own_outages(builder: &TableBuilder) -> Vec<Outage> {
     (0..builder.lines.len())
         .filter_map(|row| {
             Some(Outage {
+                id: id.get(row).unwrap_or_default().to_string(),
                 category: Category::parse(category.get(row)?)?,
                 start: date(start.get(row)?),
                 end: end.get(row).map(date),
