@@ -6,8 +6,6 @@
 mod cells;
 #[path = "../../src/ingest/csv/mod.rs"]
 mod csv;
-#[path = "../../src/ingest/xml.rs"]
-pub mod xml;
 #[path = "../../src/ingest/extract.rs"]
 pub mod extract;
 #[path = "../../src/ingest/input.rs"]
@@ -24,12 +22,14 @@ pub mod table;
 pub mod xlsx;
 #[path = "../../src/ingest/xlsx_guard.rs"]
 pub mod xlsx_guard;
+#[path = "../../src/ingest/xml.rs"]
+pub mod xml;
 
 /// The Parquet reader uses polars, which the harness leaves out, so the
 /// dispatcher (`read.rs`) gets this stand-in for it: a `.parquet` file is
 /// refused whole. No target names one.
 mod parquet {
-    use super::reader::{Reading, FileOutcome};
+    use super::reader::{FileOutcome, Reading};
 
     pub(super) fn read_parquet(ctx: Reading<'_>) -> FileOutcome {
         ctx.fail(None, "Parquet is not read by the fuzz harness".to_string())
