@@ -201,6 +201,8 @@ pub fn generate(invoices: u64, out: &Path, seed: u64) -> Result<Expected> {
         counts_by_status: map(&[
             ("submitted_on_time", invoices - late - missing - nil),
             ("submitted_late", late),
+            ("pending", 0),
+            ("unverified", 0),
             ("overdue", missing),
             ("not_required", nil),
         ]),
