@@ -1,22 +1,36 @@
 #!/usr/bin/env bash
 # End-to-end benchmark: generate bundles, time `ksef-recon run` and the DuckDB
-# reference (benches/reference/) on the same files, report medians.
+# references (benches/reference/: the full script reference.sql and the lean
+# two-CSV script lean.sql) on the same files, report medians and ratios.
 #
 #   benches/e2e.sh                 # 1M and 10M invoices, 3 runs each
 #   SIZES="1000000" RUNS=5 benches/e2e.sh
+#   SHAPE=lean SIZES="1000000" benches/e2e.sh   # `generate --shape lean` bundles
+#   SHEET=1 FLOOR=1 SHAPE=lean benches/e2e.sh   # also the default run and the floor
 #   SIZES="50000000" RUNS=1 benches/e2e.sh   # needs ~20 GiB free RAM and ~25 GB disk
 #
 # Environment: WORK (bundles and outputs, default /tmp/ksef-bench), BIN (the
-# ksef-recon binary; default: cargo build --release), DUCKDB=0 to skip the
-# reference (it needs `pip install duckdb`). Output: one line per run and a
-# summary table (median wall time, rows/s, peak RSS) on stdout.
+# ksef-recon binary; default: cargo build --release), SHAPE (full, the
+# default, or lean: the bundle `ksef-recon generate --shape` writes),
+# DUCKDB=0 to skip the references (they need `pip install duckdb`), SHEET=1
+# to time the default run too (with the workbook's Reconciliation sheet),
+# FLOOR=1 to time DuckDB reading and parsing the ledger and KSeF CSVs alone
+# and writing N rows (benches/reference/floor.py). Each round runs every
+# command once, in turn. Output: one line per run, the exception counts of
+# ksef-recon (its exceptions.csv), the generator and the scripts (the lean
+# script's are compared on lean bundles only: it reads no offline source nor
+# the API pages), and a summary (median wall time, rows/s, peak RSS, ratios
+# ksef-recon / script) on stdout.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 SIZES="${SIZES:-1000000 10000000}"
 RUNS="${RUNS:-3}"
 WORK="${WORK:-/tmp/ksef-bench}"
+SHAPE="${SHAPE:-full}"
 DUCKDB="${DUCKDB:-1}"
+SHEET="${SHEET:-0}"
+FLOOR="${FLOOR:-0}"
 mkdir -p "$WORK"
 
 if [[ -z "${BIN:-}" ]]; then
@@ -42,47 +56,93 @@ PY
     rm -f "$log"
 }
 
-median() { python3 -c 'import sys,statistics; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
+median() { python3 -c 'import sys,statistics; print(round(statistics.median(float(x) for x in sys.argv[1:]), 2))' "$@"; }
 
 summary=()
 for n in $SIZES; do
-    bundle="$WORK/bundle-$n"
+    if [[ "$SHAPE" == lean ]]; then
+        bundle="$WORK/lean-$n"; gen=(--shape lean)
+    else
+        bundle="$WORK/bundle-$n"; gen=()
+    fi
     if [[ ! -f "$bundle/expected_counts.json" ]]; then
         rm -rf "$bundle"
-        read -r gen_s gen_rss < <(timed "$BIN" generate --invoices "$n" --out "$bundle" --seed 1)
-        echo "generate n=$n: ${gen_s}s, peak RSS $((gen_rss / 1024)) MiB"
+        read -r gen_s gen_rss < <(timed "$BIN" generate "${gen[@]}" --invoices "$n" --out "$bundle" --seed 1)
+        echo "generate $SHAPE n=$n: ${gen_s}s, peak RSS $((gen_rss / 1024)) MiB"
     fi
     as_of="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["as_of"])' "$bundle/expected_counts.json")"
     rows="$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["rows"]; print(r["ledger"]+r["ksef_metadata"]+r["offline_log"])' "$bundle/expected_counts.json")"
-    ours=(); ours_rss=(); ref=(); ref_rss=()
+    # name|command; the first is ksef-recon, the one the ratios divide.
+    # A fresh exception register each run: a register left by an earlier
+    # run (of this or another bundle) is read and merged, which the
+    # references do not do and which grows from run to run.
+    jobs=("ksef-recon|$BIN run --input $bundle --out $WORK/out-$n --state $WORK/state-$n --as-of $as_of --quiet --no-reconciliation-sheet")
+    if [[ "$SHEET" == 1 ]]; then
+        jobs+=("ksef-recon+sheet|$BIN run --input $bundle --out $WORK/out-sheet-$n --state $WORK/state-sheet-$n --as-of $as_of --quiet")
+    fi
+    if [[ "$DUCKDB" == 1 ]]; then
+        jobs+=("duckdb-full|python3 $here/reference/run.py $bundle $WORK/ref-$n --as-of $as_of")
+        jobs+=("duckdb-lean|python3 $here/reference/run.py $bundle $WORK/lean-ref-$n --as-of $as_of --lean")
+    fi
+    if [[ "$FLOOR" == 1 ]]; then
+        jobs+=("floor-read|python3 $here/reference/floor.py read $bundle")
+        jobs+=("floor-write|python3 $here/reference/floor.py write $WORK/floor-$n $n")
+    fi
+    declare -A secs=() peak=()
     for r in $(seq "$RUNS"); do
-        # A fresh exception register each run: a register left by an
-        # earlier run (of this or another bundle) is read and merged, which
-        # the reference does not do and which grows from run to run.
-        rm -rf "$WORK/state-$n"
-        read -r s rss < <(timed "$BIN" run --input "$bundle" --out "$WORK/out-$n" --state "$WORK/state-$n" --as-of "$as_of" --quiet --no-reconciliation-sheet)
-        echo "ksef-recon n=$n run $r: ${s}s, peak RSS $((rss / 1024)) MiB"
-        ours+=("$s"); ours_rss+=("$rss")
-        if [[ "$DUCKDB" == 1 ]]; then
-            read -r s rss < <(timed python3 "$here/reference/run.py" "$bundle" "$WORK/ref-$n" --as-of "$as_of")
-            echo "duckdb     n=$n run $r: ${s}s, peak RSS $((rss / 1024)) MiB"
-            ref+=("$s"); ref_rss+=("$rss")
+        for job in "${jobs[@]}"; do
+            name="${job%%|*}"
+            rm -rf "$WORK/state-$n" "$WORK/state-sheet-$n"
+            # shellcheck disable=SC2086
+            read -r s rss < <(timed ${job#*|})
+            printf '%-16s n=%s run %s: %ss, peak RSS %s MiB\n' "$name" "$n" "$r" "$s" "$((rss / 1024))"
+            secs[$name]="${secs[$name]:-} $s"
+            peak[$name]="$(( rss > ${peak[$name]:-0} ? rss : ${peak[$name]:-0} ))"
+        done
+    done
+    # shellcheck disable=SC2086
+    m="$(median ${secs[ksef-recon]})"
+    line="$SHAPE n=$n rows=$rows"
+    for job in "${jobs[@]}"; do
+        name="${job%%|*}"
+        # shellcheck disable=SC2086
+        d="$(median ${secs[$name]})"
+        line="$line
+  $(printf '%-16s' "$name") median ${d}s ($(python3 -c "print(int($rows/$d))") rows/s), max RSS $(( peak[$name] / 1024 )) MiB"
+        if [[ "$name" != ksef-recon* ]]; then
+            line="$line; ksef-recon/$name $(python3 -c "print(round($m/$d, 2))")"
         fi
     done
-    m="$(median "${ours[@]}")"
-    line="n=$n rows=$rows ksef-recon median ${m}s ($(python3 -c "print(int($rows/$m))") rows/s), max RSS $(( $(printf '%s\n' "${ours_rss[@]}" | sort -n | tail -1) / 1024 )) MiB"
+    unset secs peak
     if [[ "$DUCKDB" == 1 ]]; then
-        d="$(median "${ref[@]}")"
-        line="$line; duckdb median ${d}s, max RSS $(( $(printf '%s\n' "${ref_rss[@]}" | sort -n | tail -1) / 1024 )) MiB; ratio ours/duckdb $(python3 -c "print(round($m/$d, 2))")"
         python3 "$here/reference/run.py" "$bundle" "$WORK/ref-$n" --as-of "$as_of" > "$WORK/ref-$n/counts.json"
-        python3 - "$bundle/expected_counts.json" "$WORK/out-$n/run.json" "$WORK/ref-$n/counts.json" <<'PY'
-import json, sys
+        python3 "$here/reference/run.py" "$bundle" "$WORK/lean-ref-$n" --as-of "$as_of" --lean > "$WORK/lean-ref-$n/counts.json"
+        python3 - "$bundle/expected_counts.json" "$WORK/out-$n" "$WORK/ref-$n" "$WORK/lean-ref-$n" "$SHAPE" <<'PY'
+import collections, csv, json, sys
 exp = json.load(open(sys.argv[1]))["counts_by_code"]
-ours = json.load(open(sys.argv[2]))["counts_by_code"]
-ref = json.load(open(sys.argv[3]))
-for code in sorted(ref):
-    flag = "ok" if ours.get(code) == ref[code] == exp.get(code, 0) else "DIFFERENT"
-    print(f"  {code}: expected {exp.get(code, 0)}, ksef-recon {ours.get(code)}, duckdb {ref[code]} {flag}")
+def rows(path):
+    with open(path, newline="") as f:
+        return [(r["code"], r["seller_nip"], r["invoice_number"]) for r in csv.DictReader(f)]
+ours_rows = rows(sys.argv[2] + "/exceptions.csv")
+ours = collections.Counter(code for code, _, _ in ours_rows)
+full = json.load(open(sys.argv[3] + "/counts.json"))
+lean = json.load(open(sys.argv[4] + "/counts.json"))
+compare_lean = sys.argv[5] == "lean"
+for code in sorted(set(full) | set(lean)):
+    seen = [exp.get(code, 0), ours.get(code, 0)]
+    if code in full:
+        seen.append(full[code])
+    if compare_lean:
+        seen.append(lean[code])
+    flag = "ok" if len(set(seen)) == 1 else "DIFFERENT"
+    print(f"  {code}: expected {exp.get(code, 0)}, ksef-recon {ours.get(code, 0)}, "
+          f"full script {full.get(code, '-')}, lean script {lean.get(code, '-')}"
+          f"{'' if compare_lean else ' (not compared: the lean script reads no offline source)'} {flag}")
+if compare_lean:
+    theirs = set(rows(sys.argv[4] + "/exceptions.csv"))
+    mine = set(r for r in ours_rows if r[0] in lean)
+    print(f"  exceptions by (code, seller, number): {len(mine & theirs)} in both, "
+          f"{len(mine - theirs)} only ksef-recon, {len(theirs - mine)} only the lean script")
 PY
     fi
     summary+=("$line")

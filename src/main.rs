@@ -226,6 +226,21 @@ struct GenerateArgs {
     /// invoices `unverified` instead of `overdue`.
     #[arg(long)]
     truncate_extract: bool,
+    /// `full`: every source, anomaly and file kind of the contract. `lean`:
+    /// a ledger CSV and a KSeF metadata CSV export only (one seller, no
+    /// offline invoices), with a planted share sent late, never sent,
+    /// sent online the next business day, of other amounts or not in the
+    /// ledger; the rates, --archive, --parquet and --truncate-extract do
+    /// not apply to it.
+    #[arg(long, value_enum, default_value_t = Shape::Full)]
+    shape: Shape,
+}
+
+/// What kind of bundle `generate` writes.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Shape {
+    Full,
+    Lean,
 }
 
 /// `generate`'s anomaly rates, as fractions of all invoices.
@@ -528,6 +543,21 @@ fn evidence(args: EvidenceArgs) -> Result<ExitStatus> {
 }
 
 fn generate(args: GenerateArgs) -> Result<ExitStatus> {
+    if args.shape == Shape::Lean {
+        if args.archive || args.parquet || args.truncate_extract {
+            anyhow::bail!(
+                "--shape lean writes CSV only: --archive, --parquet and --truncate-extract do not apply"
+            );
+        }
+        let expected = generate::lean::generate(args.invoices, &args.out, args.seed)?;
+        eprintln!(
+            "ksef-recon: {} invoices in {} (run with --as-of {}; expected counts in expected_counts.json)",
+            expected.invoices,
+            args.out.display(),
+            expected.as_of
+        );
+        return Ok(ExitStatus::Finished);
+    }
     let options = GenerateOptions {
         invoices: args.invoices,
         out: args.out,

@@ -32,7 +32,8 @@ CREATE TABLE log AS
 SELECT trim(seller_nip) AS seller_nip, trim(invoice_number) AS invoice_number,
        issue_date, lower(trim(mode)) AS mode, decision_id
 FROM read_csv('{bundle}/offline/log.csv', header = true,
-    types = {'seller_nip': 'VARCHAR', 'decision_id': 'VARCHAR', 'issued_at': 'VARCHAR'});
+    types = {'seller_nip': 'VARCHAR', 'decision_id': 'VARCHAR', 'issued_at': 'VARCHAR',
+             'invoice_number': 'VARCHAR', 'issue_date': 'DATE', 'mode': 'VARCHAR'});
 
 CREATE TABLE decisions AS
 SELECT decision_id, CAST(CAST(ended_at AS TIMESTAMP) AS DATE) AS end_date

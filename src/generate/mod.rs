@@ -16,6 +16,7 @@
 
 mod dates;
 mod docs;
+pub mod lean;
 pub mod parquet;
 pub mod plan;
 mod render;
@@ -148,12 +149,7 @@ pub fn generate(options: &GenerateOptions) -> Result<Expected> {
 
 /// The bundle's folders, in `out`, which must be absent or empty.
 fn create_folders(out: &Path) -> Result<()> {
-    if out.exists() && fs::read_dir(out)?.next().is_some() {
-        bail!(
-            "{} exists and is not empty: generate writes a fresh bundle",
-            out.display()
-        );
-    }
+    create_empty(out)?;
     for dir in [
         "ledger",
         "offline",
@@ -220,6 +216,17 @@ fn write_fixed(out: &Path, cal: &Calendar) -> Result<()> {
         .as_bytes(),
     )?;
     write_new(&out.join("calendar.csv"), calendar_csv().as_bytes())
+}
+
+/// Refuses an `out` that exists and is not empty.
+fn create_empty(out: &Path) -> Result<()> {
+    if out.exists() && fs::read_dir(out)?.next().is_some() {
+        bail!(
+            "{} exists and is not empty: generate writes a fresh bundle",
+            out.display()
+        );
+    }
+    Ok(())
 }
 
 /// What the bundle holds besides the tallied invoices.

@@ -242,3 +242,31 @@ fn a_parquet_bundle_gives_the_planted_counts_too() {
     );
     assert_counts(&a, &CORE);
 }
+
+/// `--shape lean`: two CSVs and an empty offline log, the same bytes for the
+/// same seed, and a run that finds exactly its five planted kinds.
+#[test]
+fn lean_shape_is_two_csvs_and_runs_to_its_planted_counts() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    generate(&a, &["--shape", "lean", "--seed", "5"]);
+    generate(&b, &["--shape", "lean", "--seed", "5"]);
+    let fa = files(&a);
+    assert_eq!(
+        fa.keys().map(String::as_str).collect::<Vec<_>>(),
+        [
+            "expected_counts.json",
+            "ksef/metadata/ksef_metadata.csv",
+            "ledger/ledger.csv",
+            "offline/log.csv"
+        ]
+    );
+    assert!(
+        fa == files(&b),
+        "same seed must give byte-identical bundles"
+    );
+    assert_counts(
+        &a,
+        &[&CORE[..], &["NOT_IN_LEDGER", "ONLINE_SENT_LATE"]].concat(),
+    );
+}
