@@ -172,6 +172,25 @@ fn base(
     source: &PeriodSource,
     steps: &mut Vec<Step>,
 ) -> Deadline {
+    // The next business day after P_1, recorded as the rule of the mode or
+    // as the fallback of a mode without a period.
+    let after_issue = |steps: &mut Vec<Step>, no_period: bool| {
+        let deadline = next_business_day(issue);
+        steps.push(if no_period {
+            Step::NoPeriod {
+                mode,
+                issue,
+                deadline,
+            }
+        } else {
+            Step::AfterIssue {
+                mode,
+                issue,
+                deadline,
+            }
+        });
+        Deadline::Date(deadline)
+    };
     let after_end = |f: fn(NaiveDate) -> NaiveDate, steps: &mut Vec<Step>| match period {
         Some(Period::Ended(end)) => {
             let deadline = f(end);
@@ -191,26 +210,10 @@ fn base(
             Deadline::Open
         }
         // No usable period: the caller falls back to the offline24 rule.
-        None => {
-            let deadline = next_business_day(issue);
-            steps.push(Step::NoPeriod {
-                mode,
-                issue,
-                deadline,
-            });
-            Deadline::Date(deadline)
-        }
+        None => after_issue(steps, true),
     };
     match mode {
-        Mode::Online | Mode::Offline24 => {
-            let deadline = next_business_day(issue);
-            steps.push(Step::AfterIssue {
-                mode,
-                issue,
-                deadline,
-            });
-            Deadline::Date(deadline)
-        }
+        Mode::Online | Mode::Offline24 => after_issue(steps, false),
         Mode::Offline => after_end(next_business_day, steps),
         Mode::Emergency => after_end(|end| add_business_days(end, 7), steps),
         Mode::TotalFailure => {
