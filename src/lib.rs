@@ -36,6 +36,7 @@ pub mod deadline;
 pub mod deadline_command;
 pub mod documents;
 pub mod evidence;
+pub mod explain;
 pub mod frame;
 pub mod generate;
 pub mod ingest;
