@@ -152,7 +152,14 @@ fn input_lines(options: &ExplainOptions, story: &Story, ids: &[String]) -> Resul
     match story.kind.as_str() {
         "invoice" => {
             let (seller, number) = story.id.split_once('/').unwrap_or(("", &story.id));
-            rows::in_scope(bundle, config, &Keys::invoice(seller, number, ids))
+            let mut lines = rows::in_scope(bundle, config, &Keys::invoice(seller, number, ids))?;
+            // The decision it was issued under: its row set the mode's period.
+            let decision = story.invoices.first().map_or("", |r| r.get("decision_id"));
+            if !decision.is_empty() {
+                let keys = Keys::decision(decision, &[]);
+                lines.extend(rows::decision_lines(bundle, config, &keys)?);
+            }
+            Ok(lines)
         }
         "decision" => {
             let keys = Keys::decision(&story.id, ids);
