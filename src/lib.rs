@@ -21,7 +21,8 @@
 //! A bundle too large to match in memory at once goes through the same
 //! stages in parts ([`partition`] plans and cuts them), whose outputs are
 //! joined into the files one run would write. [`evidence`] packs one
-//! decision's or month's share of the outputs for an auditor. The words of
+//! decision's or month's share of the outputs for an auditor; [`explain`]
+//! tells one invoice's story from its input rows. The words of
 //! the contract (statuses, modes, severities) are types in [`contract`].
 //!
 //! The rules for all of it are stated in `docs/` (`docs/rules.md` for
@@ -36,6 +37,7 @@ pub mod deadline;
 pub mod deadline_command;
 pub mod documents;
 pub mod evidence;
+pub mod explain;
 pub mod frame;
 pub mod generate;
 pub mod ingest;

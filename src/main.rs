@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use ksef_recon::config::{Config, ConfigError};
 use ksef_recon::contract::{Mode, Severity};
 use ksef_recon::evidence::{self, EvidenceOptions, Scope};
+use ksef_recon::explain::{self, ExplainOptions, Target};
 use ksef_recon::generate::{self, GenerateOptions, plan::Rates};
 use ksef_recon::matching::AssumedEnd;
 use ksef_recon::report::parquet_out::Formats;
@@ -62,6 +63,14 @@ enum Command {
     /// The same inputs, scope and --as-of give a byte-identical zip. Check a
     /// pack with `ksef-recon verify-pack PACK.zip`.
     Evidence(EvidenceArgs),
+    /// Tell one invoice's whole story, or one decision-level finding's: the
+    /// input rows that formed it (each with its file and line), the KSeF
+    /// records and UPOs matched, the deadline's derivation, the status, the
+    /// findings with their exception ids and, with --state, the register's
+    /// history of them.
+    ///
+    /// An invoice or exception id the run does not know exits 2.
+    Explain(ExplainArgs),
     /// Verify an exception register (`--state` folder) on its own: every
     /// link of history.csv's hash chain, the head register.csv records, and
     /// register.csv's statuses against the history. Prints "ok: N entries,
@@ -182,6 +191,39 @@ struct EvidenceArgs {
     /// head. Without it, the pack holds no register.
     #[arg(long, value_name = "DIR")]
     state: Option<PathBuf>,
+}
+
+/// The arguments of `ksef-recon explain`.
+#[derive(clap::Args)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["invoice", "exception"]))]
+struct ExplainArgs {
+    /// The input bundle folder.
+    #[arg(long, value_name = "DIR")]
+    input: PathBuf,
+    /// The invoice, as its seller's NIP and its number.
+    #[arg(long, value_name = "SELLER_NIP/NUMBER", value_parser = parse_invoice)]
+    invoice: Option<(String, String)>,
+    /// A finding's exception_id (exceptions.csv).
+    #[arg(long, value_name = "ID")]
+    exception: Option<String>,
+    /// As in `run`. Default: today in Europe/Warsaw.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    as_of: Option<NaiveDate>,
+    /// Configuration file; default: recon.toml at the bundle's root, if any.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The exception register whose history of the findings to show.
+    #[arg(long, value_name = "DIR")]
+    state: Option<PathBuf>,
+    /// A page of text, or JSON for tools.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    format: ExplainFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExplainFormat {
+    Text,
+    Json,
 }
 
 /// The arguments of `ksef-recon verify-register`.
@@ -346,6 +388,15 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("'{s}' is not a date YYYY-MM-DD"))
 }
 
+fn parse_invoice(s: &str) -> Result<(String, String), String> {
+    match s.split_once('/') {
+        Some((nip, number)) if !nip.is_empty() && !number.is_empty() => {
+            Ok((nip.to_string(), number.to_string()))
+        }
+        _ => Err(format!("{s:?} is not SELLER_NIP/NUMBER")),
+    }
+}
+
 fn parse_month(s: &str) -> Result<String, String> {
     let s = s.trim();
     NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d")
@@ -400,6 +451,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Deadline(args) => deadline(args),
         Command::Evidence(args) => evidence(args),
+        Command::Explain(args) => explain(args),
         Command::Generate(args) => generate(args),
         Command::VerifyRegister(args) => verify_register(args),
         Command::VerifyPack(args) => verify_pack(args),
@@ -410,6 +462,7 @@ fn main() -> ExitCode {
             eprintln!("ksef-recon: error: {e:#}");
             if e.downcast_ref::<ConfigError>().is_some()
                 || e.downcast_ref::<register::IdentityError>().is_some()
+                || e.downcast_ref::<explain::NotFound>().is_some()
             {
                 ExitStatus::Usage.into()
             } else {
@@ -539,6 +592,27 @@ fn evidence(args: EvidenceArgs) -> Result<ExitStatus> {
         packed.exceptions,
         packed.bytes
     );
+    Ok(ExitStatus::Finished)
+}
+
+fn explain(args: ExplainArgs) -> Result<ExitStatus> {
+    let target = match (args.invoice, args.exception) {
+        (Some((seller, number)), _) => Target::Invoice { seller, number },
+        (None, Some(id)) => Target::Exception(id),
+        (None, None) => unreachable!("clap requires --invoice or --exception"),
+    };
+    let options = ExplainOptions {
+        as_of: args.as_of.unwrap_or_else(clock::today_in_warsaw),
+        config: Config::load(args.config.as_deref(), &args.input)?,
+        input: args.input,
+        target,
+        state: args.state,
+    };
+    let story = explain::explain(&options)?;
+    match args.format {
+        ExplainFormat::Text => print!("{}", explain::text::page(&story)),
+        ExplainFormat::Json => println!("{}", serde_json::to_string_pretty(&story)?),
+    }
     Ok(ExitStatus::Finished)
 }
 

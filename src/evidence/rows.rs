@@ -69,6 +69,29 @@ impl Keys {
             .extend(found.iter().flatten().map(str::to_string));
         Ok(keys)
     }
+
+    /// The keys of one invoice and its findings (`explain --invoice`): its
+    /// ledger, offline-log and KSeF rows, and activity rows naming it or
+    /// one of its findings.
+    pub fn invoice(seller: &str, number: &str, exceptions: &[String]) -> Keys {
+        let mut keys = Keys::default();
+        keys.invoices
+            .insert((seller.to_string(), number.to_string()));
+        keys.objects.insert(number.to_string());
+        keys.objects.extend(exceptions.iter().cloned());
+        keys
+    }
+
+    /// The keys of one decision and its findings (`explain --exception` of
+    /// a decision-level finding): its decisions rows, and activity rows
+    /// under it or naming it or one of the findings.
+    pub fn decision(id: &str, exceptions: &[String]) -> Keys {
+        let mut keys = Keys::default();
+        keys.decisions.insert(id.to_string());
+        keys.objects.insert(id.to_string());
+        keys.objects.extend(exceptions.iter().cloned());
+        keys
+    }
 }
 
 /// The in-scope lines of every input file that has any, with the file's
@@ -113,6 +136,26 @@ pub fn in_scope(bundle: &Path, config: &Config, keys: &Keys) -> Result<Lines> {
     Ok(lines)
 }
 
+/// The lines of the decisions rows of the keys' decisions (the pack holds
+/// the decisions file whole; `explain` shows the rows).
+pub fn decision_lines(bundle: &Path, config: &Config, keys: &Keys) -> Result<Lines> {
+    let keep = |_: Source, _: usize, df: DataFrame| {
+        let ids = df.column("decision_id")?.str()?.clone();
+        let mask: BooleanChunked = ids
+            .iter()
+            .map(|d| Some(d.is_some_and(|d| keys.decisions.contains(d))))
+            .collect();
+        located(&df.filter(&mask)?)
+    };
+    let loaded = ingest::load_with(bundle, config, &[Source::Decisions], Some(&keep))
+        .context("cannot read the bundle's decisions again")?;
+    let mut lines = Lines::new();
+    for (source, df) in &loaded.tables {
+        add_lines(&mut lines, *source, df)?;
+    }
+    Ok(lines)
+}
+
 /// The scope's rows of every tabular source as pack entries, one extract
 /// per input file that has any (`super::extract`). Only files the run read
 /// and hashed are read again, and each must still have the hash `run.json`
@@ -124,22 +167,55 @@ pub fn extracts(
     input_files: &[FileJson],
     frames: &Frames,
 ) -> Result<Vec<(String, Vec<u8>)>> {
-    let keys = Keys::of(frames)?;
+    let lines = in_scope(bundle, config, &Keys::of(frames)?)?;
+    Ok(extracts_of(bundle, config, input_files, &lines)?
+        .into_iter()
+        .map(|e| (e.entry, e.bytes))
+        .collect())
+}
+
+/// One input file's rows of a scope, as [`super::extract`] writes them.
+pub struct Extract {
+    /// The file's path in the bundle.
+    pub file: String,
+    pub source: Source,
+    pub lines: BTreeSet<u64>,
+    /// Its name in a pack.
+    pub entry: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The extracts of some lines of the bundle's files, one per file, sorted
+/// by path (see [`extracts`]: only files the run hashed, unchanged since).
+pub fn extracts_of(
+    bundle: &Path,
+    config: &Config,
+    input_files: &[FileJson],
+    lines: &Lines,
+) -> Result<Vec<Extract>> {
     let hashes: BTreeMap<&str, &str> = input_files
         .iter()
         .filter(|f| !f.sha256.is_empty())
         .map(|f| (f.path.as_str(), f.sha256.as_str()))
         .collect();
-    in_scope(bundle, config, &keys)?
-        .into_iter()
+    lines
+        .iter()
         .filter(|(rel, _)| hashes.contains_key(rel.as_str()))
         .map(|(rel, (source, lines))| {
-            let bytes = files::read_bundle_file(&bundle.join(&rel), files::MAX_TABLE_BYTES)
+            let bytes = files::read_bundle_file(&bundle.join(rel), files::MAX_TABLE_BYTES)
                 .map_err(|r| anyhow!("cannot read {rel} in the bundle: {}", r.reason))?;
             if hashes.get(rel.as_str()) != Some(&sha256_hex(&bytes).as_str()) {
-                bail!("{rel} changed in the bundle while the pack was being built");
+                bail!("{rel} changed in the bundle while it was being read again");
             }
-            super::extract::extract(&rel, &bytes, &config.source(source), &lines)
+            let (entry, bytes) =
+                super::extract::extract(rel, &bytes, &config.source(*source), lines)?;
+            Ok(Extract {
+                file: rel.clone(),
+                source: *source,
+                lines: lines.clone(),
+                entry,
+                bytes,
+            })
         })
         .collect()
 }

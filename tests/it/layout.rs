@@ -35,7 +35,7 @@ const LAYERS: &[&[&str]] = &[
     // The run, stage by stage.
     &["pipeline"],
     // Commands built on the run, and the bundle generator.
-    &["evidence", "deadline_command", "generate"],
+    &["evidence", "explain", "deadline_command", "generate"],
 ];
 
 const MAX_FN_LINES: usize = 80;
