@@ -109,6 +109,8 @@ pub struct Summary {
     pub decisions: Vec<DecisionRow>,
     pub by_owner: Vec<AgeingRow>,
     pub by_mode: Vec<AgeingRow>,
+    /// Invoices with a maximum penalty (art. 106ni) and its sum in grosze.
+    pub max_penalty: (u64, i64),
 }
 
 /// How many open items the Dashboard lists.
@@ -219,6 +221,10 @@ impl Summary {
             scenario_line: run.scenario.as_ref().map(|s| s.headline()),
             version: run.version.to_string(),
             invoices: digest.invoices,
+            max_penalty: (
+                run.max_penalty_pln.invoices,
+                run.max_penalty_pln.total_grosze,
+            ),
             ..Summary::default()
         };
         let owners = s.add_invoices(digest)?;

@@ -10,6 +10,7 @@ mod demo;
 mod dialect;
 mod documents;
 mod evidence;
+mod exposure;
 mod generate;
 mod governance;
 mod injection;

@@ -92,6 +92,26 @@ fn run_facts(ws: &mut Worksheet, s: &Summary, f: &Formats) -> anyhow::Result<()>
     num(ws, 4, 1, s.invoices, f)?;
     text(ws, 5, 0, "KSeF extract", &f.bold)?;
     text(ws, 5, 1, &s.extract_line, &f.text)?;
+    // To the right of the facts, where nothing else is.
+    text(
+        ws,
+        1,
+        3,
+        "Maximum penalty exposure (art. 106ni, from 2027), PLN",
+        &f.bold,
+    )?;
+    money(ws, 2, 3, s.max_penalty.1, f)?;
+    text(
+        ws,
+        3,
+        3,
+        &format!(
+            "{} invoices; {}",
+            s.max_penalty.0,
+            crate::report::run_json::PENALTY_NOTE
+        ),
+        &f.text,
+    )?;
     if let Some(line) = &s.scenario_line {
         // Beside the title, where nothing else is, so a run on the records
         // as they are keeps its layout.
