@@ -135,8 +135,20 @@ pub fn with_exposure(invoices: DataFrame, rates: &DataFrame) -> PolarsResult<Exp
     let foreign = exposed()
         .and(pln.clone().not())
         .and(col("vat_amount").is_not_null());
+    // Only the columns the penalty reads go through the joins: the invoice
+    // table itself gains one column, not a joined copy of every column.
     let joined = invoices
+        .clone()
         .lazy()
+        .select([
+            col("issue_date"),
+            col("currency"),
+            col("vat_amount"),
+            col("gross_amount"),
+            col("status"),
+            col("deadline"),
+            col("deadline_kind"),
+        ])
         .with_row_index("exposure_row", None)
         .join(
             days.lazy(),
@@ -168,23 +180,16 @@ pub fn with_exposure(invoices: DataFrame, rates: &DataFrame) -> PolarsResult<Exp
         col("rate_value").is_null(),
         vec![col("rate_date"), col("currency")],
     )?;
-    let invoices = joined
+    let penalties = joined
         .lazy()
         .sort(["exposure_row"], Default::default())
-        .with_column(
-            when(exposed())
-                .then(penalty(multiplier))
-                .otherwise(lit(NULL).cast(DataType::Int64))
-                .alias("max_penalty_pln"),
-        )
-        .drop(cols([
-            "exposure_row",
-            "rate_date",
-            "rate_value",
-            "rate_table",
-            "exposure_foreign",
-        ]))
+        .select([when(exposed())
+            .then(penalty(multiplier))
+            .otherwise(lit(NULL).cast(DataType::Int64))
+            .alias("max_penalty_pln")])
         .collect()?;
+    let mut invoices = invoices;
+    invoices.with_column(penalties.column("max_penalty_pln")?.clone())?;
     Ok(Exposure {
         invoices,
         rates_used: used,
