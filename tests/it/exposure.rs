@@ -133,3 +133,31 @@ fn the_dashboard_shows_the_total_as_a_maximum() {
     assert!(page.contains("Maximum penalty exposure (art. 106ni, from 2027)"));
     assert!(page.contains("the tax office may set a lower penalty"));
 }
+
+/// The workbook's Dashboard sheet totals it by owner (none here: the
+/// bundle has no offline log), with the same note.
+#[test]
+fn the_workbook_totals_it_by_owner() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let r = run(bundle().path(), AS_OF, &[]);
+    let mut wb: Xlsx<_> = open_workbook(r.path("ageing.xlsx")).expect("xlsx opens");
+    let dash = wb.worksheet_range("Dashboard").expect("Dashboard");
+    let rows: Vec<&[Data]> = dash.rows().collect();
+    let title = rows
+        .iter()
+        .position(|row| {
+            row.first()
+                .is_some_and(|c| c.to_string().ends_with("by owner, PLN"))
+        })
+        .expect("the block's title");
+    let owner = rows[title + 2];
+    assert_eq!(owner[0].to_string(), "(no owner)");
+    assert_eq!(owner[1], Data::Float(5.0));
+    assert_eq!(owner[2], Data::Float(1054.45));
+    assert_eq!(rows[title + 3][0].to_string(), "total");
+    assert!(
+        rows[title + 4][0]
+            .to_string()
+            .contains("the tax office may set a lower penalty")
+    );
+}
