@@ -74,6 +74,7 @@ impl Dialect {
             Kind::Mode => contract::parse_offline_mode(raw).map(drop),
             Kind::Category => contract::parse_category(raw).map(drop),
             Kind::Action => contract::parse_action(raw).map(drop),
+            Kind::Rate => contract::parse_rate(raw).map(drop),
         }
     }
 }

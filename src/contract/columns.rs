@@ -33,6 +33,9 @@ pub enum Kind {
     KsefNumber,
     /// One of the access log's actions.
     Action,
+    /// An exchange rate with at most four decimals (an NBP mid rate), kept
+    /// as the digits of its ten-thousandths (`4.2693` is `42693`).
+    Rate,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -85,7 +88,7 @@ pub const LEDGER: &[Field] = &[
     req("gross_amount", Amount),
     req("currency", Currency),
     opt("net_amount", Amount),
-    checked("vat_amount", Amount),
+    opt("vat_amount", Amount),
     checked("buyer_id", Text),
     opt("ksef_number", KsefNumber),
     opt("ksef_marker", Marker),
@@ -145,7 +148,7 @@ pub const KSEF_METADATA: &[Field] = &[
     checked("acquisition_date", Timestamp),
     opt("gross_amount", Amount),
     opt("net_amount", Amount),
-    checked("vat_amount", Amount),
+    opt("vat_amount", Amount),
     opt("currency", Currency),
     opt("invoicing_mode", Text),
     checked("invoice_type", Text),
@@ -228,6 +231,19 @@ pub const RESOLUTIONS: &[Field] = &[
     opt("comment", Text),
     opt("approved_by", Text),
 ];
+
+/// NBP table A mid rates (`rates/`): the day the table was published,
+/// the currency, its mid rate in PLN and the table's number.
+pub const RATES: &[Field] = &[
+    req("date", Date),
+    req("currency", Currency),
+    req("rate", Rate),
+    opt("table", Text),
+];
+
+/// The NBP web API's names for [`RATES`], as its tables are flattened: a
+/// table's `effectiveDate` and `no` beside each of its rates.
+pub const RATE_JSON_NAMES: &[&str] = &["effectiveDate", "code", "mid", "no"];
 
 /// The KSeF API's JSON names for [`KSEF_METADATA`], in the same order.
 pub const KSEF_JSON_NAMES: &[&str] = &[

@@ -38,5 +38,5 @@ pub use source::Source;
 pub use status::Status;
 pub use values::{
     ksef_number, parse_action, parse_category, parse_currency, parse_hash, parse_marker,
-    parse_offline_mode, parse_whole_number,
+    parse_offline_mode, parse_rate, parse_whole_number,
 };

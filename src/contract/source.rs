@@ -4,7 +4,7 @@
 
 use super::columns::{
     ACTIVITY, ANNOUNCEMENT_JSON_NAMES, ANNOUNCEMENTS, ARCHIVE, DECISIONS, Field, GRANTS,
-    KSEF_JSON_NAMES, KSEF_METADATA, LEDGER, OFFLINE_LOG, RESOLUTIONS, UPO,
+    KSEF_JSON_NAMES, KSEF_METADATA, LEDGER, OFFLINE_LOG, RATE_JSON_NAMES, RATES, RESOLUTIONS, UPO,
 };
 
 /// One input source of the bundle.
@@ -20,10 +20,11 @@ pub enum Source {
     Archive,
     Upo,
     Resolutions,
+    Rates,
 }
 
 impl Source {
-    pub const ALL: [Source; 10] = [
+    pub const ALL: [Source; 11] = [
         Source::Ledger,
         Source::OfflineLog,
         Source::Decisions,
@@ -34,6 +35,7 @@ impl Source {
         Source::Archive,
         Source::Upo,
         Source::Resolutions,
+        Source::Rates,
     ];
 
     /// The source's name in `run.json`, `rejected.csv` and `recon.toml`.
@@ -49,6 +51,7 @@ impl Source {
             Source::Archive => "archive",
             Source::Upo => "upo",
             Source::Resolutions => "resolutions",
+            Source::Rates => "rates",
         }
     }
 
@@ -65,6 +68,7 @@ impl Source {
             Source::Archive => "archive/",
             Source::Upo => "ksef/upo/",
             Source::Resolutions => "resolutions/",
+            Source::Rates => "rates/",
         }
     }
 
@@ -81,16 +85,19 @@ impl Source {
             Source::Archive => ARCHIVE,
             Source::Upo => UPO,
             Source::Resolutions => RESOLUTIONS,
+            Source::Rates => RATES,
         }
     }
 
     /// The names a source that comes as JSON gives its fields, in the
     /// order of [`Source::fields`]: the KSeF API's for KSeF metadata, the
-    /// status service's for announcements; `None` for the others.
+    /// status service's for announcements, the NBP web API's for rates;
+    /// `None` for the others.
     pub fn json_names(self) -> Option<&'static [&'static str]> {
         match self {
             Source::KsefMetadata => Some(KSEF_JSON_NAMES),
             Source::Announcements => Some(ANNOUNCEMENT_JSON_NAMES),
+            Source::Rates => Some(RATE_JSON_NAMES),
             _ => None,
         }
     }

@@ -121,6 +121,23 @@ pub fn parse_whole_number(raw: &str) -> Result<&str, String> {
     Ok(raw)
 }
 
+/// An exchange rate: a positive decimal with at most four decimals (NBP
+/// publishes its mid rates so), as the digits of its ten-thousandths.
+pub fn parse_rate(raw: &str) -> Result<String, String> {
+    let bad = || format!("'{raw}' is not a rate (a positive number with at most four decimals)");
+    let (whole, frac) = raw.split_once('.').unwrap_or((raw, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || whole.len() > 9 || frac.len() > 4 || !digits(whole) || !digits(frac) {
+        return Err(bad());
+    }
+    let scaled = format!("{whole}{frac:0<4}");
+    let trimmed = scaled.trim_start_matches('0');
+    if trimmed.is_empty() {
+        return Err(bad());
+    }
+    Ok(trimmed.to_string())
+}
+
 /// One of the four offline modes an offline-log row or decision names
 /// (online is no such mode).
 pub fn parse_offline_mode(raw: &str) -> Result<Mode, String> {
@@ -220,5 +237,23 @@ mod tests {
         assert_eq!(parse_marker("bfk"), Ok(Some("BFK".into())));
         assert_eq!(parse_marker(""), Ok(None));
         assert!(parse_marker("XX").is_err());
+    }
+}
+
+#[cfg(test)]
+mod rate_tests {
+    use super::parse_rate;
+
+    #[test]
+    fn rates_are_kept_in_ten_thousandths() {
+        assert_eq!(parse_rate("4.2693").as_deref(), Ok("42693"));
+        assert_eq!(parse_rate("4.3").as_deref(), Ok("43000"));
+        assert_eq!(parse_rate("12").as_deref(), Ok("120000"));
+        assert_eq!(parse_rate("0.0123").as_deref(), Ok("123"));
+        for bad in [
+            "", "0", "0.0000", "-4.2", "4.26931", "4,2693", "x", ".5", "1e3",
+        ] {
+            assert!(parse_rate(bad).is_err(), "{bad}");
+        }
     }
 }

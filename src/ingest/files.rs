@@ -161,6 +161,7 @@ pub fn discover(dir: &Path, source: Source) -> Result<Vec<PathBuf>> {
         Source::Archive => return walk_tree(&dir.join("archive")),
         Source::Upo => (dir.join("ksef").join("upo"), None),
         Source::Resolutions => (dir.join("resolutions"), None),
+        Source::Rates => (dir.join("rates"), None),
     };
     if !folder.is_dir() {
         return Ok(Vec::new());

@@ -22,6 +22,9 @@ pub(super) fn read_json(mut ctx: Reading<'_>) -> FileOutcome {
     if ctx.input.source == Source::KsefMetadata && super::extract::is_export_status(&text) {
         return ctx.done();
     }
+    if ctx.input.source == Source::Rates {
+        return read_nbp_tables(ctx, &text);
+    }
     let items = match json_items(&text, ctx.input.source) {
         Ok(items) => items,
         Err((line, reason)) => return ctx.fail(line, reason),
@@ -61,6 +64,60 @@ pub(super) fn read_json(mut ctx: Reading<'_>) -> FileOutcome {
             }
         };
         ctx.row(line, |i| values.get(i).and_then(|v| v.as_deref()));
+    }
+    ctx.done()
+}
+
+/// One table of the NBP web API (`api/exchangerates/tables/A/...`).
+#[derive(serde::Deserialize)]
+struct NbpTable {
+    no: Option<String>,
+    #[serde(rename = "effectiveDate")]
+    effective_date: Option<String>,
+    #[serde(default)]
+    rates: Vec<Json>,
+}
+
+/// The NBP web API's tables (an array of them, or one table), each rate a
+/// row beside its table's `effectiveDate` and `no`; a rate is named by the
+/// line its table starts on.
+fn read_nbp_tables(mut ctx: Reading<'_>, text: &str) -> FileOutcome {
+    let located = |e: &serde_json::Error| u64::try_from(e.line()).ok().filter(|&l| l > 0);
+    let whole: &RawValue = match serde_json::from_str(text) {
+        Ok(w) => w,
+        Err(e) => return ctx.fail(located(&e), format!("not valid JSON: {e}")),
+    };
+    let tables: Vec<&RawValue> = match whole.get().trim_start().as_bytes().first() {
+        Some(b'[') => match serde_json::from_str(whole.get()) {
+            Ok(items) => items,
+            Err(e) => return ctx.fail(None, format!("not an array of NBP tables: {e}")),
+        },
+        _ => vec![whole],
+    };
+    let base = text.as_ptr() as usize;
+    for raw in tables {
+        let offset = raw.get().as_ptr() as usize - base;
+        let line = 1 + text.as_bytes()[..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        let table: NbpTable = match serde_json::from_str(raw.get()) {
+            Ok(t) => t,
+            Err(e) => {
+                ctx.counts.read += 1;
+                ctx.reject(Some(line), format!("not an NBP table: {e}"));
+                continue;
+            }
+        };
+        for rate in &table.rates {
+            let values = [
+                table.effective_date.clone(),
+                json_field(rate, "code"),
+                json_field(rate, "mid"),
+                table.no.clone(),
+            ];
+            ctx.row(line, |i| values.get(i).and_then(|v| v.as_deref()));
+        }
     }
     ctx.done()
 }
@@ -151,6 +208,27 @@ mod tests {
         assert!(err.1.contains("\"invoices\" array"), "{err:?}");
         let err = json_items(r#"{"invoices": []}"#, Source::Announcements).unwrap_err();
         assert!(err.1.contains("\"messages\" array"), "{err:?}");
+    }
+
+    /// An NBP table's rates are rows beside its date and number.
+    #[test]
+    fn nbp_tables_are_flattened_into_rates() {
+        let text = r#"[{"table":"A","no":"002/A/NBP/2027","effectiveDate":"2027-01-05",
+  "rates":[{"currency":"euro","code":"EUR","mid":4.2693},{"currency":"dolar","code":"USD","mid":3.9}]},
+ {"table":"A","no":"003/A/NBP/2027","effectiveDate":"2027-01-07","rates":[{"code":"EUR","mid":"x"}]}]"#;
+        let config = crate::config::SourceConfig::default();
+        let input = super::super::input::SourceInput {
+            source: Source::Rates,
+            file: "rates/a.json",
+            bytes: text.as_bytes(),
+            config: &config,
+        };
+        let mut builder = super::super::table::TableBuilder::new(Source::Rates.fields());
+        let mut rejected = Vec::new();
+        super::super::read::read_file(&input, &mut builder, &mut rejected);
+        assert_eq!(builder.len(), 2);
+        assert_eq!(rejected.len(), 1);
+        assert_eq!(rejected[0].line, Some(3));
     }
 
     #[test]

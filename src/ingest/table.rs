@@ -13,7 +13,7 @@ pub use super::cells::{Cells, TextCells, Values};
 use crate::config::Dialect;
 use crate::contract::{
     Field, Kind, ksef_number, parse_action, parse_category, parse_currency, parse_hash,
-    parse_marker, parse_offline_mode, parse_whole_number, trim_cell,
+    parse_marker, parse_offline_mode, parse_rate, parse_whole_number, trim_cell,
 };
 
 /// Where a row came from; `line` is 1-based, the header being line 1 in CSV.
@@ -360,6 +360,7 @@ fn push_parsed(column: &mut Cells, kind: Kind, raw: &str, dialect: &Dialect) -> 
         (Cells::Text(c), Kind::Mode) => c.push(parse_offline_mode(raw)?.as_str()),
         (Cells::Text(c), Kind::Action) => c.push(parse_action(raw)?),
         (Cells::Text(c), Kind::Category) => c.push(parse_category(raw)?.as_str()),
+        (Cells::Text(c), Kind::Rate) => c.push(&parse_rate(raw)?),
         (Cells::Text(c), _) => c.push(raw),
     }
     Ok(())
@@ -452,7 +453,9 @@ mod tests {
         assert_eq!(df.height(), 1);
         let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
         assert!(names.contains(&"net_amount"), "{names:?}");
-        for dropped in ["vat_amount", "buyer_id", "invoice_type", "source_id"] {
+        // The maximum penalty reads the VAT (`matching::exposure`).
+        assert!(names.contains(&"vat_amount"), "{names:?}");
+        for dropped in ["buyer_id", "invoice_type", "source_id"] {
             assert!(!names.contains(&dropped), "{names:?}");
         }
         let kept = LEDGER.iter().filter(|f| f.kept).count();

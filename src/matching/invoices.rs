@@ -59,6 +59,7 @@ fn ledger_view(ledger: &DataFrame) -> LazyFrame {
         col("issue_date").alias("ledger_issue_date"),
         col("gross_amount").alias("ledger_gross_amount"),
         col("net_amount").alias("ledger_net_amount"),
+        col("vat_amount").alias("ledger_vat_amount"),
         col("currency").alias("ledger_currency"),
         col("ksef_number").alias("ledger_ksef_number"),
         col("ksef_marker"),
@@ -108,6 +109,7 @@ fn metadata_view(ksef: &DataFrame) -> LazyFrame {
         col("invoicing_date").alias("meta_submitted_at"),
         col("gross_amount").alias("ksef_gross_amount"),
         col("net_amount").alias("ksef_net_amount"),
+        col("vat_amount").alias("ksef_vat_amount"),
         col("currency").alias("ksef_currency"),
         col("invoice_hash").alias("ksef_invoice_hash"),
         col("hash_of_corrected_invoice").alias("ksef_hash_of_corrected_invoice"),
@@ -463,6 +465,8 @@ pub fn derive(
             "mode_code",
             "ledger_not_invoice",
             "meta_sent_offline",
+            "ledger_vat_amount",
+            "ksef_vat_amount",
         ]))
         .collect()?;
     // Read only to derive `submitted_at`, `issue_date` and `mode`.
@@ -525,8 +529,9 @@ fn sources_combined(sparse: &Sparse, params: &Params) -> PolarsResult<[Expr; 5]>
 /// The day of the submission, and the KSeF number, amount and currency
 /// the reports show, each the first a source holds: for the number
 /// KSeF's own record, then a UPO, then our books; for the amount and
-/// currency our books, then the offline log, KSeF, the archive.
-fn values_chosen(sparse: &Sparse) -> PolarsResult<[Expr; 4]> {
+/// currency our books, then the offline log, KSeF, the archive; for the
+/// VAT our books (a JPK_V7 ledger's row included), then KSeF.
+fn values_chosen(sparse: &Sparse) -> PolarsResult<[Expr; 5]> {
     Ok([
         col("submitted_at")
             .cast(DataType::Date)
@@ -551,6 +556,7 @@ fn values_chosen(sparse: &Sparse) -> PolarsResult<[Expr; 4]> {
             sparse.gathered("archive_currency")?,
         ])
         .alias("currency"),
+        coalesce(&[col("ledger_vat_amount"), col("ksef_vat_amount")]).alias("vat_amount"),
     ])
 }
 

@@ -63,6 +63,11 @@ pub struct Matched {
     /// A scenario's assumptions and what each ended (`run --assume-end`);
     /// empty for a run on the records as they are.
     pub scenario: Vec<super::scenario::Applied>,
+    /// The NBP rates the exposure used (`rate_date`, `currency`, `rate` in
+    /// ten-thousandths, `table`), and those it needed but the bundle lacks
+    /// (`rate_date`, `currency`): see `exposure`.
+    pub rates_used: DataFrame,
+    pub rates_missing: DataFrame,
 }
 
 /// The sources whose row-level tables only matching and the rules read.

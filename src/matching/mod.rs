@@ -16,6 +16,7 @@
 
 mod as_of;
 pub mod deadlines;
+pub mod exposure;
 pub mod invoices;
 mod key_index;
 mod matched;
@@ -59,9 +60,16 @@ pub fn match_invoices(bundle: &mut Bundle, params: &Params) -> PolarsResult<Matc
     let _step = Step::start("deadlines and statuses");
     let (invoices, deadline_bases) =
         deadlines_and_statuses(invoices, &sparse, &records.events, params, &extract)?;
+    let rates = bundle
+        .table(crate::contract::Source::Rates)
+        .map_err(|e| PolarsError::ComputeError(e.to_string().into()))?;
+    let exposure = exposure::with_exposure(invoices, &rates)?;
+    let invoices = exposure.invoices;
     log_sizes(&invoices);
     Ok(Matched {
         invoices,
+        rates_used: exposure.rates_used,
+        rates_missing: exposure.rates_missing,
         deadline_bases,
         sparse,
         ledger: rows.ledger,

@@ -27,7 +27,7 @@ pub fn kind_of(column: &str) -> Kind {
         "issue_date" | "deadline" | "submitted_on" | "period_end" | "first_seen" => Kind::Date,
         "started_at" | "ended_at" | "approved_at" | "closed_at" | "announcement_start"
         | "announcement_end" => Kind::DateTime,
-        "gross_amount" => Kind::Amount,
+        "gross_amount" | "max_penalty_pln" => Kind::Amount,
         "age_business_days" | "invoices" | "line" | "days_open" | "open_exceptions" => {
             Kind::Integer
         }

@@ -168,7 +168,11 @@ fn kpis(h: &mut String, s: &Summary) {
 <div class="kpi"><span class="label">Offline gross value</span><span class="value money" id="offline-value">{val}</span></div>
 <div class="kpi{alert}"><span class="label">Unresolved exceptions</span><span class="value" id="open-exceptions">{open}</span><small>{sev}</small></div>
 <div class="kpi{alert_over}"><span class="label">Overdue offline invoices</span><span class="value" id="overdue-offline">{over}</span></div>
+<div class="kpi"><span class="label">Maximum penalty exposure (art. 106ni, from 2027)*</span><span class="value money" id="max-penalty">PLN {penalty}</span><small>{penalty_n} invoices. *{note}.</small></div>
 </section>"#,
+        penalty = grouped(s.max_penalty.1),
+        penalty_n = s.max_penalty.0,
+        note = escape(super::run_json::PENALTY_NOTE),
         inv = s.invoices,
         off = s.offline_total.invoices,
         val = money_lines(&s.offline_total.value),

@@ -32,8 +32,9 @@ use crate::sql;
 
 /// Columns of every output that hold numbers and are written unguarded:
 /// these, and completeness.csv's count of each status.
-const NUMERIC_BESIDE_STATUSES: [&str; 6] = [
+const NUMERIC_BESIDE_STATUSES: [&str; 7] = [
     "gross_amount",
+    "max_penalty_pln",
     "age_business_days",
     "line",
     "invoices",
@@ -103,6 +104,7 @@ pub fn reconciliation(rec: &Matched) -> PolarsResult<DataFrame> {
             money_text(col("gross_amount")).alias("gross_amount"),
             col("currency"),
             col("owner"),
+            money_text(col("max_penalty_pln")).alias("max_penalty_pln"),
             col("archive_file"),
             col("archive_hash"),
             col("kod1_url"),

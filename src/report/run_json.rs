@@ -56,6 +56,106 @@ pub struct RunJson {
     /// record of what happened, and the register was not updated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scenario: Option<ScenarioJson>,
+    /// The maximum penalty from 2027 (art. 106ni) over all invoices.
+    pub max_penalty_pln: PenaltyJson,
+    /// The NBP rates the maximum penalty (art. 106ni) was converted at.
+    pub rates_used: BTreeSet<RateJson>,
+    /// The rates it needed and `rates/` lacks: those invoices' penalty is
+    /// left empty.
+    pub rates_missing: BTreeSet<MissingRateJson>,
+}
+
+/// The sum of `max_penalty_pln` in reconciliation.csv.
+#[derive(Serialize, Clone, Default)]
+pub struct PenaltyJson {
+    /// Invoices with a maximum penalty.
+    pub invoices: u64,
+    /// Their sum, PLN with two decimals.
+    pub total: String,
+    /// Grosze, for the dashboard and workbook.
+    #[serde(skip)]
+    pub total_grosze: i64,
+    pub note: &'static str,
+}
+
+/// What every place that shows the maximum penalty says of it.
+pub const PENALTY_NOTE: &str = "statutory maximum under art. 106ni of the VAT Act (from 2027); the tax office may set a lower penalty";
+
+impl PenaltyJson {
+    fn of(invoices: u64, grosze: i64) -> PenaltyJson {
+        PenaltyJson {
+            invoices,
+            total: crate::contract::format_amount(grosze),
+            total_grosze: grosze,
+            note: PENALTY_NOTE,
+        }
+    }
+}
+
+/// The invoices with a maximum penalty and its sum in grosze.
+fn penalty_of(rec: &Matched) -> PolarsResult<(u64, i64)> {
+    let column = rec.invoices.column("max_penalty_pln")?.i64()?.clone();
+    Ok((
+        (column.len() - column.null_count()) as u64,
+        column.sum().unwrap_or(0),
+    ))
+}
+
+/// One NBP table A mid rate used.
+#[derive(Serialize, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RateJson {
+    pub date: String,
+    pub currency: String,
+    pub rate: String,
+    pub table: Option<String>,
+}
+
+/// A rate the penalty needed that the bundle lacks.
+#[derive(Serialize, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MissingRateJson {
+    pub date: String,
+    pub currency: String,
+    pub reason: String,
+}
+
+/// The rates `rec`'s exposure used and missed.
+fn rates_of(rec: &Matched) -> PolarsResult<(BTreeSet<RateJson>, BTreeSet<MissingRateJson>)> {
+    let text = |df: &DataFrame, name: &str| -> PolarsResult<Vec<Option<String>>> {
+        let c = df.column(name)?.cast(&polars::prelude::DataType::String)?;
+        Ok(c.str()?.iter().map(|v| v.map(str::to_string)).collect())
+    };
+    let used = &rec.rates_used;
+    let (dates, currencies, rates, tables) = (
+        text(used, "rate_date")?,
+        text(used, "currency")?,
+        text(used, "rate")?,
+        text(used, "table")?,
+    );
+    let mut out = BTreeSet::new();
+    for i in 0..used.height() {
+        let digits: i64 = rates[i].as_deref().unwrap_or("0").parse().unwrap_or(0);
+        out.insert(RateJson {
+            date: dates[i].clone().unwrap_or_default(),
+            currency: currencies[i].clone().unwrap_or_default(),
+            rate: format!("{}.{:04}", digits / 10_000, digits % 10_000),
+            table: tables[i].clone(),
+        });
+    }
+    let missing = &rec.rates_missing;
+    let (dates, currencies) = (text(missing, "rate_date")?, text(missing, "currency")?);
+    let mut lacking = BTreeSet::new();
+    for i in 0..missing.height() {
+        let date = dates[i].clone().unwrap_or_default();
+        lacking.insert(MissingRateJson {
+            reason: format!(
+                "no NBP table A rate of {date} (the last business day before P_1) in rates/; \
+                 no older table is used, so the maximum penalty is left empty"
+            ),
+            date,
+            currency: currencies[i].clone().unwrap_or_default(),
+        });
+    }
+    Ok((out, lacking))
 }
 
 /// What a scenario assumed.
@@ -277,11 +377,19 @@ pub struct Counts {
     pub ledger_sellers: BTreeSet<String>,
     /// A scenario's assumptions; every part of a run in parts has the same.
     pub scenario: Option<ScenarioJson>,
+    pub rates_used: BTreeSet<RateJson>,
+    pub rates_missing: BTreeSet<MissingRateJson>,
+    /// Invoices with a maximum penalty, and its sum in grosze.
+    pub penalty: (u64, i64),
 }
 
 impl Counts {
     pub fn of(rec: &Matched, queries: &Queries) -> PolarsResult<Counts> {
+        let (rates_used, rates_missing) = rates_of(rec)?;
         Ok(Counts {
+            penalty: penalty_of(rec)?,
+            rates_used,
+            rates_missing,
             invoices: rec.invoices.height() as u64,
             by_status: super::status_counts(queries)?,
             ksef_after_as_of: rec.ksef_after_as_of,
@@ -307,6 +415,10 @@ impl Counts {
             *self.rows_after_as_of.entry(ledger).or_insert(0) += n;
         }
         self.ledger_sellers.extend(other.ledger_sellers);
+        self.penalty.0 += other.penalty.0;
+        self.penalty.1 += other.penalty.1;
+        self.rates_used.extend(other.rates_used);
+        self.rates_missing.extend(other.rates_missing);
     }
 }
 
@@ -383,6 +495,9 @@ impl RunJson {
             outputs,
             register: None,
             scenario: counts.scenario,
+            max_penalty_pln: PenaltyJson::of(counts.penalty.0, counts.penalty.1),
+            rates_used: counts.rates_used,
+            rates_missing: counts.rates_missing,
         })
     }
 }

@@ -109,6 +109,10 @@ pub struct Summary {
     pub decisions: Vec<DecisionRow>,
     pub by_owner: Vec<AgeingRow>,
     pub by_mode: Vec<AgeingRow>,
+    /// Invoices with a maximum penalty (art. 106ni) and its sum in grosze.
+    pub max_penalty: (u64, i64),
+    /// The same per owner (empty: no owner), by owner.
+    pub max_penalty_by_owner: BTreeMap<String, (u64, i64)>,
 }
 
 /// How many open items the Dashboard lists.
@@ -136,6 +140,23 @@ fn bucket_index(bucket: &str) -> usize {
     Bucket::parse(bucket).map_or(0, Bucket::index)
 }
 
+/// Invoices with a maximum penalty and its sum in grosze, per owner: one
+/// visit per such invoice (late or overdue with a deadline from 2027).
+fn penalty_by_owner(penalties: &DataFrame) -> Result<BTreeMap<String, (u64, i64)>> {
+    let mut out: BTreeMap<String, (u64, i64)> = BTreeMap::new();
+    let owners = strings(penalties, "owner")?;
+    let amounts = strings(penalties, "max_penalty_pln")?;
+    for (owner, amount) in owners.iter().zip(amounts.iter()) {
+        let Some(cents) = amount.and_then(crate::contract::parse_written) else {
+            continue;
+        };
+        let entry = out.entry(owner.unwrap_or("").to_string()).or_default();
+        entry.0 += 1;
+        entry.1 += cents;
+    }
+    Ok(out)
+}
+
 /// What the summary reads of the reconciliation: its row count, the
 /// invoices per status, each decision's owners and the offline invoices'
 /// mode, status and value. Taken from the whole reconciliation, or, in a
@@ -150,6 +171,8 @@ pub struct InvoiceDigest {
     owner_pairs: DataFrame,
     /// `mode`, `status`, `gross_amount`, `currency` of the offline invoices.
     offline: DataFrame,
+    /// `owner`, `max_penalty_pln` of the invoices that have one.
+    penalties: DataFrame,
 }
 
 impl InvoiceDigest {
@@ -183,6 +206,12 @@ impl InvoiceDigest {
                 col("currency"),
             ])
             .collect()?;
+        let penalties = rec
+            .clone()
+            .lazy()
+            .filter(col("max_penalty_pln").is_not_null())
+            .select([col("owner"), col("max_penalty_pln")])
+            .collect()?;
         // Copied out: these few rows would otherwise hold on to the whole
         // reconciliation's text, and a partitioned run keeps every part's.
         Ok(InvoiceDigest {
@@ -190,6 +219,7 @@ impl InvoiceDigest {
             by_status,
             owner_pairs: crate::frame::compact(owner_pairs)?,
             offline: crate::frame::compact(offline)?,
+            penalties: crate::frame::compact(penalties)?,
         })
     }
 
@@ -199,6 +229,7 @@ impl InvoiceDigest {
         self.by_status.vstack_mut(&other.by_status)?;
         self.owner_pairs.vstack_mut(&other.owner_pairs)?;
         self.offline.vstack_mut(&other.offline)?;
+        self.penalties.vstack_mut(&other.penalties)?;
         Ok(())
     }
 }
@@ -219,9 +250,14 @@ impl Summary {
             scenario_line: run.scenario.as_ref().map(|s| s.headline()),
             version: run.version.to_string(),
             invoices: digest.invoices,
+            max_penalty: (
+                run.max_penalty_pln.invoices,
+                run.max_penalty_pln.total_grosze,
+            ),
             ..Summary::default()
         };
         let owners = s.add_invoices(digest)?;
+        s.max_penalty_by_owner = penalty_by_owner(&digest.penalties)?;
         s.add_exceptions(&frames.exceptions)?;
         s.add_decisions(frames, &owners)?;
         Ok(s)

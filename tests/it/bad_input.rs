@@ -136,7 +136,8 @@ fn missing_optional_parts_are_listed_and_their_checks_skipped() {
             "access/grants.*",
             "archive/",
             "ksef/upo/",
-            "resolutions/"
+            "resolutions/",
+            "rates/"
         ]
     );
     let skipped: Vec<&str> = json["checks_skipped"]

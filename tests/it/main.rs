@@ -11,6 +11,7 @@ mod dialect;
 mod documents;
 mod evidence;
 mod explain;
+mod exposure;
 mod generate;
 mod governance;
 mod injection;

@@ -50,7 +50,8 @@ pub fn write(ws: &mut Worksheet, s: &Summary, f: &Formats) -> anyhow::Result<()>
     let status_rows = submission_status(ws, s, r + 1, f)?;
     let total_row = open_by_severity(ws, s, status_rows.1 + 2, f)?;
     let age_rows = ageing_by_bucket(ws, s, total_row + 2, f)?;
-    oldest_items(ws, s, age_rows.1 + 2, f)?;
+    let end = oldest_items(ws, s, age_rows.1 + 2, f)?;
+    penalty_by_owner(ws, s, end + 1, f)?;
     charts(ws, status_rows, age_rows)
 }
 
@@ -92,6 +93,26 @@ fn run_facts(ws: &mut Worksheet, s: &Summary, f: &Formats) -> anyhow::Result<()>
     num(ws, 4, 1, s.invoices, f)?;
     text(ws, 5, 0, "KSeF extract", &f.bold)?;
     text(ws, 5, 1, &s.extract_line, &f.text)?;
+    // To the right of the facts, where nothing else is.
+    text(
+        ws,
+        1,
+        3,
+        "Maximum penalty exposure (art. 106ni, from 2027), PLN",
+        &f.bold,
+    )?;
+    money(ws, 2, 3, s.max_penalty.1, f)?;
+    text(
+        ws,
+        3,
+        3,
+        &format!(
+            "{} invoices; {}",
+            s.max_penalty.0,
+            crate::report::run_json::PENALTY_NOTE
+        ),
+        &f.text,
+    )?;
     if let Some(line) = &s.scenario_line {
         // Beside the title, where nothing else is, so a run on the records
         // as they are keeps its layout.
@@ -211,7 +232,43 @@ fn ageing_by_bucket(
 }
 
 /// The oldest open items, one per row from `row`: what to chase first.
-fn oldest_items(ws: &mut Worksheet, s: &Summary, row: RowNum, f: &Formats) -> anyhow::Result<()> {
+/// The maximum penalty (art. 106ni, from 2027) per owner, with what it
+/// is: the statutory maximum, which the tax office may lower.
+fn penalty_by_owner(
+    ws: &mut Worksheet,
+    s: &Summary,
+    row: RowNum,
+    f: &Formats,
+) -> anyhow::Result<()> {
+    let headers = ["owner", "invoices", "max_penalty_pln"];
+    let title = "Maximum penalty exposure (art. 106ni, from 2027) by owner, PLN";
+    let top = block(ws, row, title, &headers, f)?;
+    let mut r = top;
+    for (owner, (n, cents)) in &s.max_penalty_by_owner {
+        let name = if owner.is_empty() {
+            "(no owner)"
+        } else {
+            owner
+        };
+        text(ws, r, 0, name, &f.text)?;
+        num(ws, r, 1, *n, f)?;
+        money(ws, r, 2, *cents, f)?;
+        r += 1;
+    }
+    text(ws, r, 0, "total", &f.bold)?;
+    num(ws, r, 1, s.max_penalty.0, f)?;
+    money(ws, r, 2, s.max_penalty.1, f)?;
+    text(ws, r + 1, 0, crate::report::run_json::PENALTY_NOTE, &f.text)?;
+    Ok(())
+}
+
+/// The oldest open items; returns the row after them.
+fn oldest_items(
+    ws: &mut Worksheet,
+    s: &Summary,
+    row: RowNum,
+    f: &Formats,
+) -> anyhow::Result<RowNum> {
     let headers = [
         "exception_id",
         "code",
@@ -247,7 +304,7 @@ fn oldest_items(ws: &mut Worksheet, s: &Summary, row: RowNum, f: &Formats) -> an
         }
         text(ws, r, 9, &item.currency, &f.text)?;
     }
-    Ok(())
+    Ok(top + s.oldest.len() as RowNum)
 }
 
 /// The status and ageing charts to the right of the blocks, each over its
