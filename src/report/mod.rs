@@ -99,11 +99,14 @@ pub fn reconciliation(rec: &Matched) -> PolarsResult<DataFrame> {
             col("ksef_number"),
             date_text(col("submitted_on")),
             deadline_text().alias("deadline"),
-            rec.deadline_basis(),
             col("status"),
             money_text(col("gross_amount")).alias("gross_amount"),
             col("currency"),
             col("owner"),
+            // The contract's columns above, in its order; its v1.2
+            // additions after them, so a script reading by position keeps
+            // working.
+            rec.deadline_basis(),
             money_text(col("max_penalty_pln")).alias("max_penalty_pln"),
             col("archive_file"),
             col("archive_hash"),

@@ -28,11 +28,13 @@ fn bases(r: &Run) -> BTreeMap<String, String> {
 fn demo_bases_name_each_rule_and_id() {
     let r = run(&fixtures().join("demo"), AS_OF, &[]);
     let bases = bases(&r);
+    // The contract's columns first, in its order, then its v1.2 additions.
     let header = r.text("reconciliation.csv");
     assert!(
         header.starts_with(
             "seller_nip,invoice_number,issue_date,mode,decision_id,in_ledger,in_offline_log,\
-             in_ksef,ksef_number,submitted_on,deadline,deadline_basis,status,"
+             in_ksef,ksef_number,submitted_on,deadline,status,gross_amount,currency,owner,\
+             deadline_basis,max_penalty_pln,archive_file,"
         ),
         "{}",
         header.lines().next().unwrap_or_default()

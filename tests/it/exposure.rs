@@ -109,14 +109,15 @@ fn the_maximum_penalty_is_the_vat_in_pln_from_2027() {
     assert_eq!(json["sources"]["rates"]["rows_used"], 4);
 }
 
-/// The column sits after the contract's columns, before the evidence.
+/// The column sits after the contract's columns and `deadline_basis`,
+/// before the evidence.
 #[test]
-fn the_column_follows_owner() {
+fn the_column_follows_the_contracts_columns() {
     let r = run(bundle().path(), AS_OF, &[]);
     let text = r.text("reconciliation.csv");
     let header = text.lines().next().unwrap();
     assert!(
-        header.contains(",owner,max_penalty_pln,archive_file,"),
+        header.contains(",owner,deadline_basis,max_penalty_pln,archive_file,"),
         "{header}"
     );
 }
