@@ -39,14 +39,12 @@ pub fn build(options: &EvidenceOptions) -> Result<PackSummary> {
             &options.out,
         )
     })?;
-    if let (Some(stored), Some(dir)) = (&register, &options.state) {
-        register::check_company(
-            stored,
-            &options.config.sellers,
-            &outputs.ledger_sellers,
-            dir,
-        )?;
-    }
+    register::check_company(
+        register.as_ref(),
+        options.state.as_deref(),
+        &options.config.sellers,
+        &outputs.ledger_sellers,
+    )?;
     let scoped = scope::filter(&outputs.frames, &options.scope)?;
     let frames = &scoped.frames;
     let mut entries = reports(frames, &outputs.run)?;

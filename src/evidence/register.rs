@@ -42,15 +42,18 @@ pub fn load(dir: &Path) -> Result<register::Stored> {
     Ok(stored)
 }
 
-/// Refuses a register of another company, as `run` does (exit 2): the
-/// bundle's sellers (`recon.toml`'s, else its ledger's) must share a NIP
-/// with the register's.
+/// Refuses a register of another company, as `run` does (exit 2), when a
+/// register is given (`--state`): the bundle's sellers (`recon.toml`'s,
+/// else its ledger's) must share a NIP with the register's.
 pub fn check_company(
-    stored: &register::Stored,
+    stored: Option<&register::Stored>,
+    dir: Option<&Path>,
     configured: &[String],
     ledger: &BTreeSet<String>,
-    dir: &Path,
 ) -> Result<()> {
+    let (Some(stored), Some(dir)) = (stored, dir) else {
+        return Ok(());
+    };
     let Some(known) = register::replay::sellers(&stored.chain) else {
         return Ok(());
     };

@@ -66,14 +66,12 @@ pub fn explain(options: &ExplainOptions) -> Result<Story> {
         pick,
         ..Job::in_memory(&options.input, options.as_of, &options.config, &out)
     })?;
-    if let (Some(stored), Some(dir)) = (&stored, &options.state) {
-        register::check_company(
-            stored,
-            &options.config.sellers,
-            &outputs.ledger_sellers,
-            dir,
-        )?;
-    }
+    register::check_company(
+        stored.as_ref(),
+        options.state.as_deref(),
+        &options.config.sellers,
+        &outputs.ledger_sellers,
+    )?;
     let mut story = find(&outputs.frames, options)?;
     let ids = story::ids(&story.findings);
     let lines = input_lines(options, &story, &ids)?;
