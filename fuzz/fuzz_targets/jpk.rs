@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
         data,
         &SourceConfig::default(),
     );
-    if let Ok(sales) = parsed {
-        assert_eq!(read.outcome.counts.read, sales.len() as u64);
+    if let Ok(register) = parsed {
+        assert_eq!(read.outcome.counts.read, register.sales.len() as u64);
     }
 });

@@ -31,11 +31,12 @@ pub enum Code {
     DuplicateKsefNumber,
     ArchiveOrphan,
     MarkerMismatch,
+    JpkCorrectionDue,
 }
 
 impl Code {
     /// Every code, in the order `run.json` lists them.
-    pub const ALL: [Code; 27] = [
+    pub const ALL: [Code; 28] = [
         Code::OverdueSubmission,
         Code::LateSubmission,
         Code::OnlineSentLate,
@@ -63,9 +64,10 @@ impl Code {
         Code::DuplicateKsefNumber,
         Code::ArchiveOrphan,
         Code::MarkerMismatch,
+        Code::JpkCorrectionDue,
     ];
 
-    const NAMES: [&'static str; 27] = [
+    const NAMES: [&'static str; 28] = [
         "OVERDUE_SUBMISSION",
         "LATE_SUBMISSION",
         "ONLINE_SENT_LATE",
@@ -93,6 +95,7 @@ impl Code {
         "DUPLICATE_KSEF_NUMBER",
         "ARCHIVE_ORPHAN",
         "MARKER_MISMATCH",
+        "JPK_CORRECTION_DUE",
     ];
 
     /// The code as exceptions.csv writes it.

@@ -145,7 +145,8 @@ pub const KSEF_METADATA: &[Field] = &[
     req("seller_nip", Text),
     req("issue_date", Date),
     req("invoicing_date", Timestamp),
-    checked("acquisition_date", Timestamp),
+    // When KSeF numbered the invoice (contract section 5), for the JPK rules.
+    opt("acquisition_date", Timestamp),
     opt("gross_amount", Amount),
     opt("net_amount", Amount),
     opt("vat_amount", Amount),

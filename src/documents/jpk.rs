@@ -9,6 +9,18 @@
 //! A broken file is a [`DocError`]; a broken row is not: it comes back with
 //! its `problems` so the caller rejects that row alone, with its line.
 //!
+//! The file is a return as well as a register ([`JpkHeader`]): its period
+//! (`Rok` with `Miesiac`, or with `Kwartal`), when it was made
+//! (`DataWytworzeniaJPK`, the moment its markers are judged as of) and
+//! whether it corrects an earlier one (`CelZlozenia` 2). Without the moment
+//! or the period the markers cannot be judged, nor the file placed among
+//! the period's returns, so such a file is refused whole.
+//!
+//! A row must carry exactly one of `NrKSeF`, `OFF`, `BFK`, `DI`. A row with
+//! two is refused (which one stands is unknowable); a row with none is read,
+//! with no marker: that is a finding about the return (MARKER_MISMATCH when
+//! KSeF had numbered the invoice), not a reason to drop the invoice.
+//!
 //! Deliberately not read: the declaration (`Deklaracja`), purchases
 //! (`ZakupWiersz`), control totals, GTU and procedure codes.
 //!
@@ -28,7 +40,7 @@
 //! (gross margin-scheme sales, not a net figure). Every `K_` field is still
 //! checked, so a garbled excluded amount is a problem too.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::documents::xml::{self, Element, Event, Flow};
 use crate::documents::{DocError, parse_amount, parse_date};
@@ -41,7 +53,7 @@ pub const NET_FIELDS: [&str; 8] = [
 /// Tax fields summed into `vat_amount` (see the module doc).
 pub const VAT_FIELDS: [&str; 3] = ["K_16", "K_18", "K_20"];
 
-/// Elements of which a row must carry exactly one (from the (3) variants).
+/// Elements of which a row must carry at most one (from the (3) variants).
 const MARKERS: [&str; 4] = ["NrKSeF", "OFF", "BFK", "DI"];
 
 /// One `SprzedazWiersz`; amounts in grosze of PLN. A row with `problems`
@@ -74,13 +86,36 @@ pub struct JpkSale {
     pub problems: Vec<String>,
 }
 
+/// What the `Naglowek` says of the file as a return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JpkHeader {
+    /// `JPK_V7M` or `JPK_V7K` (from `kodSystemowy`).
+    pub form: String,
+    /// `YYYY-MM` from `Rok` and `Miesiac` (both forms file their register
+    /// monthly); `YYYY-Qn` where a file gives `Kwartal` instead.
+    pub period: String,
+    /// `DataWytworzeniaJPK` in Warsaw time.
+    pub made_at: NaiveDateTime,
+    /// `CelZlozenia`: 1 a return, 2 a correction of it.
+    pub purpose: u8,
+    /// The taxpayer's NIP under `Podmiot1`: whose return it is.
+    pub seller_nip: Option<String>,
+}
+
+/// One JPK_V7 file: the return it is and its sales rows in file order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JpkRegister {
+    pub header: JpkHeader,
+    pub sales: Vec<JpkSale>,
+}
+
 /// A VAT register of a large seller holds hundreds of thousands of rows, far
 /// more than one invoice; it still has a ceiling, so a runaway file is
 /// refused rather than read into memory.
 pub const MAX_JPK_BYTES: usize = 1024 * 1024 * 1024;
 
-/// Reads the sales rows of one JPK_V7M/K file, in file order.
-pub fn parse_jpk(bytes: &[u8]) -> Result<Vec<JpkSale>, DocError> {
+/// Reads one JPK_V7M/K file: its header and its sales rows, in file order.
+pub fn parse_jpk(bytes: &[u8]) -> Result<JpkRegister, DocError> {
     let mut register = Register::default();
     xml::walk(bytes, MAX_JPK_BYTES, |path, event| {
         register.visit(path, event)?;
@@ -96,6 +131,7 @@ struct Register {
     rows: Vec<JpkSale>,
     current: Option<Row>,
     root_line: u64,
+    header: Header,
     /// Why the file is of an earlier version of the form, if it is; the
     /// file is still read through so that its rows can be counted.
     earlier: Option<DocError>,
@@ -116,6 +152,10 @@ impl Register {
             (Event::End(variant, text), ["JPK", "Naglowek", "WariantFormularza"]) => {
                 let said = format!("WariantFormularza {}", text.trim());
                 self.note_earlier(earlier_variant(text.trim(), variant.line, &said));
+                Ok(())
+            }
+            (Event::End(field, text), ["JPK", "Naglowek", name]) => {
+                self.header.field(name, field.line, text.trim());
                 Ok(())
             }
             (Event::End(_, text), ["JPK", "Podmiot1", .., "NIP"]) => {
@@ -179,26 +219,123 @@ impl Register {
         }
     }
 
-    fn finish(self) -> Result<Vec<JpkSale>, DocError> {
-        if let Some(mut earlier) = self.earlier {
-            earlier.rows = self.rows.len() as u64;
-            return Err(earlier);
+    fn finish(self) -> Result<JpkRegister, DocError> {
+        let rows = self.rows.len() as u64;
+        let refused = |mut e: DocError| {
+            e.rows = rows;
+            e
+        };
+        if let Some(earlier) = self.earlier {
+            return Err(refused(earlier));
         }
-        if self.form.is_none() {
-            return Err(DocError::at(
+        let Some(form) = self.form else {
+            return Err(refused(DocError::at(
                 self.root_line,
                 "not a JPK_V7M/K file: no Naglowek/KodFormularza",
-            ));
-        }
+            )));
+        };
+        let mut header = self
+            .header
+            .finish(&form, self.root_line)
+            .map_err(refused)?;
         let seller_nip = self.seller_nip;
-        Ok(self
+        header.seller_nip = seller_nip.clone();
+        let sales = self
             .rows
             .into_iter()
             .map(|row| JpkSale {
                 seller_nip: seller_nip.clone(),
                 ..row
             })
-            .collect())
+            .collect();
+        Ok(JpkRegister { header, sales })
+    }
+}
+
+/// The `Naglowek` fields that make the file a return, as read.
+#[derive(Debug, Default)]
+struct Header {
+    made_at: Option<Result<NaiveDateTime, (u64, String)>>,
+    purpose: Option<(u64, String)>,
+    year: Option<(u64, String)>,
+    month: Option<(u64, String)>,
+    quarter: Option<(u64, String)>,
+}
+
+impl Header {
+    fn field(&mut self, name: &str, line: u64, text: &str) {
+        let value = Some((line, text.to_string()));
+        match name {
+            "DataWytworzeniaJPK" => {
+                self.made_at = Some(
+                    crate::contract::parse_timestamp(text, None)
+                        .map_err(|e| (line, format!("DataWytworzeniaJPK: {e}"))),
+                )
+            }
+            "CelZlozenia" => self.purpose = value,
+            "Rok" => self.year = value,
+            "Miesiac" => self.month = value,
+            "Kwartal" => self.quarter = value,
+            _ => {}
+        }
+    }
+
+    /// The header as a return, or why the file cannot be judged as one.
+    fn finish(self, form: &str, root_line: u64) -> Result<JpkHeader, DocError> {
+        let made_at = match self.made_at {
+            Some(Ok(t)) => t,
+            Some(Err((line, reason))) => return Err(DocError::at(line, reason)),
+            None => {
+                return Err(DocError::at(
+                    root_line,
+                    "Naglowek/DataWytworzeniaJPK is missing: a JPK_V7 file's markers are judged \
+                     as of the moment it was made",
+                ));
+            }
+        };
+        let purpose = match &self.purpose {
+            Some((_, t)) if t == "1" => 1,
+            Some((_, t)) if t == "2" => 2,
+            Some((line, t)) => {
+                return Err(DocError::at(
+                    *line,
+                    format!("CelZlozenia: \"{t}\" should be 1 (a return) or 2 (its correction)"),
+                ));
+            }
+            None => 1,
+        };
+        Ok(JpkHeader {
+            form: form.split_whitespace().next().unwrap_or(form).to_string(),
+            period: self.period(root_line)?,
+            made_at,
+            purpose,
+            seller_nip: None,
+        })
+    }
+
+    /// `YYYY-MM`, or `YYYY-Qn` for a file that gives only the quarter.
+    fn period(&self, root_line: u64) -> Result<String, DocError> {
+        let number = |field: &Option<(u64, String)>, name: &str, range: std::ops::RangeInclusive<u32>| {
+            match field {
+                Some((line, t)) => match t.parse::<u32>() {
+                    Ok(n) if range.contains(&n) => Ok(Some(n)),
+                    _ => Err(DocError::at(*line, format!("{name}: \"{t}\" is not a valid {name}"))),
+                },
+                None => Ok(None),
+            }
+        };
+        let year = number(&self.year, "Rok", 2000..=2999)?;
+        let month = number(&self.month, "Miesiac", 1..=12)?;
+        let quarter = number(&self.quarter, "Kwartal", 1..=4)?;
+        match (year, month, quarter) {
+            (Some(y), Some(m), _) => Ok(format!("{y}-{m:02}")),
+            (Some(y), None, Some(q)) => Ok(format!("{y}-Q{q}")),
+            _ => Err(DocError::at(
+                root_line,
+                "Naglowek gives no period (Rok with Miesiac): a JPK_V7 file is placed among \
+                 the returns of its period",
+            )),
+        }
     }
 }
 
@@ -287,10 +424,7 @@ impl Row {
     fn finish(self) -> JpkSale {
         let mut sale = self.sale;
         match self.markers.len() {
-            0 => sale
-                .problems
-                .push(format!("none of {} is present", MARKERS.join(", "))),
-            1 => {}
+            0 | 1 => {}
             _ => sale.problems.push(format!(
                 "only one of {} may be present, found {}",
                 MARKERS.join(", "),
@@ -348,7 +482,85 @@ mod tests {
     }
 
     fn rows(xml: &str) -> Vec<JpkSale> {
-        parse_jpk(xml.as_bytes()).unwrap_or_else(|e| panic!("{e}"))
+        parse_jpk(xml.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .sales
+    }
+
+    /// The fixture with its `Naglowek` lines replaced by `header`.
+    fn with_header(header: &str) -> String {
+        let xml = fixture();
+        let start = xml.find("<Naglowek>").unwrap_or(0);
+        let end = xml.find("</Naglowek>").unwrap_or(0) + "</Naglowek>".len();
+        format!("{}<Naglowek>{header}</Naglowek>{}", &xml[..start], &xml[end..])
+    }
+
+    const FORM: &str = "<KodFormularza kodSystemowy=\"JPK_V7M (3)\" wersjaSchemy=\"1-0E\">JPK_VAT</KodFormularza><WariantFormularza>3</WariantFormularza>";
+
+    #[test]
+    fn the_header_makes_the_file_a_return_of_its_period() {
+        let got = parse_jpk(fixture().as_bytes()).map(|r| r.header);
+        let made_at = NaiveDate::from_ymd_opt(2026, 4, 20).and_then(|d| d.and_hms_opt(11, 15, 0));
+        assert_eq!(
+            got,
+            Ok(JpkHeader {
+                form: "JPK_V7M".into(),
+                period: "2026-03".into(),
+                // 09:15Z is 11:15 in Warsaw summer time.
+                made_at: made_at.unwrap_or_default(),
+                purpose: 1,
+                seller_nip: Some("5265877635".into()),
+            })
+        );
+        let quarter = with_header(&format!(
+            "{FORM}<DataWytworzeniaJPK>2026-07-01T08:00:00</DataWytworzeniaJPK>\
+             <CelZlozenia>2</CelZlozenia><Rok>2026</Rok><Kwartal>2</Kwartal>"
+        ));
+        let header = parse_jpk(quarter.as_bytes()).map(|r| (r.header.period, r.header.purpose));
+        assert_eq!(header, Ok(("2026-Q2".to_string(), 2)));
+    }
+
+    #[test]
+    fn a_file_without_its_moment_or_period_is_refused_whole() {
+        for (header, says) in [
+            (
+                format!("{FORM}<Rok>2026</Rok><Miesiac>3</Miesiac>"),
+                "DataWytworzeniaJPK is missing",
+            ),
+            (
+                format!("{FORM}<DataWytworzeniaJPK>2026-04-20T09:15:00Z</DataWytworzeniaJPK><Rok>2026</Rok>"),
+                "no period",
+            ),
+            (
+                format!("{FORM}<DataWytworzeniaJPK>2026-04-20T09:15:00Z</DataWytworzeniaJPK><Rok>2026</Rok><Miesiac>13</Miesiac>"),
+                "Miesiac: \"13\"",
+            ),
+            (
+                format!("{FORM}<DataWytworzeniaJPK>wczoraj</DataWytworzeniaJPK><Rok>2026</Rok><Miesiac>3</Miesiac>"),
+                "DataWytworzeniaJPK:",
+            ),
+            (
+                format!("{FORM}<DataWytworzeniaJPK>2026-04-20T09:15:00Z</DataWytworzeniaJPK><CelZlozenia>3</CelZlozenia><Rok>2026</Rok><Miesiac>3</Miesiac>"),
+                "CelZlozenia: \"3\"",
+            ),
+        ] {
+            match parse_jpk(with_header(&header).as_bytes()) {
+                Ok(_) => panic!("read a file with header {header}"),
+                Err(e) => {
+                    assert!(e.reason.contains(says), "{e} should say {says}");
+                    assert_eq!(e.rows, 5, "its rows count as read");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_row_without_any_marker_is_read_with_none() {
+        let xml = fixture().replacen("<OFF>1</OFF>", "", 1);
+        let got = rows(&xml);
+        assert_eq!(got[1].marker, None);
+        assert_eq!(got[1].ksef_number, None);
+        assert!(got[1].problems.is_empty(), "{:?}", got[1].problems);
     }
 
     fn day(d: u32) -> Option<NaiveDate> {
@@ -435,12 +647,14 @@ mod tests {
     }
 
     #[test]
-    fn markers_must_be_one_and_valued_1() {
+    fn markers_must_be_at_most_one_and_valued_1() {
         let text = fixture()
             .replace("<BFK>1</BFK>", "")
             .replace("<DI>1</DI>\n\t\t\t<K_10>", "<DI>2</DI>\n\t\t\t<K_10>");
         let got = rows(&text);
-        assert_eq!(got[2].problems, ["none of NrKSeF, OFF, BFK, DI is present"]);
+        // No marker at all is read (MARKER_MISMATCH judges it), not refused.
+        assert!(got[2].problems.is_empty(), "{:?}", got[2].problems);
+        assert_eq!(got[2].marker, None);
         assert_eq!(got[3].problems, ["DI: \"2\" should be 1"]);
     }
 

@@ -139,6 +139,7 @@ pub fn filter(frames: &Frames, scope: &Scope) -> Result<InScope> {
     let responsibility = keep(&frames.responsibility, |i| {
         resp_id.get(i).is_some_and(|d| decisions.contains(d))
     })?;
+    let jpk_corrections = jpk_in_scope(&frames.jpk_corrections, scope, &keys)?;
     Ok(InScope {
         frames: Frames {
             exceptions,
@@ -147,8 +148,40 @@ pub fn filter(frames: &Frames, scope: &Scope) -> Result<InScope> {
             rejected: frames.rejected.clear(),
             responsibility,
             decisions: decision_rows,
+            jpk_corrections,
         },
         documents,
+    })
+}
+
+/// The worklist of JPK corrections in scope: a month's returns (the period
+/// is the month) whole; for a decision, the rows of its invoices with the
+/// `period` entries of their returns.
+fn jpk_in_scope(
+    worklist: &DataFrame,
+    scope: &Scope,
+    keys: &BTreeSet<(String, String)>,
+) -> Result<DataFrame> {
+    let (entry, seller, period, number) = (
+        text(worklist, "entry")?,
+        text(worklist, "seller_nip")?,
+        text(worklist, "period")?,
+        text(worklist, "invoice_number")?,
+    );
+    let row_in = |i: usize| {
+        let key = (
+            seller.get(i).unwrap_or("").to_string(),
+            number.get(i).unwrap_or("").to_string(),
+        );
+        entry.get(i) == Some("row") && keys.contains(&key)
+    };
+    let periods: BTreeSet<(Option<&str>, Option<&str>)> = (0..worklist.height())
+        .filter(|&i| row_in(i))
+        .map(|i| (seller.get(i), period.get(i)))
+        .collect();
+    keep(worklist, |i| match scope {
+        Scope::Month(m) => period.get(i) == Some(m.as_str()),
+        _ => row_in(i) || periods.contains(&(seller.get(i), period.get(i))),
     })
 }
 

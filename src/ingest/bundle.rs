@@ -23,6 +23,8 @@ pub struct InputFile {
     pub error: Option<String>,
     /// A KSeF metadata file's completeness flags and record span.
     pub extract: Option<extract::ExtractFile>,
+    /// A JPK_V7 ledger file's header: the return it is.
+    pub jpk: Option<crate::documents::jpk::JpkHeader>,
 }
 
 /// The loaded bundle.

@@ -379,6 +379,7 @@ fn load_file(dir: &Path, source: Source, path: &Path, config: &SourceConfig) -> 
         counts: outcome.counts,
         error: outcome.error,
         extract: (source == Source::KsefMetadata).then(|| extract::file_flags(&rel_path, &bytes)),
+        jpk: outcome.jpk,
     };
     Ok((source, builder, file, rejections))
 }
@@ -400,6 +401,7 @@ fn refused(source: Source, rel: String, bytes: u64, reason: String) -> Result<Lo
         counts: Counts::default(),
         error: Some(reason),
         extract: None,
+        jpk: None,
     };
     Ok((
         source,

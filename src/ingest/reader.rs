@@ -30,6 +30,8 @@ pub struct FileOutcome {
     pub counts: Counts,
     /// Set when the whole file could not be read.
     pub error: Option<String>,
+    /// A JPK_V7 file's header: the return it is.
+    pub jpk: Option<crate::documents::jpk::JpkHeader>,
 }
 
 /// What one parallel job of a reader gave (the pieces of a large CSV file,
@@ -42,6 +44,8 @@ pub(super) struct Reading<'a> {
     builder: &'a mut TableBuilder,
     rejected: &'a mut Vec<Rejection>,
     pub(super) counts: Counts,
+    /// Set by the JPK_V7 reader once the file's header was read.
+    pub(super) jpk: Option<crate::documents::jpk::JpkHeader>,
 }
 
 impl<'a> Reading<'a> {
@@ -55,6 +59,7 @@ impl<'a> Reading<'a> {
             builder,
             rejected,
             counts: Counts::default(),
+            jpk: None,
         }
     }
 
@@ -104,6 +109,7 @@ impl<'a> Reading<'a> {
         FileOutcome {
             counts: self.counts,
             error: Some(reason),
+            jpk: None,
         }
     }
 
@@ -121,6 +127,7 @@ impl<'a> Reading<'a> {
         FileOutcome {
             counts: self.counts,
             error: None,
+            jpk: self.jpk,
         }
     }
 }

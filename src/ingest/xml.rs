@@ -98,15 +98,16 @@ pub(super) fn read_upo(mut ctx: Reading<'_>) -> FileOutcome {
 /// The sales rows of a JPK_V7M/K(3) register as ledger rows, in PLN. A row
 /// the parser found problems with is rejected with all of them.
 pub(super) fn read_jpk(mut ctx: Reading<'_>) -> FileOutcome {
-    let sales = match jpk::parse_jpk(ctx.input.bytes) {
-        Ok(s) => s,
+    let register = match jpk::parse_jpk(ctx.input.bytes) {
+        Ok(r) => r,
         Err(e) => {
             // Rows seen in a file refused whole count as read and rejected.
             ctx.counts.read += e.rows;
             return ctx.fail(e.line, whole_file("JPK_V7 register", &e.reason));
         }
     };
-    for sale in sales {
+    ctx.jpk = Some(register.header);
+    for sale in register.sales {
         if !sale.problems.is_empty() {
             ctx.counts.read += 1;
             ctx.reject(Some(sale.line), sale.problems.join("; "));

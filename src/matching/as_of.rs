@@ -63,9 +63,17 @@ impl AsOfCut {
     ) -> PolarsResult<DataFrame> {
         let (kept, left_out) = kept_where(table, known.fill_null(lit(true)))?;
         if left_out > 0 {
-            self.counts.insert(source.name(), left_out);
+            *self.counts.entry(source.name()).or_insert(0) += left_out;
         }
         Ok(kept)
+    }
+
+    /// Counts `rows` of `source` left out for a reason of their own (the
+    /// rows of a return made after the as-of date).
+    pub(super) fn add(&mut self, source: Source, rows: u64) {
+        if rows > 0 {
+            *self.counts.entry(source.name()).or_insert(0) += rows;
+        }
     }
 
     /// How many rows were left out, by source name.

@@ -66,6 +66,13 @@ pub struct Matched {
     /// The NBP rates the exposure used (`rate_date`, `currency`, `rate` in
     /// ten-thousandths, `table`), and those it needed but the bundle lacks
     /// (`rate_date`, `currency`): see `exposure`.
+    /// The JPK_V7 files read as returns, and what became of each.
+    pub jpk_returns: Vec<super::returns::JpkReturn>,
+    /// The ledger rows of the returns that stand, with each return's
+    /// period and moment (`returns::JPK_ROW_COLUMNS`).
+    pub jpk_rows: DataFrame,
+    /// Ledger rows left out as rows of replaced returns.
+    pub jpk_replaced_rows: u64,
     pub rates_used: DataFrame,
     pub rates_missing: DataFrame,
 }

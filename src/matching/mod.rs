@@ -24,6 +24,7 @@ pub mod numbering;
 mod params;
 pub mod periods;
 mod receipts;
+pub mod returns;
 mod scenario;
 mod sources;
 mod status;
@@ -64,7 +65,10 @@ pub fn match_invoices(bundle: &mut Bundle, params: &Params) -> PolarsResult<Matc
         .table(crate::contract::Source::Rates)
         .map_err(|e| PolarsError::ComputeError(e.to_string().into()))?;
     let exposure = exposure::with_exposure(invoices, &rates)?;
-    let invoices = exposure.invoices;
+    let jpk_rows =
+        returns::with_invoice_facts(rows.jpk_rows, &exposure.invoices, &sparse, params.as_of)?;
+    // Read only for the JPK rows' facts.
+    let invoices = exposure.invoices.drop("meta_numbered_at")?;
     log_sizes(&invoices);
     Ok(Matched {
         invoices,
@@ -90,6 +94,9 @@ pub fn match_invoices(bundle: &mut Bundle, params: &Params) -> PolarsResult<Matc
         grants: records.grants,
         numbering_gaps: rows.numbering_gaps,
         scenario: records.scenario,
+        jpk_returns: rows.jpk_returns,
+        jpk_rows,
+        jpk_replaced_rows: rows.jpk_replaced_rows,
     })
 }
 

@@ -11,6 +11,7 @@ use super::matched::ROW_LEVEL;
 use super::numbering;
 use super::periods;
 use super::receipts::production_receipts;
+use super::returns::{self, JpkReturn};
 use super::scenario::{self, Applied, AssumedEnd};
 use super::users::with_user_keys;
 use super::validity::with_validity;
@@ -54,6 +55,12 @@ pub(super) struct Rows {
     pub upo_not_production: DataFrame,
     /// Archived FA(3) files of invoices issued by then.
     pub archive: DataFrame,
+    /// The JPK_V7 files read as returns, and what became of each.
+    pub jpk_returns: Vec<JpkReturn>,
+    /// The ledger rows of the returns that stand (see [`returns`]).
+    pub jpk_rows: DataFrame,
+    /// Ledger rows left out as rows of replaced returns.
+    pub jpk_replaced_rows: u64,
 }
 
 /// The bundle's table of `source`. The only error, a table the bundle
@@ -142,12 +149,13 @@ fn decision_table(
 /// tables returned are the only ones left.
 pub(super) fn rows(bundle: &mut Bundle, as_of: NaiveDate, cut: &mut AsOfCut) -> PolarsResult<Rows> {
     let issued = col("issue_date").lt_eq(date_lit(as_of));
-    let ledger = cut.keep(
-        table(bundle, Source::Ledger)?,
-        Source::Ledger,
-        issued.clone(),
-    )?;
+    let jpk_returns = returns::judge(&bundle.files, as_of);
+    let (ledger, made_later, jpk_replaced_rows) =
+        returns::standing_rows(table(bundle, Source::Ledger)?, &jpk_returns)?;
+    cut.add(Source::Ledger, made_later);
+    let ledger = cut.keep(ledger, Source::Ledger, issued.clone())?;
     let ledger = with_validity(ledger, "ksef_number")?;
+    let jpk_rows = returns::jpk_rows(&ledger, &jpk_returns)?;
     let offline_log = cut.keep(
         table(bundle, Source::OfflineLog)?,
         Source::OfflineLog,
@@ -169,6 +177,9 @@ pub(super) fn rows(bundle: &mut Bundle, as_of: NaiveDate, cut: &mut AsOfCut) -> 
         upo_after_as_of,
         upo_not_production,
         archive,
+        jpk_returns,
+        jpk_rows,
+        jpk_replaced_rows,
     })
 }
 

@@ -89,6 +89,8 @@ fn frames(checked: &Checked, exceptions: DataFrame, reconciliation: DataFrame) -
             .context("responsibility report failed")?,
         decisions: report::decisions::decisions(&checked.matched)
             .context("decisions report failed")?,
+        jpk_corrections: report::jpk_corrections(&checked.queries, &checked.findings.all)
+            .context("JPK corrections worklist failed")?,
     })
 }
 

@@ -137,6 +137,8 @@ impl Gathered {
         self.findings.push(compact(about_invoices)?.lazy());
         self.month_scoped
             .push(compact(report::month_scoped(&part.matched.invoices)?)?);
+        // The worklist of JPK corrections reads every part's return rows.
+        self.home.matched.jpk_rows.vstack_mut(&part.matched.jpk_rows)?;
         Ok(())
     }
 
@@ -176,6 +178,8 @@ impl Gathered {
             self.home.matched.invoices.vstack_mut(&rows)?;
         }
         self.home.queries.refresh_invoices(&self.home.matched)?;
+        let jpk_rows = self.home.matched.jpk_rows.clone().lazy();
+        self.home.queries.register_shared("jpk_rows", jpk_rows);
         let reconciliation = match &job.pick {
             Some(_) => {
                 let mut all = self.home_rows.clear();

@@ -26,9 +26,10 @@ pub fn kind_of(column: &str) -> Kind {
     match column {
         "issue_date" | "deadline" | "submitted_on" | "period_end" | "first_seen" => Kind::Date,
         "started_at" | "ended_at" | "approved_at" | "closed_at" | "announcement_start"
-        | "announcement_end" => Kind::DateTime,
+        | "announcement_end" | "jpk_made_at" | "ksef_numbered_at" => Kind::DateTime,
         "gross_amount" | "max_penalty_pln" => Kind::Amount,
-        "age_business_days" | "invoices" | "line" | "days_open" | "open_exceptions" => {
+        "age_business_days" | "invoices" | "line" | "days_open" | "open_exceptions"
+        | "rows_to_change" => {
             Kind::Integer
         }
         // completeness.csv's count of each status.

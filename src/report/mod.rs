@@ -62,17 +62,20 @@ pub struct Frames {
     pub rejected: DataFrame,
     pub responsibility: DataFrame,
     pub decisions: DataFrame,
+    /// `jpk_corrections.csv`: the VAT returns to correct, row by row.
+    pub jpk_corrections: DataFrame,
 }
 
 impl Frames {
     /// The CSV files of `--out` with their frames, in the order written.
-    pub fn csv_files(&self) -> [(&'static str, &DataFrame); 5] {
+    pub fn csv_files(&self) -> [(&'static str, &DataFrame); 6] {
         [
             ("exceptions.csv", &self.exceptions),
             ("reconciliation.csv", &self.reconciliation),
             ("completeness.csv", &self.completeness),
             ("rejected.csv", &self.rejected),
             ("responsibility.csv", &self.responsibility),
+            ("jpk_corrections.csv", &self.jpk_corrections),
         ]
     }
 }
@@ -246,6 +249,29 @@ pub fn responsibility(queries: &Queries, findings: &DataFrame) -> PolarsResult<D
         .run(
             "reports/responsibility.sql",
             include_str!("../../queries/reports/responsibility.sql"),
+        )?
+        .collect()?;
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    df.lazy()
+        .select(names.iter().map(|n| text(n)).collect::<Vec<_>>())
+        .collect()
+}
+
+/// `jpk_corrections.csv` from `queries/reports/jpk_corrections.sql`: the
+/// returns to correct and their rows, from the JPK findings (`findings`)
+/// and the rows of the returns that stand (`jpk_rows`). Every column is
+/// text; with nothing due the file is its header alone.
+pub fn jpk_corrections(queries: &Queries, findings: &DataFrame) -> PolarsResult<DataFrame> {
+    let mut queries = queries.scratch();
+    queries.register("findings", findings.clone().lazy());
+    let df = queries
+        .run(
+            "reports/jpk_corrections.sql",
+            include_str!("../../queries/reports/jpk_corrections.sql"),
         )?
         .collect()?;
     let names: Vec<String> = df

@@ -63,6 +63,82 @@ pub struct RunJson {
     /// The rates it needed and `rates/` lacks: those invoices' penalty is
     /// left empty.
     pub rates_missing: BTreeSet<MissingRateJson>,
+    /// The JPK_V7 returns: which file stands for each seller's period,
+    /// which were replaced by a later one, which were made after the as-of
+    /// date; and the rows the marker rules could not judge.
+    pub jpk: JpkJson,
+}
+
+/// The JPK_V7 ledger files read as VAT returns.
+#[derive(Serialize, Default)]
+pub struct JpkJson {
+    pub returns: Vec<JpkReturnJson>,
+    /// Rows of replaced returns: read, but not ledger rows of the run.
+    pub rows_replaced: u64,
+    /// Rows of returns made after the as-of date (also in
+    /// `rows_after_as_of.ledger`).
+    pub rows_made_after_as_of: u64,
+    /// Rows of the returns that stand whose invoice KSeF has, but with no
+    /// moment it was numbered (no acquisitionDate, no production UPO's
+    /// DataNadaniaNumeruKSeF): the rules comparing that moment with the
+    /// return's did not judge them.
+    pub rows_not_judged: u64,
+}
+
+/// One JPK_V7 file as a return.
+#[derive(Serialize)]
+pub struct JpkReturnJson {
+    pub file: String,
+    pub seller_nip: Option<String>,
+    pub form: String,
+    pub period: String,
+    pub made_at: String,
+    /// `return` (CelZlozenia 1) or `correction` (2).
+    pub purpose: &'static str,
+    /// `stands`, `replaced` or `made after as-of`.
+    pub standing: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaced_by: Option<String>,
+    pub rows: u64,
+}
+
+impl JpkJson {
+    fn of(files: &[InputFile], as_of: NaiveDate, rows_not_judged: u64) -> JpkJson {
+        use crate::matching::returns::{Standing, judge};
+        let mut out = JpkJson {
+            rows_not_judged,
+            ..JpkJson::default()
+        };
+        for r in judge(files, as_of) {
+            let rows = files
+                .iter()
+                .find(|f| f.path == r.file)
+                .map_or(0, |f| f.counts.used);
+            let (standing, replaced_by) = match r.standing {
+                Standing::Stands => ("stands", None),
+                Standing::ReplacedBy(by) => {
+                    out.rows_replaced += rows;
+                    ("replaced", Some(by))
+                }
+                Standing::MadeAfterAsOf => {
+                    out.rows_made_after_as_of += rows;
+                    ("made after as-of", None)
+                }
+            };
+            out.returns.push(JpkReturnJson {
+                file: r.file,
+                seller_nip: r.header.seller_nip,
+                form: r.header.form,
+                period: r.header.period,
+                made_at: r.header.made_at.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                purpose: if r.header.purpose == 2 { "correction" } else { "return" },
+                standing,
+                replaced_by,
+                rows,
+            });
+        }
+        out
+    }
 }
 
 /// The sum of `max_penalty_pln` in reconciliation.csv.
@@ -381,6 +457,8 @@ pub struct Counts {
     pub rates_missing: BTreeSet<MissingRateJson>,
     /// Invoices with a maximum penalty, and its sum in grosze.
     pub penalty: (u64, i64),
+    /// JPK_V7 rows the marker rules could not judge (see [`JpkJson`]).
+    pub jpk_not_judged: u64,
 }
 
 impl Counts {
@@ -398,6 +476,7 @@ impl Counts {
             ksef_extract: ExtractJson::of(&rec.extract),
             ledger_sellers: ledger_sellers(&rec.invoices)?,
             scenario: ScenarioJson::of(&rec.scenario),
+            jpk_not_judged: crate::matching::returns::not_judged(&rec.jpk_rows)?,
         })
     }
 
@@ -419,6 +498,7 @@ impl Counts {
         self.penalty.1 += other.penalty.1;
         self.rates_used.extend(other.rates_used);
         self.rates_missing.extend(other.rates_missing);
+        self.jpk_not_judged += other.jpk_not_judged;
     }
 }
 
@@ -498,6 +578,7 @@ impl RunJson {
             max_penalty_pln: PenaltyJson::of(counts.penalty.0, counts.penalty.1),
             rates_used: counts.rates_used,
             rates_missing: counts.rates_missing,
+            jpk: JpkJson::of(&bundle.files, made.as_of, counts.jpk_not_judged),
         })
     }
 }

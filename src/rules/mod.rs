@@ -260,11 +260,19 @@ pub const RULES: &[Rule] = &[
         reads: ["archive", "invoices"],
         columns: [],
     },
+    // Its offline-log clauses are judged only with the log (`given`): see
+    // `MARKER_LOG_CLAUSES`.
     rule! {
         code: MarkerMismatch, severity: Medium, file: "marker_mismatch.sql",
-        needs: [OfflineLog], scope: Scope::PerInvoice,
-        reads: ["invoices"],
+        needs: [], scope: Scope::PerInvoice,
+        reads: ["invoices", "jpk_rows", "given"],
         columns: ["ksef_marker"],
+    },
+    rule! {
+        code: JpkCorrectionDue, severity: Medium, file: "jpk_correction_due.sql",
+        needs: [], scope: Scope::PerInvoice,
+        reads: ["jpk_rows"],
+        columns: [],
     },
 ];
 
@@ -307,6 +315,23 @@ pub fn home_sources() -> Vec<Source> {
         }
     }
     out
+}
+
+/// MARKER_MISMATCH's clauses that read the offline log, as
+/// `checks_skipped` names them when the log is not given (the rule's other
+/// clause still runs, so the code still counts as run).
+pub const MARKER_LOG_CLAUSES: &str = "marker_mismatch.sql (its offline-log clauses: BFK, OFF)";
+
+/// Which optional sources the bundle gives, as the one-row table `given`
+/// the rules read where a clause needs a source the rest does not.
+fn given_table(provided: &impl Fn(Source) -> bool) -> PolarsResult<DataFrame> {
+    DataFrame::new(
+        1,
+        vec![Column::new(
+            "offline_log".into(),
+            [provided(Source::OfflineLog)],
+        )],
+    )
 }
 
 /// A rule that did not run, and why.
@@ -382,6 +407,14 @@ pub fn run(
 ) -> PolarsResult<Findings> {
     let mut findings: Vec<Option<LazyFrame>> = vec![None; RULES.len()];
     let mut skipped = Vec::new();
+    queries.register_shared("given", given_table(&provided)?.lazy());
+    if !provided(Source::OfflineLog) {
+        skipped.push(Skipped {
+            code: Code::MarkerMismatch,
+            file: MARKER_LOG_CLAUSES,
+            missing: vec![Source::OfflineLog.location()],
+        });
+    }
     let step = crate::progress::Step::start("row-level rules, and the others planned");
     for row_level in [true, false] {
         if !row_level {
@@ -412,7 +445,11 @@ pub fn run(
         }
     }
     drop(step);
-    skipped.sort_by_key(|s| RULES.iter().position(|r| r.file == s.file));
+    skipped.sort_by_key(|s| {
+        RULES
+            .iter()
+            .position(|r| r.file == s.file || (r.code == s.code && s.file == MARKER_LOG_CLAUSES))
+    });
     let findings: Vec<LazyFrame> = findings.into_iter().flatten().collect();
     let step = crate::progress::Step::start("rule queries");
     let all = if findings.is_empty() {
@@ -632,7 +669,7 @@ mod tests {
     use super::*;
 
     /// The tables `Queries` registers (the shared ones are built from them).
-    const CONTEXT_TABLES: [&str; 14] = [
+    const CONTEXT_TABLES: [&str; 16] = [
         "invoices",
         "ledger",
         "ksef",
@@ -647,6 +684,8 @@ mod tests {
         "upo_not_production",
         "extract_gaps",
         "params",
+        "jpk_rows",
+        "given",
     ];
 
     /// The SQL without `--` comments and '...' literals, lower-cased.

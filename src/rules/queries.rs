@@ -58,6 +58,7 @@ impl Queries {
         ctx.register("activity", rec.activity.clone().lazy());
         ctx.register("grants", rec.grants.clone().lazy());
         ctx.register("numbering_gaps", rec.numbering_gaps.clone().lazy());
+        ctx.register("jpk_rows", rec.jpk_rows.clone().lazy());
         ctx.register("upo_not_production", rec.upo_not_production.clone().lazy());
         ctx.register("extract_gaps", extract_gaps(&rec.extract)?.lazy());
         ctx.register("params", params_table(params)?.lazy());
@@ -98,6 +99,15 @@ impl Queries {
     /// Registers a table of the caller's (the findings, for a report).
     pub fn register(&mut self, name: &str, table: LazyFrame) {
         self.ctx.register(name, table);
+    }
+
+    /// Registers a table every rule may read, kept until the run ends (the
+    /// sources `given`).
+    pub fn register_shared(&mut self, name: &str, table: LazyFrame) {
+        self.ctx.register(name, table);
+        if !self.base.iter().any(|b| b == name) {
+            self.base.push(name.to_string());
+        }
     }
 
     /// Takes out every helper table the rules built, once they all ran:

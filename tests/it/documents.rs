@@ -162,7 +162,11 @@ FA/XVQUD-9997622510/04/2027,2025-09-16,5265877635,100.00,PLN\n",
 #[test]
 fn jpk_v7_rows_are_ledger_rows_and_bad_ones_are_rejected_with_reasons() {
     let b = Bundle::new().file("ledger/jpk.xml", sample("jpk/jpk_v7m_2026_03.xml"));
-    let r = run(b.path(), "2026-04-10", &[]);
+    // The file was made on 2026-04-20: the day before, it did not exist.
+    let before = run(b.path(), "2026-04-19", &[]);
+    assert_eq!(before.json()["rows_after_as_of"]["ledger"], 4);
+    assert_eq!(before.json()["jpk"]["returns"][0]["standing"], "made after as-of");
+    let r = run(b.path(), "2026-04-20", &[]);
     assert_eq!(r.status, 0, "{}", r.stderr);
     let json = r.json();
     assert_eq!(json["sources"]["ledger"]["rows_read"], 5);

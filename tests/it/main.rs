@@ -14,6 +14,7 @@ mod explain;
 mod exposure;
 mod generate;
 mod governance;
+mod jpk;
 mod injection;
 mod invariants;
 mod layout;

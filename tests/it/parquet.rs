@@ -447,7 +447,7 @@ fn format_parquet_writes_readable_deterministic_files() {
         .cloned()
         .collect();
     assert!(
-        listed.iter().all(|n| n.ends_with(".parquet")) && listed.len() == 5,
+        listed.iter().all(|n| n.ends_with(".parquet")) && listed.len() == 6,
         "{listed:?}"
     );
     for name in TABLES {
