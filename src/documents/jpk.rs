@@ -234,10 +234,7 @@ impl Register {
                 "not a JPK_V7M/K file: no Naglowek/KodFormularza",
             )));
         };
-        let mut header = self
-            .header
-            .finish(&form, self.root_line)
-            .map_err(refused)?;
+        let mut header = self.header.finish(&form, self.root_line).map_err(refused)?;
         let seller_nip = self.seller_nip;
         header.seller_nip = seller_nip.clone();
         let sales = self
@@ -315,15 +312,19 @@ impl Header {
 
     /// `YYYY-MM`, or `YYYY-Qn` for a file that gives only the quarter.
     fn period(&self, root_line: u64) -> Result<String, DocError> {
-        let number = |field: &Option<(u64, String)>, name: &str, range: std::ops::RangeInclusive<u32>| {
-            match field {
-                Some((line, t)) => match t.parse::<u32>() {
-                    Ok(n) if range.contains(&n) => Ok(Some(n)),
-                    _ => Err(DocError::at(*line, format!("{name}: \"{t}\" is not a valid {name}"))),
-                },
-                None => Ok(None),
-            }
-        };
+        let number =
+            |field: &Option<(u64, String)>, name: &str, range: std::ops::RangeInclusive<u32>| {
+                match field {
+                    Some((line, t)) => match t.parse::<u32>() {
+                        Ok(n) if range.contains(&n) => Ok(Some(n)),
+                        _ => Err(DocError::at(
+                            *line,
+                            format!("{name}: \"{t}\" is not a valid {name}"),
+                        )),
+                    },
+                    None => Ok(None),
+                }
+            };
         let year = number(&self.year, "Rok", 2000..=2999)?;
         let month = number(&self.month, "Miesiac", 1..=12)?;
         let quarter = number(&self.quarter, "Kwartal", 1..=4)?;
@@ -492,7 +493,11 @@ mod tests {
         let xml = fixture();
         let start = xml.find("<Naglowek>").unwrap_or(0);
         let end = xml.find("</Naglowek>").unwrap_or(0) + "</Naglowek>".len();
-        format!("{}<Naglowek>{header}</Naglowek>{}", &xml[..start], &xml[end..])
+        format!(
+            "{}<Naglowek>{header}</Naglowek>{}",
+            &xml[..start],
+            &xml[end..]
+        )
     }
 
     const FORM: &str = "<KodFormularza kodSystemowy=\"JPK_V7M (3)\" wersjaSchemy=\"1-0E\">JPK_VAT</KodFormularza><WariantFormularza>3</WariantFormularza>";
@@ -528,19 +533,27 @@ mod tests {
                 "DataWytworzeniaJPK is missing",
             ),
             (
-                format!("{FORM}<DataWytworzeniaJPK>2026-04-20T09:15:00Z</DataWytworzeniaJPK><Rok>2026</Rok>"),
+                format!(
+                    "{FORM}<DataWytworzeniaJPK>2026-04-20T09:15:00Z</DataWytworzeniaJPK><Rok>2026</Rok>"
+                ),
                 "no period",
             ),
             (
-                format!("{FORM}<DataWytworzeniaJPK>2026-04-20T09:15:00Z</DataWytworzeniaJPK><Rok>2026</Rok><Miesiac>13</Miesiac>"),
+                format!(
+                    "{FORM}<DataWytworzeniaJPK>2026-04-20T09:15:00Z</DataWytworzeniaJPK><Rok>2026</Rok><Miesiac>13</Miesiac>"
+                ),
                 "Miesiac: \"13\"",
             ),
             (
-                format!("{FORM}<DataWytworzeniaJPK>wczoraj</DataWytworzeniaJPK><Rok>2026</Rok><Miesiac>3</Miesiac>"),
+                format!(
+                    "{FORM}<DataWytworzeniaJPK>wczoraj</DataWytworzeniaJPK><Rok>2026</Rok><Miesiac>3</Miesiac>"
+                ),
                 "DataWytworzeniaJPK:",
             ),
             (
-                format!("{FORM}<DataWytworzeniaJPK>2026-04-20T09:15:00Z</DataWytworzeniaJPK><CelZlozenia>3</CelZlozenia><Rok>2026</Rok><Miesiac>3</Miesiac>"),
+                format!(
+                    "{FORM}<DataWytworzeniaJPK>2026-04-20T09:15:00Z</DataWytworzeniaJPK><CelZlozenia>3</CelZlozenia><Rok>2026</Rok><Miesiac>3</Miesiac>"
+                ),
                 "CelZlozenia: \"3\"",
             ),
         ] {

@@ -15,9 +15,9 @@ use polars::prelude::*;
 
 use super::as_of::end_of_day;
 use super::invoices::Sparse;
-use crate::frame::{keys, local_lit};
 use crate::contract::local_to_ms;
 use crate::documents::jpk::JpkHeader;
+use crate::frame::{keys, local_lit};
 use crate::ingest::InputFile;
 
 /// What became of one JPK_V7 file at the as-of date.

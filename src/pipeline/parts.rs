@@ -138,7 +138,10 @@ impl Gathered {
         self.month_scoped
             .push(compact(report::month_scoped(&part.matched.invoices)?)?);
         // The worklist of JPK corrections reads every part's return rows.
-        self.home.matched.jpk_rows.vstack_mut(&part.matched.jpk_rows)?;
+        self.home
+            .matched
+            .jpk_rows
+            .vstack_mut(&part.matched.jpk_rows)?;
         Ok(())
     }
 

@@ -29,9 +29,7 @@ pub fn kind_of(column: &str) -> Kind {
         | "announcement_end" | "jpk_made_at" | "ksef_numbered_at" => Kind::DateTime,
         "gross_amount" | "max_penalty_pln" => Kind::Amount,
         "age_business_days" | "invoices" | "line" | "days_open" | "open_exceptions"
-        | "rows_to_change" => {
-            Kind::Integer
-        }
+        | "rows_to_change" => Kind::Integer,
         // completeness.csv's count of each status.
         status if Status::parse(status).is_some() => Kind::Integer,
         "completeness_pct" => Kind::Percent,

@@ -131,7 +131,11 @@ impl JpkJson {
                 form: r.header.form,
                 period: r.header.period,
                 made_at: r.header.made_at.format("%Y-%m-%dT%H:%M:%S").to_string(),
-                purpose: if r.header.purpose == 2 { "correction" } else { "return" },
+                purpose: if r.header.purpose == 2 {
+                    "correction"
+                } else {
+                    "return"
+                },
                 standing,
                 replaced_by,
                 rows,

@@ -165,7 +165,10 @@ fn jpk_v7_rows_are_ledger_rows_and_bad_ones_are_rejected_with_reasons() {
     // The file was made on 2026-04-20: the day before, it did not exist.
     let before = run(b.path(), "2026-04-19", &[]);
     assert_eq!(before.json()["rows_after_as_of"]["ledger"], 4);
-    assert_eq!(before.json()["jpk"]["returns"][0]["standing"], "made after as-of");
+    assert_eq!(
+        before.json()["jpk"]["returns"][0]["standing"],
+        "made after as-of"
+    );
     let r = run(b.path(), "2026-04-20", &[]);
     assert_eq!(r.status, 0, "{}", r.stderr);
     let json = r.json();

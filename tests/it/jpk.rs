@@ -19,7 +19,12 @@ fn jpk_run() -> Run {
 fn findings(r: &Run) -> BTreeMap<(String, String), String> {
     r.rows("exceptions.csv")
         .into_iter()
-        .filter(|row| matches!(row["code"].as_str(), "MARKER_MISMATCH" | "JPK_CORRECTION_DUE"))
+        .filter(|row| {
+            matches!(
+                row["code"].as_str(),
+                "MARKER_MISMATCH" | "JPK_CORRECTION_DUE"
+            )
+        })
         .map(|row| {
             (
                 (row["code"].clone(), row["invoice_number"].clone()),
@@ -52,7 +57,11 @@ fn every_marker_finding_of_the_hand_worked_returns() {
         key("MARKER_MISMATCH", "FV/03/01"),
         format!(
             "{KOR}{}",
-            numbered("marker DI", "5265877635-20260303-010000000001-2E", "2026-03-03 09:00")
+            numbered(
+                "marker DI",
+                "5265877635-20260303-010000000001-2E",
+                "2026-03-03 09:00"
+            )
         ),
     );
     want.insert(
@@ -70,7 +79,11 @@ fn every_marker_finding_of_the_hand_worked_returns() {
         key("MARKER_MISMATCH", "FV/03/07"),
         format!(
             "{KOR}{}",
-            numbered("no marker", "5265877635-20260310-010000000007-A1", "2026-03-10 09:00")
+            numbered(
+                "no marker",
+                "5265877635-20260310-010000000007-A1",
+                "2026-03-10 09:00"
+            )
         ),
     );
     want.insert(
@@ -105,7 +118,11 @@ fn the_return_made_last_stands_and_later_ones_do_not_exist_yet() {
     assert_eq!(
         standing,
         [
-            ("ledger/jpk_2026_03.xml", "replaced", "ledger/jpk_2026_03_kor.xml"),
+            (
+                "ledger/jpk_2026_03.xml",
+                "replaced",
+                "ledger/jpk_2026_03_kor.xml"
+            ),
             ("ledger/jpk_2026_03_kor.xml", "stands", ""),
             ("ledger/jpk_2026_04.xml", "made after as-of", ""),
         ]
@@ -119,10 +136,22 @@ fn the_return_made_last_stands_and_later_ones_do_not_exist_yet() {
     // The replaced original's rows are no ledger rows: FV/03/20 only it
     // lists is nowhere, and FV/03/01 in both is no DUPLICATE_NUMBER.
     let reconciliation = r.rows("reconciliation.csv");
-    assert!(reconciliation.iter().all(|row| row["invoice_number"] != "FV/03/20"));
-    assert!(reconciliation.iter().all(|row| row["invoice_number"] != "FV/03/30"));
+    assert!(
+        reconciliation
+            .iter()
+            .all(|row| row["invoice_number"] != "FV/03/20")
+    );
+    assert!(
+        reconciliation
+            .iter()
+            .all(|row| row["invoice_number"] != "FV/03/30")
+    );
     let exceptions = r.rows("exceptions.csv");
-    assert!(exceptions.iter().all(|row| row["code"] != "DUPLICATE_NUMBER"));
+    assert!(
+        exceptions
+            .iter()
+            .all(|row| row["code"] != "DUPLICATE_NUMBER")
+    );
 }
 
 #[test]
@@ -131,24 +160,56 @@ fn the_worklist_lists_each_row_to_change_under_its_return() {
     let ids: BTreeMap<(String, String), String> = r
         .rows("exceptions.csv")
         .into_iter()
-        .map(|row| ((row["code"].clone(), row["invoice_number"].clone()), row["exception_id"].clone()))
+        .map(|row| {
+            (
+                (row["code"].clone(), row["invoice_number"].clone()),
+                row["exception_id"].clone(),
+            )
+        })
         .collect();
     let id = |code: &str, n: &str| ids[&(code.to_string(), n.to_string())].clone();
     let head = "entry,seller_nip,period,jpk_file,jpk_made_at,rows_to_change,invoice_number,\
                 marker_filed,must_become,ksef_numbered_at,code,exception_id";
     let file = "5265877635,2026-03,ledger/jpk_2026_03_kor.xml,2026-04-20 12:00";
     let row = |n: &str, filed: &str, become_: &str, at: &str, code: &str| {
-        format!("row,{file},,{n},{filed},{become_},{at},{code},{}", id(code, n))
+        format!(
+            "row,{file},,{n},{filed},{become_},{at},{code},{}",
+            id(code, n)
+        )
     };
     let want = [
         head.to_string(),
         format!("period,{file},6,,,,,,"),
-        row("FV/03/01", "DI", "5265877635-20260303-010000000001-2E", "2026-03-03 09:00", "MARKER_MISMATCH"),
+        row(
+            "FV/03/01",
+            "DI",
+            "5265877635-20260303-010000000001-2E",
+            "2026-03-03 09:00",
+            "MARKER_MISMATCH",
+        ),
         // Offline24, not numbered yet: DI until KSeF numbers it.
         row("FV/03/03", "OFF", "DI", "", "MARKER_MISMATCH"),
-        row("FV/03/05", "DI", "5265877635-20260422-010000000005-B4", "2026-04-22 09:00", "JPK_CORRECTION_DUE"),
-        row("FV/03/06", "OFF", "5265877635-20260306-010000000006-43", "2026-03-06 09:00", "MARKER_MISMATCH"),
-        row("FV/03/07", "none", "5265877635-20260310-010000000007-A1", "2026-03-10 09:00", "MARKER_MISMATCH"),
+        row(
+            "FV/03/05",
+            "DI",
+            "5265877635-20260422-010000000005-B4",
+            "2026-04-22 09:00",
+            "JPK_CORRECTION_DUE",
+        ),
+        row(
+            "FV/03/06",
+            "OFF",
+            "5265877635-20260306-010000000006-43",
+            "2026-03-06 09:00",
+            "MARKER_MISMATCH",
+        ),
+        row(
+            "FV/03/07",
+            "none",
+            "5265877635-20260310-010000000007-A1",
+            "2026-03-10 09:00",
+            "MARKER_MISMATCH",
+        ),
         row("FV/03/08", "BFK", "DI", "", "MARKER_MISMATCH"),
     ];
     let got = r.text("jpk_corrections.csv");

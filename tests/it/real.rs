@@ -620,3 +620,59 @@ fn official_fa3_samples_matching_nothing_are_orphans() {
     assert!(ORPHANS_BY_APRIL.into_iter().all(named), "{orphans:?}");
     assert!(!ORPHANS_LATER.into_iter().any(named), "{orphans:?}");
 }
+
+// ---------------------------------------------------------------------------
+// A JPK_V7M(3) from an open-source JPK library's documentation.
+
+/// The library's example return as the whole ledger, as of 2026-03-31
+/// (the file was made on 2026-03-10).
+fn jpk_example_run(as_of: &str) -> Run {
+    let b = Bundle::new().file(
+        "ledger/jpk_vat-v7m-example.xml",
+        real("jpk/jpk_vat-v7m-example.xml"),
+    );
+    run(b.path(), as_of, &[])
+}
+
+#[test]
+fn jpk_example_is_a_return_of_february_with_one_sale() {
+    let r = jpk_example_run("2026-03-31");
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let json = r.json();
+    let ret = &json["jpk"]["returns"][0];
+    assert_eq!(ret["period"], "2026-02");
+    assert_eq!(ret["seller_nip"], "4165741358");
+    // 09:36:46Z is 10:36:46 in Warsaw (winter time).
+    assert_eq!(ret["made_at"], "2026-03-10T10:36:46");
+    assert_eq!(ret["purpose"], "return");
+    assert_eq!(ret["standing"], "stands");
+    // The purchase row (marked BFK) is not a sale.
+    assert_eq!(json["sources"]["ledger"]["rows_read"], 1);
+    let row = invoice(&r, "FV/SGD/1/2026");
+    // Net K_10 50.12 + K_17 42.00 + K_19 100.00, VAT K_18 12.00 + K_20 23.00.
+    assert_eq!(row["gross_amount"], "227.12");
+    assert_eq!(row["issue_date"], "2026-02-10");
+    // The 36-character spelling is read as the 35-character number.
+    assert_eq!(row["ksef_number"], "4165741358-20260210-0A0B0CD0E0F0-01");
+}
+
+#[test]
+fn jpk_example_number_fails_its_checksum() {
+    let r = jpk_example_run("2026-03-31");
+    let invalid = findings(&r, "INVALID_KSEF_NUMBER");
+    assert_eq!(invalid.len(), 1, "{invalid:?}");
+    assert!(invalid[0]["detail"].contains("line 21"), "{:?}", invalid[0]);
+    // It carries a number, so no marker rule has anything to say.
+    assert!(findings(&r, "MARKER_MISMATCH").is_empty());
+    assert_eq!(r.text("jpk_corrections.csv").lines().count(), 1);
+}
+
+#[test]
+fn jpk_example_does_not_exist_before_it_was_made() {
+    let r = jpk_example_run("2026-03-09");
+    assert_eq!(
+        r.json()["jpk"]["returns"][0]["standing"],
+        "made after as-of"
+    );
+    assert_eq!(r.json()["rows_after_as_of"]["ledger"], 1);
+}
