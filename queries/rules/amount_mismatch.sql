@@ -2,10 +2,17 @@
 -- Contract: ledger and KSeF metadata differ in currency, or gross or net by
 -- more than the tolerance (0.01 by default). Amounts are in grosze here, so
 -- the comparison is exact. Net is compared only where both sides have it.
+-- A JPK_V7 ledger row states its amounts in PLN (contract section 2), so it
+-- is compared only with a KSeF record in PLN: an invoice in another
+-- currency booked in a JPK_V7 return is not an AMOUNT_MISMATCH.
+CREATE TABLE amount_jpk_keys AS
+SELECT DISTINCT seller_nip, invoice_number, TRUE AS in_jpk
+FROM jpk_rows;
+
 SELECT
     'AMOUNT_MISMATCH' AS code,
-    seller_nip,
-    invoice_number,
+    differing.seller_nip,
+    differing.invoice_number,
     'ledger ' || ledger_gross_text || ' ' || ledger_currency
         || ' gross / ' || COALESCE(ledger_net_text, '-') || ' net; KSeF '
         || COALESCE(ksef_gross_text, '-') || ' ' || COALESCE(ksef_currency, '-')
@@ -24,7 +31,12 @@ FROM (
          OR ledger_net_amount <> ksef_net_amount
       )
 ) AS differing
+LEFT JOIN amount_jpk_keys AS j
+  ON differing.seller_nip = j.seller_nip AND differing.invoice_number = j.invoice_number
 CROSS JOIN params AS p
-WHERE ledger_currency <> ksef_currency
-   OR ABS(ledger_gross_amount - ksef_gross_amount) > p.amount_tolerance
-   OR ABS(ledger_net_amount - ksef_net_amount) > p.amount_tolerance
+WHERE (j.in_jpk IS NULL OR ksef_currency = 'PLN')
+  AND (
+        ledger_currency <> ksef_currency
+     OR ABS(ledger_gross_amount - ksef_gross_amount) > p.amount_tolerance
+     OR ABS(ledger_net_amount - ksef_net_amount) > p.amount_tolerance
+  )

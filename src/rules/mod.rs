@@ -119,7 +119,7 @@ pub const RULES: &[Rule] = &[
     rule! {
         code: AmountMismatch, severity: High, file: "amount_mismatch.sql",
         needs: [KsefMetadata], scope: Scope::PerInvoice,
-        reads: ["invoices", "params"],
+        reads: ["invoices", "params", "jpk_rows"],
         columns: ["ledger_gross_amount", "ledger_net_amount", "ledger_currency", "ksef_gross_amount", "ksef_net_amount", "ksef_currency", "in_ksef_metadata"],
     },
     rule! {

@@ -252,3 +252,17 @@ fn with_nothing_due_the_worklist_is_its_header() {
     assert_eq!(r.status, 0, "{}", r.stderr);
     assert_eq!(r.text("jpk_corrections.csv").lines().count(), 1);
 }
+
+#[test]
+fn a_return_row_is_compared_with_ksef_only_in_pln() {
+    let r = jpk_run();
+    let mismatched: Vec<String> = r
+        .rows("exceptions.csv")
+        .into_iter()
+        .filter(|row| row["code"] == "AMOUNT_MISMATCH")
+        .map(|row| row["invoice_number"].clone())
+        .collect();
+    // FV/03/07 differs in PLN; FV/03/10 is in EUR in KSeF, which the
+    // return's PLN row cannot be compared with.
+    assert_eq!(mismatched, ["FV/03/07"]);
+}

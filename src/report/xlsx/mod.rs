@@ -1,5 +1,5 @@
 //! `ageing.xlsx`, the workbook for controllers and the CFO: Dashboard,
-//! Exceptions, Ageing, Completeness, Decisions and Reconciliation sheets,
+//! Exceptions, Ageing, Completeness, Decisions, JPK and Reconciliation sheets,
 //! built from the same frames as the CSVs (see [`cells`] for how text
 //! becomes typed cells) and the same [`Summary`] as `dashboard.html`.
 //!
@@ -108,6 +108,15 @@ fn build(frames: &Frames, summary: &Summary, options: &Options) -> Result<Workbo
         &mut wb,
         &spec("Decisions", true, false),
         &frames.decisions,
+        &f,
+        limit,
+    )?;
+    // The VAT returns to correct (jpk_corrections.csv), a header alone
+    // when none is due.
+    sheets::write(
+        &mut wb,
+        &spec("JPK", true, false),
+        &frames.jpk_corrections,
         &f,
         limit,
     )?;
