@@ -268,6 +268,11 @@ struct GenerateArgs {
     /// invoices `unverified` instead of `overdue`.
     #[arg(long)]
     truncate_extract: bool,
+    /// Write the ledger as JPK_V7M(3) returns, one per issue month (some
+    /// made early, some replaced by a correction), with planted marker
+    /// errors (MARKER_MISMATCH, JPK_CORRECTION_DUE), instead of CSV.
+    #[arg(long)]
+    jpk: bool,
     /// `full`: every source, anomaly and file kind of the contract. `lean`:
     /// a ledger CSV and a KSeF metadata CSV export only (one seller, no
     /// offline invoices), with a planted share sent late, never sent,
@@ -640,6 +645,7 @@ fn generate(args: GenerateArgs) -> Result<ExitStatus> {
         archive: args.archive,
         parquet: args.parquet,
         truncate_extract: args.truncate_extract,
+        jpk: args.jpk,
     };
     let expected = generate::generate(&options)?;
     eprintln!(

@@ -10,12 +10,13 @@
 //! The KSeF extract is complete and covers the year unless
 //! `--truncate-extract` asks for one that is not (the unsent invoices are
 //! then `unverified`). What it deliberately does not generate: emergency and
-//! total-failure periods, access logs and grants, JPK files, technical
-//! corrections. Those rules are covered by the hand-worked demo bundle; here
-//! they stay at zero. docs/development.md lists the planted anomalies.
+//! total-failure periods, access logs and grants, technical corrections.
+//! Those rules are covered by the hand-worked demo bundle; here they stay at
+//! zero. With `--jpk` the ledger is JPK_V7M(3) returns ([`jpk`]). docs/development.md lists the planted anomalies.
 
 mod dates;
 mod docs;
+mod jpk;
 pub mod lean;
 pub mod parquet;
 pub mod plan;
@@ -56,6 +57,9 @@ pub struct GenerateOptions {
     /// stopped before its end: KSEF_EXTRACT_INCOMPLETE, and the unsent
     /// invoices `unverified` instead of `overdue`.
     pub truncate_extract: bool,
+    /// Write the ledger as JPK_V7M(3) returns, one per month, instead of
+    /// CSV (see [`jpk`]).
+    pub jpk: bool,
 }
 
 /// Counts planted by the generator; `run` must report the same.
@@ -79,7 +83,20 @@ pub fn generate(options: &GenerateOptions) -> Result<Expected> {
         rates: options.rates.clone(),
         cal: &cal,
     };
-    let mut ledger = PartedCsv::create(out, "ledger/ledger", render::LEDGER_HEADER, PART_BYTES)?;
+    let mut ledger = match options.jpk {
+        false => Some(PartedCsv::create(
+            out,
+            "ledger/ledger",
+            render::LEDGER_HEADER,
+            PART_BYTES,
+        )?),
+        true => None,
+    };
+    let mut returns = jpk::Returns::new(out, 2025);
+    let render_options = render::Options {
+        archive: options.archive,
+        jpk: options.jpk,
+    };
     let mut ksef = PartedCsv::create(
         out,
         "ksef/metadata/ksef_metadata",
@@ -98,7 +115,7 @@ pub fn generate(options: &GenerateOptions) -> Result<Expected> {
             .par_iter()
             .map(|&start| {
                 let end = (start + CHUNK).min(options.invoices);
-                let chunk = render::chunk(&ctx, start..end, options.archive);
+                let chunk = render::chunk(&ctx, start..end, render_options);
                 if options.archive {
                     for (path, bytes) in &chunk.archive {
                         write_new(&out.join(path), bytes)?;
@@ -109,7 +126,10 @@ pub fn generate(options: &GenerateOptions) -> Result<Expected> {
             .collect();
         for chunk in chunks {
             let chunk = chunk?;
-            ledger.write_all(&chunk.ledger)?;
+            match ledger.as_mut() {
+                Some(ledger) => ledger.write_all(&chunk.ledger)?,
+                None => returns.write(&chunk.jpk)?,
+            }
             ksef.write_all(&chunk.ksef_csv)?;
             log.write_all(&chunk.log)?;
             json_records.extend(chunk.ksef_json);
@@ -120,8 +140,13 @@ pub fn generate(options: &GenerateOptions) -> Result<Expected> {
         }
     }
     log.flush()?;
+    returns.close()?;
+    let ledger_parts = match ledger {
+        Some(ledger) => ledger.finish()?,
+        None => Vec::new(),
+    };
     let parts = [
-        (ledger.finish()?, Source::Ledger),
+        (ledger_parts, Source::Ledger),
         (ksef.finish()?, Source::KsefMetadata),
     ];
     if options.parquet {
@@ -136,6 +161,7 @@ pub fn generate(options: &GenerateOptions) -> Result<Expected> {
     let test_upos = write_upos(out, options, &upo)?;
     write_fixed(out, &cal)?;
     let facts = Facts {
+        jpk: options.jpk,
         archive: options.archive,
         test_upos,
         truncated,
@@ -231,6 +257,8 @@ fn create_empty(out: &Path) -> Result<()> {
 
 /// What the bundle holds besides the tallied invoices.
 struct Facts {
+    /// The ledger is JPK_V7 returns.
+    jpk: bool,
     archive: bool,
     /// UPO files issued by the test environment.
     test_upos: u64,
@@ -245,8 +273,9 @@ fn expected(cal: &Calendar, t: &render::Tally, f: &Facts) -> Expected {
         0
     };
     let archived = if f.archive { t.log_rows } else { 0 };
+    // The replaced originals' rows are read and used as rows of their files.
     let rows = [
-        ("ledger", t.ledger_rows),
+        ("ledger", t.ledger_rows + t.jpk.original_rows),
         ("offline_log", t.log_rows),
         ("ksef_metadata", t.ksef_rows),
         ("upo", t.upo_docs),
@@ -282,7 +311,10 @@ fn expected(cal: &Calendar, t: &render::Tally, f: &Facts) -> Expected {
         ("OVERDUE_SUBMISSION", overdue),
         ("LATE_SUBMISSION", late),
         ("NOT_IN_LEDGER", not_in_ledger),
-        ("AMOUNT_MISMATCH", t.anomaly(Anomaly::AmountMismatch)),
+        (
+            "AMOUNT_MISMATCH",
+            t.anomaly(Anomaly::AmountMismatch) - t.jpk.amounts_not_compared,
+        ),
         ("DUPLICATE_NUMBER", t.anomaly(Anomaly::Duplicate)),
         ("HASH_MISMATCH", hash),
         ("OFFLINE_NOT_IN_LOG", t.anomaly(Anomaly::OfflineNotInLog)),
@@ -291,7 +323,13 @@ fn expected(cal: &Calendar, t: &render::Tally, f: &Facts) -> Expected {
             "DUPLICATE_KSEF_NUMBER",
             2 * t.anomaly(Anomaly::DuplicateKsefNumber),
         ),
-        ("MARKER_MISMATCH", bfk),
+        // In a JPK_V7 return a DI row of an invoice KSeF had numbered is one
+        // too; the BFK rows are one in any ledger.
+        (
+            "MARKER_MISMATCH",
+            if f.jpk { t.jpk.marker_mismatch } else { bfk },
+        ),
+        ("JPK_CORRECTION_DUE", t.jpk.correction_due),
         ("BFK_IN_KSEF", bfk),
         ("UPO_NOT_PRODUCTION", f.test_upos),
         ("ARCHIVE_ORPHAN", orphans),

@@ -13,6 +13,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::dates::{hms, ymd};
 use super::docs;
+use super::jpk::{self, JpkTally, MonthRows};
 use super::plan::{self, Anomaly, Calendar, InvoicePlan, PlanInputs, SELLER};
 use crate::contract::format_amount;
 use crate::documents::hash::sha256_base64;
@@ -37,6 +38,8 @@ pub struct Tally {
     pub ksef_rows: u64,
     pub upo_docs: u64,
     anomalies: BTreeMap<Anomaly, u64>,
+    /// What the JPK_V7 returns give (`--jpk`).
+    pub jpk: JpkTally,
 }
 
 impl Tally {
@@ -46,6 +49,7 @@ impl Tally {
         self.log_rows += other.log_rows;
         self.ksef_rows += other.ksef_rows;
         self.upo_docs += other.upo_docs;
+        self.jpk.add(&other.jpk);
         for (k, v) in &other.anomalies {
             *self.anomalies.entry(*k).or_default() += v;
         }
@@ -54,6 +58,15 @@ impl Tally {
     pub fn anomaly(&self, a: Anomaly) -> u64 {
         self.anomalies.get(&a).copied().unwrap_or(0)
     }
+}
+
+/// What a chunk renders besides each invoice's own rows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Keep every offline invoice's FA(3) file.
+    pub archive: bool,
+    /// Write the ledger as JPK_V7 returns.
+    pub jpk: bool,
 }
 
 /// The rendered bytes of one range of invoices.
@@ -68,6 +81,9 @@ pub struct Chunk {
     pub upo: BTreeMap<NaiveDate, Vec<u8>>,
     /// FA(3) files of the offline invoices: bundle-relative path and bytes.
     pub archive: Vec<(String, Vec<u8>)>,
+    /// The ledger as JPK_V7 return rows by month (`--jpk`), instead of
+    /// `ledger`.
+    pub jpk: Vec<MonthRows>,
     pub tally: Tally,
 }
 
@@ -97,19 +113,20 @@ pub fn invoice_number(p: &InvoicePlan) -> String {
     }
 }
 
-pub fn chunk(ctx: &PlanInputs<'_>, range: Range<u64>, keep_archive: bool) -> Chunk {
+pub fn chunk(ctx: &PlanInputs<'_>, range: Range<u64>, options: Options) -> Chunk {
     let mut c = Chunk::default();
     let n = (range.end - range.start) as usize;
     c.ledger.reserve(n * 140);
     c.ksef_csv.reserve(n * 260);
     for index in range {
         let p = plan::plan(ctx, index);
-        one(ctx, &p, &mut c, keep_archive);
+        one(ctx, &p, &mut c, options);
     }
     c
 }
 
-fn one(ctx: &PlanInputs<'_>, p: &InvoicePlan, c: &mut Chunk, keep_archive: bool) {
+fn one(ctx: &PlanInputs<'_>, p: &InvoicePlan, c: &mut Chunk, options: Options) {
+    let keep_archive = options.archive;
     let t = &mut c.tally;
     t.invoices += 1;
     *t.anomalies.entry(p.anomaly).or_default() += 1;
@@ -118,7 +135,18 @@ fn one(ctx: &PlanInputs<'_>, p: &InvoicePlan, c: &mut Chunk, keep_archive: bool)
     let submitted = p.submitted_on();
     let ksef_no = submitted.map(|d| ksef_number_of(ctx, p, d));
     let gross = format_amount(p.gross());
-    if p.in_ledger() {
+    if p.in_ledger() && options.jpk {
+        let copies = ledger_copies(p);
+        jpk::rows(
+            p,
+            &number,
+            ksef_no.as_deref(),
+            copies,
+            &mut c.jpk,
+            &mut c.tally.jpk,
+        );
+        c.tally.ledger_rows += copies;
+    } else if p.in_ledger() {
         ledger_rows(p, &number, &issue, &gross, ksef_no.as_deref(), c);
     }
     let file_hash = p.offline_seq.map(|seq| {
@@ -166,6 +194,15 @@ fn ksef_number_of(ctx: &PlanInputs<'_>, p: &InvoicePlan, submitted: NaiveDate) -
     ksef_number(ctx.seed, p.index, submitted)
 }
 
+/// How many ledger rows the invoice has: two for a planted DUPLICATE_NUMBER.
+fn ledger_copies(p: &InvoicePlan) -> u64 {
+    if p.anomaly == Anomaly::Duplicate {
+        2
+    } else {
+        1
+    }
+}
+
 /// The invoice's ledger row (two for a planted DUPLICATE_NUMBER), with its
 /// KSeF marker and document type.
 fn ledger_rows(
@@ -176,11 +213,7 @@ fn ledger_rows(
     ksef_no: Option<&str>,
     c: &mut Chunk,
 ) {
-    let copies = if p.anomaly == Anomaly::Duplicate {
-        2
-    } else {
-        1
-    };
+    let copies = ledger_copies(p);
     let marker = match p.anomaly {
         Anomaly::BfkMarker => "BFK",
         Anomaly::DiMarker => "DI",

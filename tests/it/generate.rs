@@ -270,3 +270,52 @@ fn lean_shape_is_two_csvs_and_runs_to_its_planted_counts() {
         &[&CORE[..], &["NOT_IN_LEDGER", "ONLINE_SENT_LATE"]].concat(),
     );
 }
+
+/// `--jpk`: the ledger as JPK_V7M(3) returns. The run finds the planted
+/// marker errors and the corrections due, replaces the corrected months'
+/// originals, and judges every invoice as the CSV ledger of the same seed
+/// does.
+#[test]
+fn a_jpk_ledger_gives_the_planted_marker_findings() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let (jpk, csv) = (tmp.path().join("jpk"), tmp.path().join("csv"));
+    let mut args = vec!["--seed", "3"];
+    args.extend(V12_RATES);
+    generate(&csv, &args);
+    args.push("--jpk");
+    generate(&jpk, &args);
+    let r = assert_counts(
+        &jpk,
+        &[&CORE[..], &["MARKER_MISMATCH", "JPK_CORRECTION_DUE"]].concat(),
+    );
+    let json = r.json();
+    let returns = json["jpk"]["returns"].as_array().expect("returns");
+    let replaced = returns
+        .iter()
+        .filter(|f| f["standing"] == "replaced")
+        .count();
+    assert_eq!((returns.len(), replaced), (14, 3), "11 months, 3 corrected");
+    assert!(json["jpk"]["rows_replaced"].as_u64() > Some(0));
+    assert_eq!(json["jpk"]["rows_not_judged"], 0);
+    // Every marker finding and correction due is a row of the worklist.
+    let codes = &json["counts_by_code"];
+    let rows = r
+        .rows("jpk_corrections.csv")
+        .into_iter()
+        .filter(|row| row["entry"] == "row")
+        .count() as u64;
+    let bfk = codes["BFK_IN_KSEF"].as_u64().unwrap_or(0);
+    let marker = codes["MARKER_MISMATCH"].as_u64().unwrap_or(0);
+    let due = codes["JPK_CORRECTION_DUE"].as_u64().unwrap_or(0);
+    assert!(
+        marker > bfk,
+        "DI rows of numbered invoices are findings too"
+    );
+    assert_eq!(rows, marker + due);
+    // The same invoices as the CSV ledger, with the same statuses.
+    let from_csv = run(&csv, json["as_of"].as_str().unwrap_or(""), &[]);
+    assert_eq!(
+        json["counts_by_status"],
+        from_csv.json()["counts_by_status"]
+    );
+}
