@@ -89,6 +89,21 @@ fn a_generated_bundle_in_parts_gives_the_files_of_one_run() {
     assert_same_in_parts(&bundle, as_of, &[4]);
 }
 
+/// JPK_V7 returns in parts: the returns that stand and replace are decided
+/// over the whole bundle, and the worklist gathers every part's rows.
+#[test]
+fn a_jpk_ledger_in_parts_gives_the_files_of_one_run() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let bundle = tmp.path().join("b");
+    binary()
+        .args(["generate", "--invoices", "20000", "--seed", "4", "--jpk"])
+        .args(["--di-marker-rate", "0.01", "--bfk-marker-rate", "0.002", "--out"])
+        .arg(&bundle)
+        .assert()
+        .success();
+    assert_same_in_parts(&bundle, "2025-12-31", &[3]);
+}
+
 #[test]
 fn two_sellers_without_offline_sources_in_parts_give_the_files_of_one_run() {
     // No offline log, UPO or archive: the home part holds only the rows
