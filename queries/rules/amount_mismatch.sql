@@ -4,15 +4,12 @@
 -- the comparison is exact. Net is compared only where both sides have it.
 -- A JPK_V7 ledger row states its amounts in PLN (contract section 2), so it
 -- is compared only with a KSeF record in PLN: an invoice in another
--- currency booked in a JPK_V7 return is not an AMOUNT_MISMATCH.
-CREATE TABLE amount_jpk_keys AS
-SELECT DISTINCT seller_nip, invoice_number, TRUE AS in_jpk
-FROM jpk_rows;
-
+-- currency booked in a JPK_V7 return (`ledger_in_return`) is not an
+-- AMOUNT_MISMATCH.
 SELECT
     'AMOUNT_MISMATCH' AS code,
-    differing.seller_nip,
-    differing.invoice_number,
+    seller_nip,
+    invoice_number,
     'ledger ' || ledger_gross_text || ' ' || ledger_currency
         || ' gross / ' || COALESCE(ledger_net_text, '-') || ' net; KSeF '
         || COALESCE(ksef_gross_text, '-') || ' ' || COALESCE(ksef_currency, '-')
@@ -31,10 +28,8 @@ FROM (
          OR ledger_net_amount <> ksef_net_amount
       )
 ) AS differing
-LEFT JOIN amount_jpk_keys AS j
-  ON differing.seller_nip = j.seller_nip AND differing.invoice_number = j.invoice_number
 CROSS JOIN params AS p
-WHERE (j.in_jpk IS NULL OR ksef_currency = 'PLN')
+WHERE NOT (ledger_in_return AND ksef_currency <> 'PLN')
   AND (
         ledger_currency <> ksef_currency
      OR ABS(ledger_gross_amount - ksef_gross_amount) > p.amount_tolerance

@@ -83,31 +83,11 @@ pub fn generate(options: &GenerateOptions) -> Result<Expected> {
         rates: options.rates.clone(),
         cal: &cal,
     };
-    let mut ledger = match options.jpk {
-        false => Some(PartedCsv::create(
-            out,
-            "ledger/ledger",
-            render::LEDGER_HEADER,
-            PART_BYTES,
-        )?),
-        true => None,
-    };
-    let mut returns = jpk::Returns::new(out, 2025);
     let render_options = render::Options {
         archive: options.archive,
         jpk: options.jpk,
     };
-    let mut ksef = PartedCsv::create(
-        out,
-        "ksef/metadata/ksef_metadata",
-        render::KSEF_HEADER,
-        PART_BYTES,
-    )?;
-    let mut log = csv_file(out, "offline/log.csv", render::LOG_HEADER)?;
-    let mut json_records: Vec<String> = Vec::new();
-    let mut upo: BTreeMap<chrono::NaiveDate, Vec<u8>> = BTreeMap::new();
-    let mut totals = render::Tally::default();
-
+    let mut files = Files::create(out, options.jpk)?;
     let starts: Vec<u64> = (0..options.invoices).step_by(CHUNK as usize).collect();
     let batch = rayon::current_num_threads().max(1) * 2;
     for group in starts.chunks(batch) {
@@ -125,30 +105,10 @@ pub fn generate(options: &GenerateOptions) -> Result<Expected> {
             })
             .collect();
         for chunk in chunks {
-            let chunk = chunk?;
-            match ledger.as_mut() {
-                Some(ledger) => ledger.write_all(&chunk.ledger)?,
-                None => returns.write(&chunk.jpk)?,
-            }
-            ksef.write_all(&chunk.ksef_csv)?;
-            log.write_all(&chunk.log)?;
-            json_records.extend(chunk.ksef_json);
-            for (day, docs) in chunk.upo {
-                upo.entry(day).or_default().extend_from_slice(&docs);
-            }
-            totals.add(&chunk.tally);
+            files.take(chunk?)?;
         }
     }
-    log.flush()?;
-    returns.close()?;
-    let ledger_parts = match ledger {
-        Some(ledger) => ledger.finish()?,
-        None => Vec::new(),
-    };
-    let parts = [
-        (ledger_parts, Source::Ledger),
-        (ksef.finish()?, Source::KsefMetadata),
-    ];
+    let (parts, json_records, upo, totals) = files.finish()?;
     if options.parquet {
         for (paths, source) in parts {
             for csv in paths {
@@ -171,6 +131,86 @@ pub fn generate(options: &GenerateOptions) -> Result<Expected> {
     json.push(b'\n');
     write_new(&out.join("expected_counts.json"), &json)?;
     Ok(expected)
+}
+
+/// The files the invoices' chunks are appended to, in order.
+struct Files {
+    /// The ledger as CSV parts, or (`--jpk`) as JPK_V7 returns.
+    ledger: Result<PartedCsv, jpk::Returns>,
+    ksef: PartedCsv,
+    log: BufWriter<File>,
+    /// The offline invoices' KSeF records, written as API pages at the end.
+    json_records: Vec<String>,
+    /// UPO documents by submission day, written as one file a day.
+    upo: BTreeMap<chrono::NaiveDate, Vec<u8>>,
+    totals: render::Tally,
+}
+
+/// The CSV exports written in parts, by source; the KSeF API records; the
+/// UPO documents by day; the tally.
+type Finished = (
+    [(Vec<PathBuf>, Source); 2],
+    Vec<String>,
+    BTreeMap<chrono::NaiveDate, Vec<u8>>,
+    render::Tally,
+);
+
+impl Files {
+    fn create(out: &Path, jpk: bool) -> Result<Files> {
+        let ledger = match jpk {
+            false => Ok(PartedCsv::create(
+                out,
+                "ledger/ledger",
+                render::LEDGER_HEADER,
+                PART_BYTES,
+            )?),
+            true => Err(jpk::Returns::new(out, 2025)),
+        };
+        Ok(Files {
+            ledger,
+            ksef: PartedCsv::create(
+                out,
+                "ksef/metadata/ksef_metadata",
+                render::KSEF_HEADER,
+                PART_BYTES,
+            )?,
+            log: csv_file(out, "offline/log.csv", render::LOG_HEADER)?,
+            json_records: Vec::new(),
+            upo: BTreeMap::new(),
+            totals: render::Tally::default(),
+        })
+    }
+
+    fn take(&mut self, chunk: Chunk) -> Result<()> {
+        match self.ledger.as_mut() {
+            Ok(ledger) => ledger.write_all(&chunk.ledger)?,
+            Err(returns) => returns.write(&chunk.jpk)?,
+        }
+        self.ksef.write_all(&chunk.ksef_csv)?;
+        self.log.write_all(&chunk.log)?;
+        self.json_records.extend(chunk.ksef_json);
+        for (day, docs) in chunk.upo {
+            self.upo.entry(day).or_default().extend_from_slice(&docs);
+        }
+        self.totals.add(&chunk.tally);
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Finished> {
+        self.log.flush()?;
+        let ledger_parts = match self.ledger {
+            Ok(ledger) => ledger.finish()?,
+            Err(mut returns) => {
+                returns.close()?;
+                Vec::new()
+            }
+        };
+        let parts = [
+            (ledger_parts, Source::Ledger),
+            (self.ksef.finish()?, Source::KsefMetadata),
+        ];
+        Ok((parts, self.json_records, self.upo, self.totals))
+    }
 }
 
 /// The bundle's folders, in `out`, which must be absent or empty.
@@ -303,14 +343,33 @@ fn expected(cal: &Calendar, t: &render::Tally, f: &Facts) -> Expected {
         (Status::Overdue, overdue),
         (Status::NotRequired, not_in_ledger + receipts),
     ];
+    let codes = codes(t, f, overdue, orphans);
+    let map = |pairs: &[(&str, u64)]| -> BTreeMap<String, u64> {
+        pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+    };
+    Expected {
+        as_of: cal.as_of.to_string(),
+        invoices: t.invoices,
+        rows: map(&rows),
+        counts_by_status: statuses
+            .iter()
+            .map(|(s, n)| (s.as_str().to_string(), *n))
+            .collect(),
+        counts_by_code: map(&codes),
+    }
+}
+
+/// The findings planted, by code: `overdue` unsent invoices (none when the
+/// extract proves no absence) and `orphans` archived files.
+fn codes(t: &render::Tally, f: &Facts, overdue: u64, orphans: u64) -> [(&'static str, u64); 14] {
     // A planted hash mismatch is seen twice when the archive is given: the
     // log's hash and the file's own SHA-256 both differ from KSeF's.
     let hash = t.anomaly(Anomaly::HashMismatch) * if f.archive { 2 } else { 1 };
     let bfk = t.anomaly(Anomaly::BfkMarker);
-    let codes = [
+    [
         ("OVERDUE_SUBMISSION", overdue),
-        ("LATE_SUBMISSION", late),
-        ("NOT_IN_LEDGER", not_in_ledger),
+        ("LATE_SUBMISSION", t.anomaly(Anomaly::Late)),
+        ("NOT_IN_LEDGER", t.anomaly(Anomaly::NotInLedger)),
         (
             "AMOUNT_MISMATCH",
             t.anomaly(Anomaly::AmountMismatch) - t.jpk.amounts_not_compared,
@@ -334,20 +393,7 @@ fn expected(cal: &Calendar, t: &render::Tally, f: &Facts) -> Expected {
         ("UPO_NOT_PRODUCTION", f.test_upos),
         ("ARCHIVE_ORPHAN", orphans),
         ("KSEF_EXTRACT_INCOMPLETE", u64::from(f.truncated)),
-    ];
-    let map = |pairs: &[(&str, u64)]| -> BTreeMap<String, u64> {
-        pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
-    };
-    Expected {
-        as_of: cal.as_of.to_string(),
-        invoices: t.invoices,
-        rows: map(&rows),
-        counts_by_status: statuses
-            .iter()
-            .map(|(s, n)| (s.as_str().to_string(), *n))
-            .collect(),
-        counts_by_code: map(&codes),
-    }
+    ]
 }
 
 /// `next()` and `add(d, 7)` for every day of 2024-2027, from [`crate::calendar`]:

@@ -63,6 +63,8 @@ fn ledger_view(ledger: &DataFrame) -> LazyFrame {
         col("currency").alias("ledger_currency"),
         col("ksef_number").alias("ledger_ksef_number"),
         col("ksef_marker"),
+        // A row of a JPK_V7 return: its amounts are in PLN.
+        col("in_return").alias("ledger_in_return"),
         // RO and WEW are documents other than invoices (a code, not the
         // type's text, is what the table carries: 1 byte a row, not 16).
         code_of(

@@ -150,12 +150,17 @@ fn decision_table(
 pub(super) fn rows(bundle: &mut Bundle, as_of: NaiveDate, cut: &mut AsOfCut) -> PolarsResult<Rows> {
     let issued = col("issue_date").lt_eq(date_lit(as_of));
     let jpk_returns = returns::judge(&bundle.files, as_of);
+    let step = crate::progress::Step::start("returns that stand");
     let (ledger, made_later, jpk_replaced_rows) =
         returns::standing_rows(table(bundle, Source::Ledger)?, &jpk_returns)?;
+    drop(step);
     cut.add(Source::Ledger, made_later);
     let ledger = cut.keep(ledger, Source::Ledger, issued.clone())?;
     let ledger = with_validity(ledger, "ksef_number")?;
+    let ledger = returns::with_in_return(ledger, &jpk_returns)?;
+    let step = crate::progress::Step::start("rows of the returns");
     let jpk_rows = returns::jpk_rows(&ledger, &jpk_returns)?;
+    drop(step);
     let offline_log = cut.keep(
         table(bundle, Source::OfflineLog)?,
         Source::OfflineLog,

@@ -119,8 +119,8 @@ pub const RULES: &[Rule] = &[
     rule! {
         code: AmountMismatch, severity: High, file: "amount_mismatch.sql",
         needs: [KsefMetadata], scope: Scope::PerInvoice,
-        reads: ["invoices", "params", "jpk_rows"],
-        columns: ["ledger_gross_amount", "ledger_net_amount", "ledger_currency", "ksef_gross_amount", "ksef_net_amount", "ksef_currency", "in_ksef_metadata"],
+        reads: ["invoices", "params"],
+        columns: ["ledger_gross_amount", "ledger_net_amount", "ledger_currency", "ksef_gross_amount", "ksef_net_amount", "ksef_currency", "in_ksef_metadata", "ledger_in_return"],
     },
     rule! {
         code: IssueDateMismatch, severity: Medium, file: "issue_date_mismatch.sql",

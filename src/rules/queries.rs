@@ -59,6 +59,7 @@ impl Queries {
         ctx.register("grants", rec.grants.clone().lazy());
         ctx.register("numbering_gaps", rec.numbering_gaps.clone().lazy());
         ctx.register("jpk_rows", rec.jpk_rows.clone().lazy());
+
         ctx.register("upo_not_production", rec.upo_not_production.clone().lazy());
         ctx.register("extract_gaps", extract_gaps(&rec.extract)?.lazy());
         ctx.register("params", params_table(params)?.lazy());

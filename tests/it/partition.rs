@@ -97,7 +97,13 @@ fn a_jpk_ledger_in_parts_gives_the_files_of_one_run() {
     let bundle = tmp.path().join("b");
     binary()
         .args(["generate", "--invoices", "20000", "--seed", "4", "--jpk"])
-        .args(["--di-marker-rate", "0.01", "--bfk-marker-rate", "0.002", "--out"])
+        .args([
+            "--di-marker-rate",
+            "0.01",
+            "--bfk-marker-rate",
+            "0.002",
+            "--out",
+        ])
         .arg(&bundle)
         .assert()
         .success();
