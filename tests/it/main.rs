@@ -16,6 +16,7 @@ mod generate;
 mod governance;
 mod injection;
 mod invariants;
+mod lang;
 mod layout;
 mod nightly;
 mod parquet;
