@@ -3,7 +3,9 @@
 //! stick and prints on one or two A4 pages). It shows the [`Summary`]: how
 //! many invoices were issued offline and their value, who owns them, their
 //! submission status, and the unresolved exceptions with their ageing, per
-//! decision and in total.
+//! decision and in total, and the register's trend over its runs. Every
+//! word comes from the summary's language table (`crate::lang`), so the
+//! English and the Polish page differ only in words, dates and amounts.
 //!
 //! Every value that came from input is HTML-escaped with [`escape`].
 
