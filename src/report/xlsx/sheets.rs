@@ -50,7 +50,14 @@ pub fn write(
 ) -> anyhow::Result<()> {
     let cols = TextColumns::of(df)?;
     let names: Vec<&str> = cols.names.iter().map(|n| t.column(n)).collect();
-    let widths = cols.widths();
+    // Wide enough for the header in the sheet's language too (in English
+    // the header is the column's name, which `widths` already fits).
+    let widths: Vec<f64> = cols
+        .widths()
+        .into_iter()
+        .zip(&names)
+        .map(|(w, n)| w.max((n.chars().count() + 3).min(60) as f64))
+        .collect();
     let last_col = cols.names.len().saturating_sub(1) as ColNum;
     let mut iters: Vec<_> = cols.columns.iter().map(|c| c.iter()).collect();
     for (label, start, end) in sheet_names(spec.name, df.height(), row_limit) {
