@@ -562,4 +562,32 @@ mod tests {
             assert!(!page.contains(fetch), "{fetch}");
         }
     }
+
+    #[test]
+    fn a_trend_needs_two_runs_and_never_draws_an_empty_chart() {
+        let point = |as_of: &str, overdue| TrendPoint {
+            as_of: as_of.into(),
+            open: [3, 1, 0],
+            overdue,
+        };
+        let page = |trend: Option<Vec<TrendPoint>>, lang| {
+            render(&Summary {
+                as_of: "2026-04-10".into(),
+                trend,
+                lang,
+                ..Summary::default()
+            })
+        };
+        assert!(!page(None, Lang::En).contains("<h2>Trend</h2>"));
+        let none = page(Some(vec![]), Lang::En);
+        assert!(none.contains(r#"id="trend-none""#) && !none.contains("<polyline"));
+        let one = page(Some(vec![point("2026-04-10", 2)]), Lang::Pl);
+        assert!(one.contains("jednego uruchomienia (10.04.2026)") && !one.contains("<polyline"));
+        let two = page(
+            Some(vec![point("2026-04-09", 2), point("2026-04-10", 0)]),
+            Lang::En,
+        );
+        assert_eq!(two.matches("<polyline").count(), 4);
+        assert!(two.contains(">2026-04-09</text>") && !two.contains("trend-none"));
+    }
 }
