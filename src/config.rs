@@ -14,6 +14,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::contract::{self, Kind, Source};
+use crate::lang::Lang;
 
 /// A configuration the run cannot use; exit status 2.
 #[derive(Debug, thiserror::Error)]
@@ -121,6 +122,8 @@ pub struct Config {
     /// When the user's KSeF extract was taken (`ksef_extract_through`,
     /// Warsaw local time): the extract proves absence up to then.
     pub ksef_extract_through: Option<NaiveDateTime>,
+    /// The language of what people read (`language`, `en` or `pl`).
+    pub language: Lang,
     sources: HashMap<&'static str, SourceConfig>,
 }
 
@@ -183,6 +186,7 @@ struct RawConfig {
     #[serde(default)]
     ksef_from_by_seller: BTreeMap<Spanned<String>, Spanned<String>>,
     ksef_extract_through: Option<Spanned<String>>,
+    language: Option<Spanned<String>>,
     #[serde(default)]
     sources: BTreeMap<Spanned<String>, RawSource>,
 }
@@ -245,6 +249,18 @@ pub fn parse(text: &str) -> Result<Config, String> {
                 )
             })?;
         config.amount_tolerance = cents;
+    }
+    if let Some(language) = raw.language {
+        config.language = Lang::parse(language.get_ref()).ok_or_else(|| {
+            at(
+                language.span(),
+                format!(
+                    "language must be one of {} (found '{}')",
+                    Lang::NAMES.join(", "),
+                    language.get_ref()
+                ),
+            )
+        })?;
     }
     for (name, section) in raw.sources {
         let known = Source::ALL
@@ -505,6 +521,14 @@ issue_date = "Data wystawienia"
         }
         let e = parse("[sources.offline_log.constants]\ninvoice_hash = \"abc\"\n").unwrap_err();
         assert!(e.contains("SHA-256"), "{e}");
+    }
+
+    #[test]
+    fn language_is_en_or_pl_and_a_bad_one_names_its_line() {
+        assert_eq!(parse("").unwrap().language, Lang::En);
+        assert_eq!(parse("language = \"pl\"\n").unwrap().language, Lang::Pl);
+        let e = parse("sellers = []\nlanguage = \"de\"\n").unwrap_err();
+        assert!(e.starts_with("line 2:") && e.contains("en, pl"), "{e}");
     }
 
     #[test]

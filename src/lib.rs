@@ -23,7 +23,9 @@
 //! joined into the files one run would write. [`evidence`] packs one
 //! decision's or month's share of the outputs for an auditor; [`explain`]
 //! tells one invoice's story from its input rows. The words of
-//! the contract (statuses, modes, severities) are types in [`contract`].
+//! the contract (statuses, modes, severities) are types in [`contract`];
+//! the words people read (the dashboard, the workbook, `explain`, the
+//! pack's README) come from one table per language in [`lang`].
 //!
 //! The rules for all of it are stated in `docs/` (`docs/rules.md` for
 //! deadlines, statuses and exception codes; `docs/inputs.md` and
@@ -41,6 +43,7 @@ pub mod explain;
 pub mod frame;
 pub mod generate;
 pub mod ingest;
+pub mod lang;
 pub mod matching;
 pub mod memory;
 pub mod partition;

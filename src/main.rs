@@ -3,7 +3,7 @@
 //! to the documented exit status: 0 finished, 3 open exceptions at or above
 //! `--fail-on`, 2 bad usage or configuration, 1 any other failure.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -15,6 +15,7 @@ use ksef_recon::contract::{Mode, Severity};
 use ksef_recon::evidence::{self, EvidenceOptions, Scope};
 use ksef_recon::explain::{self, ExplainOptions, Target};
 use ksef_recon::generate::{self, GenerateOptions, plan::Rates};
+use ksef_recon::lang::Lang;
 use ksef_recon::matching::AssumedEnd;
 use ksef_recon::report::parquet_out::Formats;
 use ksef_recon::{RunOptions, RunSummary, clock, deadline_command, register};
@@ -144,6 +145,13 @@ struct RunArgs {
     /// updated.
     #[arg(long, value_name = "ID=TIMESTAMP", value_parser = parse_assume_end)]
     assume_end: Vec<AssumedEnd>,
+    /// The language of what people read (the dashboard, the workbook's
+    /// sheet names, headers and labels, explain's page, the evidence
+    /// pack's README): `en` or `pl`. Overrides `language` in the
+    /// configuration; file names, CSV and Parquet columns, codes, statuses
+    /// and run.json are the same in every language.
+    #[arg(long, value_name = "en|pl", value_parser = parse_lang)]
+    lang: Option<Lang>,
 }
 
 /// The arguments of `ksef-recon deadline`.
@@ -191,6 +199,13 @@ struct EvidenceArgs {
     /// head. Without it, the pack holds no register.
     #[arg(long, value_name = "DIR")]
     state: Option<PathBuf>,
+    /// The language of what people read (the dashboard, the workbook's
+    /// sheet names, headers and labels, explain's page, the evidence
+    /// pack's README): `en` or `pl`. Overrides `language` in the
+    /// configuration; file names, CSV and Parquet columns, codes, statuses
+    /// and run.json are the same in every language.
+    #[arg(long, value_name = "en|pl", value_parser = parse_lang)]
+    lang: Option<Lang>,
 }
 
 /// The arguments of `ksef-recon explain`.
@@ -218,6 +233,13 @@ struct ExplainArgs {
     /// A page of text, or JSON for tools.
     #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
     format: ExplainFormat,
+    /// The language of what people read (the dashboard, the workbook's
+    /// sheet names, headers and labels, explain's page, the evidence
+    /// pack's README): `en` or `pl`. Overrides `language` in the
+    /// configuration; file names, CSV and Parquet columns, codes, statuses
+    /// and run.json are the same in every language.
+    #[arg(long, value_name = "en|pl", value_parser = parse_lang)]
+    lang: Option<Lang>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -393,6 +415,24 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("'{s}' is not a date YYYY-MM-DD"))
 }
 
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| format!("expected one of {}", Lang::NAMES.join(", ")))
+}
+
+/// The configuration (`--config`, or the bundle's `recon.toml`), with
+/// `--lang` over its `language`.
+fn load_config(
+    explicit: Option<&Path>,
+    input: &Path,
+    lang: Option<Lang>,
+) -> Result<Config, ConfigError> {
+    let mut config = Config::load(explicit, input)?;
+    if let Some(lang) = lang {
+        config.language = lang;
+    }
+    Ok(config)
+}
+
 fn parse_invoice(s: &str) -> Result<(String, String), String> {
     match s.split_once('/') {
         Some((nip, number)) if !nip.is_empty() && !number.is_empty() => {
@@ -507,7 +547,7 @@ fn init_logging(quiet: bool) {
 
 fn run(args: RunArgs) -> Result<ExitStatus> {
     init_logging(args.quiet);
-    let config = Config::load(args.config.as_deref(), &args.input)?;
+    let config = load_config(args.config.as_deref(), &args.input, args.lang)?;
     let options = RunOptions {
         as_of: args.as_of.unwrap_or_else(clock::today_in_warsaw),
         state: args
@@ -579,7 +619,7 @@ fn evidence(args: EvidenceArgs) -> Result<ExitStatus> {
         (None, Some(m)) => Scope::Month(m),
         (None, None) => unreachable!("clap requires --decision or --month"),
     };
-    let config = Config::load(args.config.as_deref(), &args.input)?;
+    let config = load_config(args.config.as_deref(), &args.input, args.lang)?;
     let options = EvidenceOptions {
         as_of: args.as_of.unwrap_or_else(clock::today_in_warsaw),
         input: args.input,
@@ -608,14 +648,14 @@ fn explain(args: ExplainArgs) -> Result<ExitStatus> {
     };
     let options = ExplainOptions {
         as_of: args.as_of.unwrap_or_else(clock::today_in_warsaw),
-        config: Config::load(args.config.as_deref(), &args.input)?,
+        config: load_config(args.config.as_deref(), &args.input, args.lang)?,
         input: args.input,
         target,
         state: args.state,
     };
     let story = explain::explain(&options)?;
     match args.format {
-        ExplainFormat::Text => print!("{}", explain::text::page(&story)),
+        ExplainFormat::Text => print!("{}", explain::text::page(&story, options.config.language)),
         ExplainFormat::Json => println!("{}", serde_json::to_string_pretty(&story)?),
     }
     Ok(ExitStatus::Finished)

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result};
 
 use crate::documents::hash::sha256_hex;
+use crate::lang::Lang;
 use crate::report::run_json::RunJson;
 use crate::report::{self, csv_out, summary::Summary, xlsx};
 pub use options::{EvidenceOptions, PackSummary};
@@ -47,7 +48,7 @@ pub fn build(options: &EvidenceOptions) -> Result<PackSummary> {
     )?;
     let scoped = scope::filter(&outputs.frames, &options.scope)?;
     let frames = &scoped.frames;
-    let mut entries = reports(frames, &outputs.run)?;
+    let mut entries = reports(frames, &outputs.run, options.config.language)?;
     let documents = documents_for_scope(&options.input, &outputs.run.files, &scoped.documents)?;
     for (path, bytes) in documents {
         entries.insert(format!("{INPUT_DIR}/{path}"), bytes);
@@ -57,7 +58,7 @@ pub fn build(options: &EvidenceOptions) -> Result<PackSummary> {
     let mut readme = readme(options, &outputs.run);
     if let Some(stored) = &register {
         entries.extend(register::entries(stored, frames)?);
-        readme.push_str(register::README);
+        readme.push_str(options.config.language.texts().r_register);
     }
     entries.insert("README.txt".into(), readme.into_bytes());
     let count = entries.len() + 1;
@@ -76,7 +77,11 @@ pub fn build(options: &EvidenceOptions) -> Result<PackSummary> {
 }
 
 /// The scope's CSV reports and its ageing workbook, by file name.
-fn reports(frames: &report::Frames, run: &RunJson) -> Result<BTreeMap<String, Vec<u8>>> {
+fn reports(
+    frames: &report::Frames,
+    run: &RunJson,
+    lang: Lang,
+) -> Result<BTreeMap<String, Vec<u8>>> {
     let mut entries: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for (name, df) in [
         ("decisions.csv", &frames.decisions),
@@ -89,7 +94,7 @@ fn reports(frames: &report::Frames, run: &RunJson) -> Result<BTreeMap<String, Ve
         csv_out::write(df, &report::NUMERIC, &mut bytes)?;
         entries.insert(name.to_string(), bytes);
     }
-    let summary = Summary::build(frames, run)?;
+    let summary = Summary::build(frames, run, lang)?;
     entries.insert(
         "ageing.xlsx".into(),
         xlsx::to_bytes(frames, &summary, &xlsx::Options::default())

@@ -17,15 +17,6 @@ use crate::report::{Frames, csv_out};
 /// Where the register's files go inside the pack.
 pub const REGISTER_DIR: &str = "register";
 
-/// What the pack's README says of the register's files.
-pub const README: &str = "
-register/           the exception register's rows of this scope (--state):
-                    register.csv (status, first seen, cleared, reopened,
-                    resolution), history.csv (their history rows, byte for
-                    byte, each with its hash) and head.txt (the head of the
-                    whole history, and how to check each row's hash).
-";
-
 /// Reads and verifies the register in `dir` (before the pipeline runs, so
 /// a broken register stops the pack early).
 pub fn load(dir: &Path) -> Result<register::Stored> {

@@ -3,6 +3,8 @@
 use std::fmt::Write as _;
 
 use super::story::{Record, Story};
+use crate::contract::parse_written;
+use crate::lang::{Lang, fill};
 
 /// The reconciliation columns shown for the invoice, in this order.
 const INVOICE: [&str; 13] = [
@@ -32,41 +34,48 @@ const FINDING: [&str; 7] = [
     "first_seen",
 ];
 
-/// The whole page.
-pub fn page(story: &Story) -> String {
+/// The whole page, in `lang`. Column names are shown as they are in
+/// English and by their label in another language; values keep their
+/// contract spelling (statuses, codes, `deadline_basis`), but dates and
+/// amounts are written as the language writes them.
+pub fn page(story: &Story, lang: Lang) -> String {
+    let t = lang.texts();
     let mut out = String::new();
     let what = match story.kind.as_str() {
-        "invoice" => "Invoice",
-        "decision" => "Decision",
-        _ => "Finding",
+        "invoice" => t.x_invoice,
+        "decision" => t.x_decision,
+        _ => t.x_finding,
     };
-    let _ = writeln!(out, "{what} {} (as of {})", story.id, story.as_of);
+    line(
+        &mut out,
+        t.x_title,
+        &[what, &story.id, &lang.date(&story.as_of)],
+    );
     if story.kind == "invoice" {
         for invoice in &story.invoices {
-            invoice_part(&mut out, invoice);
+            invoice_part(&mut out, invoice, lang);
         }
     } else if !story.invoices.is_empty() {
-        let _ = writeln!(out, "\nInvoices under it ({}):", story.invoices.len());
+        line(
+            &mut out,
+            t.x_invoices_under,
+            &[&story.invoices.len().to_string()],
+        );
         for r in &story.invoices {
-            let _ = writeln!(
-                out,
-                "  {}/{}  issued {}  {}  deadline {}",
+            let values = [
                 r.get("seller_nip"),
                 r.get("invoice_number"),
-                r.get("issue_date"),
+                &lang.date(r.get("issue_date")),
                 r.get("status"),
-                or_none(r.get("deadline"))
-            );
+                &lang.date(or_none(r.get("deadline"))),
+            ];
+            line(&mut out, t.x_invoice_line, &values);
         }
     }
-    findings_part(&mut out, &story.findings);
-    inputs_part(&mut out, story);
+    findings_part(&mut out, &story.findings, lang);
+    inputs_part(&mut out, story, lang);
     if let Some(history) = &story.history {
-        let _ = writeln!(
-            out,
-            "\nRegister history of these findings ({} rows):",
-            history.len()
-        );
+        line(&mut out, t.x_history, &[&history.len().to_string()]);
         for h in history {
             let _ = writeln!(out, "  {}:{}  {}", h.file, h.line, h.row);
         }
@@ -74,52 +83,81 @@ pub fn page(story: &Story) -> String {
     out
 }
 
+/// One line of the page: `template` filled with `values`.
+fn line(out: &mut String, template: &str, values: &[&str]) {
+    let _ = writeln!(out, "{}", fill(template, values));
+}
+
+/// The width of a column of labels: at least `least` (the English page's
+/// own), wider where a language's labels are longer, so values line up.
+fn width(columns: &[&str], least: usize, lang: Lang) -> usize {
+    let t = lang.texts();
+    columns
+        .iter()
+        .map(|c| t.explain_column(c).chars().count())
+        .fold(least, usize::max)
+}
+
 fn or_none(value: &str) -> &str {
     if value.is_empty() { "-" } else { value }
 }
 
-fn invoice_part(out: &mut String, r: &Record) {
-    let _ = writeln!(out, "\nStatus: {}", r.get("status"));
-    let _ = writeln!(out, "Deadline: {}", or_none(r.get("deadline")));
-    let _ = writeln!(out, "  {}", or_none(r.get("deadline_basis")));
-    let _ = writeln!(out, "\nReconciliation:");
-    for c in INVOICE {
-        let _ = writeln!(out, "  {c:<15} {}", or_none(r.get(c)));
+/// A value as `lang` writes it: dates and amounts in its notation.
+fn shown(column: &str, value: &str, lang: Lang) -> String {
+    match (lang, column) {
+        (Lang::En, _) => value.to_string(),
+        (_, "gross_amount") => parse_written(value).map_or(value.to_string(), |c| lang.amount(c)),
+        _ => lang.date(value),
     }
 }
 
-fn findings_part(out: &mut String, findings: &[Record]) {
-    let _ = writeln!(out, "\nFindings ({}):", findings.len());
-    if findings.is_empty() {
-        let _ = writeln!(out, "  none");
+fn invoice_part(out: &mut String, r: &Record, lang: Lang) {
+    let t = lang.texts();
+    line(out, t.x_status, &[r.get("status")]);
+    line(out, t.x_deadline, &[&lang.date(or_none(r.get("deadline")))]);
+    let _ = writeln!(out, "  {}", or_none(r.get("deadline_basis")));
+    line(out, t.x_reconciliation, &[]);
+    let w = width(&INVOICE, 15, lang);
+    for c in INVOICE {
+        let value = shown(c, or_none(r.get(c)), lang);
+        let _ = writeln!(out, "  {:<w$} {value}", t.explain_column(c));
     }
+}
+
+fn findings_part(out: &mut String, findings: &[Record], lang: Lang) {
+    let t = lang.texts();
+    line(out, t.x_findings, &[&findings.len().to_string()]);
+    if findings.is_empty() {
+        line(out, t.x_none, &[]);
+    }
+    let w = width(&FINDING, 17, lang).max(t.x_detail.chars().count());
     for f in findings {
         let _ = writeln!(out, "  {}  {}", f.get("exception_id"), f.get("code"));
         for c in FINDING {
             if !f.get(c).is_empty() {
-                let _ = writeln!(out, "    {c:<17} {}", f.get(c));
+                let value = shown(c, f.get(c), lang);
+                let _ = writeln!(out, "    {:<w$} {value}", t.explain_column(c));
             }
         }
-        let _ = writeln!(out, "    {:<17} {}", "detail", or_none(f.get("detail")));
+        let _ = writeln!(out, "    {:<w$} {}", t.x_detail, or_none(f.get("detail")));
     }
 }
 
-fn inputs_part(out: &mut String, story: &Story) {
-    let _ = writeln!(out, "\nInput rows (each tagged with its file and line):");
+fn inputs_part(out: &mut String, story: &Story, lang: Lang) {
+    let t = lang.texts();
+    line(out, t.x_inputs, &[]);
     if story.inputs.is_empty() {
-        let _ = writeln!(out, "  none");
+        line(out, t.x_none, &[]);
     }
     for file in &story.inputs {
         let lines: Vec<String> = file.lines.iter().map(u64::to_string).collect();
-        let _ = writeln!(
+        line(
             out,
-            "\n  {} {} (line {})",
-            file.source,
-            file.file,
-            lines.join(", ")
+            t.x_input_file,
+            &[&file.source, &file.file, &lines.join(", ")],
         );
-        for line in file.rows.lines() {
-            let _ = writeln!(out, "    {line}");
+        for row in file.rows.lines() {
+            let _ = writeln!(out, "    {row}");
         }
     }
 }

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use super::assemble::Outputs;
 use super::job::{Job, RunOptions, RunSummary};
 use super::{one, parts, write};
+use crate::contract::Status;
 use crate::partition::Plan;
 use crate::progress::Stage;
 use crate::register::{self, Session};
@@ -49,6 +50,17 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     let updated = update_register(&mut session, &outputs, options.as_of)?;
     outputs.frames.exceptions = updated.exceptions;
     outputs.summary.open_by_severity = register::open_by_severity(&outputs.frames.exceptions)?;
+    if !scenario {
+        let overdue = outputs.run.counts_by_status.get(Status::Overdue.as_str());
+        session.record_run(
+            &outputs.summary.open_by_severity,
+            overdue.copied().unwrap_or(0),
+        );
+    }
+    let views = write::Views {
+        trend: Some(session.trend()),
+        ..write::Views::of(&options.config)
+    };
     let (head, rows) = session.head();
     outputs.run.register = Some(RegisterJson {
         status_counts: updated.counts.clone(),
@@ -63,6 +75,7 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
         &mut outputs,
         options.formats,
         options.reconciliation_sheet,
+        &views,
     )?;
     staging.commit()?;
     if !scenario {

@@ -3,12 +3,33 @@
 use anyhow::{Context, Result};
 
 use super::assemble::Outputs;
+use crate::config::Config;
+use crate::lang::Lang;
 use crate::progress::Step;
 use crate::register;
 use crate::report::atomic::Staging;
 use crate::report::parquet_out::{self, Formats};
-use crate::report::summary::Summary;
+use crate::report::summary::{Summary, TrendPoint};
 use crate::report::{self, csv_out, html, xlsx};
+
+/// What the views (the workbook and the dashboard) show beyond the
+/// outputs: the register's trend and the language people read them in.
+#[derive(Debug, Clone, Default)]
+pub struct Views {
+    /// `None` shows no trend section (no register).
+    pub trend: Option<Vec<TrendPoint>>,
+    pub lang: Lang,
+}
+
+impl Views {
+    /// The views of a run with `config`, without a trend.
+    pub fn of(config: &Config) -> Views {
+        Views {
+            trend: None,
+            lang: config.language,
+        }
+    }
+}
 
 /// Writes every output of a run into `staging`: the tabular files and the
 /// views side by side, then `run.json`.
@@ -17,6 +38,7 @@ pub fn write(
     outputs: &mut Outputs,
     formats: Formats,
     reconciliation_sheet: bool,
+    views: &Views,
 ) -> Result<()> {
     parquet_out::list_outputs(&mut outputs.run.outputs, &outputs.frames, formats);
     let outputs = &*outputs;
@@ -24,7 +46,7 @@ pub fn write(
     // (written by one thread) go to the staging folder side by side.
     let (tables, views) = rayon::join(
         || write_tables(staging, outputs, formats),
-        || write_views(staging, outputs, reconciliation_sheet),
+        || write_views(staging, outputs, reconciliation_sheet, views),
     );
     tables?;
     views?;
@@ -58,17 +80,23 @@ fn write_tables(staging: &Staging, outputs: &Outputs, formats: Formats) -> Resul
 
 /// `ageing.xlsx` and `dashboard.html`; both count open and reopened
 /// exceptions only.
-fn write_views(staging: &Staging, outputs: &Outputs, reconciliation_sheet: bool) -> Result<()> {
+fn write_views(
+    staging: &Staging,
+    outputs: &Outputs,
+    reconciliation_sheet: bool,
+    views: &Views,
+) -> Result<()> {
     let _step = Step::start("summary, workbook and dashboard");
     let step = Step::start("summary");
     let open = report::Frames {
         exceptions: register::open_only(&outputs.frames.exceptions)?,
         ..outputs.frames.clone()
     };
-    let view = match &outputs.written {
-        Some(written) => Summary::build_from(&open, &outputs.run, &written.digest)?,
-        None => Summary::build(&open, &outputs.run)?,
+    let mut view = match &outputs.written {
+        Some(written) => Summary::build_from(&open, &outputs.run, &written.digest, views.lang)?,
+        None => Summary::build(&open, &outputs.run, views.lang)?,
     };
+    view.trend = views.trend.clone();
     drop(step);
     let _workbook = Step::start("workbook");
     xlsx::write_file(

@@ -43,10 +43,14 @@ pub enum Event {
     ResolutionAccepted,
     /// A resolution was refused (`detail` says why).
     ResolutionRefused,
+    /// A run as of `as_of` finished; `detail` holds what the trend needs
+    /// and the status rows do not (see [`super::trend`]). Histories made
+    /// before this event have none and still verify.
+    Run,
 }
 
 impl Event {
-    const ALL: [Event; 8] = [
+    const ALL: [Event; 9] = [
         Event::Status,
         Event::Created,
         Event::Adopted,
@@ -55,6 +59,7 @@ impl Event {
         Event::RolledBack,
         Event::ResolutionAccepted,
         Event::ResolutionRefused,
+        Event::Run,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +72,7 @@ impl Event {
             Event::RolledBack => "rolled_back",
             Event::ResolutionAccepted => "resolution_accepted",
             Event::ResolutionRefused => "resolution_refused",
+            Event::Run => "run",
         }
     }
 

@@ -16,7 +16,8 @@
 //!
 //! The register belongs to one company, and its history is a hash chain
 //! that every run verifies before it changes anything ([`chain`],
-//! [`replay`], [`trail`]; contract section 8).
+//! [`replay`], [`trail`]; contract section 8). Each run also records its
+//! counts for the trend the dashboard draws ([`trend`]).
 
 pub mod chain;
 pub mod open;
@@ -25,6 +26,7 @@ pub mod resolutions;
 pub mod session;
 pub mod store;
 pub mod trail;
+pub mod trend;
 pub mod update;
 
 pub use open::{OPEN_STATUSES, open_by_severity, open_only};

@@ -14,6 +14,8 @@ use polars::prelude::*;
 use super::chain::Row;
 use super::store::State;
 use super::trail::Trail;
+use crate::contract::Severity;
+use crate::report::summary::TrendPoint;
 
 /// One run's hold on its register.
 pub struct Session {
@@ -61,6 +63,17 @@ impl Session {
     pub fn record(&mut self, resolutions: Vec<Row>, changes: &[[String; 5]]) {
         self.trail.resolutions(resolutions);
         self.trail.statuses(changes);
+    }
+
+    /// The run's own counts for the trend, after its other rows.
+    pub fn record_run(&mut self, open: &std::collections::BTreeMap<Severity, u64>, overdue: u64) {
+        self.trail.run(super::trend::detail(open, overdue));
+    }
+
+    /// The trend of the runs the history holds (this one's included once
+    /// recorded).
+    pub fn trend(&self) -> Vec<TrendPoint> {
+        super::trend::points(&self.trail.chain)
     }
 
     /// The history's head after this run's rows, and how many rows it has.

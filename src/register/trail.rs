@@ -208,6 +208,20 @@ impl Trail {
         }
     }
 
+    /// The run's `run` row (see [`super::trend`]), unless the history's
+    /// last `run` row already says the same for the same date: running the
+    /// same as-of again then adds nothing.
+    pub fn run(&mut self, detail: String) {
+        let last = self.chain.rows.iter().rev().find(|r| r.event == Event::Run);
+        if last.is_some_and(|r| r.as_of == self.as_of && r.detail == detail) {
+            return;
+        }
+        self.chain.push(Row {
+            detail,
+            ..Row::new(&self.as_of, Event::Run)
+        });
+    }
+
     /// Appends the resolution rows not already in the history: the same
     /// file (by its SHA-256), line and outcome is recorded once, however
     /// many nights the file stays in the bundle.
@@ -386,6 +400,16 @@ mod tests {
             file_sha256: "cd".into(),
             ..row
         }]);
+        assert_eq!(t.chain.rows.len(), 2);
+    }
+
+    #[test]
+    fn the_same_run_again_adds_no_run_row() {
+        let mut t = fresh();
+        t.run("open_high=1 open_medium=0 open_low=0 overdue_invoices=2".into());
+        t.run("open_high=1 open_medium=0 open_low=0 overdue_invoices=2".into());
+        assert_eq!(t.chain.rows.len(), 1);
+        t.run("open_high=0 open_medium=0 open_low=0 overdue_invoices=2".into());
         assert_eq!(t.chain.rows.len(), 2);
     }
 }

@@ -3,14 +3,18 @@
 //! stick and prints on one or two A4 pages). It shows the [`Summary`]: how
 //! many invoices were issued offline and their value, who owns them, their
 //! submission status, and the unresolved exceptions with their ageing, per
-//! decision and in total.
+//! decision and in total, and the register's trend over its runs. Every
+//! word comes from the summary's language table (`crate::lang`), so the
+//! English and the Polish page differ only in words, dates and amounts.
 //!
 //! Every value that came from input is HTML-escaped with [`escape`].
 
 use std::fmt::Write;
 
-use super::summary::{BUCKETS, Money, SEVERITIES, STATUSES, Summary};
-use crate::contract::grouped;
+use super::summary::{
+    DecisionRow, Money, OFFLINE_MODES, SEVERITIES, STATUSES, Summary, TrendPoint,
+};
+use crate::lang::{Lang, fill, label};
 
 /// Where `overdue` sits in the status counts.
 const OVERDUE: usize = crate::contract::Status::Overdue as usize;
@@ -101,20 +105,28 @@ fn bars(title: &str, items: &[(String, u64)], colour: &str) -> String {
     svg
 }
 
-/// One line per currency, escaped.
-fn money_lines(value: &Money) -> String {
+/// One line per currency, escaped, the amount written as `lang` writes it.
+fn money_lines(value: &Money, lang: Lang) -> String {
     if value.is_empty() {
         return "-".into();
     }
     value
         .iter()
-        .map(|(c, v)| escape(&format!("{} {c}", grouped(*v))))
+        .map(|(c, v)| escape(&format!("{} {c}", lang.amount(*v))))
         .collect::<Vec<_>>()
         .join("<br>")
 }
 
-fn money_cell(value: &Money) -> String {
-    format!(r#"<td class="n nw">{}</td>"#, money_lines(value))
+fn money_cell(value: &Money, lang: Lang) -> String {
+    format!(r#"<td class="n nw">{}</td>"#, money_lines(value, lang))
+}
+
+/// Table headers, each escaped, right-aligned (`class="n"`) when `numeric`.
+fn headers(h: &mut String, names: &[&str], numeric: bool) {
+    for name in names {
+        let class = if numeric { r#" class="n""# } else { "" };
+        let _ = write!(h, "<th{class}>{}</th>", escape(name));
+    }
 }
 
 fn add_money(total: &mut Money, value: &Money) {
@@ -123,13 +135,20 @@ fn add_money(total: &mut Money, value: &Money) {
     }
 }
 
-/// Renders the page.
+/// Renders the page in the summary's language.
 pub fn render(s: &Summary) -> String {
+    let t = s.lang.texts();
     let mut h = String::with_capacity(32 * 1024);
+    let as_of = escape(&s.lang.date(&s.as_of));
     let _ = write!(
         h,
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>KSeF offline invoices as of {as_of}</title><style>{CSS}</style></head><body>
-<header><h1>KSeF offline invoices</h1><p class="meta">As of <strong id="as-of">{as_of}</strong> &middot; input fingerprint <code id="fingerprint">{fp}</code> &middot; ksef-recon {v}</p><p class="extract{extract_alert}" id="ksef-extract">{extract}</p>{scenario}</header>"#,
+        r#"<!DOCTYPE html><html lang="{html_lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>{title}</title><style>{CSS}</style></head><body>
+<header><h1>{heading}</h1><p class="meta">{as_of_label} <strong id="as-of">{as_of}</strong> &middot; {fp_label} <code id="fingerprint">{fp}</code> &middot; ksef-recon {v}</p><p class="extract{extract_alert}" id="ksef-extract">{extract}</p>{scenario}</header>"#,
+        html_lang = t.html_lang,
+        title = escape(&fill(t.page_title, &[&s.lang.date(&s.as_of)])),
+        heading = escape(t.heading),
+        as_of_label = escape(t.as_of),
+        fp_label = escape(t.fingerprint),
         scenario = match &s.scenario_line {
             Some(line) => format!(
                 r#"<p class="extract alert" id="scenario">{}</p>"#,
@@ -139,7 +158,6 @@ pub fn render(s: &Summary) -> String {
         },
         extract = escape(&s.extract_line),
         extract_alert = if s.extract_complete { "" } else { " alert" },
-        as_of = escape(&s.as_of),
         fp = escape(&s.input_fingerprint),
         v = escape(&s.version),
     );
@@ -149,13 +167,18 @@ pub fn render(s: &Summary) -> String {
     modes(&mut h, s);
     ageing(&mut h, s);
     oldest(&mut h, s);
-    h.push_str(r#"<footer>Unresolved means open or reopened in the exception register (resolved, accepted and cleared findings are listed in exceptions.csv with their status). Statuses and deadlines follow the KSeF rules for offline24, unavailability (offline), emergency and total-failure invoices, counted in Polish business days. Details: exceptions.csv, reconciliation.csv, completeness.csv and ageing.xlsx beside this page; run.json lists every input file with its SHA-256.</footer></body></html>"#);
+    if let Some(points) = &s.trend {
+        trend(&mut h, points, s.lang);
+    }
+    let _ = write!(h, "<footer>{}</footer></body></html>", escape(t.footer));
     h.push('\n');
     h
 }
 
 fn kpis(h: &mut String, s: &Summary) {
-    let sev: Vec<String> = SEVERITIES
+    let (t, lang) = (s.lang.texts(), s.lang);
+    let sev: Vec<String> = t
+        .severities
         .iter()
         .zip(s.by_severity)
         .map(|(n, c)| format!("{n} {c}"))
@@ -163,19 +186,27 @@ fn kpis(h: &mut String, s: &Summary) {
     let _ = write!(
         h,
         r#"<section class="kpis">
-<div class="kpi"><span class="label">Invoices reconciled</span><span class="value" id="total-invoices">{inv}</span></div>
-<div class="kpi"><span class="label">Issued offline</span><span class="value" id="offline-invoices">{off}</span></div>
-<div class="kpi"><span class="label">Offline gross value</span><span class="value money" id="offline-value">{val}</span></div>
-<div class="kpi{alert}"><span class="label">Unresolved exceptions</span><span class="value" id="open-exceptions">{open}</span><small>{sev}</small></div>
-<div class="kpi{alert_over}"><span class="label">Overdue offline invoices</span><span class="value" id="overdue-offline">{over}</span></div>
-<div class="kpi"><span class="label">Maximum penalty exposure (art. 106ni, from 2027)*</span><span class="value money" id="max-penalty">PLN {penalty}</span><small>{penalty_n} invoices. *{note}.</small></div>
+<div class="kpi"><span class="label">{l_inv}</span><span class="value" id="total-invoices">{inv}</span></div>
+<div class="kpi"><span class="label">{l_off}</span><span class="value" id="offline-invoices">{off}</span></div>
+<div class="kpi"><span class="label">{l_val}</span><span class="value money" id="offline-value">{val}</span></div>
+<div class="kpi{alert}"><span class="label">{l_open}</span><span class="value" id="open-exceptions">{open}</span><small>{sev}</small></div>
+<div class="kpi{alert_over}"><span class="label">{l_over}</span><span class="value" id="overdue-offline">{over}</span></div>
+<div class="kpi"><span class="label">{l_pen}</span><span class="value money" id="max-penalty">{penalty}</span><small>{note}</small></div>
 </section>"#,
-        penalty = grouped(s.max_penalty.1),
-        penalty_n = s.max_penalty.0,
-        note = escape(super::run_json::PENALTY_NOTE),
+        l_inv = escape(t.kpi_invoices),
+        l_off = escape(t.kpi_offline),
+        l_val = escape(t.kpi_offline_value),
+        l_open = escape(t.kpi_open),
+        l_over = escape(t.kpi_overdue),
+        l_pen = escape(t.kpi_penalty),
+        penalty = escape(&lang.pln(s.max_penalty.1)),
+        note = escape(&fill(
+            t.kpi_penalty_note,
+            &[&s.max_penalty.0.to_string(), t.penalty_note]
+        )),
         inv = s.invoices,
         off = s.offline_total.invoices,
-        val = money_lines(&s.offline_total.value),
+        val = money_lines(&s.offline_total.value, lang),
         open = s.open_exceptions,
         alert = if s.open_exceptions > 0 { " alert" } else { "" },
         sev = escape(&sev.join(" · ")),
@@ -189,63 +220,39 @@ fn kpis(h: &mut String, s: &Summary) {
 }
 
 fn status(h: &mut String, s: &Summary) {
+    let t = s.lang.texts();
     let items = |counts: &[u64; STATUSES.len()]| -> Vec<(String, u64)> {
-        STATUSES
+        t.statuses
             .iter()
             .zip(counts)
-            .map(|(n, c)| (n.replace('_', " "), *c))
+            .map(|(n, c)| (n.to_string(), *c))
             .collect()
     };
     let _ = write!(
         h,
-        r#"<section><h2>Submission status</h2><div class="charts">{}{}</div></section>"#,
-        bars(
-            "Offline invoices by status",
-            &items(&s.status_offline),
-            "#2e6da4"
-        ),
-        bars("All invoices by status", &items(&s.status_all), "#7f8c8d"),
+        r#"<section><h2>{}</h2><div class="charts">{}{}</div></section>"#,
+        escape(t.status_heading),
+        bars(t.status_offline_chart, &items(&s.status_offline), "#2e6da4"),
+        bars(t.status_all_chart, &items(&s.status_all), "#7f8c8d"),
     );
 }
 
 fn decisions(h: &mut String, s: &Summary) {
-    h.push_str(r#"<section><h2>Per decision</h2><table id="decisions"><thead><tr><th>decision</th><th>mode</th><th>period</th><th>owner</th><th>approved by</th><th class="n">invoices</th><th class="n">gross value</th><th class="n">on time</th><th class="n">late</th><th class="n">pending</th><th class="n">unverified</th><th class="n">overdue</th><th class="n">not required</th><th class="n">complete %</th><th class="n">open exc.</th></tr></thead><tbody>"#);
+    let (t, lang) = (s.lang.texts(), s.lang);
+    let _ = write!(
+        h,
+        r#"<section><h2>{}</h2><table id="decisions"><thead><tr>"#,
+        escape(t.decisions_heading)
+    );
+    headers(h, &t.decisions_head[..5], false);
+    headers(h, &t.decisions_head[5..], true);
+    headers(h, &t.decisions_statuses, true);
+    headers(h, &t.decisions_tail, true);
+    h.push_str("</tr></thead><tbody>");
     let mut total_value = Money::new();
     let (mut inv, mut st, mut open) = (0, [0u64; STATUSES.len()], 0);
     for d in &s.decisions {
-        let _ = write!(
-            h,
-            r#"<tr><td class="nw">{}</td><td>{}</td><td class="nw">{}<br>&ndash; {}</td><td>{}</td><td>{}</td><td class="n">{}</td>{}"#,
-            escape(&d.decision_id),
-            escape(&d.mode),
-            escape(&d.started_at),
-            escape(if d.ended_at.is_empty() {
-                "still on"
-            } else {
-                &d.ended_at
-            }),
-            escape(&d.owners.join(", ")),
-            escape(if d.approved_by.is_empty() {
-                "-"
-            } else {
-                &d.approved_by
-            }),
-            d.invoices,
-            money_cell(&d.value),
-        );
-        for c in d.statuses {
-            let _ = write!(h, r#"<td class="n">{c}</td>"#);
-        }
-        let _ = write!(
-            h,
-            r#"<td class="n">{}</td><td class="n">{}</td></tr>"#,
-            escape(if d.completeness_pct.is_empty() {
-                "-"
-            } else {
-                &d.completeness_pct
-            }),
-            d.open_exceptions
-        );
+        decision_row(h, d, s.lang);
         inv += d.invoices;
         open += d.open_exceptions;
         for (t, c) in st.iter_mut().zip(d.statuses) {
@@ -255,8 +262,9 @@ fn decisions(h: &mut String, s: &Summary) {
     }
     let _ = write!(
         h,
-        r#"</tbody><tfoot><tr><td colspan="5">all decisions</td><td class="n" id="decisions-invoices">{inv}</td>{}"#,
-        money_cell(&total_value)
+        r#"</tbody><tfoot><tr><td colspan="5">{}</td><td class="n" id="decisions-invoices">{inv}</td>{}"#,
+        escape(t.all_decisions),
+        money_cell(&total_value, lang)
     );
     for c in st {
         let _ = write!(h, r#"<td class="n">{c}</td>"#);
@@ -269,53 +277,107 @@ fn decisions(h: &mut String, s: &Summary) {
     if unverified > 0 {
         let _ = write!(
             h,
-            r#"<p class="note alert" id="unverified-note">{unverified} invoice(s) unverified: no KSeF submission found and the KSeF extract cannot prove there is none; complete % counts them as not submitted.</p>"#
+            r#"<p class="note alert" id="unverified-note">{}</p>"#,
+            escape(&fill(t.unverified_note, &[&unverified.to_string()]))
         );
     }
     let without = s.offline_total.invoices.saturating_sub(inv);
     if without > 0 {
         let _ = write!(
             h,
-            r#"<p class="note">{without} offline invoice(s) cite no decision or one that is not in the decisions file (see MODE_OUTSIDE_DECISION).</p>"#
+            r#"<p class="note">{}</p>"#,
+            escape(&fill(t.without_decision_note, &[&without.to_string()]))
         );
     }
     h.push_str("</section>");
 }
 
+/// One decision's row of the per-decision table.
+fn decision_row(h: &mut String, d: &DecisionRow, lang: Lang) {
+    let t = lang.texts();
+    let _ = write!(
+        h,
+        r#"<tr><td class="nw">{}</td><td>{}</td><td class="nw">{}<br>&ndash; {}</td><td>{}</td><td>{}</td><td class="n">{}</td>{}"#,
+        escape(&d.decision_id),
+        escape(label(&OFFLINE_MODES, &t.modes, &d.mode)),
+        escape(&lang.date(&d.started_at)),
+        escape(&if d.ended_at.is_empty() {
+            t.still_on.to_string()
+        } else {
+            lang.date(&d.ended_at)
+        }),
+        escape(&d.owners.join(", ")),
+        escape(if d.approved_by.is_empty() {
+            "-"
+        } else {
+            &d.approved_by
+        }),
+        d.invoices,
+        money_cell(&d.value, lang),
+    );
+    for c in d.statuses {
+        let _ = write!(h, r#"<td class="n">{c}</td>"#);
+    }
+    let pct = match (lang, d.completeness_pct.as_str()) {
+        (_, "") => "-".to_string(),
+        (Lang::Pl, pct) => pct.replace('.', ","),
+        (Lang::En, pct) => pct.to_string(),
+    };
+    let _ = write!(
+        h,
+        r#"<td class="n">{}</td><td class="n">{}</td></tr>"#,
+        escape(&pct),
+        d.open_exceptions
+    );
+}
+
 fn modes(h: &mut String, s: &Summary) {
-    h.push_str(r#"<section><h2>Offline invoices by mode</h2><table id="modes"><thead><tr><th>mode</th><th class="n">invoices</th><th class="n">gross value</th></tr></thead><tbody>"#);
+    let (t, lang) = (s.lang.texts(), s.lang);
+    let _ = write!(
+        h,
+        r#"<section><h2>{}</h2><table id="modes"><thead><tr>"#,
+        escape(t.modes_heading)
+    );
+    headers(h, &t.modes_head[..1], false);
+    headers(h, &t.modes_head[1..], true);
+    h.push_str("</tr></thead><tbody>");
     for m in &s.offline_by_mode {
         let _ = write!(
             h,
             r#"<tr><td>{}</td><td class="n">{}</td>{}</tr>"#,
-            escape(&m.mode),
+            escape(label(&OFFLINE_MODES, &t.modes, &m.mode)),
             m.invoices,
-            money_cell(&m.value)
+            money_cell(&m.value, lang)
         );
     }
     let _ = write!(
         h,
-        r#"</tbody><tfoot><tr><td>all offline</td><td class="n">{}</td>{}</tr></tfoot></table></section>"#,
+        r#"</tbody><tfoot><tr><td>{}</td><td class="n">{}</td>{}</tr></tfoot></table></section>"#,
+        escape(t.all_offline),
         s.offline_total.invoices,
-        money_cell(&s.offline_total.value)
+        money_cell(&s.offline_total.value, lang)
     );
 }
 
 fn ageing(h: &mut String, s: &Summary) {
-    let items: Vec<(String, u64)> = BUCKETS
+    let (t, lang) = (s.lang.texts(), s.lang);
+    let items: Vec<(String, u64)> = t
+        .bucket_bars
         .iter()
         .zip(&s.buckets)
-        .map(|(b, (c, _))| (format!("{b} days"), *c))
+        .map(|(b, (c, _))| (b.to_string(), *c))
         .collect();
     let _ = write!(
         h,
-        r#"<section><h2>Unresolved exceptions and their ageing</h2><p>Business days past the deadline (&ldquo;not due&rdquo;: deadline not passed, or no deadline).</p><div class="charts">{}</div><table id="ageing-owner"><thead><tr><th>owner</th><th>currency</th>"#,
-        bars("Open exceptions by ageing bucket", &items, "#c0392b")
+        r#"<section><h2>{}</h2><p>{}</p><div class="charts">{}</div><table id="ageing-owner"><thead><tr>"#,
+        escape(t.ageing_heading),
+        t.ageing_intro,
+        bars(t.ageing_chart, &items, "#c0392b")
     );
-    for b in BUCKETS {
-        let _ = write!(h, r#"<th class="n">{}</th>"#, escape(b));
-    }
-    h.push_str(r#"<th class="n">total</th><th class="n">gross value</th></tr></thead><tbody>"#);
+    headers(h, &t.ageing_head, false);
+    headers(h, &t.buckets, true);
+    headers(h, &t.ageing_tail, true);
+    h.push_str("</tr></thead><tbody>");
     for row in &s.by_owner {
         let _ = write!(
             h,
@@ -334,7 +396,7 @@ fn ageing(h: &mut String, s: &Summary) {
             if row.currency.is_empty() {
                 "-".into()
             } else {
-                escape(&grouped(value))
+                escape(&lang.amount(value))
             }
         );
     }
@@ -342,26 +404,139 @@ fn ageing(h: &mut String, s: &Summary) {
 }
 
 fn oldest(h: &mut String, s: &Summary) {
-    h.push_str(r#"<section><h2>Oldest open items</h2><table id="oldest"><thead><tr><th>code</th><th>severity</th><th>invoice</th><th>decision</th><th>owner</th><th>deadline</th><th class="n">business days overdue</th><th class="n">gross</th></tr></thead><tbody>"#);
+    let (t, lang) = (s.lang.texts(), s.lang);
+    let _ = write!(
+        h,
+        r#"<section><h2>{}</h2><table id="oldest"><thead><tr>"#,
+        escape(t.oldest_heading)
+    );
+    headers(h, &t.oldest_head[..6], false);
+    headers(h, &t.oldest_head[6..], true);
+    h.push_str("</tr></thead><tbody>");
     for i in &s.oldest {
         let gross = match i.gross_amount {
-            Some(g) => format!("{} {}", grouped(g), i.currency),
+            Some(g) => format!("{} {}", lang.amount(g), i.currency),
             None => "-".into(),
         };
         let _ = write!(
             h,
-            r#"<tr><td>{}</td><td class="sev-{sev}">{sev}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+            r#"<tr><td>{}</td><td class="sev-{sev}">{sev_label}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
             escape(&i.code),
             escape(&i.invoice_number),
             escape(&i.decision_id),
             escape(&i.owner),
-            escape(&i.deadline),
+            escape(&lang.date(&i.deadline)),
             i.age_business_days.map_or("-".into(), |a| a.to_string()),
             escape(&gross),
             sev = escape(&i.severity),
+            sev_label = escape(label(&SEVERITIES, &t.severities, &i.severity)),
         );
     }
     h.push_str("</tbody></table></section>");
+}
+
+/// The trend section: a line per severity and one for overdue invoices
+/// over the register's run dates, or, before a second run, a sentence
+/// saying there is no trend yet (never an empty chart).
+fn trend(h: &mut String, points: &[TrendPoint], lang: Lang) {
+    let t = lang.texts();
+    let _ = write!(h, r#"<section><h2>{}</h2>"#, escape(t.trend_heading));
+    match points {
+        [] | [_] => {
+            let text = match points.first() {
+                Some(p) => fill(t.trend_one, &[&lang.date(&p.as_of)]),
+                None => t.trend_none.to_string(),
+            };
+            let _ = write!(
+                h,
+                r#"<p class="note" id="trend-none">{}</p>"#,
+                escape(&text)
+            );
+        }
+        _ => h.push_str(&trend_chart(points, lang)),
+    }
+    h.push_str("</section>");
+}
+
+/// The colours of the trend's lines: the severities' (as in the tables),
+/// then overdue invoices.
+const TREND_COLOURS: [&str; 4] = ["#a61b0f", "#d68910", "#9a9a00", "#2e6da4"];
+
+/// The trend's lines as inline SVG: the run dates along x (first and last
+/// labelled), counts up y from 0, a legend on the right.
+fn trend_chart(points: &[TrendPoint], lang: Lang) -> String {
+    let t = lang.texts();
+    let (left, top, plot_w, plot_h) = (34.0, 8.0, 520.0, 110.0);
+    let series: Vec<Vec<u64>> = (0..4)
+        .map(|k| {
+            points
+                .iter()
+                .map(|p| if k < 3 { p.open[k] } else { p.overdue })
+                .collect()
+        })
+        .collect();
+    let max = series.iter().flatten().copied().max().unwrap_or(0).max(1);
+    let step = plot_w / (points.len() - 1) as f64;
+    let x = |i: usize| left + i as f64 * step;
+    let y = |v: u64| top + plot_h - v as f64 / max as f64 * plot_h;
+    let caption = fill(
+        t.trend_caption,
+        &[&crate::register::trend::TREND_RUNS.to_string()],
+    );
+    let mut svg = format!(
+        r##"<figure><svg xmlns="http://www.w3.org/2000/svg" width="700" height="{h}" role="img" aria-label="{c}" id="trend-chart"><title>{c}</title><line x1="{left}" y1="{base}" x2="{right}" y2="{base}" stroke="#888"/><line x1="{left}" y1="{top}" x2="{left}" y2="{base}" stroke="#888"/><text x="{lx}" y="{ty}" font-size="10" text-anchor="end">{max}</text><text x="{lx}" y="{base}" font-size="10" text-anchor="end">0</text>"##,
+        h = top + plot_h + 24.0,
+        c = escape(&caption),
+        base = top + plot_h,
+        right = left + plot_w,
+        lx = left - 4.0,
+        ty = top + 8.0,
+    );
+    for (k, values) in series.iter().enumerate() {
+        let line: Vec<String> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| format!("{:.1},{:.1}", x(i), y(*v)))
+            .collect();
+        let dash = if k == 3 {
+            r#" stroke-dasharray="5,3""#
+        } else {
+            ""
+        };
+        let _ = write!(
+            svg,
+            r#"<polyline fill="none" stroke="{}" stroke-width="2"{dash} points="{}"/>"#,
+            TREND_COLOURS[k],
+            line.join(" ")
+        );
+    }
+    let names = [
+        t.severities[0],
+        t.severities[1],
+        t.severities[2],
+        t.trend_overdue,
+    ];
+    for (k, name) in names.iter().enumerate() {
+        let ly = top + 10.0 + k as f64 * 18.0;
+        let _ = write!(
+            svg,
+            r#"<rect x="570" y="{}" width="12" height="4" fill="{}"/><text x="588" y="{ly}" font-size="11">{}</text>"#,
+            ly - 5.0,
+            TREND_COLOURS[k],
+            escape(name)
+        );
+    }
+    let last = points.len() - 1;
+    let _ = write!(
+        svg,
+        r#"<text x="{left}" y="{dy}" font-size="10">{}</text><text x="{}" y="{dy}" font-size="10" text-anchor="end">{}</text></svg><figcaption>{}</figcaption></figure>"#,
+        escape(&lang.date(&points[0].as_of)),
+        x(last),
+        escape(&lang.date(&points[last].as_of)),
+        escape(&caption),
+        dy = top + plot_h + 16.0,
+    );
+    svg
 }
 
 #[cfg(test)]
@@ -386,5 +561,33 @@ mod tests {
         for fetch in ["src=", "href=", "<link", "@import", "url(", "<script"] {
             assert!(!page.contains(fetch), "{fetch}");
         }
+    }
+
+    #[test]
+    fn a_trend_needs_two_runs_and_never_draws_an_empty_chart() {
+        let point = |as_of: &str, overdue| TrendPoint {
+            as_of: as_of.into(),
+            open: [3, 1, 0],
+            overdue,
+        };
+        let page = |trend: Option<Vec<TrendPoint>>, lang| {
+            render(&Summary {
+                as_of: "2026-04-10".into(),
+                trend,
+                lang,
+                ..Summary::default()
+            })
+        };
+        assert!(!page(None, Lang::En).contains("<h2>Trend</h2>"));
+        let none = page(Some(vec![]), Lang::En);
+        assert!(none.contains(r#"id="trend-none""#) && !none.contains("<polyline"));
+        let one = page(Some(vec![point("2026-04-10", 2)]), Lang::Pl);
+        assert!(one.contains("jednego uruchomienia (10.04.2026)") && !one.contains("<polyline"));
+        let two = page(
+            Some(vec![point("2026-04-09", 2), point("2026-04-10", 0)]),
+            Lang::En,
+        );
+        assert_eq!(two.matches("<polyline").count(), 4);
+        assert!(two.contains(">2026-04-09</text>") && !two.contains("trend-none"));
     }
 }

@@ -14,8 +14,9 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::Frames;
-use super::run_json::RunJson;
+use super::run_json::{ExtractJson, RunJson, ScenarioJson};
 use crate::contract::{Bucket, Severity, parse_written};
+use crate::lang::{Lang, fill};
 
 /// The ageing buckets of contract section 6, in order.
 pub const BUCKETS: [&str; 6] = Bucket::NAMES;
@@ -81,6 +82,15 @@ pub struct DecisionRow {
     pub open_exceptions: u64,
 }
 
+/// One run date of the register's trend: open exceptions per
+/// [`SEVERITIES`] and overdue invoices after that date's run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrendPoint {
+    pub as_of: String,
+    pub open: [u64; 3],
+    pub overdue: u64,
+}
+
 /// Everything the Dashboard sheet and the HTML page show.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
@@ -113,6 +123,41 @@ pub struct Summary {
     pub max_penalty: (u64, i64),
     /// The same per owner (empty: no owner), by owner.
     pub max_penalty_by_owner: BTreeMap<String, (u64, i64)>,
+    /// The register's trend, oldest run first (`register::trend`); `None`
+    /// where there is no register (an evidence pack), which shows no
+    /// trend section at all.
+    pub trend: Option<Vec<TrendPoint>>,
+    /// The language the views are written in.
+    pub lang: Lang,
+}
+
+/// The KSeF extract's line in `lang`: in English the one `run.json`
+/// records, in another language the same facts in its words.
+fn extract_line(extract: &ExtractJson, lang: Lang) -> String {
+    let t = lang.texts();
+    match (lang, &extract.covers_through) {
+        (Lang::En, _) => extract.headline.clone(),
+        (_, Some(through)) if extract.complete => fill(t.extract_complete, &[&lang.date(through)]),
+        _ if extract.files.is_empty() => t.extract_none.to_string(),
+        _ => match extract.why_not.first() {
+            Some(why) => fill(t.extract_incomplete, &[why]),
+            None => t.extract_empty.to_string(),
+        },
+    }
+}
+
+/// What a scenario assumed, in `lang` (in English, `run.json`'s words).
+fn scenario_line(scenario: &ScenarioJson, lang: Lang) -> String {
+    if lang == Lang::En {
+        return scenario.headline();
+    }
+    let t = lang.texts();
+    let ends: Vec<String> = scenario
+        .assume_end
+        .iter()
+        .map(|a| fill(t.scenario_end, &[&a.ended, &lang.date(&a.at)]))
+        .collect();
+    fill(t.scenario, &[&ends.join(t.scenario_and)])
 }
 
 /// How many open items the Dashboard lists.
@@ -235,19 +280,30 @@ impl InvoiceDigest {
 }
 
 impl Summary {
-    pub fn build(frames: &Frames, run: &RunJson) -> Result<Summary> {
-        Summary::build_from(frames, run, &InvoiceDigest::of(&frames.reconciliation)?)
+    pub fn build(frames: &Frames, run: &RunJson, lang: Lang) -> Result<Summary> {
+        Summary::build_from(
+            frames,
+            run,
+            &InvoiceDigest::of(&frames.reconciliation)?,
+            lang,
+        )
     }
 
     /// [`Summary::build`] with the reconciliation read from `digest` (a
     /// partitioned run's reconciliation is on disk, not in `frames`).
-    pub fn build_from(frames: &Frames, run: &RunJson, digest: &InvoiceDigest) -> Result<Summary> {
+    pub fn build_from(
+        frames: &Frames,
+        run: &RunJson,
+        digest: &InvoiceDigest,
+        lang: Lang,
+    ) -> Result<Summary> {
         let mut s = Summary {
             as_of: run.as_of.clone(),
             input_fingerprint: run.input_fingerprint.clone(),
-            extract_line: run.ksef_extract.headline.clone(),
+            extract_line: extract_line(&run.ksef_extract, lang),
             extract_complete: run.ksef_extract.complete,
-            scenario_line: run.scenario.as_ref().map(|s| s.headline()),
+            scenario_line: run.scenario.as_ref().map(|s| scenario_line(s, lang)),
+            lang,
             version: run.version.to_string(),
             invoices: digest.invoices,
             max_penalty: (
@@ -381,13 +437,13 @@ impl Summary {
             let currency = (!item.currency.is_empty()).then_some(item.currency.as_str());
             add(&mut self.buckets[b].1, currency, item.gross_amount);
             let owner = if item.owner.is_empty() {
-                "(no owner)".to_string()
+                self.lang.texts().wb_no_owner.to_string()
             } else {
                 item.owner.clone()
             };
             let mode = v(11);
             let mode = if mode.is_empty() {
-                "(none)".into()
+                self.lang.texts().no_mode.into()
             } else {
                 mode
             };

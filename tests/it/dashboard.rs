@@ -104,3 +104,68 @@ fn demo_dashboard_renders_the_run_totals() {
         assert!(!log.contains(bad), "console error in the page:\n{log}");
     }
 }
+
+/// How many pages Chromium prints `page` on (A4, by the page's own `@page`
+/// rule), counted in the PDF it writes.
+fn printed_pages(browser: &Path, page: &Path) -> usize {
+    let profile = tempfile::tempdir().unwrap();
+    let pdf = profile.path().join("page.pdf");
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            profile.path().join("p").display()
+        ))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    assert!(out.status.success(), "chromium failed: {:?}", out.status);
+    let bytes = std::fs::read(&pdf).expect("the PDF");
+    let text = String::from_utf8_lossy(&bytes);
+    text.matches("/Type /Page").count() - text.matches("/Type /Pages").count()
+}
+
+/// The demo's dashboard with a trend of three nights prints on as many A4
+/// pages in Polish as in English, and on no more than it did before the
+/// trend (two: the per-decision and oldest-items tables fill the second).
+#[test]
+fn the_dashboard_prints_on_two_a4_pages_in_both_languages() {
+    let Some(browser) = browser_or_skip("the_dashboard_prints_on_two_a4_pages_in_both_languages")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let mut pages = Vec::new();
+    for (as_of, lang) in [
+        ("2026-04-08", "en"),
+        ("2026-04-09", "en"),
+        ("2026-04-10", "en"),
+        ("2026-04-10", "pl"),
+    ] {
+        let out = dir.path().join(format!("{as_of}-{lang}"));
+        let status = crate::support::binary()
+            .args(["run", "--quiet", "--input"])
+            .arg(fixtures().join("demo"))
+            .arg("--out")
+            .arg(&out)
+            .arg("--state")
+            .arg(&state)
+            .args(["--as-of", as_of, "--lang", lang])
+            .output()
+            .unwrap()
+            .status;
+        assert!(status.success());
+        pages.push(printed_pages(&browser, &out.join("dashboard.html")));
+    }
+    assert_eq!(pages, [2, 2, 2, 2]);
+}

@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     // The contract's words and the process's plumbing.
     &["contract", "clock", "memory", "progress"],
-    // Calendar and polars helpers that know no source.
-    &["calendar", "frame", "sql", "validate"],
+    // Calendar, polars helpers that know no source, the texts of each language.
+    &["calendar", "frame", "lang", "sql", "validate"],
     // The law's deadline, the configuration and the XML documents.
     &["deadline", "config", "documents"],
     // Reading the bundle.

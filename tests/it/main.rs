@@ -17,6 +17,7 @@ mod governance;
 mod injection;
 mod invariants;
 mod jpk;
+mod lang;
 mod layout;
 mod nightly;
 mod parquet;

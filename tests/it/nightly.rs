@@ -153,7 +153,7 @@ fn three_nights_first_seen_resolved_cleared_reopened() {
     let history = fs::read_to_string(root.join(STATE).join("history.csv")).unwrap();
     // Made for the ledger's seller; two findings opened; night 2's two
     // resolutions (once, although night 2 ran twice) and two changes; one
-    // reopening.
+    // reopening; each night ends with its run row (night 2's once too).
     let rows = read_csv_bytes(history.as_bytes());
     let events: Vec<&str> = rows.iter().map(|r| r["event"].as_str()).collect();
     assert_eq!(
@@ -162,17 +162,20 @@ fn three_nights_first_seen_resolved_cleared_reopened() {
             "created",
             "status",
             "status",
+            "run",
             "resolution_accepted",
             "resolution_refused",
             "status",
             "status",
-            "status"
+            "run",
+            "status",
+            "run"
         ],
         "{history}"
     );
     assert_eq!(rows[0]["to"], "5265877635");
     let sha = sha256_hex(resolutions.as_bytes());
-    let (accepted, refused) = (&rows[3], &rows[4]);
+    let (accepted, refused) = (&rows[4], &rows[5]);
     assert_eq!(
         (
             accepted["file"].as_str(),
@@ -197,9 +200,9 @@ fn three_nights_first_seen_resolved_cleared_reopened() {
     assert!(refused["detail"].contains("resolver"), "{refused:?}");
     assert_eq!(
         (
-            rows[7]["as_of"].as_str(),
-            rows[7]["from"].as_str(),
-            rows[7]["to"].as_str()
+            rows[9]["as_of"].as_str(),
+            rows[9]["from"].as_str(),
+            rows[9]["to"].as_str()
         ),
         ("2026-04-03", "cleared", "reopened")
     );

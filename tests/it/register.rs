@@ -200,7 +200,8 @@ fn three_nights(root: &Path) -> PathBuf {
         let out = run(&input, &root.join("out"), as_of, Some(&state));
         assert_eq!(code(&out), 0, "{}", stderr(&out));
     }
-    assert_eq!(history(&state).len(), 5);
+    // Per night: its status rows, then its run row.
+    assert_eq!(history(&state).len(), 8);
     state
 }
 
@@ -256,7 +257,7 @@ fn edited_deleted_swapped_or_truncated_history_stops_the_next_run() {
         .next()
         .unwrap()
         .to_string();
-    assert_eq!(report.trim(), format!("ok: 5 entries, head {head}"));
+    assert_eq!(report.trim(), format!("ok: 8 entries, head {head}"));
     let run_json: serde_json::Value =
         serde_json::from_slice(&fs::read(root.join("out/run.json")).unwrap()).unwrap();
     assert_eq!(run_json["register"]["history_head"], head.as_str());
@@ -276,7 +277,7 @@ fn edited_deleted_swapped_or_truncated_history_stops_the_next_run() {
         |l| l.swap(4, 5),
         "history.csv line 5 (row 4)",
     );
-    tampered(root, "truncated", |l| drop(l.pop()), "row 5 was removed");
+    tampered(root, "truncated", |l| drop(l.pop()), "row 8 was removed");
     tampered(
         root,
         "cut",
@@ -284,7 +285,7 @@ fn edited_deleted_swapped_or_truncated_history_stops_the_next_run() {
             let last = l.last_mut().unwrap();
             last.truncate(last.len() - 20);
         },
-        "history.csv line 6 (row 5): the file ends in the middle",
+        "history.csv line 9 (row 8): the file ends in the middle",
     );
 }
 
@@ -302,7 +303,7 @@ fn an_edited_status_in_register_csv_stops_the_next_run() {
     let (status, report) = verify(&state);
     assert_eq!(status, 1, "{report}");
     assert!(
-        report.contains("has status 'accepted_risk', but history.csv row 5 left it 'reopened'"),
+        report.contains("has status 'accepted_risk', but history.csv row 7 left it 'reopened'"),
         "{report}"
     );
 }
@@ -314,7 +315,7 @@ fn a_deleted_history_stops_the_next_run() {
     fs::remove_file(state.join("history.csv")).unwrap();
     let (status, report) = verify(&state);
     assert_eq!(status, 1, "{report}");
-    assert!(report.contains("records 5 history rows, but"), "{report}");
+    assert!(report.contains("records 8 history rows, but"), "{report}");
     assert!(report.contains("history.csv is missing"), "{report}");
 }
 
@@ -357,7 +358,7 @@ fn a_register_made_before_v1_2_is_chained_and_adopted_once() {
     assert_eq!(
         events,
         [
-            "status", "status", "status", "chained", "status", "adopted", "status"
+            "status", "status", "status", "chained", "status", "adopted", "status", "run"
         ]
     );
     assert_eq!(
@@ -366,10 +367,12 @@ fn a_register_made_before_v1_2_is_chained_and_adopted_once() {
     );
     assert_eq!(rows[5]["to"], OURS);
     assert_eq!(verify(&state).0, 0);
-    // Once: the next night adds no upgrade rows.
+    // Once: the next night adds no upgrade rows, only its run row.
     let again = run(&input, &root.join("out"), "2026-04-05", Some(&state));
     assert_eq!(code(&again), 0, "{}", stderr(&again));
-    assert_eq!(history(&state).len(), rows.len());
+    let after = history(&state);
+    assert_eq!(after.len(), rows.len() + 1);
+    assert_eq!(after[rows.len()]["event"], "run");
     assert!(!stderr(&again).contains("upgrading"));
 }
 
@@ -409,17 +412,17 @@ fn a_run_that_stopped_before_saving_register_csv_is_taken_back() {
     let rows = history(&state);
     let (head, body) = text.split_once('\n').unwrap();
     let old_head = format!(
-        "# history.csv: 4 rows, head {}",
+        "# history.csv: 6 rows, head {}",
         fs::read_to_string(state.join("history.csv"))
             .unwrap()
             .lines()
-            .nth(4)
+            .nth(6)
             .unwrap()
             .rsplit(',')
             .next()
             .unwrap()
     );
-    assert!(head.starts_with("# history.csv: 5 rows"), "{head}");
+    assert!(head.starts_with("# history.csv: 8 rows"), "{head}");
     fs::write(
         state.join("register.csv"),
         format!("{old_head}\n{}", body.replace(",reopened,", ",cleared,")),
@@ -427,20 +430,22 @@ fn a_run_that_stopped_before_saving_register_csv_is_taken_back() {
     .unwrap();
     let (status, report) = verify(&state);
     assert_eq!(status, 0, "{report}");
-    assert!(report.starts_with("ok: 4 entries"), "{report}");
+    assert!(report.starts_with("ok: 6 entries"), "{report}");
 
     let input = bundle(root, "rerun", &ledger(&[(OURS, "FV/1"), (OURS, "FV/1")]));
     let out = run(&input, &root.join("out"), "2026-04-03", Some(&state));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let after = history(&state);
-    assert_eq!(after.len(), 5);
-    assert_eq!(after[4]["event"], "rolled_back");
+    // The two rows of 04-03 taken back, then that night's run row again.
+    assert_eq!(after.len(), 8);
+    assert_eq!(after[6]["event"], "rolled_back");
     assert!(
-        after[4]["detail"].starts_with("row 5 was written"),
+        after[6]["detail"].starts_with("rows 7-8 were written"),
         "{:?}",
-        after[4]
+        after[6]
     );
-    assert_ne!(after[4]["hash"], rows[4]["hash"]);
+    assert_ne!(after[6]["hash"], rows[6]["hash"]);
+    assert_eq!(after[7]["event"], "run");
     assert_eq!(verify(&state).0, 0);
 }
 

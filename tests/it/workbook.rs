@@ -48,6 +48,7 @@ fn demo_workbook_has_typed_sheets() {
             "Ageing",
             "Completeness",
             "Decisions",
+            "JPK",
             "Reconciliation"
         ]
     );
@@ -164,8 +165,12 @@ fn demo_outputs() -> (ksef_recon::Outputs, ksef_recon::report::summary::Summary)
         std::path::Path::new("out"),
     ))
     .expect("pipeline");
-    let summary =
-        ksef_recon::report::summary::Summary::build(&result.frames, &result.run).expect("summary");
+    let summary = ksef_recon::report::summary::Summary::build(
+        &result.frames,
+        &result.run,
+        ksef_recon::lang::Lang::En,
+    )
+    .expect("summary");
     (result, summary)
 }
 

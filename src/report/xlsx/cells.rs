@@ -13,6 +13,7 @@ use rust_xlsxwriter::{ColNum, Color, ExcelDateTime, Format, FormatBorder, RowNum
 
 use crate::contract::Severity;
 use crate::contract::parse_written;
+use crate::lang::Lang;
 pub use crate::report::columns::{Kind, kind_of};
 
 /// Excel's limit on the characters of one cell.
@@ -27,6 +28,8 @@ pub struct Formats {
     pub date: Format,
     pub datetime: Format,
     pub amount: Format,
+    /// Amounts in złoty (the maximum penalty).
+    pub pln: Format,
     pub integer: Format,
     pub percent: Format,
     pub high: Format,
@@ -35,7 +38,9 @@ pub struct Formats {
 }
 
 impl Formats {
-    pub fn new() -> Formats {
+    /// The formats in `lang`'s number and date notation.
+    pub fn new(lang: Lang) -> Formats {
+        let t = lang.texts();
         Formats {
             header: Format::new()
                 .set_bold()
@@ -44,9 +49,10 @@ impl Formats {
             title: Format::new().set_bold().set_font_size(16),
             bold: Format::new().set_bold(),
             text: Format::new(),
-            date: Format::new().set_num_format("yyyy-mm-dd"),
-            datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
-            amount: Format::new().set_num_format("#,##0.00"),
+            date: Format::new().set_num_format(t.fmt_date),
+            datetime: Format::new().set_num_format(t.fmt_datetime),
+            amount: Format::new().set_num_format(t.fmt_amount),
+            pln: Format::new().set_num_format(t.fmt_pln),
             integer: Format::new().set_num_format("0"),
             percent: Format::new().set_num_format("0.0"),
             high: Format::new()

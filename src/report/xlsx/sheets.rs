@@ -6,6 +6,7 @@ use polars::prelude::*;
 use rust_xlsxwriter::{ColNum, RowNum, Table, TableColumn, TableStyle, Workbook};
 
 use super::cells::{self, Formats, TextColumns};
+use crate::lang::Texts;
 
 /// Excel's rows per sheet, header included.
 pub const EXCEL_ROW_LIMIT: u32 = 1_048_576;
@@ -45,9 +46,18 @@ pub fn write(
     df: &DataFrame,
     f: &Formats,
     row_limit: u32,
+    t: &Texts,
 ) -> anyhow::Result<()> {
     let cols = TextColumns::of(df)?;
-    let widths = cols.widths();
+    let names: Vec<&str> = cols.names.iter().map(|n| t.column(n)).collect();
+    // Wide enough for the header in the sheet's language too (in English
+    // the header is the column's name, which `widths` already fits).
+    let widths: Vec<f64> = cols
+        .widths()
+        .into_iter()
+        .zip(&names)
+        .map(|(w, n)| w.max((n.chars().count() + 3).min(60) as f64))
+        .collect();
     let last_col = cols.names.len().saturating_sub(1) as ColNum;
     let mut iters: Vec<_> = cols.columns.iter().map(|c| c.iter()).collect();
     for (label, start, end) in sheet_names(spec.name, df.height(), row_limit) {
@@ -61,8 +71,7 @@ pub fn write(
         ws.set_freeze_panes(1, 0)?;
         let last_row = (end - start).max(1) as RowNum;
         if spec.table {
-            let columns: Vec<TableColumn> = cols
-                .names
+            let columns: Vec<TableColumn> = names
                 .iter()
                 .map(|n| {
                     TableColumn::new()
@@ -76,7 +85,7 @@ pub fn write(
                 .set_columns(&columns);
             ws.add_table(0, 0, last_row, last_col, &table)?;
         } else {
-            cells::header(ws, 0, &cols.names, f)?;
+            cells::header(ws, 0, &names, f)?;
             ws.autofilter(0, 0, last_row, last_col)?;
         }
         for r in 0..(end - start) {
@@ -95,10 +104,11 @@ pub fn note(
     name: &str,
     text: &str,
     f: &Formats,
+    t: &Texts,
 ) -> anyhow::Result<()> {
     ws.set_name(name)?;
     ws.set_column_width(0, 100)?;
-    cells::header(ws, 0, &["note"], f)?;
+    cells::header(ws, 0, &[t.note], f)?;
     ws.write_string(1, 0, text)?;
     Ok(())
 }
