@@ -139,8 +139,23 @@ struct Register {
 
 impl Register {
     fn visit(&mut self, path: &[Element], event: Event<'_>) -> Result<(), DocError> {
-        let names: Vec<&str> = path.iter().map(|e| e.name.as_str()).collect();
-        match (event, names.as_slice()) {
+        // The path's first four names, matched without collecting them (a
+        // register of a million rows has some 25 million events).
+        let name = |i: usize| path.get(i).map_or("", |e| e.name.as_str());
+        let names: [&str; 4] = [name(0), name(1), name(2), name(3)];
+        let names = &names[..path.len().min(4)];
+        if path.len() > 4 {
+            // Deeper than any element read, but for the taxpayer's NIP.
+            let last = path.last().map(|e| e.name.as_str());
+            return match event {
+                Event::End(_, text) if names[1] == "Podmiot1" && last == Some("NIP") => {
+                    self.seller_nip = Some(text.trim().to_string()).filter(|t| !t.is_empty());
+                    Ok(())
+                }
+                _ => Ok(()),
+            };
+        }
+        match (event, names) {
             (Event::Start(root), [_]) => self.root(root),
             (Event::Start(row), ["JPK", "Ewidencja", "SprzedazWiersz"]) => {
                 self.current = Some(Row::new(row.line));
@@ -393,19 +408,19 @@ impl Row {
 
     /// Records one child element; what is wrong becomes a problem.
     fn field(&mut self, name: &str, text: &str) {
-        let value = Some(text.to_string()).filter(|t| !t.is_empty());
+        let value = || Some(text.to_string()).filter(|t| !t.is_empty());
         let sale = &mut self.sale;
         match name {
-            "DowodSprzedazy" => sale.invoice_number = value,
+            "DowodSprzedazy" => sale.invoice_number = value(),
             "DataWystawienia" => match parse_date(text, name) {
                 Ok(date) => sale.issue_date = Some(date),
                 Err(problem) => sale.problems.push(problem),
             },
             // JPK writes "brak" (none) for buyers without an identifier.
-            "TypDokumentu" => sale.document_type = value,
-            "NrKontrahenta" => sale.buyer_id = value.filter(|v| !v.eq_ignore_ascii_case("brak")),
+            "TypDokumentu" => sale.document_type = value(),
+            "NrKontrahenta" => sale.buyer_id = value().filter(|v| !v.eq_ignore_ascii_case("brak")),
             "NrKSeF" => {
-                sale.ksef_number = value;
+                sale.ksef_number = value();
                 self.markers.push(name.to_string());
             }
             "OFF" | "BFK" | "DI" => {

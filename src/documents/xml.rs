@@ -139,12 +139,19 @@ impl Lines {
     }
 }
 
+/// The open elements and their texts are kept in buffers that outlive
+/// them: the element at depth `d` reuses the strings of the last one closed
+/// there, so a register of a million rows, each of a dozen elements, is
+/// walked without allocating for every element (which took most of the
+/// time of reading a JPK_V7 file).
 struct Walker<'a> {
     reader: NsReader<&'a [u8]>,
     text: &'a str,
     lines: Lines,
+    /// `path[..depth]` are the open elements; those after are spare.
     path: Vec<Element>,
     texts: Vec<String>,
+    depth: usize,
     /// Depth of the element being skipped, while inside it.
     skip: Option<usize>,
     root_done: bool,
@@ -163,6 +170,7 @@ impl<'a> Walker<'a> {
             lines: Lines::default(),
             path: Vec::new(),
             texts: Vec::new(),
+            depth: 0,
             skip: None,
             root_done: false,
         }
@@ -211,63 +219,87 @@ impl<'a> Walker<'a> {
         line: u64,
         visit: &mut Visit<'_>,
     ) -> Result<(), DocError> {
-        if self.path.is_empty() && self.root_done {
+        if self.depth == 0 && self.root_done {
             return fail(line, "a second root element: a document has exactly one");
         }
-        if self.path.len() >= MAX_DEPTH {
+        if self.depth >= MAX_DEPTH {
             return fail(
                 line,
                 format!("elements nested deeper than {MAX_DEPTH} levels"),
             );
         }
-        let element = self.element(start, line)?;
-        self.path.push(element);
-        self.texts.push(String::new());
+        if self.path.len() == self.depth {
+            self.path.push(Element {
+                namespace: None,
+                name: String::new(),
+                line,
+                attributes: Vec::new(),
+            });
+            self.texts.push(String::new());
+        }
+        self.set_element(start, line)?;
+        self.texts[self.depth].clear();
+        self.depth += 1;
         if self.skip.is_none() {
-            let current = &self.path[self.path.len() - 1];
-            if visit(&self.path, Event::Start(current))? == Flow::Skip {
-                self.skip = Some(self.path.len());
+            let current = &self.path[self.depth - 1];
+            if visit(&self.path[..self.depth], Event::Start(current))? == Flow::Skip {
+                self.skip = Some(self.depth);
             }
         }
         Ok(())
     }
 
-    fn element(&self, start: &BytesStart, line: u64) -> Result<Element, DocError> {
+    /// Makes the spare element at `depth` the one `start` opens.
+    fn set_element(&mut self, start: &BytesStart, line: u64) -> Result<(), DocError> {
         let (resolved, local) = self.reader.resolver().resolve_element(start.name());
-        let namespace = match resolved {
-            ResolveResult::Bound(ns) => Some(ns.into_inner().to_string()),
-            ResolveResult::Unbound => None,
+        let element = &mut self.path[self.depth];
+        match resolved {
+            ResolveResult::Bound(ns) => {
+                let ns = ns.into_inner();
+                if element.namespace.as_deref() != Some(ns) {
+                    element.namespace = Some(ns.to_string());
+                }
+            }
+            ResolveResult::Unbound => element.namespace = None,
             ResolveResult::Unknown(p) => {
                 return fail(line, format!("prefix `{p}` is not declared"));
             }
-        };
-        Ok(Element {
-            namespace,
-            name: local.into_inner().to_string(),
-            line,
-            attributes: attributes(start, line)?,
-        })
+        }
+        element.name.clear();
+        element.name.push_str(local.into_inner());
+        element.line = line;
+        element.attributes.clear();
+        if !start.attributes_raw().trim().is_empty() {
+            element.attributes = attributes(start, line)?;
+        }
+        Ok(())
     }
 
     fn end(&mut self, visit: &mut Visit<'_>) -> Result<(), DocError> {
-        let depth = self.path.len();
+        let depth = self.depth;
+        if depth == 0 {
+            self.root_done = true;
+            return Ok(());
+        }
         if self.skip.is_none() {
-            if let (Some(element), Some(text)) = (self.path.last(), self.texts.last()) {
-                visit(&self.path, Event::End(element, text))?;
-            }
+            let (element, text) = (&self.path[depth - 1], &self.texts[depth - 1]);
+            visit(&self.path[..depth], Event::End(element, text))?;
         } else if self.skip == Some(depth) {
             self.skip = None;
         }
-        self.path.pop();
-        self.texts.pop();
-        if self.path.is_empty() {
+        self.depth -= 1;
+        if self.depth == 0 {
             self.root_done = true;
         }
         Ok(())
     }
 
     fn text(&mut self, text: &str, line: u64) -> Result<(), DocError> {
-        match self.texts.last_mut() {
+        let open = self
+            .depth
+            .checked_sub(1)
+            .and_then(|d| self.texts.get_mut(d));
+        match open {
             Some(_) if self.skip.is_some() => Ok(()),
             Some(buffer) => {
                 buffer.push_str(text);
@@ -280,7 +312,7 @@ impl<'a> Walker<'a> {
 
     fn finish(&mut self) -> Result<(), DocError> {
         let end_line = self.line_at(u64::MAX);
-        match self.path.last() {
+        match self.depth.checked_sub(1).and_then(|d| self.path.get(d)) {
             Some(open) => {
                 let (name, opened) = (&open.name, open.line);
                 fail(
