@@ -17,6 +17,8 @@ pub mod contract;
 pub mod deadline;
 #[path = "../../src/documents/mod.rs"]
 pub mod documents;
+#[path = "../../src/lang/mod.rs"]
+pub mod lang;
 
 pub mod ingest;
 
