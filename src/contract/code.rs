@@ -31,11 +31,13 @@ pub enum Code {
     DuplicateKsefNumber,
     ArchiveOrphan,
     MarkerMismatch,
+    CorrectionBeforeOriginal,
+    CorrectionReferenceWrong,
 }
 
 impl Code {
     /// Every code, in the order `run.json` lists them.
-    pub const ALL: [Code; 27] = [
+    pub const ALL: [Code; 29] = [
         Code::OverdueSubmission,
         Code::LateSubmission,
         Code::OnlineSentLate,
@@ -63,9 +65,11 @@ impl Code {
         Code::DuplicateKsefNumber,
         Code::ArchiveOrphan,
         Code::MarkerMismatch,
+        Code::CorrectionBeforeOriginal,
+        Code::CorrectionReferenceWrong,
     ];
 
-    const NAMES: [&'static str; 27] = [
+    const NAMES: [&'static str; 29] = [
         "OVERDUE_SUBMISSION",
         "LATE_SUBMISSION",
         "ONLINE_SENT_LATE",
@@ -93,6 +97,8 @@ impl Code {
         "DUPLICATE_KSEF_NUMBER",
         "ARCHIVE_ORPHAN",
         "MARKER_MISMATCH",
+        "CORRECTION_BEFORE_ORIGINAL",
+        "CORRECTION_REFERENCE_WRONG",
     ];
 
     /// The code as exceptions.csv writes it.

@@ -63,6 +63,11 @@ pub struct RunJson {
     /// The rates it needed and `rates/` lacks: those invoices' penalty is
     /// left empty.
     pub rates_missing: BTreeSet<MissingRateJson>,
+    /// Invoices the correction rules (CORRECTION_BEFORE_ORIGINAL,
+    /// CORRECTION_REFERENCE_WRONG) needed to know when KSeF numbered and
+    /// could not (no `acquisitionDate`, no production UPO's
+    /// `DataNadaniaNumeruKSeF`): the references to them were not judged.
+    pub invoices_without_numbering_moment: u64,
 }
 
 /// The sum of `max_penalty_pln` in reconciliation.csv.
@@ -381,6 +386,9 @@ pub struct Counts {
     pub rates_missing: BTreeSet<MissingRateJson>,
     /// Invoices with a maximum penalty, and its sum in grosze.
     pub penalty: (u64, i64),
+    /// Invoices the correction rules could not judge for want of a
+    /// numbering moment (only the home part of a run in parts has any).
+    pub without_numbering_moment: u64,
 }
 
 impl Counts {
@@ -388,6 +396,7 @@ impl Counts {
         let (rates_used, rates_missing) = rates_of(rec)?;
         Ok(Counts {
             penalty: penalty_of(rec)?,
+            without_numbering_moment: crate::matching::corrections::not_numbered(&rec.corrections)?,
             rates_used,
             rates_missing,
             invoices: rec.invoices.height() as u64,
@@ -417,6 +426,7 @@ impl Counts {
         self.ledger_sellers.extend(other.ledger_sellers);
         self.penalty.0 += other.penalty.0;
         self.penalty.1 += other.penalty.1;
+        self.without_numbering_moment += other.without_numbering_moment;
         self.rates_used.extend(other.rates_used);
         self.rates_missing.extend(other.rates_missing);
     }
@@ -498,6 +508,7 @@ impl RunJson {
             max_penalty_pln: PenaltyJson::of(counts.penalty.0, counts.penalty.1),
             rates_used: counts.rates_used,
             rates_missing: counts.rates_missing,
+            invoices_without_numbering_moment: counts.without_numbering_moment,
         })
     }
 }

@@ -266,6 +266,18 @@ pub const RULES: &[Rule] = &[
         reads: ["invoices"],
         columns: ["ksef_marker"],
     },
+    rule! {
+        code: CorrectionBeforeOriginal, severity: Medium, file: "correction_before_original.sql",
+        needs: [Archive], scope: Scope::Across(&[Source::Archive]),
+        reads: ["corrections"],
+        columns: [],
+    },
+    rule! {
+        code: CorrectionReferenceWrong, severity: Medium, file: "correction_reference_wrong.sql",
+        needs: [Archive], scope: Scope::Across(&[Source::Archive]),
+        reads: ["corrections"],
+        columns: [],
+    },
 ];
 
 /// The columns of the ledger and KSeF tables the rules that read those
@@ -632,8 +644,9 @@ mod tests {
     use super::*;
 
     /// The tables `Queries` registers (the shared ones are built from them).
-    const CONTEXT_TABLES: [&str; 14] = [
+    const CONTEXT_TABLES: [&str; 15] = [
         "invoices",
+        "corrections",
         "ledger",
         "ksef",
         "upo",
