@@ -291,6 +291,73 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"))
     }
 
+    fn times(values: &[Option<i64>], name: &str) -> Column {
+        Column::new(name.into(), values.to_vec())
+            .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A: KSeF's record has its `acquisitionDate` (a UPO says otherwise);
+    /// B: the record has none, the earliest UPO moment counts; C: only a
+    /// UPO, whose number is KSeF's; D: a record with neither.
+    #[test]
+    fn numbered_at_is_the_acquisition_date_else_a_upos() {
+        let frame = |columns: Vec<Column>| {
+            DataFrame::new(columns[0].len(), columns).unwrap_or_else(|e| panic!("{e}"))
+        };
+        let ksef = frame(vec![
+            named(text(&[Some("1"), Some("1"), Some("1")]), "seller_nip"),
+            named(text(&[Some("A"), Some("B"), Some("D")]), "invoice_number"),
+            named(text(&[Some("kA"), Some("kB"), Some("kD")]), "ksef_number"),
+            times(&[Some(1_000), Some(1_000), Some(1_000)], "invoicing_date"),
+            times(&[Some(5_000), None, None], "acquisition_date"),
+        ]);
+        let upo = frame(vec![
+            named(
+                text(&[Some("1"), Some("1"), Some("1"), Some("1")]),
+                "seller_nip",
+            ),
+            named(
+                text(&[Some("A"), Some("B"), Some("B"), Some("C")]),
+                "invoice_number",
+            ),
+            named(
+                text(&[Some("kA"), Some("kB"), Some("kB"), Some("kC")]),
+                "ksef_number",
+            ),
+            times(&[Some(1), Some(2), Some(3), Some(4)], "submitted_at"),
+            times(
+                &[Some(9_000), Some(8_000), Some(7_000), Some(6_000)],
+                "ksef_number_assigned_at",
+            ),
+        ]);
+        let wanted = frame(vec![
+            named(
+                text(&[Some("1"), Some("1"), Some("1"), Some("1")]),
+                "seller_nip",
+            ),
+            named(
+                text(&[Some("A"), Some("B"), Some("C"), Some("D")]),
+                "invoice_number",
+            ),
+        ]);
+        let got = numbered(&ksef, &upo, wanted.lazy())
+            .collect()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let numbers: Vec<Option<&str>> = got
+            .column("ksef_number")
+            .and_then(|c| c.str())
+            .map(|c| c.iter().collect())
+            .unwrap_or_default();
+        assert_eq!(numbers, [Some("kA"), Some("kB"), Some("kC"), Some("kD")]);
+        let at = got
+            .column("numbered_at")
+            .and_then(|c| c.cast(&DataType::Int64))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let at: Vec<Option<i64>> = at.i64().map(|c| c.iter().collect()).unwrap_or_default();
+        assert_eq!(at, [Some(5_000), Some(7_000), Some(6_000), None]);
+    }
+
     #[test]
     fn one_row_per_reference_and_the_view_both_ways() {
         let refs = references(&archive())
