@@ -143,7 +143,13 @@ pub fn corrections(
         UnionArgs::default(),
     )?
     .unique_stable(None, UniqueKeepStrategy::First);
-    let moments = numbered(ksef, upo, wanted).collect()?;
+    // Without a correction nothing is looked up: KSeF's table has a row per
+    // invoice, and even a join with no keys would read it.
+    let moments = match refs.height() {
+        0 => numbered(&ksef.clear(), &upo.clear(), wanted),
+        _ => numbered(ksef, upo, wanted),
+    }
+    .collect()?;
     let own = moments.clone().lazy().select([
         col("seller_nip"),
         col("invoice_number"),
