@@ -250,7 +250,7 @@ fn expected(cal: &Calendar, t: &render::Tally, f: &Facts) -> Expected {
         ("offline_log", t.log_rows),
         ("ksef_metadata", t.ksef_rows),
         ("upo", t.upo_docs),
-        ("archive", archived + orphans),
+        ("archive", archived + orphans + t.corrections),
     ];
     let late = t.anomaly(Anomaly::Late);
     let missing = t.anomaly(Anomaly::Missing);
@@ -295,6 +295,7 @@ fn expected(cal: &Calendar, t: &render::Tally, f: &Facts) -> Expected {
         ("BFK_IN_KSEF", bfk),
         ("UPO_NOT_PRODUCTION", f.test_upos),
         ("ARCHIVE_ORPHAN", orphans),
+        ("CORRECTION_BEFORE_ORIGINAL", t.corrections),
         ("KSEF_EXTRACT_INCOMPLETE", u64::from(f.truncated)),
     ];
     let map = |pairs: &[(&str, u64)]| -> BTreeMap<String, u64> {
