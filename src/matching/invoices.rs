@@ -168,10 +168,10 @@ fn found(positions: &Column, name: &str) -> Column {
 }
 
 /// The views that hold a few invoices each (the offline log's, the UPOs'
-/// and the archive's: about 2 % of them in a large bundle; and KSeF's
-/// hashes of those invoices), kept as their own rows. The invoice table
-/// holds each invoice's position in them (`log_row`, `upo_row`,
-/// `archive_row`, `ksef_hash_row`) rather than their columns: a text
+/// and the archive's: about 2 % of them in a large bundle; KSeF's hashes
+/// of those invoices; what corrects what), kept as their own rows. The
+/// invoice table holds each invoice's position in them (`log_row`,
+/// `upo_row`, `archive_row`, `ksef_hash_row`, `correction_row`) rather than their columns: a text
 /// column costs 16 bytes per invoice even where it is null, and these
 /// views' two dozen columns were some 2.5 GiB of the table at 10M invoices.
 /// [`Sparse::attach`] gathers them where a query reads them, after its
@@ -271,16 +271,12 @@ fn archive_positions(index: &DataFrame, archive: &DataFrame) -> PolarsResult<Col
 
 /// The position of each index key in `view` (one row per key), as column
 /// `name`: see [`archive_positions`].
-fn positions_of(
-    index: &DataFrame,
-    archive: &DataFrame,
-    name: &'static str,
-) -> PolarsResult<Column> {
+fn positions_of(index: &DataFrame, view: &DataFrame, name: &'static str) -> PolarsResult<Column> {
     let name = PlSmallStr::from_static(name);
-    if archive.height() == 0 {
+    if view.height() == 0 {
         return Ok(Column::full_null(name, index.height(), &IDX_DTYPE));
     }
-    let pairs = archive
+    let pairs = view
         .clone()
         .lazy()
         .select(keys())
