@@ -360,6 +360,11 @@ struct RateArgs {
     /// (ARCHIVE_ORPHAN).
     #[arg(long, value_name = "RATE", default_value_t = 0.0002)]
     archive_orphan_rate: f64,
+    /// With --archive, an FA(3) correction that KSeF numbered before the
+    /// offline invoice it corrects (CORRECTION_BEFORE_ORIGINAL); offline
+    /// invoices only.
+    #[arg(long, value_name = "RATE", default_value_t = 0.0002)]
+    correction_before_original_rate: f64,
     /// Share of the UPO files (one per day) from KSeF's test environment
     /// (UPO_NOT_PRODUCTION).
     #[arg(long, value_name = "RATE", default_value_t = 0.02)]
@@ -382,6 +387,7 @@ impl RateArgs {
             di_marker: self.di_marker_rate,
             receipt: self.receipt_rate,
             archive_orphan: self.archive_orphan_rate,
+            correction_before_original: self.correction_before_original_rate,
             test_upo: self.test_upo_rate,
         }
     }

@@ -9,7 +9,8 @@
 //!
 //! - The **home part** holds every invoice of the home sources (the
 //!   offline log, the UPO receipts and the FA(3) archive: a few percent of
-//!   a large bundle), with those sources whole. Everything that looks
+//!   a large bundle, and the invoices the archive's corrections correct),
+//!   with those sources whole. Everything that looks
 //!   across invoices works on these sources only (numbering gaps in the
 //!   offline log, the archive searched by hash, per-decision counts,
 //!   segregation of duties), so it sees the same rows it would in one run.
@@ -115,6 +116,9 @@ impl Plan {
         }
         let _stage = crate::progress::Stage::start("planning the parts");
         let keep = |source: Source, _file: usize, df: DataFrame| -> PolarsResult<DataFrame> {
+            if source == Source::Archive {
+                return archive_keys(&df);
+            }
             let keys = df.select(["seller_nip", "invoice_number"])?;
             if source == Source::Ledger {
                 let every = (keys.height() / SAMPLED_KEYS).max(1);
@@ -326,6 +330,36 @@ fn ranges_wanted(input: &Path) -> Result<usize> {
             }
         }
     })
+}
+
+/// The archive's keys, and those of the invoices its corrections correct
+/// (the seller's, numbered as `corrected_numbers` lists them): the
+/// correction rules compare a correction with KSeF's records of the
+/// invoice it corrects, so both are home invoices.
+fn archive_keys(df: &DataFrame) -> PolarsResult<DataFrame> {
+    let separator = lit(crate::contract::LIST_SEPARATOR.to_string());
+    let corrected = df
+        .clone()
+        .lazy()
+        .select([
+            col("seller_nip"),
+            col("corrected_numbers")
+                .str()
+                .split(separator)
+                .alias("invoice_number"),
+        ])
+        .explode(
+            cols(["invoice_number"]),
+            ExplodeOptions {
+                empty_as_null: false,
+                keep_nulls: false,
+            },
+        );
+    concat(
+        [df.clone().lazy().select(crate::frame::keys()), corrected],
+        UnionArgs::default(),
+    )?
+    .collect()
 }
 
 /// The home part's invoices: every key of the home sources, once.

@@ -32,11 +32,13 @@ pub enum Code {
     ArchiveOrphan,
     MarkerMismatch,
     JpkCorrectionDue,
+    CorrectionBeforeOriginal,
+    CorrectionReferenceWrong,
 }
 
 impl Code {
     /// Every code, in the order `run.json` lists them.
-    pub const ALL: [Code; 28] = [
+    pub const ALL: [Code; 30] = [
         Code::OverdueSubmission,
         Code::LateSubmission,
         Code::OnlineSentLate,
@@ -65,9 +67,11 @@ impl Code {
         Code::ArchiveOrphan,
         Code::MarkerMismatch,
         Code::JpkCorrectionDue,
+        Code::CorrectionBeforeOriginal,
+        Code::CorrectionReferenceWrong,
     ];
 
-    const NAMES: [&'static str; 28] = [
+    const NAMES: [&'static str; 30] = [
         "OVERDUE_SUBMISSION",
         "LATE_SUBMISSION",
         "ONLINE_SENT_LATE",
@@ -96,6 +100,8 @@ impl Code {
         "ARCHIVE_ORPHAN",
         "MARKER_MISMATCH",
         "JPK_CORRECTION_DUE",
+        "CORRECTION_BEFORE_ORIGINAL",
+        "CORRECTION_REFERENCE_WRONG",
     ];
 
     /// The code as exceptions.csv writes it.

@@ -145,7 +145,8 @@ pub const KSEF_METADATA: &[Field] = &[
     req("seller_nip", Text),
     req("issue_date", Date),
     req("invoicing_date", Timestamp),
-    // When KSeF numbered the invoice (contract section 5), for the JPK rules.
+    // When KSeF numbered the invoice (contract section 5): the JPK and
+    // correction rules compare it.
     opt("acquisition_date", Timestamp),
     opt("gross_amount", Amount),
     opt("net_amount", Amount),
@@ -204,7 +205,20 @@ pub const ARCHIVE: &[Field] = &[
     req("vat_amount", Amount),
     req("invoice_type", Text),
     opt("corrected_ksef_numbers", Text),
+    // One item per `DaneFaKorygowanej` with a `NrFaKorygowanej`, in file
+    // order, the three lists of one file of the same length, items
+    // separated by [`LIST_SEPARATOR`]: the corrected invoice's number, the
+    // KSeF number it cites (`-` for none) and `1` where it says `NrKSeFN`
+    // (`0` otherwise). `matching` splits them into one row per reference.
+    opt("corrected_numbers", Text),
+    opt("corrected_cited_ksef", Text),
+    opt("corrected_outside_ksef", Text),
 ];
+
+/// Separates the items of the archive's `corrected_*` lists: a control
+/// character that no XML 1.0 text may hold (a decoded `&#31;` is replaced
+/// before the lists are joined).
+pub const LIST_SEPARATOR: char = '\u{1f}';
 
 /// One row per `Dokument` of a UPO v4-3 receipt (`ksef/upo/`).
 pub const UPO: &[Field] = &[

@@ -22,7 +22,7 @@ mod values;
 
 pub use bucket::Bucket;
 pub use code::Code;
-pub use columns::{Field, Kind};
+pub use columns::{Field, Kind, LIST_SEPARATOR};
 pub use dates::{
     checked_days_to_date, date_days, date_to_days, days_to_date, local_to_ms, ms_to_date,
     ms_to_local, parse_date, parse_timestamp, timestamp_ms,

@@ -64,6 +64,10 @@ pub struct CorrectedRef {
     pub issue_date: Option<NaiveDate>,
     /// `NrKSeFFaKorygowanej`; `None` when the original had no KSeF number.
     pub ksef_number: Option<String>,
+    /// `NrKSeFN` is `1`: the correction says the corrected invoice was
+    /// issued outside KSeF (the schema's choice to `NrKSeF` with
+    /// `NrKSeFFaKorygowanej`).
+    pub outside_ksef: bool,
 }
 
 /// Reads one FA(3) invoice file. Any problem, including a missing required
@@ -172,6 +176,7 @@ impl Draft {
             "NrFaKorygowanej" => current.invoice_number = Some(text.to_string()),
             "DataWystFaKorygowanej" => current.issue_date = Some(date(text, name, line)?),
             "NrKSeFFaKorygowanej" => current.ksef_number = Some(text.to_string()),
+            "NrKSeFN" => current.outside_ksef = text == "1",
             _ => {}
         }
         Ok(())
@@ -360,6 +365,7 @@ mod tests {
             invoice_number: Some("FV2026/02/150".into()),
             issue_date: Some(day(2026, 2, 15)),
             ksef_number: Some("9999999999-20230908-8BEF280C8D35-4D".into()),
+            outside_ksef: false,
         };
         assert_eq!(kor, Ok(vec![expected]));
         let collective = parse_fa3(&sample(6))
@@ -375,6 +381,40 @@ mod tests {
         let ksef = collective[1].ksef_number.as_deref();
         assert_eq!(ksef, Some("9999999999-20230908-76B2B580D4DC-80"));
         assert!(parse_fa3(&sample(10)).is_ok_and(|i| i.corrected.is_empty()));
+    }
+
+    #[test]
+    fn a_corrected_invoice_outside_ksef_is_flagged() {
+        // Sample 2 with the schema's other choice: `NrKSeFN` in place of
+        // `NrKSeF` and `NrKSeFFaKorygowanej`.
+        let flag = "<NrKSeF>1</NrKSeF>";
+        let cited =
+            "<NrKSeFFaKorygowanej>9999999999-20230908-8BEF280C8D35-4D</NrKSeFFaKorygowanej>";
+        let text = sample_text(2);
+        assert!(text.contains(flag) && text.contains(cited));
+        let outside = text
+            .replace(flag, "<NrKSeFN>1</NrKSeFN>")
+            .replace(cited, "");
+        let refs = parse_fa3(outside.as_bytes()).map(|i| i.corrected);
+        let expected = CorrectedRef {
+            invoice_number: Some("FV2026/02/150".into()),
+            issue_date: Some(day(2026, 2, 15)),
+            ksef_number: None,
+            outside_ksef: true,
+        };
+        assert_eq!(refs, Ok(vec![expected]));
+        // Every official correction sample cites the KSeF number.
+        for n in [2, 3, 5, 6, 11, 12, 13, 18] {
+            let refs = parse_fa3(&sample(n))
+                .map(|i| i.corrected)
+                .unwrap_or_default();
+            assert!(!refs.is_empty(), "sample {n}");
+            assert!(
+                refs.iter()
+                    .all(|r| !r.outside_ksef && r.ksef_number.is_some()),
+                "sample {n}"
+            );
+        }
     }
 
     #[test]

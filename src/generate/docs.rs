@@ -85,6 +85,35 @@ pub fn fa3(p: &InvoicePlan, number: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// An FA(3) correction (`RodzajFaktury` KOR) numbered `number` of the
+/// invoice `original` issued on `original_issue`, citing its KSeF number;
+/// `p` holds the correction's own date and amounts.
+pub fn fa3_correction(
+    p: &InvoicePlan,
+    number: &str,
+    original: &str,
+    original_issue: &str,
+    original_ksef: &str,
+) -> Vec<u8> {
+    let text = String::from_utf8(fa3(p, number)).unwrap_or_default();
+    text.replacen(
+        "<RodzajFaktury>VAT</RodzajFaktury>",
+        &format!(
+            "<RodzajFaktury>KOR</RodzajFaktury>
+		<PrzyczynaKorekty>zwrot towaru</PrzyczynaKorekty>
+		<TypKorekty>1</TypKorekty>
+		<DaneFaKorygowanej>
+			<DataWystFaKorygowanej>{original_issue}</DataWystFaKorygowanej>
+			<NrFaKorygowanej>{original}</NrFaKorygowanej>
+			<NrKSeF>1</NrKSeF>
+			<NrKSeFFaKorygowanej>{original_ksef}</NrKSeFFaKorygowanej>
+		</DaneFaKorygowanej>"
+        ),
+        1,
+    )
+    .into_bytes()
+}
+
 /// The values of one UPO `Dokument`.
 pub struct UpoFields<'a> {
     pub ksef_number: &'a str,

@@ -319,7 +319,7 @@ fn expected(cal: &Calendar, t: &render::Tally, f: &Facts) -> Expected {
         ("offline_log", t.log_rows),
         ("ksef_metadata", t.ksef_rows),
         ("upo", t.upo_docs),
-        ("archive", archived + orphans),
+        ("archive", archived + orphans + t.corrections),
     ];
     let late = t.anomaly(Anomaly::Late);
     let missing = t.anomaly(Anomaly::Missing);
@@ -361,7 +361,7 @@ fn expected(cal: &Calendar, t: &render::Tally, f: &Facts) -> Expected {
 
 /// The findings planted, by code: `overdue` unsent invoices (none when the
 /// extract proves no absence) and `orphans` archived files.
-fn codes(t: &render::Tally, f: &Facts, overdue: u64, orphans: u64) -> [(&'static str, u64); 14] {
+fn codes(t: &render::Tally, f: &Facts, overdue: u64, orphans: u64) -> [(&'static str, u64); 15] {
     // A planted hash mismatch is seen twice when the archive is given: the
     // log's hash and the file's own SHA-256 both differ from KSeF's.
     let hash = t.anomaly(Anomaly::HashMismatch) * if f.archive { 2 } else { 1 };
@@ -392,6 +392,7 @@ fn codes(t: &render::Tally, f: &Facts, overdue: u64, orphans: u64) -> [(&'static
         ("BFK_IN_KSEF", bfk),
         ("UPO_NOT_PRODUCTION", f.test_upos),
         ("ARCHIVE_ORPHAN", orphans),
+        ("CORRECTION_BEFORE_ORIGINAL", t.corrections),
         ("KSEF_EXTRACT_INCOMPLETE", u64::from(f.truncated)),
     ]
 }

@@ -49,6 +49,11 @@ pub enum Anomaly {
     /// invoice no other source has (online invoices only): ARCHIVE_ORPHAN.
     /// The invoice itself is sent normally.
     ArchiveOrphan,
+    /// With `--archive`, an offline-log invoice corrected by an FA(3) KOR
+    /// (`FK/...`, booked and sent online on the original's P_1) that KSeF
+    /// numbered before the original (offline invoices only):
+    /// CORRECTION_BEFORE_ORIGINAL. The original is sent normally.
+    CorrectionBeforeOriginal,
 }
 
 /// Which invoices an anomaly can be planted on.
@@ -76,6 +81,7 @@ pub struct Rates {
     pub di_marker: f64,
     pub receipt: f64,
     pub archive_orphan: f64,
+    pub correction_before_original: f64,
     /// Share of the UPO files (one per submission day) issued by KSeF's
     /// test environment: UPO_NOT_PRODUCTION, one per file.
     pub test_upo: f64,
@@ -97,6 +103,7 @@ impl Default for Rates {
             di_marker: 0.001,
             receipt: 0.0002,
             archive_orphan: 0.0002,
+            correction_before_original: 0.0002,
             test_upo: 0.02,
         }
     }
@@ -154,6 +161,7 @@ pub struct PlanInputs<'a> {
 }
 
 /// One invoice.
+#[derive(Clone, Copy)]
 pub struct InvoicePlan {
     pub index: u64,
     pub issue_date: NaiveDate,
@@ -301,6 +309,11 @@ fn pick_anomaly(r: &Rates, u: f64, offline: bool) -> Anomaly {
         (Anomaly::DiMarker, r.di_marker, Online),
         (Anomaly::Receipt, r.receipt, Online),
         (Anomaly::ArchiveOrphan, r.archive_orphan, Online),
+        (
+            Anomaly::CorrectionBeforeOriginal,
+            r.correction_before_original,
+            Offline,
+        ),
     ];
     let mut acc = 0.0;
     for (anomaly, rate, scope) in options {
@@ -357,6 +370,7 @@ mod tests {
             di_marker: 0.01,
             receipt: 0.01,
             archive_orphan: 0.01,
+            correction_before_original: 0.001,
             ..Rates::default()
         };
         let zero = Rates {
@@ -366,6 +380,7 @@ mod tests {
             di_marker: 0.0,
             receipt: 0.0,
             archive_orphan: 0.0,
+            correction_before_original: 0.0,
             ..Rates::default()
         };
         let ctx = |rates: Rates| PlanInputs {
@@ -380,7 +395,9 @@ mod tests {
             let p = plan(&high, index);
             *seen.entry(p.anomaly).or_insert(0u64) += 1;
             match p.anomaly {
-                Anomaly::HashMismatch | Anomaly::BfkMarker => assert!(p.is_offline()),
+                Anomaly::HashMismatch | Anomaly::BfkMarker | Anomaly::CorrectionBeforeOriginal => {
+                    assert!(p.is_offline())
+                }
                 Anomaly::NotInLedger
                 | Anomaly::OfflineNotInLog
                 | Anomaly::DiMarker
@@ -397,6 +414,6 @@ mod tests {
                 assert_eq!(p.anomaly, before, "invoice {index} changed its anomaly");
             }
         }
-        assert!(seen.len() == 13, "every anomaly planted: {seen:?}");
+        assert!(seen.len() == 14, "every anomaly planted: {seen:?}");
     }
 }

@@ -37,6 +37,9 @@ pub struct Tally {
     pub log_rows: u64,
     pub ksef_rows: u64,
     pub upo_docs: u64,
+    /// Planted corrections (each an invoice, ledger row, KSeF record and
+    /// archived file of its own).
+    pub corrections: u64,
     anomalies: BTreeMap<Anomaly, u64>,
     /// What the JPK_V7 returns give (`--jpk`).
     pub jpk: JpkTally,
@@ -50,6 +53,7 @@ impl Tally {
         self.ksef_rows += other.ksef_rows;
         self.upo_docs += other.upo_docs;
         self.jpk.add(&other.jpk);
+        self.corrections += other.corrections;
         for (k, v) in &other.anomalies {
             *self.anomalies.entry(*k).or_default() += v;
         }
@@ -176,9 +180,78 @@ fn one(ctx: &PlanInputs<'_>, p: &InvoicePlan, c: &mut Chunk, options: Options) {
     if let Some(hash) = &file_hash {
         offline_log_row(ctx.cal, p, &number, &issue, hash, &gross, c);
     }
+    if keep_archive
+        && p.anomaly == Anomaly::CorrectionBeforeOriginal
+        && let Some(original_ksef) = &ksef_no
+    {
+        correction(ctx, p, &number, original_ksef, c);
+    }
     if let (Some(day), Some(ksef_no)) = (submitted, ksef_no) {
         ksef_record(p, day, &ksef_no, &number, &issue, file_hash.as_deref(), c);
     }
+}
+
+/// The KSeF numbers of planted corrections: index `CORRECTION_INDEX + i`
+/// for invoice `i`, which no invoice index reaches.
+const CORRECTION_INDEX: u64 = 1 << 40;
+
+/// A planted CORRECTION_BEFORE_ORIGINAL: an FA(3) KOR of offline invoice
+/// `original`, reversing it on its P_1, booked, and sent online that day
+/// at 00:00 UTC, so that KSeF numbered it before the original (sent the
+/// next business day). It cites the original's KSeF number rightly.
+fn correction(
+    ctx: &PlanInputs<'_>,
+    p: &InvoicePlan,
+    original: &str,
+    original_ksef: &str,
+    c: &mut Chunk,
+) {
+    let seq = p.offline_seq.unwrap_or(p.index);
+    let number = format!("FK/2025/{:07}", seq + 1);
+    let issue = ymd(p.issue_date);
+    let reversed = InvoicePlan {
+        net: -p.net,
+        vat: -p.vat,
+        ..*p
+    };
+    let xml = docs::fa3_correction(&reversed, &number, original, &issue, original_ksef);
+    let hash = sha256_base64(&xml);
+    c.archive.push((
+        format!(
+            "archive/2025/{:02}/FK_2025_{:07}.xml",
+            p.issue_date.month(),
+            seq + 1
+        ),
+        xml,
+    ));
+    let ksef_no = ksef_number(ctx.seed, CORRECTION_INDEX + p.index, p.issue_date);
+    let (net, vat) = (format_amount(reversed.net), format_amount(reversed.vat));
+    let gross = format_amount(reversed.gross());
+    let _ = writeln!(
+        c.ledger,
+        "{number},{issue},{SELLER},{},{net},{vat},{gross},{},{ksef_no},,KOR,",
+        p.buyer, p.currency,
+    );
+    let at = format!("{issue}T00:00:00.0000000+00:00");
+    Record {
+        ksef_number: &ksef_no,
+        number: &number,
+        issue: &issue,
+        invoicing: at.clone(),
+        acquisition: at,
+        gross,
+        net,
+        vat,
+        currency: p.currency,
+        mode: "Online",
+        hash: &hash,
+    }
+    .csv(&mut c.ksef_csv);
+    let t = &mut c.tally;
+    t.invoices += 1;
+    t.ledger_rows += 1;
+    t.ksef_rows += 1;
+    t.corrections += 1;
 }
 
 /// The invoice's KSeF number: its own, or for a planted

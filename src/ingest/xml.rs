@@ -5,7 +5,7 @@
 //! of the source's table, so they are typed and counted like any other row.
 
 use super::reader::{FileOutcome, Reading};
-use crate::contract::format_amount;
+use crate::contract::{LIST_SEPARATOR, format_amount, ksef_number};
 use crate::documents::{fa3, hash, jpk, upo};
 
 /// A value as the cell text the table builder parses.
@@ -47,6 +47,7 @@ pub(super) fn read_fa3(mut ctx: Reading<'_>) -> FileOutcome {
         .filter_map(|c| c.ksef_number.as_deref())
         .collect();
     let corrected = (!corrected.is_empty()).then(|| corrected.join(" "));
+    let [numbers, cited, outside] = corrected_lists(&invoice.corrected);
     // In the order of the archive's columns (`contract::Source::fields`).
     let row: Vec<Option<String>> = vec![
         Some(ctx.input.file.to_string()),
@@ -62,9 +63,32 @@ pub(super) fn read_fa3(mut ctx: Reading<'_>) -> FileOutcome {
         Some(format_amount(invoice.vat_amount)),
         Some(invoice.invoice_type),
         corrected,
+        numbers,
+        cited,
+        outside,
     ];
     ctx.row(1, |i| row.get(i).and_then(|v| v.as_deref()));
     ctx.done()
+}
+
+/// The archive's three `corrected_*` lists (`contract::ARCHIVE`): one item
+/// per reference with a corrected invoice number, `None` when there is none.
+fn corrected_lists(refs: &[fa3::CorrectedRef]) -> [Option<String>; 3] {
+    let item = |text: &str| text.replace(LIST_SEPARATOR, "\u{fffd}");
+    let mut lists: [Vec<String>; 3] = Default::default();
+    for r in refs {
+        let Some(number) = r.invoice_number.as_deref().filter(|n| !n.is_empty()) else {
+            continue;
+        };
+        lists[0].push(item(number));
+        // The 36-character spelling is the same number (as every reader
+        // turns a `KsefNumber` cell into its 35 characters).
+        let cited = r.ksef_number.as_deref().filter(|k| !k.is_empty());
+        lists[1].push(cited.map_or("-".to_string(), |k| item(&ksef_number(k))));
+        lists[2].push(if r.outside_ksef { "1" } else { "0" }.to_string());
+    }
+    let separator = LIST_SEPARATOR.to_string();
+    lists.map(|l| (!l.is_empty()).then(|| l.join(&separator)))
 }
 
 /// Every `Dokument` of a UPO receipt. A receipt is evidence: a malformed

@@ -212,6 +212,8 @@ register/           wiersze rejestru wyjątków z tego zakresu (--state):
 const COLUMNS: &[(&str, &str)] = &[
     ("exception_id", "identyfikator wyjątku"),
     ("entry", "pozycja"),
+    ("corrects", "koryguje fakturę"),
+    ("corrected_by", "korygowana fakturami"),
     ("period", "okres"),
     ("jpk_file", "plik JPK"),
     ("jpk_made_at", "data wytworzenia JPK"),

@@ -39,6 +39,9 @@ const FOUND: [&str; 4] = ["in_ledger", "in_offline_log", "in_ksef_metadata", "in
 pub const KSEF_HASHES: [&str; 2] = ["ksef_invoice_hash", "ksef_hash_of_corrected_invoice"];
 /// The position column of that view.
 pub const KSEF_HASH_ROW: &str = "ksef_hash_row";
+/// The position column of the corrections' view (`corrects`,
+/// `corrected_by`).
+pub const CORRECTION_ROW: &str = "correction_row";
 
 /// The per-source tables the invoice table is joined from.
 pub struct Views<'a> {
@@ -50,6 +53,8 @@ pub struct Views<'a> {
     /// UPO documents known at the as-of date.
     pub upo: &'a DataFrame,
     pub archive: &'a DataFrame,
+    /// What corrects what, per invoice (`corrections::view`).
+    pub corrections: &'a DataFrame,
 }
 
 fn ledger_view(ledger: &DataFrame) -> LazyFrame {
@@ -168,10 +173,10 @@ fn found(positions: &Column, name: &str) -> Column {
 }
 
 /// The views that hold a few invoices each (the offline log's, the UPOs'
-/// and the archive's: about 2 % of them in a large bundle; and KSeF's
-/// hashes of those invoices), kept as their own rows. The invoice table
-/// holds each invoice's position in them (`log_row`, `upo_row`,
-/// `archive_row`, `ksef_hash_row`) rather than their columns: a text
+/// and the archive's: about 2 % of them in a large bundle; KSeF's hashes
+/// of those invoices; what corrects what), kept as their own rows. The
+/// invoice table holds each invoice's position in them (`log_row`,
+/// `upo_row`, `archive_row`, `ksef_hash_row`, `correction_row`) rather than their columns: a text
 /// column costs 16 bytes per invoice even where it is null, and these
 /// views' two dozen columns were some 2.5 GiB of the table at 10M invoices.
 /// [`Sparse::attach`] gathers them where a query reads them, after its
@@ -266,15 +271,21 @@ fn gathered(column: &Column, row: &str) -> Expr {
 /// 1.4 GiB at 10M invoices, most of it the kernel handing one thread fresh
 /// pages for a result of ten million rows, even with no archive at all.
 fn archive_positions(index: &DataFrame, archive: &DataFrame) -> PolarsResult<Column> {
-    let name = PlSmallStr::from_static("archive_row");
-    if archive.height() == 0 {
+    positions_of(index, archive, "archive_row")
+}
+
+/// The position of each index key in `view` (one row per key), as column
+/// `name`: see [`archive_positions`].
+fn positions_of(index: &DataFrame, view: &DataFrame, name: &'static str) -> PolarsResult<Column> {
+    let name = PlSmallStr::from_static(name);
+    if view.height() == 0 {
         return Ok(Column::full_null(name, index.height(), &IDX_DTYPE));
     }
-    let pairs = archive
+    let pairs = view
         .clone()
         .lazy()
         .select(keys())
-        .with_row_index("archive_row", None)
+        .with_row_index("view_row", None)
         .join(
             index
                 .clone()
@@ -285,10 +296,10 @@ fn archive_positions(index: &DataFrame, archive: &DataFrame) -> PolarsResult<Col
             keys(),
             JoinArgs::new(JoinType::Inner),
         )
-        .select([col("index_row"), col("archive_row")])
+        .select([col("index_row"), col("view_row")])
         .collect()?;
     let found = pairs.column("index_row")?.idx()?;
-    let rows = pairs.column("archive_row")?.idx()?;
+    let rows = pairs.column("view_row")?.idx()?;
     Ok(positions_column(
         name,
         index.height(),
@@ -415,6 +426,14 @@ pub fn gather_views(views: Views<'_>) -> PolarsResult<(DataFrame, Sparse)> {
     sparse.views.push((
         "archive_row",
         archive.drop_many(["seller_nip", "invoice_number"]),
+    ));
+    let positions = positions_of(&index, views.corrections, CORRECTION_ROW)?;
+    columns.push(positions);
+    sparse.views.push((
+        CORRECTION_ROW,
+        views
+            .corrections
+            .drop_many(["seller_nip", "invoice_number"]),
     ));
     let joined = DataFrame::new(index.height(), columns)?;
     drop(step);

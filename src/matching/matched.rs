@@ -43,6 +43,10 @@ pub struct Matched {
     pub upo: DataFrame,
     /// Archived FA(3) files, one row each.
     pub archive: DataFrame,
+    /// One row per reference from an archived correction to the invoice it
+    /// corrects, with when KSeF numbered both (see `corrections`); kept
+    /// when the row-level tables are released (a few rows).
+    pub corrections: DataFrame,
     /// KSeF metadata records left out because KSeF received them after the as-of date.
     pub ksef_after_as_of: u64,
     /// UPO documents left out for the same reason.

@@ -15,6 +15,7 @@
 //! re-exports what the rest of the crate uses and runs them.
 
 mod as_of;
+pub mod corrections;
 pub mod deadlines;
 pub mod exposure;
 pub mod invoices;
@@ -57,7 +58,9 @@ pub fn match_invoices(bundle: &mut Bundle, params: &Params) -> PolarsResult<Matc
     let step = Step::start("ledger and KSeF number checks");
     let mut rows = sources::rows(bundle, params.as_of, &mut cut)?;
     drop(step);
-    let (invoices, sparse) = invoice_table(&mut rows, &records, params)?;
+    let corrections =
+        corrections::corrections(&rows.archive, &rows.ksef, &rows.upo, &rows.offline_log)?;
+    let (invoices, sparse) = invoice_table(&mut rows, &records, &corrections, params)?;
     let _step = Step::start("deadlines and statuses");
     let (invoices, deadline_bases) =
         deadlines_and_statuses(invoices, &sparse, &records.events, params, &extract)?;
@@ -83,6 +86,7 @@ pub fn match_invoices(bundle: &mut Bundle, params: &Params) -> PolarsResult<Matc
         events: records.events,
         upo: rows.upo,
         archive: rows.archive,
+        corrections,
         ksef_after_as_of: rows.ksef_after_as_of,
         upo_after_as_of: rows.upo_after_as_of,
         after_as_of: cut.into_counts(),
@@ -110,6 +114,7 @@ pub fn match_invoices(bundle: &mut Bundle, params: &Params) -> PolarsResult<Matc
 fn invoice_table(
     rows: &mut Rows,
     records: &Records,
+    corrections: &DataFrame,
     params: &Params,
 ) -> PolarsResult<(DataFrame, Sparse)> {
     let log_first = periods::log_periods(
@@ -123,6 +128,7 @@ fn invoice_table(
         ksef: &rows.ksef,
         upo: &rows.upo,
         archive: &rows.archive,
+        corrections: &corrections::view(corrections)?,
     };
     // Materialised once: the deadline step reads it twice (its distinct keys,
     // then the results set beside it), and a lazy plan would be computed twice.

@@ -87,7 +87,7 @@ fn text(name: &str) -> Expr {
 
 /// `reconciliation.csv`: one row per invoice, the contract's columns then
 /// the evidence behind it (archived FA(3) file, its hash and KOD I link, the
-/// UPO receipt).
+/// UPO receipt), then what it corrects and what corrects it.
 pub fn reconciliation(rec: &Matched) -> PolarsResult<DataFrame> {
     rec.invoices_lazy()
         .select([
@@ -115,6 +115,8 @@ pub fn reconciliation(rec: &Matched) -> PolarsResult<DataFrame> {
             col("archive_hash"),
             col("kod1_url"),
             col("upo_file"),
+            col("corrects"),
+            col("corrected_by"),
         ])
         .collect()
 }

@@ -67,6 +67,11 @@ pub struct RunJson {
     /// which were replaced by a later one, which were made after the as-of
     /// date; and the rows the marker rules could not judge.
     pub jpk: JpkJson,
+    /// Invoices the correction rules (CORRECTION_BEFORE_ORIGINAL,
+    /// CORRECTION_REFERENCE_WRONG) needed to know when KSeF numbered and
+    /// could not (no `acquisitionDate`, no production UPO's
+    /// `DataNadaniaNumeruKSeF`): the references to them were not judged.
+    pub invoices_without_numbering_moment: u64,
 }
 
 /// The JPK_V7 ledger files read as VAT returns.
@@ -463,6 +468,9 @@ pub struct Counts {
     pub penalty: (u64, i64),
     /// JPK_V7 rows the marker rules could not judge (see [`JpkJson`]).
     pub jpk_not_judged: u64,
+    /// Invoices the correction rules could not judge for want of a
+    /// numbering moment (only the home part of a run in parts has any).
+    pub without_numbering_moment: u64,
 }
 
 impl Counts {
@@ -470,6 +478,7 @@ impl Counts {
         let (rates_used, rates_missing) = rates_of(rec)?;
         Ok(Counts {
             penalty: penalty_of(rec)?,
+            without_numbering_moment: crate::matching::corrections::not_numbered(&rec.corrections)?,
             rates_used,
             rates_missing,
             invoices: rec.invoices.height() as u64,
@@ -500,6 +509,7 @@ impl Counts {
         self.ledger_sellers.extend(other.ledger_sellers);
         self.penalty.0 += other.penalty.0;
         self.penalty.1 += other.penalty.1;
+        self.without_numbering_moment += other.without_numbering_moment;
         self.rates_used.extend(other.rates_used);
         self.rates_missing.extend(other.rates_missing);
         self.jpk_not_judged += other.jpk_not_judged;
@@ -583,6 +593,7 @@ impl RunJson {
             rates_used: counts.rates_used,
             rates_missing: counts.rates_missing,
             jpk: JpkJson::of(&bundle.files, made.as_of, counts.jpk_not_judged),
+            invoices_without_numbering_moment: counts.without_numbering_moment,
         })
     }
 }

@@ -274,6 +274,18 @@ pub const RULES: &[Rule] = &[
         reads: ["jpk_rows"],
         columns: [],
     },
+    rule! {
+        code: CorrectionBeforeOriginal, severity: Medium, file: "correction_before_original.sql",
+        needs: [Archive], scope: Scope::Across(&[Source::Archive]),
+        reads: ["corrections"],
+        columns: [],
+    },
+    rule! {
+        code: CorrectionReferenceWrong, severity: Medium, file: "correction_reference_wrong.sql",
+        needs: [Archive], scope: Scope::Across(&[Source::Archive]),
+        reads: ["corrections"],
+        columns: [],
+    },
 ];
 
 /// The columns of the ledger and KSeF tables the rules that read those
@@ -669,8 +681,9 @@ mod tests {
     use super::*;
 
     /// The tables `Queries` registers (the shared ones are built from them).
-    const CONTEXT_TABLES: [&str; 16] = [
+    const CONTEXT_TABLES: [&str; 17] = [
         "invoices",
+        "corrections",
         "ledger",
         "ksef",
         "upo",

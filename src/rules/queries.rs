@@ -19,6 +19,8 @@ pub const ROW_LEVEL_TABLES: [&str; 4] = ["ledger", "ksef", "upo", "archive"];
 /// them, and `ledger` and `ksef` with only their keys, KSeF numbers and
 /// origin), `events`, `activity`, `grants`, `numbering_gaps`,
 /// `upo_not_production` (UPO files of a test or demo environment),
+/// `corrections` (one row per reference from an archived correction to the
+/// invoice it corrects: `matching::corrections`),
 /// `extract_gaps` (why the KSeF extract is incomplete), and the one-row
 /// `params` (`as_of`, `amount_tolerance` in grosze, `as_of_end`: the last
 /// millisecond of the as-of day), and the tables of `queries/shared/`
@@ -52,6 +54,7 @@ impl Queries {
             ctx.register("upo", rec.upo.clone().lazy());
             ctx.register("archive", rec.archive.clone().lazy());
         }
+        ctx.register("corrections", rec.corrections.clone().lazy());
         ctx.register("offline_log", rec.offline_log.clone().lazy());
         ctx.register("decisions", rec.decisions.clone().lazy());
         ctx.register("events", rec.events.clone().lazy());

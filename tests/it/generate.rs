@@ -185,12 +185,22 @@ fn run_finds_exactly_what_was_planted_with_the_archive() {
         "0.002",
         "--archive-orphan-rate",
         "0.002",
+        "--correction-before-original-rate",
+        "0.002",
     ];
     args.extend(V12_RATES);
     generate(&bundle, &args);
     assert_counts(
         &bundle,
-        &[&CORE[..], &["ARCHIVE_ORPHAN", "HASH_MISMATCH"]].concat(),
+        &[
+            &CORE[..],
+            &[
+                "ARCHIVE_ORPHAN",
+                "HASH_MISMATCH",
+                "CORRECTION_BEFORE_ORIGINAL",
+            ],
+        ]
+        .concat(),
     );
 }
 
