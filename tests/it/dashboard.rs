@@ -86,12 +86,12 @@ fn demo_dashboard_renders_the_run_totals() {
     let (dom, log) = dump_dom(&browser, &result.path("dashboard.html"));
     let json = result.json();
     assert_eq!(by_id(&dom, "total-invoices"), json["invoices"].to_string());
-    assert_eq!(by_id(&dom, "total-invoices"), "355");
+    assert_eq!(by_id(&dom, "total-invoices"), "359");
     assert_eq!(
         by_id(&dom, "open-exceptions"),
         json["exceptions"].to_string()
     );
-    assert_eq!(by_id(&dom, "open-exceptions"), "48");
+    assert_eq!(by_id(&dom, "open-exceptions"), "52");
     assert_eq!(by_id(&dom, "as-of"), "2026-04-10");
     assert_eq!(
         by_id(&dom, "fingerprint"),

@@ -125,18 +125,22 @@ fn demo_outputs_are_complete_reconciled_and_reproducible() {
         let rejected = counts["rows_rejected"].as_u64().unwrap();
         assert_eq!(read, used + rejected, "{source}");
     }
-    // 355 ledger rows, FV/2026/04/0008 (issued after the as-of) among them:
-    // left out of the run, counted under rows_after_as_of, not rejected.
-    assert_eq!(json["sources"]["ledger"]["rows_used"], 355);
+    // 362 ledger rows: 354 of the CSV and XLSX registers, FV/2026/04/0008
+    // (issued after the as-of) among them: left out of the run, counted under
+    // rows_after_as_of, not rejected; and February's two JPK_V7 returns, the
+    // 14:00 original's 3 rows (replaced by the 16:00 correction) and the
+    // correction's 5.
+    assert_eq!(json["sources"]["ledger"]["rows_used"], 362);
+    assert_eq!(json["jpk"]["rows_replaced"], 3);
     assert_eq!(json["rows_after_as_of"]["ledger"], 1);
     assert_eq!(json["rows_after_as_of"]["archive"], 1);
     // The extract is complete and ends 04-09: FV/2026/04/0007 (deadline
     // 04-10) is unverified, every other unsent invoice is covered.
     assert_eq!(json["ksef_extract"]["complete"], true);
     assert_eq!(json["ksef_extract"]["covers_through"], "2026-04-09");
-    assert_eq!(json["invoices"], 355);
+    assert_eq!(json["invoices"], 359);
     let rows = first.rows("reconciliation.csv");
-    assert_eq!(rows.len(), 355);
+    assert_eq!(rows.len(), 359);
     assert_eq!(
         json["exceptions"].as_u64().unwrap() as usize,
         first.rows("exceptions.csv").len()

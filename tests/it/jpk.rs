@@ -266,3 +266,94 @@ fn a_return_row_is_compared_with_ksef_only_in_pln() {
     // return's PLN row cannot be compared with.
     assert_eq!(mismatched, ["FV/03/07"]);
 }
+
+/// The demo's February return (fixtures/demo/README, scenario 9): made
+/// Fri 2026-02-27 16:00 as a correction of the 14:00 original, it files
+/// FV/2026/02/0101 DI and FV/2026/02/0102 with no marker though KSeF had
+/// numbered both that morning or the day before (MARKER_MISMATCH), and
+/// FV/2026/02/0103 and 0104 DI, numbered that evening (JPK_CORRECTION_DUE).
+/// Each must now carry its KSeF number, as reconciliation.csv has it.
+#[test]
+fn the_demos_worklist_row_by_row_and_in_the_workbook() {
+    use calamine::{Reader, Xlsx, open_workbook};
+    let r = run(&fixtures().join("demo"), "2026-04-10", &[]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let numbers: BTreeMap<String, String> = r
+        .rows("reconciliation.csv")
+        .into_iter()
+        .map(|row| (row["invoice_number"].clone(), row["ksef_number"].clone()))
+        .collect();
+    let ids: BTreeMap<(String, String), String> = r
+        .rows("exceptions.csv")
+        .into_iter()
+        .map(|row| {
+            (
+                (row["code"].clone(), row["invoice_number"].clone()),
+                row["exception_id"].clone(),
+            )
+        })
+        .collect();
+    let file = "ledger/jpk_v7m_2026_02_kor.xml";
+    let rows = r.rows("jpk_corrections.csv");
+    assert_eq!(rows.len(), 5, "{rows:#?}");
+    let period = &rows[0];
+    assert_eq!(
+        [
+            &period["entry"],
+            &period["period"],
+            &period["jpk_file"],
+            &period["jpk_made_at"],
+            &period["rows_to_change"]
+        ],
+        ["period", "2026-02", file, "2026-02-27 16:00", "4"]
+    );
+    let want = [
+        ("FV/2026/02/0101", "DI", "MARKER_MISMATCH", "2026-02-26 10:"),
+        (
+            "FV/2026/02/0102",
+            "none",
+            "MARKER_MISMATCH",
+            "2026-02-27 09:",
+        ),
+        (
+            "FV/2026/02/0103",
+            "DI",
+            "JPK_CORRECTION_DUE",
+            "2026-02-27 17:",
+        ),
+        (
+            "FV/2026/02/0104",
+            "DI",
+            "JPK_CORRECTION_DUE",
+            "2026-02-27 18:",
+        ),
+    ];
+    for (row, (number, filed, code, numbered)) in rows[1..].iter().zip(want) {
+        assert_eq!(row["entry"], "row");
+        assert_eq!(row["jpk_file"], file);
+        assert_eq!(row["invoice_number"], number);
+        assert_eq!(row["marker_filed"], filed);
+        assert_eq!(
+            row["must_become"], numbers[number],
+            "{number} carries its KSeF number"
+        );
+        assert!(row["ksef_numbered_at"].starts_with(numbered), "{row:?}");
+        assert_eq!(row["code"], code);
+        assert_eq!(
+            row["exception_id"],
+            ids[&(code.to_string(), number.to_string())]
+        );
+    }
+    // The workbook's JPK sheet holds the same five lines under the header.
+    let mut wb: Xlsx<_> = open_workbook(r.path("ageing.xlsx")).expect("xlsx opens");
+    let sheet = wb.worksheet_range("JPK").expect("JPK sheet");
+    assert_eq!(sheet.height(), 6);
+    let cell = |row: usize, col: usize| {
+        sheet
+            .get((row, col))
+            .map(|c| c.to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(cell(0, 0), "entry");
+    assert_eq!(cell(2, 6), "FV/2026/02/0101");
+}

@@ -200,7 +200,7 @@ fn three_nights_draw_a_trend_and_the_same_night_again_adds_nothing() {
     assert_eq!(runs.len(), 3, "{history}");
     assert!(
         runs[0].starts_with(
-            "2026-04-08,,,,,run,,,,open_high=28 open_medium=11 open_low=7 overdue_invoices=3,"
+            "2026-04-08,,,,,run,,,,open_high=28 open_medium=15 open_low=7 overdue_invoices=3,"
         ),
         "{}",
         runs[0]

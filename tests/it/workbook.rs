@@ -68,7 +68,7 @@ fn demo_workbook_has_typed_sheets() {
         ex.height() - 1,
         json["exceptions"].as_u64().unwrap() as usize
     );
-    assert_eq!(ex.height() - 1, 48);
+    assert_eq!(ex.height() - 1, 52);
     let fv121 = row_of(&ex, "invoice_number", "FV/2026/03/0121");
     assert_eq!(
         *fv121[col(&ex, "code")],
@@ -106,7 +106,7 @@ fn demo_workbook_has_typed_sheets() {
     let rec = wb
         .worksheet_range("Reconciliation")
         .expect("Reconciliation");
-    assert_eq!(rec.height() - 1, 355);
+    assert_eq!(rec.height() - 1, 359);
     let fo16 = row_of(&rec, "invoice_number", "FO/2026/03/016");
     assert!(matches!(fo16[col(&rec, "issue_date")], Data::DateTime(_)));
     assert_eq!(*fo16[col(&rec, "status")], Data::String("overdue".into()));
@@ -179,7 +179,7 @@ fn reconciliation_splits_across_sheets_at_the_row_limit() {
     let (result, summary) = demo_outputs();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("split.xlsx");
-    // 100 rows per sheet: a header and 99 invoices; 355 invoices take 4 sheets.
+    // 100 rows per sheet: a header and 99 invoices; 359 invoices take 4 sheets.
     let options = ksef_recon::report::xlsx::Options {
         row_limit: 100,
         ..Default::default()
@@ -232,7 +232,7 @@ fn reconciliation_sheet_is_a_note_when_capped_or_left_out() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("capped.xlsx");
     let options = ksef_recon::report::xlsx::Options {
-        reconciliation_max_rows: Some(354),
+        reconciliation_max_rows: Some(358),
         ..Default::default()
     };
     ksef_recon::report::xlsx::write_file(&result.frames, &summary, &path, &options).unwrap();
@@ -241,7 +241,7 @@ fn reconciliation_sheet_is_a_note_when_capped_or_left_out() {
     assert_eq!(range.height(), 2, "a header and the note");
     let note = range.get((1, 0)).unwrap().to_string();
     assert!(
-        note.starts_with("355 invoices (more than this workbook's limit of 354)")
+        note.starts_with("359 invoices (more than this workbook's limit of 358)")
             && note.contains("reconciliation.csv"),
         "{note}"
     );
