@@ -82,6 +82,7 @@ pub const EN: Texts = Texts {
         "business days overdue",
         "gross",
     ],
+    oldest_print_note: "Printed: the {} oldest of {} open items; all are in exceptions.csv and ageing.xlsx.",
     trend_heading: "Trend",
     trend_caption: "Open exceptions by severity and overdue invoices, per run date (the last {} runs of the register)",
     trend_overdue: "overdue invoices",

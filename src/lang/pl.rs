@@ -89,6 +89,7 @@ pub const PL: Texts = Texts {
         "dni robocze po terminie",
         "brutto",
     ],
+    oldest_print_note: "Wydruk: {} najstarszych z {} otwartych pozycji; wszystkie są w exceptions.csv i ageing.xlsx.",
     trend_heading: "Trend",
     trend_caption: "Otwarte wyjątki według wagi i zaległe faktury w kolejnych dniach uruchomienia (ostatnie {} uruchomień z rejestru)",
     trend_overdue: "zaległe faktury",

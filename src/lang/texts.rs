@@ -53,6 +53,9 @@ pub struct Texts {
     pub ageing_tail: [&'static str; 2],
     pub oldest_heading: &'static str,
     pub oldest_head: [&'static str; 8],
+    /// The printed page's note under the oldest items: `{}` printed of
+    /// `{}` open.
+    pub oldest_print_note: &'static str,
     pub trend_heading: &'static str,
     pub trend_caption: &'static str,
     pub trend_overdue: &'static str,

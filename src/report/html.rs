@@ -1,6 +1,6 @@
 //! `dashboard.html`: one self-contained page for management (inline CSS and
 //! SVG, no script, nothing fetched from a network, so it opens from a USB
-//! stick and prints on one or two A4 pages). It shows the [`Summary`]: how
+//! stick and prints on one A4 page). It shows the [`Summary`]: how
 //! many invoices were issued offline and their value, who owns them, their
 //! submission status, and the unresolved exceptions with their ageing, per
 //! decision and in total, and the register's trend over its runs. Every
@@ -71,8 +71,37 @@ tfoot td{font-weight:600;border-top:2px solid #888}
 .charts figure{margin:0}
 figcaption{font-size:8.5pt;color:#555}
 footer{margin-top:14px;color:#555;font-size:8.5pt}
-@page{size:A4;margin:10mm}
-@media print{body{margin:0;max-width:none;font-size:8.5pt}section{break-inside:avoid}h2{margin-top:10px}.kpi .value{font-size:13pt}}
+.print-only{display:none}
+@page{size:A4;margin:6mm 7mm}
+@media print{
+body{margin:0;max-width:none;padding:0;font:7pt/1.2 "Segoe UI",Arial,Helvetica,sans-serif;display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);grid-auto-flow:row dense;column-gap:10px;align-items:start}
+header,.kpis,.wide,footer{grid-column:1/-1}
+section{break-inside:avoid;min-width:0}
+h1{font-size:12pt}
+h2{font-size:8.5pt;margin:4px 0 2px;padding-bottom:1px}
+p{margin:1px 0}
+.extract{margin:0 0 3px}
+code,.note,figcaption,.kpi .label,#decisions,#ageing-owner,footer{font-size:6.5pt}
+.kpis{flex-wrap:nowrap;gap:4px}
+.kpi{min-width:0;padding:2px 5px}
+.kpi:last-child{flex:2.2}
+.kpi .value{font-size:10pt}
+.kpi .value.money{font-size:8pt}
+.kpi small{font-size:6.5pt;display:block;line-height:1.15}
+table{margin:1px 0}
+th,td,#decisions th,#decisions td{padding:0 2px}
+#decisions th.n{overflow-wrap:anywhere}
+.charts{gap:6px;flex-wrap:nowrap}
+.charts figure{flex:1;min-width:0}
+.charts svg{width:auto;max-width:100%;height:90px;display:block}
+.charts svg text{font-size:11.5px}
+.side{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.3fr);gap:10px;align-items:start}
+#trend-chart{width:auto;height:88px;display:block}
+#trend-chart text{font-size:13px}
+.print-more{display:none}
+.print-only{display:block}
+footer{margin-top:4px}
+}
 "#;
 
 /// A horizontal bar chart as inline SVG.
@@ -81,7 +110,7 @@ fn bars(title: &str, items: &[(String, u64)], colour: &str) -> String {
     let (label_w, bar_w, row_h) = (130.0, 260.0, 20.0);
     let height = row_h * items.len() as f64 + 4.0;
     let mut svg = format!(
-        r#"<figure><svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{height}" role="img" aria-label="{t}"><title>{t}</title>"#,
+        r#"<figure><svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{height}" viewBox="0 0 {w} {height}" role="img" aria-label="{t}"><title>{t}</title>"#,
         w = label_w + bar_w + 60.0,
         t = escape(title),
     );
@@ -230,7 +259,7 @@ fn status(h: &mut String, s: &Summary) {
     };
     let _ = write!(
         h,
-        r#"<section><h2>{}</h2><div class="charts">{}{}</div></section>"#,
+        r#"<section class="wide"><h2>{}</h2><div class="charts">{}{}</div></section>"#,
         escape(t.status_heading),
         bars(t.status_offline_chart, &items(&s.status_offline), "#2e6da4"),
         bars(t.status_all_chart, &items(&s.status_all), "#7f8c8d"),
@@ -241,7 +270,7 @@ fn decisions(h: &mut String, s: &Summary) {
     let (t, lang) = (s.lang.texts(), s.lang);
     let _ = write!(
         h,
-        r#"<section><h2>{}</h2><table id="decisions"><thead><tr>"#,
+        r#"<section class="wide"><h2>{}</h2><table id="decisions"><thead><tr>"#,
         escape(t.decisions_heading)
     );
     headers(h, &t.decisions_head[..5], false);
@@ -369,7 +398,7 @@ fn ageing(h: &mut String, s: &Summary) {
         .collect();
     let _ = write!(
         h,
-        r#"<section><h2>{}</h2><p>{}</p><div class="charts">{}</div><table id="ageing-owner"><thead><tr>"#,
+        r#"<section class="wide"><h2>{}</h2><p>{}</p><div class="side"><div class="charts">{}</div><table id="ageing-owner"><thead><tr>"#,
         escape(t.ageing_heading),
         t.ageing_intro,
         bars(t.ageing_chart, &items, "#c0392b")
@@ -400,27 +429,31 @@ fn ageing(h: &mut String, s: &Summary) {
             }
         );
     }
-    h.push_str("</tbody></table></section>");
+    h.push_str("</tbody></table></div></section>");
 }
+
+/// How many of the oldest open items a printed page lists: the page must
+/// fit one A4 sheet, and the rest are a file away (the note says where).
+const PRINT_OLDEST: usize = 5;
 
 fn oldest(h: &mut String, s: &Summary) {
     let (t, lang) = (s.lang.texts(), s.lang);
     let _ = write!(
         h,
-        r#"<section><h2>{}</h2><table id="oldest"><thead><tr>"#,
+        r#"<section class="wide"><h2>{}</h2><table id="oldest"><thead><tr>"#,
         escape(t.oldest_heading)
     );
     headers(h, &t.oldest_head[..6], false);
     headers(h, &t.oldest_head[6..], true);
     h.push_str("</tr></thead><tbody>");
-    for i in &s.oldest {
+    for (k, i) in s.oldest.iter().enumerate() {
         let gross = match i.gross_amount {
             Some(g) => format!("{} {}", lang.amount(g), i.currency),
             None => "-".into(),
         };
         let _ = write!(
             h,
-            r#"<tr><td>{}</td><td class="sev-{sev}">{sev_label}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+            r#"<tr{more}><td>{}</td><td class="sev-{sev}">{sev_label}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
             escape(&i.code),
             escape(&i.invoice_number),
             escape(&i.decision_id),
@@ -430,9 +463,26 @@ fn oldest(h: &mut String, s: &Summary) {
             escape(&gross),
             sev = escape(&i.severity),
             sev_label = escape(label(&SEVERITIES, &t.severities, &i.severity)),
+            more = if k < PRINT_OLDEST {
+                ""
+            } else {
+                r#" class="print-more""#
+            },
         );
     }
-    h.push_str("</tbody></table></section>");
+    h.push_str("</tbody></table>");
+    let printed = s.oldest.len().min(PRINT_OLDEST);
+    if (printed as u64) < s.open_exceptions {
+        let _ = write!(
+            h,
+            r#"<p class="note print-only" id="oldest-print-note">{}</p>"#,
+            escape(&fill(
+                t.oldest_print_note,
+                &[&printed.to_string(), &s.open_exceptions.to_string()]
+            ))
+        );
+    }
+    h.push_str("</section>");
 }
 
 /// The trend section: a line per severity and one for overdue invoices
@@ -440,7 +490,11 @@ fn oldest(h: &mut String, s: &Summary) {
 /// saying there is no trend yet (never an empty chart).
 fn trend(h: &mut String, points: &[TrendPoint], lang: Lang) {
     let t = lang.texts();
-    let _ = write!(h, r#"<section><h2>{}</h2>"#, escape(t.trend_heading));
+    let _ = write!(
+        h,
+        r#"<section class="wide" id="trend"><h2>{}</h2>"#,
+        escape(t.trend_heading)
+    );
     match points {
         [] | [_] => {
             let text = match points.first() {
@@ -484,7 +538,7 @@ fn trend_chart(points: &[TrendPoint], lang: Lang) -> String {
         &[&crate::register::trend::TREND_RUNS.to_string()],
     );
     let mut svg = format!(
-        r##"<figure><svg xmlns="http://www.w3.org/2000/svg" width="700" height="{h}" role="img" aria-label="{c}" id="trend-chart"><title>{c}</title><line x1="{left}" y1="{base}" x2="{right}" y2="{base}" stroke="#888"/><line x1="{left}" y1="{top}" x2="{left}" y2="{base}" stroke="#888"/><text x="{lx}" y="{ty}" font-size="10" text-anchor="end">{max}</text><text x="{lx}" y="{base}" font-size="10" text-anchor="end">0</text>"##,
+        r##"<figure><svg xmlns="http://www.w3.org/2000/svg" width="700" height="{h}" viewBox="0 0 700 {h}" role="img" aria-label="{c}" id="trend-chart"><title>{c}</title><line x1="{left}" y1="{base}" x2="{right}" y2="{base}" stroke="#888"/><line x1="{left}" y1="{top}" x2="{left}" y2="{base}" stroke="#888"/><text x="{lx}" y="{ty}" font-size="10" text-anchor="end">{max}</text><text x="{lx}" y="{base}" font-size="10" text-anchor="end">0</text>"##,
         h = top + plot_h + 24.0,
         c = escape(&caption),
         base = top + plot_h,
