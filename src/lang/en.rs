@@ -5,6 +5,9 @@ use super::texts::Texts;
 
 pub const EN: Texts = Texts {
     pln: "PLN {}",
+    pln_approx: "≈ {}",
+    pln_unconverted: "{} not converted to PLN (no NBP rate)",
+    wb_pln_col: "≈ PLN",
     statuses: [
         "submitted on time",
         "submitted late",

@@ -7,6 +7,9 @@ use super::texts::Texts;
 
 pub const PL: Texts = Texts {
     pln: "{} zł",
+    pln_approx: "≈ {}",
+    pln_unconverted: "nieprzeliczone na zł (brak kursu NBP): {}",
+    wb_pln_col: "≈ zł",
     statuses: [
         "przesłane w terminie",
         "przesłane po terminie",

@@ -5,6 +5,12 @@ pub struct Texts {
     // Numbers and the words of the contract.
     /// An amount in złoty, the amount as `{}`.
     pub pln: &'static str,
+    /// A total converted to PLN, `{}` the amount in złoty.
+    pub pln_approx: &'static str,
+    /// Why a total has no PLN sum: `{}` amounts without an NBP rate.
+    pub pln_unconverted: &'static str,
+    /// The workbook's column of totals in PLN.
+    pub wb_pln_col: &'static str,
     /// Labels of the statuses, in `contract::Status::NAMES`' order.
     pub statuses: [&'static str; 6],
     /// Labels of the severities, in `contract::Severity::NAMES`' order.

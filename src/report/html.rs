@@ -12,7 +12,7 @@
 use std::fmt::Write;
 
 use super::summary::{
-    DecisionRow, Money, OFFLINE_MODES, SEVERITIES, STATUSES, Summary, TrendPoint,
+    DecisionRow, InPln, Money, OFFLINE_MODES, SEVERITIES, STATUSES, Summary, TrendPoint,
 };
 use crate::lang::{Lang, fill, label};
 
@@ -58,7 +58,8 @@ code{font-size:8.5pt}
 .note.alert{color:#a61b0f}
 .kpi.alert{border-color:#c0392b}
 .kpi.alert .value{color:#a61b0f}
-.kpi small{color:#555}
+.kpi small{color:#555;display:block}
+small.pln{color:#555}
 table{border-collapse:collapse;width:100%;margin:4px 0}
 th,td{border-bottom:1px solid #ddd;padding:2px 5px;text-align:left;vertical-align:top}
 th{background:#eef1f6;font-weight:600}
@@ -78,7 +79,7 @@ body{margin:0;max-width:none;padding:0;font:7pt/1.2 "Segoe UI",Arial,Helvetica,s
 header,.kpis,.wide,footer{grid-column:1/-1}
 section{break-inside:avoid;min-width:0}
 h1{font-size:12pt}
-h2{font-size:8.5pt;margin:4px 0 2px;padding-bottom:1px}
+h2{font-size:8.5pt;margin:3px 0 1px;padding-bottom:1px}
 p{margin:1px 0}
 .extract{margin:0 0 3px}
 code,.note,figcaption,.kpi .label,#decisions,#ageing-owner,footer{font-size:6.5pt}
@@ -96,9 +97,9 @@ th,td,#decisions th,#decisions td{padding:0 2px}
 .charts svg{width:auto;max-width:100%;height:90px;display:block}
 .charts svg text{font-size:11.5px}
 .side{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.3fr);gap:10px;align-items:start}
-#trend-chart{width:auto;height:88px;display:block}
-#trend-chart text{font-size:13px}
-.print-more{display:none}
+#trend svg{width:auto;height:84px;display:block}
+#trend svg text{font-size:13px}
+.print-more,tbody .pln{display:none}
 .print-only{display:block}
 footer{margin-top:4px}
 }
@@ -144,6 +145,34 @@ fn money_lines(value: &Money, lang: Lang) -> String {
         .map(|(c, v)| escape(&format!("{} {c}", lang.amount(*v))))
         .collect::<Vec<_>>()
         .join("<br>")
+}
+
+/// A total's PLN line, escaped: the sum when every amount in another
+/// currency had a rate, else how many had none; nothing when the total is
+/// all in PLN already.
+fn pln_line(pln: &InPln, lang: Lang) -> Option<String> {
+    let t = lang.texts();
+    match (pln.foreign, pln.unconverted) {
+        (0, _) => None,
+        (_, 0) => Some(escape(&fill(t.pln_approx, &[&lang.pln(pln.grosze)]))),
+        (_, n) => Some(escape(&fill(t.pln_unconverted, &[&n.to_string()]))),
+    }
+}
+
+/// [`money_cell`] with the value's PLN line below, `id` on it if given.
+fn money_pln_cell(value: &Money, pln: &InPln, lang: Lang, id: &str) -> String {
+    let Some(line) = pln_line(pln, lang) else {
+        return money_cell(value, lang);
+    };
+    let id = if id.is_empty() {
+        String::new()
+    } else {
+        format!(r#" id="{id}""#)
+    };
+    format!(
+        r#"<td class="n nw">{}<br><small class="pln"{id}>{line}</small></td>"#,
+        money_lines(value, lang)
+    )
 }
 
 fn money_cell(value: &Money, lang: Lang) -> String {
@@ -217,7 +246,7 @@ fn kpis(h: &mut String, s: &Summary) {
         r#"<section class="kpis">
 <div class="kpi"><span class="label">{l_inv}</span><span class="value" id="total-invoices">{inv}</span></div>
 <div class="kpi"><span class="label">{l_off}</span><span class="value" id="offline-invoices">{off}</span></div>
-<div class="kpi"><span class="label">{l_val}</span><span class="value money" id="offline-value">{val}</span></div>
+<div class="kpi"><span class="label">{l_val}</span><span class="value money" id="offline-value">{val}</span>{val_pln}</div>
 <div class="kpi{alert}"><span class="label">{l_open}</span><span class="value" id="open-exceptions">{open}</span><small>{sev}</small></div>
 <div class="kpi{alert_over}"><span class="label">{l_over}</span><span class="value" id="overdue-offline">{over}</span></div>
 <div class="kpi"><span class="label">{l_pen}</span><span class="value money" id="max-penalty">{penalty}</span><small>{note}</small></div>
@@ -236,6 +265,9 @@ fn kpis(h: &mut String, s: &Summary) {
         inv = s.invoices,
         off = s.offline_total.invoices,
         val = money_lines(&s.offline_total.value, lang),
+        val_pln = pln_line(&s.offline_total.pln, lang)
+            .map(|l| format!(r#"<small id="offline-value-pln">{l}</small>"#))
+            .unwrap_or_default(),
         open = s.open_exceptions,
         alert = if s.open_exceptions > 0 { " alert" } else { "" },
         sev = escape(&sev.join(" · ")),
@@ -376,7 +408,7 @@ fn modes(h: &mut String, s: &Summary) {
             r#"<tr><td>{}</td><td class="n">{}</td>{}</tr>"#,
             escape(label(&OFFLINE_MODES, &t.modes, &m.mode)),
             m.invoices,
-            money_cell(&m.value, lang)
+            money_pln_cell(&m.value, &m.pln, lang, "")
         );
     }
     let _ = write!(
@@ -384,7 +416,12 @@ fn modes(h: &mut String, s: &Summary) {
         r#"</tbody><tfoot><tr><td>{}</td><td class="n">{}</td>{}</tr></tfoot></table></section>"#,
         escape(t.all_offline),
         s.offline_total.invoices,
-        money_cell(&s.offline_total.value, lang)
+        money_pln_cell(
+            &s.offline_total.value,
+            &s.offline_total.pln,
+            lang,
+            "modes-total-pln"
+        )
     );
 }
 
