@@ -62,6 +62,12 @@ pub struct Texts {
     /// The printed page's note under the oldest items: `{}` printed of
     /// `{}` open.
     pub oldest_print_note: &'static str,
+    /// The VAT returns to correct: heading, table headers, the sentence
+    /// when there are none, and where their rows are listed.
+    pub jpk_heading: &'static str,
+    pub jpk_head: [&'static str; 5],
+    pub jpk_none: &'static str,
+    pub jpk_rows_note: &'static str,
     pub trend_heading: &'static str,
     pub trend_caption: &'static str,
     pub trend_overdue: &'static str,

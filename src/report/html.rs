@@ -223,6 +223,7 @@ pub fn render(s: &Summary) -> String {
     status(&mut h, s);
     decisions(&mut h, s);
     modes(&mut h, s);
+    jpk(&mut h, s);
     ageing(&mut h, s);
     oldest(&mut h, s);
     if let Some(points) = &s.trend {
@@ -422,6 +423,41 @@ fn modes(h: &mut String, s: &Summary) {
             lang,
             "modes-total-pln"
         )
+    );
+}
+
+/// The VAT returns to correct, one row per return (the worklist's
+/// `period` entries), or one sentence when there are none.
+fn jpk(h: &mut String, s: &Summary) {
+    let (t, lang) = (s.lang.texts(), s.lang);
+    let _ = write!(h, r#"<section id="jpk"><h2>{}</h2>"#, escape(t.jpk_heading));
+    if s.jpk.is_empty() {
+        let _ = write!(
+            h,
+            r#"<p class="note" id="jpk-none">{}</p></section>"#,
+            escape(t.jpk_none)
+        );
+        return;
+    }
+    h.push_str(r#"<table id="jpk-returns"><thead><tr>"#);
+    headers(h, &t.jpk_head[..4], false);
+    headers(h, &t.jpk_head[4..], true);
+    h.push_str("</tr></thead><tbody>");
+    for r in &s.jpk {
+        let _ = write!(
+            h,
+            r#"<tr><td>{}</td><td class="nw">{}</td><td>{}</td><td class="nw">{}</td><td class="n">{}</td></tr>"#,
+            escape(&r.seller_nip),
+            escape(&r.period),
+            escape(&r.jpk_file),
+            escape(&lang.date(&r.jpk_made_at)),
+            r.rows_to_change
+        );
+    }
+    let _ = write!(
+        h,
+        r#"</tbody></table><p class="note">{}</p></section>"#,
+        escape(t.jpk_rows_note)
     );
 }
 

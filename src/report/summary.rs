@@ -151,6 +151,17 @@ pub struct TrendPoint {
     pub overdue: u64,
 }
 
+/// One VAT return (JPK_V7) to correct: a `period` entry of
+/// `jpk_corrections.csv`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JpkPeriod {
+    pub seller_nip: String,
+    pub period: String,
+    pub jpk_file: String,
+    pub jpk_made_at: String,
+    pub rows_to_change: u64,
+}
+
 /// Everything the Dashboard sheet and the HTML page show.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
@@ -187,6 +198,8 @@ pub struct Summary {
     /// where there is no register (an evidence pack), which shows no
     /// trend section at all.
     pub trend: Option<Vec<TrendPoint>>,
+    /// The VAT returns to correct, as `jpk_corrections.csv` orders them.
+    pub jpk: Vec<JpkPeriod>,
     /// The language the views are written in.
     pub lang: Lang,
 }
@@ -260,6 +273,32 @@ fn penalty_by_owner(penalties: &DataFrame) -> Result<BTreeMap<String, (u64, i64)
         entry.1 += cents;
     }
     Ok(out)
+}
+
+/// The `period` entries of the JPK worklist: the returns to correct, each
+/// with how many of its rows must change (the `row` entries are the
+/// worklist's own detail, for `jpk_corrections.csv`).
+fn jpk_periods(worklist: &DataFrame) -> Result<Vec<JpkPeriod>> {
+    let get = |n| strings(worklist, n);
+    let (entry, seller, period, file, made, rows) = (
+        get("entry")?,
+        get("seller_nip")?,
+        get("period")?,
+        get("jpk_file")?,
+        get("jpk_made_at")?,
+        get("rows_to_change")?,
+    );
+    let text = |c: &StringChunked, i: usize| c.get(i).unwrap_or("").to_string();
+    Ok((0..worklist.height())
+        .filter(|&i| entry.get(i) == Some("period"))
+        .map(|i| JpkPeriod {
+            seller_nip: text(seller, i),
+            period: text(period, i),
+            jpk_file: text(file, i),
+            jpk_made_at: text(made, i),
+            rows_to_change: rows.get(i).and_then(|r| r.parse().ok()).unwrap_or(0),
+        })
+        .collect())
 }
 
 /// What the summary reads of the reconciliation: its row count, the
@@ -378,6 +417,7 @@ impl Summary {
         s.max_penalty_by_owner = penalty_by_owner(&digest.penalties)?;
         s.add_exceptions(&frames.exceptions)?;
         s.add_decisions(frames, &owners)?;
+        s.jpk = jpk_periods(&frames.jpk_corrections)?;
         Ok(s)
     }
 

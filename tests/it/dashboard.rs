@@ -100,6 +100,11 @@ fn demo_dashboard_renders_the_run_totals() {
     // 37 offline-log invoices and FV/2026/04/0001, offline24 by its KSeF record.
     assert_eq!(by_id(&dom, "offline-invoices"), "38");
     assert!(dom.contains("DEC-2026-03-06"));
+    // The demo's returns need no correction (jpk_corrections.csv is its header).
+    assert_eq!(
+        by_id(&dom, "jpk-none"),
+        "No JPK_V7 return needs a correction."
+    );
     for bad in ["Uncaught", "ERROR:CONSOLE"] {
         assert!(!log.contains(bad), "console error in the page:\n{log}");
     }
@@ -172,4 +177,30 @@ fn the_dashboard_prints_on_one_a4_page_in_both_languages() {
         }
     }
     assert_eq!(pages, [1, 1, 1, 1]);
+}
+
+/// `fixtures/jpk` as of 2026-04-30: one return to correct, March 2026's
+/// `ledger/jpk_2026_03_kor.xml` (made 2026-04-20 12:00) with six rows to
+/// change, listed in both languages; the page still prints on one A4 page.
+#[test]
+fn the_dashboard_lists_the_vat_returns_to_correct() {
+    let bundle = fixtures().join("jpk");
+    let en = run(&bundle, "2026-04-30", &[]);
+    assert_eq!(en.status, 0, "{}", en.stderr);
+    let html = en.text("dashboard.html");
+    assert!(html.contains("<h2>VAT returns (JPK_V7) to correct</h2>"));
+    assert!(html.contains(
+        r#"<tr><td>5265877635</td><td class="nw">2026-03</td><td>ledger/jpk_2026_03_kor.xml</td><td class="nw">2026-04-20 12:00</td><td class="n">6</td></tr>"#
+    ));
+    assert_eq!(html.matches("<tr><td>5265877635</td>").count(), 1);
+    assert!(!html.contains("jpk-none"));
+    let pl = run(&bundle, "2026-04-30", &["--lang", "pl"]);
+    let html = pl.text("dashboard.html");
+    assert!(html.contains("<h2>Deklaracje VAT (JPK_V7) do korekty</h2>"));
+    assert!(html.contains(r#"<td class="nw">20.04.2026 12:00</td><td class="n">6</td>"#));
+    let Some(browser) = browser_or_skip("the_dashboard_lists_the_vat_returns_to_correct") else {
+        return;
+    };
+    assert_eq!(printed_pages(&browser, &en.path("dashboard.html")), 1);
+    assert_eq!(printed_pages(&browser, &pl.path("dashboard.html")), 1);
 }
