@@ -149,6 +149,7 @@ pub fn filter(frames: &Frames, scope: &Scope) -> Result<InScope> {
             responsibility,
             decisions: decision_rows,
             jpk_corrections,
+            rates: frames.rates.clone(),
         },
         documents,
     })

@@ -5,6 +5,9 @@ use super::texts::Texts;
 
 pub const EN: Texts = Texts {
     pln: "PLN {}",
+    pln_approx: "≈ {}",
+    pln_unconverted: "{} not converted to PLN (no NBP rate)",
+    wb_pln_col: "≈ PLN",
     statuses: [
         "submitted on time",
         "submitted late",
@@ -82,6 +85,17 @@ pub const EN: Texts = Texts {
         "business days overdue",
         "gross",
     ],
+    oldest_print_note: "Printed: the {} oldest of {} open items; all are in exceptions.csv and ageing.xlsx.",
+    jpk_heading: "VAT returns (JPK_V7) to correct",
+    jpk_head: [
+        "seller",
+        "period",
+        "return file",
+        "made at",
+        "rows to change",
+    ],
+    jpk_none: "No JPK_V7 return needs a correction.",
+    jpk_rows_note: "The rows to change, with what each must carry, are in jpk_corrections.csv.",
     trend_heading: "Trend",
     trend_caption: "Open exceptions by severity and overdue invoices, per run date (the last {} runs of the register)",
     trend_overdue: "overdue invoices",

@@ -7,6 +7,9 @@ use super::texts::Texts;
 
 pub const PL: Texts = Texts {
     pln: "{} zł",
+    pln_approx: "≈ {}",
+    pln_unconverted: "nieprzeliczone na zł (brak kursu NBP): {}",
+    wb_pln_col: "≈ zł",
     statuses: [
         "przesłane w terminie",
         "przesłane po terminie",
@@ -89,6 +92,17 @@ pub const PL: Texts = Texts {
         "dni robocze po terminie",
         "brutto",
     ],
+    oldest_print_note: "Wydruk: {} najstarszych z {} otwartych pozycji; wszystkie są w exceptions.csv i ageing.xlsx.",
+    jpk_heading: "Deklaracje VAT (JPK_V7) do korekty",
+    jpk_head: [
+        "sprzedawca",
+        "okres",
+        "plik deklaracji",
+        "sporządzony",
+        "wiersze do zmiany",
+    ],
+    jpk_none: "Żadna deklaracja JPK_V7 nie wymaga korekty.",
+    jpk_rows_note: "Wiersze do zmiany, z tym, co każdy ma zawierać, są w jpk_corrections.csv.",
     trend_heading: "Trend",
     trend_caption: "Otwarte wyjątki według wagi i zaległe faktury w kolejnych dniach uruchomienia (ostatnie {} uruchomień z rejestru)",
     trend_overdue: "zaległe faktury",

@@ -5,6 +5,12 @@ pub struct Texts {
     // Numbers and the words of the contract.
     /// An amount in złoty, the amount as `{}`.
     pub pln: &'static str,
+    /// A total converted to PLN, `{}` the amount in złoty.
+    pub pln_approx: &'static str,
+    /// Why a total has no PLN sum: `{}` amounts without an NBP rate.
+    pub pln_unconverted: &'static str,
+    /// The workbook's column of totals in PLN.
+    pub wb_pln_col: &'static str,
     /// Labels of the statuses, in `contract::Status::NAMES`' order.
     pub statuses: [&'static str; 6],
     /// Labels of the severities, in `contract::Severity::NAMES`' order.
@@ -53,6 +59,15 @@ pub struct Texts {
     pub ageing_tail: [&'static str; 2],
     pub oldest_heading: &'static str,
     pub oldest_head: [&'static str; 8],
+    /// The printed page's note under the oldest items: `{}` printed of
+    /// `{}` open.
+    pub oldest_print_note: &'static str,
+    /// The VAT returns to correct: heading, table headers, the sentence
+    /// when there are none, and where their rows are listed.
+    pub jpk_heading: &'static str,
+    pub jpk_head: [&'static str; 5],
+    pub jpk_none: &'static str,
+    pub jpk_rows_note: &'static str,
     pub trend_heading: &'static str,
     pub trend_caption: &'static str,
     pub trend_overdue: &'static str,

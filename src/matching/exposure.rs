@@ -43,6 +43,17 @@ pub fn rate_day(p1: NaiveDate) -> NaiveDate {
     d
 }
 
+/// An amount in grosze (or cents) converted at `rate` (ten-thousandths),
+/// rounded half away from zero once, as the penalty is: what the views'
+/// totals in PLN add up.
+pub fn to_pln(cents: i64, rate: i64) -> i64 {
+    let product = i128::from(cents) * i128::from(rate);
+    let half = i128::from(RATE_SCALE / 2);
+    let rounded = (product.abs() + half) / i128::from(RATE_SCALE);
+    let rounded = i64::try_from(rounded).unwrap_or(i64::MAX);
+    if product < 0 { -rounded } else { rounded }
+}
+
 /// Each distinct P_1 of `invoices` with its rate day.
 fn rate_days(invoices: &DataFrame) -> PolarsResult<DataFrame> {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
@@ -212,5 +223,15 @@ mod tests {
         assert_eq!(rate_day(d("2027-01-11")), d("2027-01-08"));
         assert_eq!(rate_day(d("2027-01-04")), d("2026-12-31"));
         assert_eq!(rate_day(d("2027-01-07")), d("2027-01-05"));
+    }
+
+    /// 123.00 EUR at 4.2693 is 525.1239 PLN; half a grosz rounds away
+    /// from zero, for corrections too.
+    #[test]
+    fn amounts_convert_rounded_half_away_from_zero() {
+        assert_eq!(to_pln(12_300, 42_693), 52_512);
+        assert_eq!(to_pln(1, 5_000), 1);
+        assert_eq!(to_pln(-1, 5_000), -1);
+        assert_eq!(to_pln(-12_300, 42_693), -52_512);
     }
 }

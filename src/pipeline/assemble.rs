@@ -91,6 +91,7 @@ fn frames(checked: &Checked, exceptions: DataFrame, reconciliation: DataFrame) -
             .context("decisions report failed")?,
         jpk_corrections: report::jpk_corrections(&checked.queries, &checked.findings.all)
             .context("JPK corrections worklist failed")?,
+        rates: report::rates(&checked.bundle.table(Source::Rates)?)?,
     })
 }
 

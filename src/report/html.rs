@@ -1,6 +1,6 @@
 //! `dashboard.html`: one self-contained page for management (inline CSS and
 //! SVG, no script, nothing fetched from a network, so it opens from a USB
-//! stick and prints on one or two A4 pages). It shows the [`Summary`]: how
+//! stick and prints on one A4 page). It shows the [`Summary`]: how
 //! many invoices were issued offline and their value, who owns them, their
 //! submission status, and the unresolved exceptions with their ageing, per
 //! decision and in total, and the register's trend over its runs. Every
@@ -12,7 +12,7 @@
 use std::fmt::Write;
 
 use super::summary::{
-    DecisionRow, Money, OFFLINE_MODES, SEVERITIES, STATUSES, Summary, TrendPoint,
+    DecisionRow, InPln, Money, OFFLINE_MODES, SEVERITIES, STATUSES, Summary, TrendPoint,
 };
 use crate::lang::{Lang, fill, label};
 
@@ -58,7 +58,8 @@ code{font-size:8.5pt}
 .note.alert{color:#a61b0f}
 .kpi.alert{border-color:#c0392b}
 .kpi.alert .value{color:#a61b0f}
-.kpi small{color:#555}
+.kpi small{color:#555;display:block}
+small.pln{color:#555}
 table{border-collapse:collapse;width:100%;margin:4px 0}
 th,td{border-bottom:1px solid #ddd;padding:2px 5px;text-align:left;vertical-align:top}
 th{background:#eef1f6;font-weight:600}
@@ -71,8 +72,37 @@ tfoot td{font-weight:600;border-top:2px solid #888}
 .charts figure{margin:0}
 figcaption{font-size:8.5pt;color:#555}
 footer{margin-top:14px;color:#555;font-size:8.5pt}
-@page{size:A4;margin:10mm}
-@media print{body{margin:0;max-width:none;font-size:8.5pt}section{break-inside:avoid}h2{margin-top:10px}.kpi .value{font-size:13pt}}
+.print-only{display:none}
+@page{size:A4;margin:6mm 7mm}
+@media print{
+body{margin:0;max-width:none;padding:0;font:7pt/1.2 "Segoe UI",Arial,Helvetica,sans-serif;display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);grid-auto-flow:row dense;column-gap:10px;align-items:start}
+header,.kpis,.wide,footer{grid-column:1/-1}
+section{break-inside:avoid;min-width:0}
+h1{font-size:12pt}
+h2{font-size:8.5pt;margin:3px 0 1px;padding-bottom:1px}
+p{margin:1px 0}
+.extract{margin:0 0 3px}
+code,.note,figcaption,.kpi .label,#decisions,#ageing-owner,footer{font-size:6.5pt}
+.kpis{flex-wrap:nowrap;gap:4px}
+.kpi{min-width:0;padding:2px 5px}
+.kpi:last-child{flex:2.2}
+.kpi .value{font-size:10pt}
+.kpi .value.money{font-size:8pt}
+.kpi small{font-size:6.5pt;display:block;line-height:1.15}
+table{margin:1px 0}
+th,td,#decisions th,#decisions td{padding:0 2px}
+#decisions th.n{overflow-wrap:anywhere}
+.charts{gap:6px;flex-wrap:nowrap}
+.charts figure{flex:1;min-width:0}
+.charts svg{width:auto;max-width:100%;height:90px;display:block}
+.charts svg text{font-size:11.5px}
+.side{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.3fr);gap:10px;align-items:start}
+#trend svg{width:auto;height:84px;display:block}
+#trend svg text{font-size:13px}
+.print-more,tbody .pln{display:none}
+.print-only{display:block}
+footer{margin-top:4px}
+}
 "#;
 
 /// A horizontal bar chart as inline SVG.
@@ -81,7 +111,7 @@ fn bars(title: &str, items: &[(String, u64)], colour: &str) -> String {
     let (label_w, bar_w, row_h) = (130.0, 260.0, 20.0);
     let height = row_h * items.len() as f64 + 4.0;
     let mut svg = format!(
-        r#"<figure><svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{height}" role="img" aria-label="{t}"><title>{t}</title>"#,
+        r#"<figure><svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{height}" viewBox="0 0 {w} {height}" role="img" aria-label="{t}"><title>{t}</title>"#,
         w = label_w + bar_w + 60.0,
         t = escape(title),
     );
@@ -115,6 +145,34 @@ fn money_lines(value: &Money, lang: Lang) -> String {
         .map(|(c, v)| escape(&format!("{} {c}", lang.amount(*v))))
         .collect::<Vec<_>>()
         .join("<br>")
+}
+
+/// A total's PLN line, escaped: the sum when every amount in another
+/// currency had a rate, else how many had none; nothing when the total is
+/// all in PLN already.
+fn pln_line(pln: &InPln, lang: Lang) -> Option<String> {
+    let t = lang.texts();
+    match (pln.foreign, pln.unconverted) {
+        (0, _) => None,
+        (_, 0) => Some(escape(&fill(t.pln_approx, &[&lang.pln(pln.grosze)]))),
+        (_, n) => Some(escape(&fill(t.pln_unconverted, &[&n.to_string()]))),
+    }
+}
+
+/// [`money_cell`] with the value's PLN line below, `id` on it if given.
+fn money_pln_cell(value: &Money, pln: &InPln, lang: Lang, id: &str) -> String {
+    let Some(line) = pln_line(pln, lang) else {
+        return money_cell(value, lang);
+    };
+    let id = if id.is_empty() {
+        String::new()
+    } else {
+        format!(r#" id="{id}""#)
+    };
+    format!(
+        r#"<td class="n nw">{}<br><small class="pln"{id}>{line}</small></td>"#,
+        money_lines(value, lang)
+    )
 }
 
 fn money_cell(value: &Money, lang: Lang) -> String {
@@ -165,6 +223,7 @@ pub fn render(s: &Summary) -> String {
     status(&mut h, s);
     decisions(&mut h, s);
     modes(&mut h, s);
+    jpk(&mut h, s);
     ageing(&mut h, s);
     oldest(&mut h, s);
     if let Some(points) = &s.trend {
@@ -188,7 +247,7 @@ fn kpis(h: &mut String, s: &Summary) {
         r#"<section class="kpis">
 <div class="kpi"><span class="label">{l_inv}</span><span class="value" id="total-invoices">{inv}</span></div>
 <div class="kpi"><span class="label">{l_off}</span><span class="value" id="offline-invoices">{off}</span></div>
-<div class="kpi"><span class="label">{l_val}</span><span class="value money" id="offline-value">{val}</span></div>
+<div class="kpi"><span class="label">{l_val}</span><span class="value money" id="offline-value">{val}</span>{val_pln}</div>
 <div class="kpi{alert}"><span class="label">{l_open}</span><span class="value" id="open-exceptions">{open}</span><small>{sev}</small></div>
 <div class="kpi{alert_over}"><span class="label">{l_over}</span><span class="value" id="overdue-offline">{over}</span></div>
 <div class="kpi"><span class="label">{l_pen}</span><span class="value money" id="max-penalty">{penalty}</span><small>{note}</small></div>
@@ -207,6 +266,9 @@ fn kpis(h: &mut String, s: &Summary) {
         inv = s.invoices,
         off = s.offline_total.invoices,
         val = money_lines(&s.offline_total.value, lang),
+        val_pln = pln_line(&s.offline_total.pln, lang)
+            .map(|l| format!(r#"<small id="offline-value-pln">{l}</small>"#))
+            .unwrap_or_default(),
         open = s.open_exceptions,
         alert = if s.open_exceptions > 0 { " alert" } else { "" },
         sev = escape(&sev.join(" · ")),
@@ -230,7 +292,7 @@ fn status(h: &mut String, s: &Summary) {
     };
     let _ = write!(
         h,
-        r#"<section><h2>{}</h2><div class="charts">{}{}</div></section>"#,
+        r#"<section class="wide"><h2>{}</h2><div class="charts">{}{}</div></section>"#,
         escape(t.status_heading),
         bars(t.status_offline_chart, &items(&s.status_offline), "#2e6da4"),
         bars(t.status_all_chart, &items(&s.status_all), "#7f8c8d"),
@@ -241,7 +303,7 @@ fn decisions(h: &mut String, s: &Summary) {
     let (t, lang) = (s.lang.texts(), s.lang);
     let _ = write!(
         h,
-        r#"<section><h2>{}</h2><table id="decisions"><thead><tr>"#,
+        r#"<section class="wide"><h2>{}</h2><table id="decisions"><thead><tr>"#,
         escape(t.decisions_heading)
     );
     headers(h, &t.decisions_head[..5], false);
@@ -347,7 +409,7 @@ fn modes(h: &mut String, s: &Summary) {
             r#"<tr><td>{}</td><td class="n">{}</td>{}</tr>"#,
             escape(label(&OFFLINE_MODES, &t.modes, &m.mode)),
             m.invoices,
-            money_cell(&m.value, lang)
+            money_pln_cell(&m.value, &m.pln, lang, "")
         );
     }
     let _ = write!(
@@ -355,7 +417,47 @@ fn modes(h: &mut String, s: &Summary) {
         r#"</tbody><tfoot><tr><td>{}</td><td class="n">{}</td>{}</tr></tfoot></table></section>"#,
         escape(t.all_offline),
         s.offline_total.invoices,
-        money_cell(&s.offline_total.value, lang)
+        money_pln_cell(
+            &s.offline_total.value,
+            &s.offline_total.pln,
+            lang,
+            "modes-total-pln"
+        )
+    );
+}
+
+/// The VAT returns to correct, one row per return (the worklist's
+/// `period` entries), or one sentence when there are none.
+fn jpk(h: &mut String, s: &Summary) {
+    let (t, lang) = (s.lang.texts(), s.lang);
+    let _ = write!(h, r#"<section id="jpk"><h2>{}</h2>"#, escape(t.jpk_heading));
+    if s.jpk.is_empty() {
+        let _ = write!(
+            h,
+            r#"<p class="note" id="jpk-none">{}</p></section>"#,
+            escape(t.jpk_none)
+        );
+        return;
+    }
+    h.push_str(r#"<table id="jpk-returns"><thead><tr>"#);
+    headers(h, &t.jpk_head[..4], false);
+    headers(h, &t.jpk_head[4..], true);
+    h.push_str("</tr></thead><tbody>");
+    for r in &s.jpk {
+        let _ = write!(
+            h,
+            r#"<tr><td>{}</td><td class="nw">{}</td><td>{}</td><td class="nw">{}</td><td class="n">{}</td></tr>"#,
+            escape(&r.seller_nip),
+            escape(&r.period),
+            escape(&r.jpk_file),
+            escape(&lang.date(&r.jpk_made_at)),
+            r.rows_to_change
+        );
+    }
+    let _ = write!(
+        h,
+        r#"</tbody></table><p class="note">{}</p></section>"#,
+        escape(t.jpk_rows_note)
     );
 }
 
@@ -369,7 +471,7 @@ fn ageing(h: &mut String, s: &Summary) {
         .collect();
     let _ = write!(
         h,
-        r#"<section><h2>{}</h2><p>{}</p><div class="charts">{}</div><table id="ageing-owner"><thead><tr>"#,
+        r#"<section class="wide"><h2>{}</h2><p>{}</p><div class="side"><div class="charts">{}</div><table id="ageing-owner"><thead><tr>"#,
         escape(t.ageing_heading),
         t.ageing_intro,
         bars(t.ageing_chart, &items, "#c0392b")
@@ -400,27 +502,31 @@ fn ageing(h: &mut String, s: &Summary) {
             }
         );
     }
-    h.push_str("</tbody></table></section>");
+    h.push_str("</tbody></table></div></section>");
 }
+
+/// How many of the oldest open items a printed page lists: the page must
+/// fit one A4 sheet, and the rest are a file away (the note says where).
+const PRINT_OLDEST: usize = 5;
 
 fn oldest(h: &mut String, s: &Summary) {
     let (t, lang) = (s.lang.texts(), s.lang);
     let _ = write!(
         h,
-        r#"<section><h2>{}</h2><table id="oldest"><thead><tr>"#,
+        r#"<section class="wide"><h2>{}</h2><table id="oldest"><thead><tr>"#,
         escape(t.oldest_heading)
     );
     headers(h, &t.oldest_head[..6], false);
     headers(h, &t.oldest_head[6..], true);
     h.push_str("</tr></thead><tbody>");
-    for i in &s.oldest {
+    for (k, i) in s.oldest.iter().enumerate() {
         let gross = match i.gross_amount {
             Some(g) => format!("{} {}", lang.amount(g), i.currency),
             None => "-".into(),
         };
         let _ = write!(
             h,
-            r#"<tr><td>{}</td><td class="sev-{sev}">{sev_label}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+            r#"<tr{more}><td>{}</td><td class="sev-{sev}">{sev_label}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
             escape(&i.code),
             escape(&i.invoice_number),
             escape(&i.decision_id),
@@ -430,9 +536,26 @@ fn oldest(h: &mut String, s: &Summary) {
             escape(&gross),
             sev = escape(&i.severity),
             sev_label = escape(label(&SEVERITIES, &t.severities, &i.severity)),
+            more = if k < PRINT_OLDEST {
+                ""
+            } else {
+                r#" class="print-more""#
+            },
         );
     }
-    h.push_str("</tbody></table></section>");
+    h.push_str("</tbody></table>");
+    let printed = s.oldest.len().min(PRINT_OLDEST);
+    if (printed as u64) < s.open_exceptions {
+        let _ = write!(
+            h,
+            r#"<p class="note print-only" id="oldest-print-note">{}</p>"#,
+            escape(&fill(
+                t.oldest_print_note,
+                &[&printed.to_string(), &s.open_exceptions.to_string()]
+            ))
+        );
+    }
+    h.push_str("</section>");
 }
 
 /// The trend section: a line per severity and one for overdue invoices
@@ -440,7 +563,11 @@ fn oldest(h: &mut String, s: &Summary) {
 /// saying there is no trend yet (never an empty chart).
 fn trend(h: &mut String, points: &[TrendPoint], lang: Lang) {
     let t = lang.texts();
-    let _ = write!(h, r#"<section><h2>{}</h2>"#, escape(t.trend_heading));
+    let _ = write!(
+        h,
+        r#"<section class="wide" id="trend"><h2>{}</h2>"#,
+        escape(t.trend_heading)
+    );
     match points {
         [] | [_] => {
             let text = match points.first() {
@@ -484,7 +611,7 @@ fn trend_chart(points: &[TrendPoint], lang: Lang) -> String {
         &[&crate::register::trend::TREND_RUNS.to_string()],
     );
     let mut svg = format!(
-        r##"<figure><svg xmlns="http://www.w3.org/2000/svg" width="700" height="{h}" role="img" aria-label="{c}" id="trend-chart"><title>{c}</title><line x1="{left}" y1="{base}" x2="{right}" y2="{base}" stroke="#888"/><line x1="{left}" y1="{top}" x2="{left}" y2="{base}" stroke="#888"/><text x="{lx}" y="{ty}" font-size="10" text-anchor="end">{max}</text><text x="{lx}" y="{base}" font-size="10" text-anchor="end">0</text>"##,
+        r##"<figure><svg xmlns="http://www.w3.org/2000/svg" width="700" height="{h}" viewBox="0 0 700 {h}" role="img" aria-label="{c}" id="trend-chart"><title>{c}</title><line x1="{left}" y1="{base}" x2="{right}" y2="{base}" stroke="#888"/><line x1="{left}" y1="{top}" x2="{left}" y2="{base}" stroke="#888"/><text x="{lx}" y="{ty}" font-size="10" text-anchor="end">{max}</text><text x="{lx}" y="{base}" font-size="10" text-anchor="end">0</text>"##,
         h = top + plot_h + 24.0,
         c = escape(&caption),
         base = top + plot_h,

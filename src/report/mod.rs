@@ -64,6 +64,10 @@ pub struct Frames {
     pub decisions: DataFrame,
     /// `jpk_corrections.csv`: the VAT returns to correct, row by row.
     pub jpk_corrections: DataFrame,
+    /// The bundle's NBP rates as text (`date`, `currency`, `rate` in
+    /// ten-thousandths): not a file; the dashboard and the workbook give
+    /// their totals in PLN with them.
+    pub rates: DataFrame,
 }
 
 impl Frames {
@@ -117,6 +121,19 @@ pub fn reconciliation(rec: &Matched) -> PolarsResult<DataFrame> {
             col("upo_file"),
             col("corrects"),
             col("corrected_by"),
+        ])
+        .collect()
+}
+
+/// [`Frames::rates`] from the bundle's `rates/` table.
+pub fn rates(table: &DataFrame) -> PolarsResult<DataFrame> {
+    table
+        .clone()
+        .lazy()
+        .select([
+            date_text(col("date")).alias("date"),
+            col("currency").cast(DataType::String),
+            col("rate").cast(DataType::String),
         ])
         .collect()
 }

@@ -33,11 +33,71 @@ pub const SEVERITIES: [&str; 3] = Severity::NAMES;
 /// Amounts per currency, in grosze (or cents).
 pub type Money = BTreeMap<String, i64>;
 
+/// A value given per currency, also in PLN: each amount converted at the
+/// NBP rate `matching::exposure` converts at (the table of the business
+/// day before the invoice's P_1, no older one). The PLN sum is worth
+/// showing only when every amount in it was converted; otherwise the
+/// views say how many were not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InPln {
+    /// The converted amounts and the PLN ones, in grosze.
+    pub grosze: i64,
+    /// Amounts in another currency, converted or not.
+    pub foreign: u64,
+    /// Amounts in another currency without a rate.
+    pub unconverted: u64,
+}
+
+impl InPln {
+    /// Adds one amount; `rate` is its currency's rate in ten-thousandths,
+    /// `None` when the bundle has none (or the currency is PLN).
+    fn add(&mut self, cents: i64, currency: &str, rate: Option<i64>) {
+        if currency == "PLN" {
+            self.grosze += cents;
+            return;
+        }
+        self.foreign += 1;
+        match rate {
+            Some(rate) => self.grosze += crate::matching::exposure::to_pln(cents, rate),
+            None => self.unconverted += 1,
+        }
+    }
+}
+
+/// The bundle's NBP rates by (date, currency), in ten-thousandths.
+pub type Rates = BTreeMap<(String, String), i64>;
+
+/// The rates of [`super::Frames::rates`] as a map.
+fn rates_of(rates: &DataFrame) -> Result<Rates> {
+    let (date, currency, rate) = (
+        strings(rates, "date")?,
+        strings(rates, "currency")?,
+        strings(rates, "rate")?,
+    );
+    let mut out = Rates::new();
+    for ((d, c), r) in date.iter().zip(currency.iter()).zip(rate.iter()) {
+        if let (Some(d), Some(c), Some(r)) = (d, c, r.and_then(|r| r.parse().ok())) {
+            out.entry((d.to_string(), c.to_string())).or_insert(r);
+        }
+    }
+    Ok(out)
+}
+
+/// The rate an amount of `currency` issued on `issue_date` converts at,
+/// if the bundle has it (PLN needs none).
+fn rate_for(rates: &Rates, issue_date: Option<&str>, currency: &str) -> Option<i64> {
+    let p1 = chrono::NaiveDate::parse_from_str(issue_date?, "%Y-%m-%d").ok()?;
+    let day = crate::matching::exposure::rate_day(p1).to_string();
+    rates.get(&(day, currency.to_string())).copied()
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ModeRow {
     pub mode: String,
     pub invoices: u64,
     pub value: Money,
+    /// The same value in PLN, as far as rates allow.
+    pub pln: InPln,
 }
 
 /// One ageing row: a key (owner or mode) in one currency, counts and values
@@ -91,6 +151,17 @@ pub struct TrendPoint {
     pub overdue: u64,
 }
 
+/// One VAT return (JPK_V7) to correct: a `period` entry of
+/// `jpk_corrections.csv`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JpkPeriod {
+    pub seller_nip: String,
+    pub period: String,
+    pub jpk_file: String,
+    pub jpk_made_at: String,
+    pub rows_to_change: u64,
+}
+
 /// Everything the Dashboard sheet and the HTML page show.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
@@ -127,6 +198,8 @@ pub struct Summary {
     /// where there is no register (an evidence pack), which shows no
     /// trend section at all.
     pub trend: Option<Vec<TrendPoint>>,
+    /// The VAT returns to correct, as `jpk_corrections.csv` orders them.
+    pub jpk: Vec<JpkPeriod>,
     /// The language the views are written in.
     pub lang: Lang,
 }
@@ -202,6 +275,32 @@ fn penalty_by_owner(penalties: &DataFrame) -> Result<BTreeMap<String, (u64, i64)
     Ok(out)
 }
 
+/// The `period` entries of the JPK worklist: the returns to correct, each
+/// with how many of its rows must change (the `row` entries are the
+/// worklist's own detail, for `jpk_corrections.csv`).
+fn jpk_periods(worklist: &DataFrame) -> Result<Vec<JpkPeriod>> {
+    let get = |n| strings(worklist, n);
+    let (entry, seller, period, file, made, rows) = (
+        get("entry")?,
+        get("seller_nip")?,
+        get("period")?,
+        get("jpk_file")?,
+        get("jpk_made_at")?,
+        get("rows_to_change")?,
+    );
+    let text = |c: &StringChunked, i: usize| c.get(i).unwrap_or("").to_string();
+    Ok((0..worklist.height())
+        .filter(|&i| entry.get(i) == Some("period"))
+        .map(|i| JpkPeriod {
+            seller_nip: text(seller, i),
+            period: text(period, i),
+            jpk_file: text(file, i),
+            jpk_made_at: text(made, i),
+            rows_to_change: rows.get(i).and_then(|r| r.parse().ok()).unwrap_or(0),
+        })
+        .collect())
+}
+
 /// What the summary reads of the reconciliation: its row count, the
 /// invoices per status, each decision's owners and the offline invoices'
 /// mode, status and value. Taken from the whole reconciliation, or, in a
@@ -214,7 +313,8 @@ pub struct InvoiceDigest {
     by_status: DataFrame,
     /// `decision_id`, `owner`: may repeat a pair.
     owner_pairs: DataFrame,
-    /// `mode`, `status`, `gross_amount`, `currency` of the offline invoices.
+    /// `mode`, `status`, `gross_amount`, `currency`, `issue_date` of the
+    /// offline invoices.
     offline: DataFrame,
     /// `owner`, `max_penalty_pln` of the invoices that have one.
     penalties: DataFrame,
@@ -249,6 +349,7 @@ impl InvoiceDigest {
                 col("status"),
                 col("gross_amount"),
                 col("currency"),
+                col("issue_date"),
             ])
             .collect()?;
         let penalties = rec
@@ -312,10 +413,11 @@ impl Summary {
             ),
             ..Summary::default()
         };
-        let owners = s.add_invoices(digest)?;
+        let owners = s.add_invoices(digest, &rates_of(&frames.rates)?)?;
         s.max_penalty_by_owner = penalty_by_owner(&digest.penalties)?;
         s.add_exceptions(&frames.exceptions)?;
         s.add_decisions(frames, &owners)?;
+        s.jpk = jpk_periods(&frames.jpk_corrections)?;
         Ok(s)
     }
 
@@ -327,6 +429,7 @@ impl Summary {
     fn add_invoices(
         &mut self,
         digest: &InvoiceDigest,
+        rates: &Rates,
     ) -> Result<BTreeMap<String, BTreeSet<String>>> {
         let by_status = &digest.by_status;
         for (st, n) in strings(by_status, "status")?
@@ -388,10 +491,40 @@ impl Summary {
             }
         }
         self.offline_total.mode = "all offline".into();
+        self.add_offline_pln(digest, rates, &mut modes)?;
         self.offline_by_mode = modes.into_values().collect();
         self.offline_by_mode
             .sort_by_key(|r| OFFLINE_MODES.iter().position(|m| *m == r.mode));
         Ok(owners)
+    }
+
+    /// The offline invoices' value in PLN, per mode and in total.
+    fn add_offline_pln(
+        &mut self,
+        digest: &InvoiceDigest,
+        rates: &Rates,
+        modes: &mut BTreeMap<&str, ModeRow>,
+    ) -> Result<()> {
+        let offline = &digest.offline;
+        let rows = strings(offline, "mode")?.iter().zip(
+            strings(offline, "gross_amount")?
+                .iter()
+                .zip(strings(offline, "currency")?.iter())
+                .zip(strings(offline, "issue_date")?.iter()),
+        );
+        for (m, ((g, c), p1)) in rows {
+            let (Some(row), Some(cents), Some(c)) = (
+                m.and_then(|m| modes.get_mut(m)),
+                g.and_then(parse_written),
+                c,
+            ) else {
+                continue;
+            };
+            let rate = rate_for(rates, p1, c);
+            row.pln.add(cents, c, rate);
+            self.offline_total.pln.add(cents, c, rate);
+        }
+        Ok(())
     }
 
     fn add_exceptions(&mut self, ex: &DataFrame) -> Result<()> {

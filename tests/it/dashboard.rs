@@ -100,6 +100,11 @@ fn demo_dashboard_renders_the_run_totals() {
     // 37 offline-log invoices and FV/2026/04/0001, offline24 by its KSeF record.
     assert_eq!(by_id(&dom, "offline-invoices"), "38");
     assert!(dom.contains("DEC-2026-03-06"));
+    // The demo's returns need no correction (jpk_corrections.csv is its header).
+    assert_eq!(
+        by_id(&dom, "jpk-none"),
+        "No JPK_V7 return needs a correction."
+    );
     for bad in ["Uncaught", "ERROR:CONSOLE"] {
         assert!(!log.contains(bad), "console error in the page:\n{log}");
     }
@@ -134,12 +139,12 @@ fn printed_pages(browser: &Path, page: &Path) -> usize {
     text.matches("/Type /Page").count() - text.matches("/Type /Pages").count()
 }
 
-/// The demo's dashboard with a trend of three nights prints on as many A4
-/// pages in Polish as in English, and on no more than it did before the
-/// trend (two: the per-decision and oldest-items tables fill the second).
+/// The demo's dashboard with a trend of three nights prints on one A4 page
+/// in English and in Polish: the print layout sets the small sections side
+/// by side and lists only the first of the oldest items, saying so.
 #[test]
-fn the_dashboard_prints_on_two_a4_pages_in_both_languages() {
-    let Some(browser) = browser_or_skip("the_dashboard_prints_on_two_a4_pages_in_both_languages")
+fn the_dashboard_prints_on_one_a4_page_in_both_languages() {
+    let Some(browser) = browser_or_skip("the_dashboard_prints_on_one_a4_page_in_both_languages")
     else {
         return;
     };
@@ -166,6 +171,36 @@ fn the_dashboard_prints_on_two_a4_pages_in_both_languages() {
             .status;
         assert!(status.success());
         pages.push(printed_pages(&browser, &out.join("dashboard.html")));
+        if as_of == "2026-04-10" {
+            let html = std::fs::read_to_string(out.join("dashboard.html")).unwrap();
+            assert!(html.contains(r#"id="oldest-print-note""#), "{lang}");
+        }
     }
-    assert_eq!(pages, [2, 2, 2, 2]);
+    assert_eq!(pages, [1, 1, 1, 1]);
+}
+
+/// `fixtures/jpk` as of 2026-04-30: one return to correct, March 2026's
+/// `ledger/jpk_2026_03_kor.xml` (made 2026-04-20 12:00) with six rows to
+/// change, listed in both languages; the page still prints on one A4 page.
+#[test]
+fn the_dashboard_lists_the_vat_returns_to_correct() {
+    let bundle = fixtures().join("jpk");
+    let en = run(&bundle, "2026-04-30", &[]);
+    assert_eq!(en.status, 0, "{}", en.stderr);
+    let html = en.text("dashboard.html");
+    assert!(html.contains("<h2>VAT returns (JPK_V7) to correct</h2>"));
+    assert!(html.contains(
+        r#"<tr><td>5265877635</td><td class="nw">2026-03</td><td>ledger/jpk_2026_03_kor.xml</td><td class="nw">2026-04-20 12:00</td><td class="n">6</td></tr>"#
+    ));
+    assert_eq!(html.matches("<tr><td>5265877635</td>").count(), 1);
+    assert!(!html.contains("jpk-none"));
+    let pl = run(&bundle, "2026-04-30", &["--lang", "pl"]);
+    let html = pl.text("dashboard.html");
+    assert!(html.contains("<h2>Deklaracje VAT (JPK_V7) do korekty</h2>"));
+    assert!(html.contains(r#"<td class="nw">20.04.2026 12:00</td><td class="n">6</td>"#));
+    let Some(browser) = browser_or_skip("the_dashboard_lists_the_vat_returns_to_correct") else {
+        return;
+    };
+    assert_eq!(printed_pages(&browser, &en.path("dashboard.html")), 1);
+    assert_eq!(printed_pages(&browser, &pl.path("dashboard.html")), 1);
 }

@@ -162,3 +162,80 @@ fn the_workbook_totals_it_by_owner() {
             .contains("the tax office may set a lower penalty")
     );
 }
+
+fn is_text(cell: &calamine::Data, text: &str) -> bool {
+    matches!(cell, calamine::Data::String(s) if s == text)
+}
+
+/// The Dashboard sheet's cell under `header` in the row `first` names
+/// (the first sheet, whatever the language calls it).
+fn dashboard_cell(run: &Run, header: &str, first: &str) -> calamine::Data {
+    use calamine::{Reader, Xlsx, open_workbook};
+    let mut wb: Xlsx<_> = open_workbook(run.path("ageing.xlsx")).expect("xlsx opens");
+    let dash = wb
+        .worksheet_range_at(0)
+        .expect("a sheet")
+        .expect("Dashboard");
+    let rows: Vec<&[calamine::Data]> = dash.rows().collect();
+    let (top, column) = rows
+        .iter()
+        .enumerate()
+        .find_map(|(r, row)| {
+            let c = row.iter().position(|c| is_text(c, header))?;
+            Some((r, c))
+        })
+        .unwrap_or_else(|| panic!("no {header} header"));
+    let row = rows[top..]
+        .iter()
+        .find(|row| row.first().is_some_and(|c| is_text(c, first)))
+        .unwrap_or_else(|| panic!("no {first} row"));
+    row[column].clone()
+}
+
+/// The demo's three offline EUR invoices have their rates in `rates/` (two
+/// NBP JSON tables and a CSV row): the offline gross value is given in PLN
+/// too, on the dashboard (tile and modes table, in both languages) and in
+/// the workbook, PLN 371,340.63 as `fixtures/demo/README.md` works it out.
+#[test]
+fn the_demo_gives_its_offline_value_in_pln_too() {
+    let demo = crate::support::fixtures().join("demo");
+    let r = run(&demo, "2026-04-10", &[]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let html = r.text("dashboard.html");
+    for id in ["offline-value-pln", "modes-total-pln"] {
+        let cell = format!(r#"id="{id}">≈ PLN 371,340.63<"#);
+        assert!(html.contains(&cell), "{cell}");
+    }
+    assert!(html.contains("27,453.62 EUR<br>255,248.43 PLN"));
+    let total = dashboard_cell(&r, "≈ PLN", "all offline");
+    assert_eq!(total, calamine::Data::Float(371_340.63));
+    let pl = run(&demo, "2026-04-10", &["--lang", "pl"]);
+    assert!(
+        pl.text("dashboard.html")
+            .contains("id=\"offline-value-pln\">≈ 371\u{a0}340,63 zł<")
+    );
+    let total = dashboard_cell(&pl, "≈ zł", "wszystkie offline");
+    assert_eq!(total, calamine::Data::Float(371_340.63));
+}
+
+/// Without the table of 2026-03-25, FO/2026/03/026 (P_1 03-26) has no
+/// rate, and no older table stands in: the total stays per currency and
+/// the views say that one amount was not converted.
+#[test]
+fn a_missing_rate_keeps_the_total_per_currency_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::support::copy_dir(&crate::support::fixtures().join("demo"), dir.path());
+    std::fs::remove_file(dir.path().join("rates/extra.csv")).unwrap();
+    let r = run(dir.path(), "2026-04-10", &[]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let html = r.text("dashboard.html");
+    let note = "1 not converted to PLN (no NBP rate)";
+    for id in ["offline-value-pln", "modes-total-pln"] {
+        let cell = format!(r#"id="{id}">{note}<"#);
+        assert!(html.contains(&cell), "{cell}");
+    }
+    assert!(html.contains("27,453.62 EUR<br>255,248.43 PLN"));
+    assert!(!html.contains("371,340.63"));
+    let total = dashboard_cell(&r, "≈ PLN", "all offline");
+    assert_eq!(total, calamine::Data::String(note.into()));
+}

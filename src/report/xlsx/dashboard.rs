@@ -117,13 +117,18 @@ fn run_facts(ws: &mut Worksheet, s: &Summary, f: &Formats) -> anyhow::Result<()>
 }
 
 /// Offline invoices by mode and in total, one value column per currency
-/// (amounts in different currencies are never added); returns the row
-/// after the block.
+/// (amounts in different currencies are never added), and when some are in
+/// another currency a last column in PLN: the sum where every amount had a
+/// rate, else how many had none; returns the row after the block.
 fn offline_by_mode(ws: &mut Worksheet, s: &Summary, f: &Formats) -> anyhow::Result<RowNum> {
     let t = s.lang.texts();
     let cur = currencies(s.offline_by_mode.iter().map(|m| &m.value));
     let mut headers = vec![t.wb_mode, t.wb_invoices_col];
     headers.extend(cur.iter().map(String::as_str));
+    let in_pln = s.offline_total.pln.foreign > 0;
+    if in_pln {
+        headers.push(t.wb_pln_col);
+    }
     let mut r = block(ws, 6, t.wb_modes_title, &headers, f)?;
     let total = s.offline_by_mode.len();
     for (k, m) in s
@@ -147,6 +152,20 @@ fn offline_by_mode(ws: &mut Worksheet, s: &Summary, f: &Formats) -> anyhow::Resu
                 m.value.get(c).copied().unwrap_or(0),
                 f,
             )?;
+        }
+        let c = 2 + cur.len() as ColNum;
+        match m.pln.unconverted {
+            _ if !in_pln => {}
+            0 => ws
+                .write_number_with_format(r, c, m.pln.grosze as f64 / 100.0, &f.pln)
+                .map(|_| ())?,
+            n => text(
+                ws,
+                r,
+                c,
+                &fill(t.pln_unconverted, &[&n.to_string()]),
+                &f.text,
+            )?,
         }
         r += 1;
     }
