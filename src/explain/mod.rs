@@ -12,9 +12,10 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use chrono::NaiveDate;
-use polars::prelude::*;
+use polars::prelude::DataFrame;
 
 use crate::config::Config;
+use crate::contract::Source;
 use crate::evidence::register;
 use crate::evidence::rows::{self, Keys, Lines};
 use crate::pipeline::{self, Job};
@@ -54,18 +55,13 @@ pub fn explain(options: &ExplainOptions) -> Result<Story> {
     let stored = options.state.as_deref().map(register::load).transpose()?;
     let scratch = tempfile::tempdir()?;
     let out = scratch.path().join("out");
-    let pick = match &options.target {
-        Target::Invoice { seller, number } => Some(
-            col("seller_nip")
-                .eq(lit(seller.as_str()))
-                .and(col("invoice_number").eq(lit(number.as_str()))),
-        ),
-        Target::Exception(_) => None,
+    let job = Job::in_memory(&options.input, options.as_of, &options.config, &out);
+    // An invoice's story needs only its own ledger and KSeF rows; a finding
+    // is looked up among all of them.
+    let (outputs, known) = match &options.target {
+        Target::Invoice { seller, number } => pipeline::outputs_of_invoice(&job, seller, number)?,
+        Target::Exception(_) => (pipeline::outputs(&job)?, Vec::new()),
     };
-    let outputs = pipeline::outputs(&Job {
-        pick,
-        ..Job::in_memory(&options.input, options.as_of, &options.config, &out)
-    })?;
     register::check_company(
         stored.as_ref(),
         options.state.as_deref(),
@@ -74,7 +70,7 @@ pub fn explain(options: &ExplainOptions) -> Result<Story> {
     )?;
     let mut story = find(&outputs.frames, options)?;
     let ids = story::ids(&story.findings);
-    let lines = input_lines(options, &story, &ids)?;
+    let lines = input_lines(options, &story, &ids, &known)?;
     story.inputs = rows::extracts_of(&options.input, &options.config, &outputs.run.files, &lines)?
         .into_iter()
         .map(|e| FileRows {
@@ -145,12 +141,25 @@ fn of_finding(frames: &crate::report::Frames, finding: Record) -> Result<Found> 
 }
 
 /// The lines of the input rows behind the story.
-fn input_lines(options: &ExplainOptions, story: &Story, ids: &[String]) -> Result<Lines> {
+/// `known` holds rows of the story's invoice the run read already (its ledger
+/// and KSeF rows, when the run was cut to it): those sources are not read
+/// again.
+fn input_lines(
+    options: &ExplainOptions,
+    story: &Story,
+    ids: &[String],
+    known: &[(Source, DataFrame)],
+) -> Result<Lines> {
     let (bundle, config) = (options.input.as_path(), &options.config);
     match story.kind.as_str() {
         "invoice" => {
             let (seller, number) = story.id.split_once('/').unwrap_or(("", &story.id));
-            let mut lines = rows::in_scope(bundle, config, &Keys::invoice(seller, number, ids))?;
+            let keys = Keys::invoice(seller, number, ids);
+            let sources: Vec<Source> = known.iter().map(|(s, _)| *s).collect();
+            let mut lines = rows::in_scope_but(bundle, config, &keys, &sources)?;
+            for (source, rows) in known {
+                rows::add_lines(&mut lines, *source, rows)?;
+            }
             // The decision it was issued under: its row set the mode's period.
             let decision = story.invoices.first().map_or("", |r| r.get("decision_id"));
             if !decision.is_empty() {

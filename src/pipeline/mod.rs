@@ -21,4 +21,5 @@ mod write;
 
 pub use assemble::{Outputs, Written};
 pub use job::{Job, RunOptions, RunSummary};
+pub use one::outputs_of_invoice;
 pub use run::{outputs, run};
