@@ -262,37 +262,38 @@ pub fn completeness(queries: &Queries) -> PolarsResult<DataFrame> {
 /// `responsibility.csv` from `queries/reports/responsibility.sql`: one row
 /// per decision, with the exceptions found (`findings`) for its verdict.
 pub fn responsibility(queries: &Queries, findings: &DataFrame) -> PolarsResult<DataFrame> {
-    let mut queries = queries.scratch();
-    queries.register("findings", findings.clone().lazy());
-    let df = queries
-        .run(
-            "reports/responsibility.sql",
-            include_str!("../../queries/reports/responsibility.sql"),
-        )?
-        .collect()?;
-    let names: Vec<String> = df
-        .get_column_names()
-        .iter()
-        .map(|n| n.to_string())
-        .collect();
-    df.lazy()
-        .select(names.iter().map(|n| text(n)).collect::<Vec<_>>())
-        .collect()
+    over_findings(
+        queries,
+        findings,
+        "reports/responsibility.sql",
+        include_str!("../../queries/reports/responsibility.sql"),
+    )
 }
 
 /// `jpk_corrections.csv` from `queries/reports/jpk_corrections.sql`: the
 /// returns to correct and their rows, from the JPK findings (`findings`)
-/// and the rows of the returns that stand (`jpk_rows`). Every column is
-/// text; with nothing due the file is its header alone.
+/// and the rows of the returns that stand (`jpk_rows`). With nothing due
+/// the file is its header alone.
 pub fn jpk_corrections(queries: &Queries, findings: &DataFrame) -> PolarsResult<DataFrame> {
+    over_findings(
+        queries,
+        findings,
+        "reports/jpk_corrections.sql",
+        include_str!("../../queries/reports/jpk_corrections.sql"),
+    )
+}
+
+/// A report of `queries/` that reads the run's findings (as `findings`)
+/// beside the shared tables, every column as text.
+fn over_findings(
+    queries: &Queries,
+    findings: &DataFrame,
+    name: &str,
+    sql: &str,
+) -> PolarsResult<DataFrame> {
     let mut queries = queries.scratch();
     queries.register("findings", findings.clone().lazy());
-    let df = queries
-        .run(
-            "reports/jpk_corrections.sql",
-            include_str!("../../queries/reports/jpk_corrections.sql"),
-        )?
-        .collect()?;
+    let df = queries.run(name, sql)?.collect()?;
     let names: Vec<String> = df
         .get_column_names()
         .iter()

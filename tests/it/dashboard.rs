@@ -100,11 +100,11 @@ fn demo_dashboard_renders_the_run_totals() {
     // 37 offline-log invoices and FV/2026/04/0001, offline24 by its KSeF record.
     assert_eq!(by_id(&dom, "offline-invoices"), "38");
     assert!(dom.contains("DEC-2026-03-06"));
-    // The demo's returns need no correction (jpk_corrections.csv is its header).
-    assert_eq!(
-        by_id(&dom, "jpk-none"),
-        "No JPK_V7 return needs a correction."
-    );
+    // February's return (made 2026-02-27 16:00) must be corrected: four rows.
+    assert!(!dom.contains("jpk-none"));
+    assert!(dom.contains(
+        r#"<td class="nw">2026-02</td><td>ledger/jpk_v7m_2026_02_kor.xml</td><td class="nw">2026-02-27 16:00</td><td class="n">4</td>"#
+    ));
     for bad in ["Uncaught", "ERROR:CONSOLE"] {
         assert!(!log.contains(bad), "console error in the page:\n{log}");
     }

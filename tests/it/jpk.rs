@@ -34,6 +34,19 @@ fn findings(r: &Run) -> BTreeMap<(String, String), String> {
         .collect()
 }
 
+/// (code, invoice) → exception_id of every finding.
+fn exception_ids(r: &Run) -> BTreeMap<(String, String), String> {
+    r.rows("exceptions.csv")
+        .into_iter()
+        .map(|row| {
+            (
+                (row["code"].clone(), row["invoice_number"].clone()),
+                row["exception_id"].clone(),
+            )
+        })
+        .collect()
+}
+
 const KOR: &str = "JPK 2026-03 (ledger/jpk_2026_03_kor.xml): ";
 
 fn numbered(marker: &str, number: &str, at: &str) -> String {
@@ -157,16 +170,7 @@ fn the_return_made_last_stands_and_later_ones_do_not_exist_yet() {
 #[test]
 fn the_worklist_lists_each_row_to_change_under_its_return() {
     let r = jpk_run();
-    let ids: BTreeMap<(String, String), String> = r
-        .rows("exceptions.csv")
-        .into_iter()
-        .map(|row| {
-            (
-                (row["code"].clone(), row["invoice_number"].clone()),
-                row["exception_id"].clone(),
-            )
-        })
-        .collect();
+    let ids = exception_ids(&r);
     let id = |code: &str, n: &str| ids[&(code.to_string(), n.to_string())].clone();
     let head = "entry,seller_nip,period,jpk_file,jpk_made_at,rows_to_change,invoice_number,\
                 marker_filed,must_become,ksef_numbered_at,code,exception_id";
@@ -283,16 +287,7 @@ fn the_demos_worklist_row_by_row_and_in_the_workbook() {
         .into_iter()
         .map(|row| (row["invoice_number"].clone(), row["ksef_number"].clone()))
         .collect();
-    let ids: BTreeMap<(String, String), String> = r
-        .rows("exceptions.csv")
-        .into_iter()
-        .map(|row| {
-            (
-                (row["code"].clone(), row["invoice_number"].clone()),
-                row["exception_id"].clone(),
-            )
-        })
-        .collect();
+    let ids = exception_ids(&r);
     let file = "ledger/jpk_v7m_2026_02_kor.xml";
     let rows = r.rows("jpk_corrections.csv");
     assert_eq!(rows.len(), 5, "{rows:#?}");
