@@ -52,6 +52,7 @@ code{font-size:8.5pt}
 .kpi .value{display:block;font-size:16pt;font-weight:600}
 .kpi .value.money{font-size:12pt}
 .nw{white-space:nowrap}
+#jpk-returns td:nth-child(3){overflow-wrap:anywhere}
 #decisions{font-size:8.5pt}
 #decisions th,#decisions td{padding:2px 3px}
 .note{color:#555;font-size:8.5pt;margin:2px 0}
