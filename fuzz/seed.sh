@@ -10,7 +10,7 @@ for t in fa3 upo jpk ksef_json csv_ingest xlsx_ingest announcements; do seed "$t
 cp $F/samples/fa3/*.xml corpus/fa3/
 cp $F/demo/archive/2026/*/*.xml corpus/fa3/
 cp $F/samples/upo/*.xml $F/demo/ksef/upo/*.xml corpus/upo/ 2>/dev/null || cp $F/demo/ksef/upo/*.xml corpus/upo/
-cp $F/samples/jpk/*.xml corpus/jpk/
+cp $F/samples/jpk/*.xml $F/demo/ledger/*.xml $F/real/jpk/*.xml corpus/jpk/
 cp $F/demo/ksef/metadata/*.json corpus/ksef_json/
 
 # Tabular inputs: [selector] recon.toml \0\0 file. Selector = index of the
@@ -38,7 +38,7 @@ printf 'Numer faktury;Data wystawienia;NIP sprzedawcy;Brutto;Waluta\r\nFV/1;02.0
   | iconv -f utf-8 -t windows-1250 > "$pl_csv"
 tabular csv_ingest 0 "$polish" "$pl_csv" ledger_polish
 i=0
-for pair in 0:ledger/sales_2026-02.csv 1:offline/log.csv 2:offline/decisions.csv \
+for pair in 0:ledger/sales_2026-04.csv 1:offline/log.csv 2:offline/decisions.csv \
             3:announcements/manual.csv 4:ksef/metadata/export_extra.csv \
             5:access/activity.csv 6:access/grants.csv; do
   tabular csv_ingest "${pair%%:*}" "$empty" "$F/demo/${pair#*:}" "demo_$i"; i=$((i+1))

@@ -89,6 +89,7 @@ fn reports(
         ("exceptions.csv", &frames.exceptions),
         ("completeness.csv", &frames.completeness),
         ("responsibility.csv", &frames.responsibility),
+        ("jpk_corrections.csv", &frames.jpk_corrections),
     ] {
         let mut bytes = Vec::new();
         csv_out::write(df, &report::NUMERIC, &mut bytes)?;

@@ -228,8 +228,11 @@ completeness.csv    counts by status and value per currency for the scope,
 responsibility.csv  per decision: who declared, approved and closed it, who
                     issued its invoices, approved exceptions or changed
                     master data, the access grants used, and a verdict.
+jpk_corrections.csv the VAT returns (JPK_V7) to correct: for a month, that
+                    period's return and its rows to change; for a decision,
+                    the rows of its invoices (only the header when none).
 ageing.xlsx         the same, as a workbook (Dashboard, Exceptions, Ageing,
-                    Completeness, Decisions, Reconciliation sheets).
+                    Completeness, Decisions, JPK, Reconciliation sheets).
 input/              the raw input files that prove the scope, byte for byte
                     as found in the bundle: offline/decisions.*, every
                     announcements/ file, and for each invoice in scope its

@@ -318,8 +318,11 @@ responsibility.csv  dla każdej decyzji: kto ją ogłosił, zatwierdził i
                     zamknął, kto wystawił faktury, zatwierdził wyjątki lub
                     zmienił dane podstawowe, użyte uprawnienia awaryjne i
                     ocena.
+jpk_corrections.csv deklaracje VAT (JPK_V7) do korekty: dla miesiąca jego
+                    deklaracja i wiersze do zmiany; dla decyzji wiersze jej
+                    faktur (sam nagłówek, gdy nic nie trzeba korygować).
 ageing.xlsx         to samo jako skoroszyt (arkusze Pulpit, Wyjątki,
-                    Wiekowanie, Kompletność, Decyzje, Uzgodnienie).
+                    Wiekowanie, Kompletność, Decyzje, JPK, Uzgodnienie).
 input/              surowe pliki wejściowe dowodzące zakresu, bajt w bajt
                     jak w pakiecie danych: offline/decisions.*, każdy plik
                     announcements/, a dla każdej faktury z zakresu jej

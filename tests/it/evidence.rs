@@ -99,10 +99,18 @@ fn a_decision_pack_is_reproducible_and_verifies() {
             "input/rows/ksef/metadata/page_001.json",
             "input/rows/ledger/sales_2026-03.csv",
             "input/rows/offline/log.csv",
+            "jpk_corrections.csv",
             "manifest.json",
             "reconciliation.csv",
             "responsibility.csv",
         ]
+    );
+    // No invoice of DEC-2026-03-03 is in a return to correct.
+    assert_eq!(
+        String::from_utf8_lossy(&files["jpk_corrections.csv"])
+            .lines()
+            .count(),
+        1
     );
     let rec = String::from_utf8(files["reconciliation.csv"].clone()).unwrap();
     assert_eq!(rec.lines().count(), 1 + 10, "FO/007..016");
@@ -139,7 +147,7 @@ fn a_decision_pack_is_reproducible_and_verifies() {
 
     let (status, stdout) = verify(&a);
     assert_eq!(status, 0, "{stdout}");
-    assert_eq!(stdout.trim(), "ok: 27 files verified");
+    assert_eq!(stdout.trim(), "ok: 28 files verified");
 }
 
 #[test]

@@ -352,3 +352,34 @@ fn the_demos_worklist_row_by_row_and_in_the_workbook() {
     assert_eq!(cell(0, 0), "entry");
     assert_eq!(cell(2, 6), "FV/2026/02/0101");
 }
+
+/// The evidence pack of February 2026 holds February's return to correct
+/// and its four rows (docs/evidence.md).
+#[test]
+fn the_pack_of_a_month_holds_its_returns_rows() {
+    let dir = tempfile::tempdir().expect("temp");
+    let pack = dir.path().join("feb.zip");
+    let status = crate::support::binary()
+        .args(["evidence", "--input"])
+        .arg(fixtures().join("demo"))
+        .arg("--out")
+        .arg(&pack)
+        .args(["--month", "2026-02", "--as-of", "2026-04-10"])
+        .output()
+        .expect("evidence runs")
+        .status;
+    assert!(status.success());
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&pack).expect("pack")).expect("zip");
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("jpk_corrections.csv").expect("entry"),
+        &mut text,
+    )
+    .expect("utf-8");
+    let entries: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap_or(""))
+        .collect();
+    assert_eq!(entries, ["period", "row", "row", "row", "row"]);
+}
