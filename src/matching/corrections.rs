@@ -81,8 +81,10 @@ fn references(archive: &DataFrame) -> LazyFrame {
 }
 
 /// KSeF's number of each key of `wanted` and when KSeF numbered it
-/// (`ksef_number`, `numbered_at`; see the module's comment).
-fn numbered(ksef: &DataFrame, upo: &DataFrame, wanted: LazyFrame) -> LazyFrame {
+/// (`ksef_number`, `numbered_at`; see the module's comment). The one
+/// definition of "numbered": the JPK_V7 rules read it too
+/// (`returns::with_numbering`).
+pub(super) fn numbered(ksef: &DataFrame, upo: &DataFrame, wanted: LazyFrame) -> LazyFrame {
     let semi = JoinArgs::new(JoinType::Semi);
     let earliest = |lf: LazyFrame, at: &str| {
         lf.join(wanted.clone(), keys(), keys(), semi.clone()).sort(

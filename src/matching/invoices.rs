@@ -114,8 +114,6 @@ fn metadata_view(ksef: &DataFrame) -> LazyFrame {
         col("ksef_number").alias("meta_ksef_number"),
         col("issue_date").alias("ksef_issue_date"),
         col("invoicing_date").alias("meta_submitted_at"),
-        // When KSeF numbered it (contract section 5), for the JPK rules.
-        col("acquisition_date").alias("meta_numbered_at"),
         col("gross_amount").alias("ksef_gross_amount"),
         col("net_amount").alias("ksef_net_amount"),
         col("vat_amount").alias("ksef_vat_amount"),
@@ -140,7 +138,6 @@ fn upo_view(upo: &DataFrame) -> LazyFrame {
         col("ksef_number").alias("upo_ksef_number"),
         col("issue_date").alias("upo_issue_date"),
         col("submitted_at").alias("upo_submitted_at"),
-        col("ksef_number_assigned_at").alias("upo_numbered_at"),
         col("invoice_hash").alias("upo_invoice_hash"),
         col("upo_file"),
         sent_offline(col("sending_mode")).alias("upo_sent_offline"),

@@ -68,10 +68,8 @@ pub fn match_invoices(bundle: &mut Bundle, params: &Params) -> PolarsResult<Matc
         .table(crate::contract::Source::Rates)
         .map_err(|e| PolarsError::ComputeError(e.to_string().into()))?;
     let exposure = exposure::with_exposure(invoices, &rates)?;
-    let jpk_rows =
-        returns::with_invoice_facts(rows.jpk_rows, &exposure.invoices, &sparse, params.as_of)?;
-    // Read only for the JPK rows' facts.
-    let invoices = exposure.invoices.drop("meta_numbered_at")?;
+    let jpk_rows = returns::with_invoice_facts(rows.jpk_rows, &exposure.invoices, &sparse)?;
+    let invoices = exposure.invoices;
     log_sizes(&invoices);
     Ok(Matched {
         invoices,

@@ -231,17 +231,50 @@ pub(super) fn jpk_rows(ledger: &DataFrame, returns: &[JpkReturn]) -> PolarsResul
     Ok(rows)
 }
 
+/// `jpk_rows` with KSeF's number of each row's invoice (`known_ksef_number`,
+/// null when neither KSeF's metadata nor a production UPO has it) and when
+/// KSeF numbered it (`numbered_at`: contract section 5, as
+/// `corrections::numbered` reads it; null with neither moment, or when that
+/// is after the as-of date, by which it was not numbered yet). `ksef` and
+/// `upo` are the records known at the as-of date, read for the rows' keys
+/// only.
+pub(super) fn with_numbering(
+    rows: DataFrame,
+    ksef: &DataFrame,
+    upo: &DataFrame,
+    as_of: NaiveDate,
+) -> PolarsResult<DataFrame> {
+    let wanted = rows
+        .clone()
+        .lazy()
+        .select(keys())
+        .unique(None, UniqueKeepStrategy::Any);
+    let numbered = match rows.height() {
+        0 => super::corrections::numbered(&ksef.clear(), &upo.clear(), wanted),
+        _ => super::corrections::numbered(ksef, upo, wanted),
+    };
+    let by_then = col("numbered_at").lt_eq(local_lit(end_of_day(as_of)));
+    let numbered = numbered.select([
+        col("seller_nip"),
+        col("invoice_number"),
+        col("ksef_number").alias("known_ksef_number"),
+        when(by_then)
+            .then(col("numbered_at"))
+            .otherwise(lit(NULL))
+            .alias("numbered_at"),
+    ]);
+    rows.lazy()
+        .join(numbered, keys(), keys(), JoinArgs::new(JoinType::Left))
+        .collect()
+}
+
 /// `jpk_rows` with what the invoice table holds of each row's invoice:
-/// `in_offline_log`, `log_mode`, `in_ksef`, `known_ksef_number` and
-/// `numbered_at`, when KSeF numbered it (contract section 5: KSeF's
-/// `acquisitionDate`, else a production UPO's `DataNadaniaNumeruKSeF`; null
-/// with neither, or when that is after the as-of date, by which it was not
-/// numbered yet). Only the invoices of those rows are read of the table.
+/// `in_offline_log` and `log_mode`. Only the invoices of those rows are
+/// read of the table.
 pub(super) fn with_invoice_facts(
     rows: DataFrame,
     invoices: &DataFrame,
     sparse: &Sparse,
-    as_of: NaiveDate,
 ) -> PolarsResult<DataFrame> {
     let invoices = match rows.height() {
         0 => invoices.head(Some(0)),
@@ -255,19 +288,11 @@ pub(super) fn with_invoice_facts(
     let found = invoices
         .lazy()
         .join(wanted, keys(), keys(), JoinArgs::new(JoinType::Semi));
-    let numbered = coalesce(&[col("meta_numbered_at"), col("upo_numbered_at")]);
-    let by_then = numbered.clone().lt_eq(local_lit(end_of_day(as_of)));
     let facts = sparse.attach(found).select([
         col("seller_nip"),
         col("invoice_number"),
         col("in_offline_log"),
         col("log_mode"),
-        col("in_ksef"),
-        col("ksef_number").alias("known_ksef_number"),
-        when(by_then)
-            .then(numbered)
-            .otherwise(lit(NULL))
-            .alias("numbered_at"),
     ]);
     rows.lazy()
         .join(facts, keys(), keys(), JoinArgs::new(JoinType::Left))
@@ -283,8 +308,8 @@ pub fn not_judged(jpk_rows: &DataFrame) -> PolarsResult<u64> {
     let count = jpk_rows
         .clone()
         .lazy()
-        .select([col("in_ksef")
-            .fill_null(lit(false))
+        .select([col("known_ksef_number")
+            .is_not_null()
             .and(col("numbered_at").is_null())
             .sum()
             .alias("n")])

@@ -170,6 +170,7 @@ pub(super) fn rows(bundle: &mut Bundle, as_of: NaiveDate, cut: &mut AsOfCut) -> 
     let numbering_gaps = numbering::gaps(offline_log.clone().lazy())?;
     let (ksef, ksef_after_as_of) = ksef_known(bundle, as_of)?;
     let (upo, upo_after_as_of, upo_not_production) = upo_known(bundle, as_of)?;
+    let jpk_rows = returns::with_numbering(jpk_rows, &ksef, &upo, as_of)?;
     let archive = cut.keep(table(bundle, Source::Archive)?, Source::Archive, issued)?;
     bundle.release(&ROW_LEVEL);
     Ok(Rows {
