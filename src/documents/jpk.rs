@@ -115,14 +115,53 @@ pub struct JpkRegister {
 pub const MAX_JPK_BYTES: usize = 1024 * 1024 * 1024;
 
 /// Reads one JPK_V7M/K file: its header and its sales rows, in file order.
+///
+/// The sales rows of a register are a long run of flat elements, and
+/// walking each of their dozen elements through the general reader was
+/// most of the time of loading a large register. So the run of rows is read
+/// by [`rows::read`], which accepts only the plain shape (each row's
+/// children an element of the row's own prefix holding text, nothing
+/// else), and the rest of the file (with the rows' bytes replaced by their
+/// line breaks, so every line keeps its number) by the strict reader. Any
+/// doubt, in either, and the whole file goes through the strict reader, so
+/// what is read, and every refusal, is the strict reader's.
 pub fn parse_jpk(bytes: &[u8]) -> Result<JpkRegister, DocError> {
+    let mut sales = Vec::new();
+    let mut current: Option<Row> = None;
+    let run = rows::read(bytes, &mut |piece| match piece {
+        Piece::Row(line) => current = Some(Row::new(line)),
+        Piece::Field(name, text) => {
+            if let Some(row) = current.as_mut() {
+                row.field(name, text);
+            }
+        }
+        Piece::End => sales.extend(current.take().map(Row::finish)),
+    });
+    match run {
+        Some(run) => match walk_register(&rows::skeleton(bytes, &run)) {
+            Ok(register) => register.with_rows_first(sales).finish(),
+            Err(_) => strict(bytes),
+        },
+        None => strict(bytes),
+    }
+}
+
+/// [`parse_jpk`] through the strict reader alone.
+pub fn strict(bytes: &[u8]) -> Result<JpkRegister, DocError> {
+    walk_register(bytes)?.finish()
+}
+
+fn walk_register(bytes: &[u8]) -> Result<Register, DocError> {
     let mut register = Register::default();
     xml::walk(bytes, MAX_JPK_BYTES, |path, event| {
         register.visit(path, event)?;
         Ok(Flow::Continue)
     })?;
-    register.finish()
+    Ok(register)
 }
+
+mod rows;
+use rows::Piece;
 
 #[derive(Debug, Default)]
 struct Register {
@@ -232,6 +271,14 @@ impl Register {
         if let Err(e) = check {
             self.earlier.get_or_insert(e);
         }
+    }
+
+    /// The register with `first` before the rows it read (the run of rows
+    /// read apart comes before any the strict reader read after it).
+    fn with_rows_first(mut self, mut first: Vec<JpkSale>) -> Register {
+        first.append(&mut self.rows);
+        self.rows = first;
+        self
     }
 
     fn finish(self) -> Result<JpkRegister, DocError> {
@@ -379,13 +426,13 @@ fn earlier_variant(variant: &str, line: u64, said: &str) -> Result<(), DocError>
 
 /// A `SprzedazWiersz` being read, with the markers it carried so far.
 #[derive(Debug)]
-struct Row {
+pub(super) struct Row {
     sale: JpkSale,
     markers: Vec<String>,
 }
 
 impl Row {
-    fn new(line: u64) -> Self {
+    pub(super) fn new(line: u64) -> Self {
         let sale = JpkSale {
             line,
             invoice_number: None,
@@ -407,7 +454,7 @@ impl Row {
     }
 
     /// Records one child element; what is wrong becomes a problem.
-    fn field(&mut self, name: &str, text: &str) {
+    pub(super) fn field(&mut self, name: &str, text: &str) {
         let value = || Some(text.to_string()).filter(|t| !t.is_empty());
         let sale = &mut self.sale;
         match name {
@@ -437,7 +484,7 @@ impl Row {
     }
 
     /// Applies the whole-row checks and fills the gross amount.
-    fn finish(self) -> JpkSale {
+    pub(super) fn finish(self) -> JpkSale {
         let mut sale = self.sale;
         match self.markers.len() {
             0 | 1 => {}
@@ -579,6 +626,86 @@ mod tests {
                     assert_eq!(e.rows, 5, "its rows count as read");
                 }
             }
+        }
+    }
+
+    /// Every JPK_V7 file of the project, and each mangled in ways the row
+    /// scan must leave to the strict reader, reads as the strict reader
+    /// alone reads it.
+    #[test]
+    fn the_rows_read_apart_are_the_strict_readers_rows() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let files = [
+            "fixtures/samples/jpk/jpk_v7m_2026_03.xml",
+            "fixtures/real/jpk/jpk_vat-v7m-example.xml",
+            "fixtures/demo/ledger/jpk_v7m_2026_02.xml",
+            "fixtures/demo/ledger/jpk_v7m_2026_02_kor.xml",
+            "fixtures/jpk/ledger/jpk_2026_03_kor.xml",
+        ];
+        let same = |bytes: &[u8], what: &str| {
+            let fast = format!("{:?}", parse_jpk(bytes));
+            let slow = format!("{:?}", strict(bytes));
+            assert_eq!(fast, slow, "{what}");
+        };
+        for file in files {
+            let text = std::fs::read_to_string(format!("{root}/{file}")).unwrap_or_default();
+            assert!(text.contains("SprzedazWiersz"), "{file}");
+            assert!(
+                super::rows::read(text.as_bytes(), &mut |_| {}).is_some(),
+                "{file} takes the scan"
+            );
+            same(text.as_bytes(), file);
+            for (from, to) in [
+                ("</DowodSprzedazy>", "</DowodSprzedazy><!-- c -->"),
+                ("<K_19>", "<K_19 a=\"1\">"),
+                ("<K_20>", "<K_20/><K_20>"),
+                ("</DataWystawienia>", "</DataWystawienia>x"),
+                (">1</DI>", ">&#49;</DI>"),
+                (">1</DI>", ">&amp;</DI>"),
+                ("<SprzedazWiersz>", "<SprzedazWiersz>\r\n"),
+                ("\n", "\r\n"),
+                ("<K_19>", "<K_19>\r\n"),
+                ("</SprzedazWiersz>", "</SprzedazWiersz >"),
+                ("</K_19>", "</K_91>"),
+                ("<SprzedazWiersz>", "<SprzedazWiersz><x>"),
+            ] {
+                let prefixed = |t: &str| t.replace('<', "<tns:").replace("<tns:/", "</tns:");
+                for (a, b) in [
+                    (from.to_string(), to.to_string()),
+                    (prefixed(from), prefixed(to)),
+                ] {
+                    same(
+                        text.replacen(&a, &b, 1).as_bytes(),
+                        &format!("{file}: {a} -> {b}"),
+                    );
+                    same(
+                        text.replace(&a, &b).as_bytes(),
+                        &format!("{file}: all {a} -> {b}"),
+                    );
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_mangled_register_reads_as_the_strict_reader_reads_it(
+            cut in 0usize..6000,
+            junk in "[<>&;/=\"a-zA-Z_:!\\[\\] \n\r#0-9-]{0,10}",
+        ) {
+            let text = std::fs::read_to_string(format!(
+                "{}/fixtures/demo/ledger/jpk_v7m_2026_02_kor.xml",
+                env!("CARGO_MANIFEST_DIR")
+            )).unwrap_or_default();
+            let mut at = cut.min(text.len());
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            let mangled = format!("{}{junk}{}", &text[..at], &text[at..]);
+            proptest::prop_assert_eq!(
+                format!("{:?}", parse_jpk(mangled.as_bytes())),
+                format!("{:?}", strict(mangled.as_bytes()))
+            );
         }
     }
 

@@ -8,9 +8,12 @@ use super::reader::{FileOutcome, Reading};
 use crate::contract::{LIST_SEPARATOR, format_amount, ksef_number};
 use crate::documents::{fa3, hash, jpk, upo};
 
-/// A value as the cell text the table builder parses.
+/// A value as the cell text the table builder parses (by hand: a JPK_V7
+/// register has a date on each of its million rows, and chrono's formatter
+/// parses its format string every time).
 fn date(d: chrono::NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    use chrono::Datelike;
+    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
 }
 
 fn timestamp(t: chrono::NaiveDateTime) -> String {

@@ -1,0 +1,198 @@
+//! The run of sales rows of a JPK_V7 file, read apart from the rest (see
+//! `parse_jpk`): a scan for the plain shape only,
+//!
+//! ```text
+//! <P:SprzedazWiersz>
+//!   <P:Name>text</P:Name> ...
+//! </P:SprzedazWiersz> ...
+//! ```
+//!
+//! where `P:` is the root element's own prefix (declared on it) or none. A
+//! row's children are read as the strict reader reads them: their text,
+//! references resolved, trimmed. Anything else (an attribute, a comment, an
+//! empty or nested element, text between elements, a carriage return, an
+//! unknown reference) ends the fast read: `read` gives `None` and the whole
+//! file goes through the strict reader.
+
+use std::borrow::Cow;
+
+/// What the scan hands its caller, in file order: a row begins at a line,
+/// one of its children with its text (resolved and trimmed), the row ends.
+pub enum Piece<'a> {
+    Row(u64),
+    Field(&'a str, &'a str),
+    End,
+}
+
+const BOM: &str = "\u{feff}";
+
+/// The run of rows read apart: its byte range in the file (from the first
+/// row's `<` to just after the last row's end tag) and the line breaks in it.
+pub struct Run {
+    pub start: usize,
+    pub end: usize,
+    pub breaks: u64,
+}
+
+/// Hands the run of rows to `visit`, piece by piece; `None` when the file
+/// is not plainly shaped there, or has no rows (what was handed over is
+/// then to be thrown away).
+pub fn read(bytes: &[u8], visit: &mut dyn FnMut(Piece<'_>)) -> Option<Run> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let body = text.strip_prefix(BOM).unwrap_or(text);
+    let offset = text.len() - body.len();
+    let prefix = root_prefix(body)?;
+    let open = format!("<{prefix}SprzedazWiersz>");
+    let start = body.find(&open)?;
+    let (end, breaks) = scan(body, start, prefix, &open, visit)?;
+    Some(Run {
+        start: offset + start,
+        end: offset + end,
+        breaks,
+    })
+}
+
+/// The file with the run's bytes replaced by as many line breaks as they
+/// held, so that what is left keeps its line numbers.
+pub fn skeleton(bytes: &[u8], run: &Run) -> Vec<u8> {
+    let breaks = run.breaks as usize;
+    let mut out = Vec::with_capacity(bytes.len() - (run.end - run.start) + breaks);
+    out.extend_from_slice(&bytes[..run.start]);
+    out.resize(out.len() + breaks, b'\n');
+    out.extend_from_slice(&bytes[run.end..]);
+    out
+}
+
+/// The root element's prefix (`""` or `"tns:"`) when the root is `JPK` and
+/// declares that prefix; `None` for anything else before it than an XML
+/// declaration, comments and white space.
+fn root_prefix(body: &str) -> Option<&str> {
+    let mut rest = body;
+    loop {
+        rest = rest.trim_start();
+        if let Some(after) = rest.strip_prefix("<?") {
+            rest = &after[after.find("?>")? + 2..];
+        } else if let Some(after) = rest.strip_prefix("<!--") {
+            rest = &after[after.find("-->")? + 3..];
+        } else {
+            break;
+        }
+    }
+    let tag = &rest.strip_prefix('<')?[..rest.find('>')?.checked_sub(1)?];
+    let name = tag.split(|c: char| c.is_ascii_whitespace()).next()?;
+    let prefix = name.strip_suffix("JPK")?;
+    match prefix.strip_suffix(':') {
+        None if prefix.is_empty() => Some(prefix),
+        Some(p) if is_name(p) && tag.contains(&format!("xmlns:{p}=")) => Some(prefix),
+        _ => None,
+    }
+}
+
+/// `raw` with the five predefined entities resolved; `None` for any other
+/// reference (a character reference too), which the strict reader judges.
+fn predefined(raw: &str) -> Option<Cow<'_, str>> {
+    if !raw.contains('&') {
+        return Some(Cow::Borrowed(raw));
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let (entity, text) = [
+            ("&amp;", "&"),
+            ("&lt;", "<"),
+            ("&gt;", ">"),
+            ("&quot;", "\""),
+            ("&apos;", "'"),
+        ]
+        .into_iter()
+        .find(|(entity, _)| rest.starts_with(entity))?;
+        out.push_str(text);
+        rest = &rest[entity.len()..];
+    }
+    out.push_str(rest);
+    Some(Cow::Owned(out))
+}
+
+fn is_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+fn breaks(text: &str) -> u64 {
+    text.bytes().filter(|b| *b == b'\n').count() as u64
+}
+
+/// Reads rows from `start` while they follow one another, separated by white
+/// space; the end of the run and the line breaks in it.
+fn scan(
+    body: &str,
+    start: usize,
+    prefix: &str,
+    open: &str,
+    visit: &mut dyn FnMut(Piece<'_>),
+) -> Option<(usize, u64)> {
+    let close = format!("</{prefix}SprzedazWiersz>");
+    let first = 1 + breaks(&body[..start]);
+    let mut line = first;
+    let (mut at, mut end, mut end_line) = (start, start, first);
+    while body[at..].starts_with(open) {
+        visit(Piece::Row(line));
+        at += open.len();
+        loop {
+            let gap = white(&body[at..]);
+            line += breaks(&body[at..at + gap]);
+            at += gap;
+            if body[at..].starts_with(&close) {
+                at += close.len();
+                break;
+            }
+            let (used, lines) = child(&body[at..], prefix, visit)?;
+            at += used;
+            line += lines;
+        }
+        visit(Piece::End);
+        (end, end_line) = (at, line);
+        let gap = white(&body[at..]);
+        if !body[at + gap..].starts_with(open) {
+            break;
+        }
+        line += breaks(&body[at..at + gap]);
+        at += gap;
+    }
+    (end > start).then_some((end, end_line - first))
+}
+
+/// White space between elements, which the strict reader passes over too.
+fn white(text: &str) -> usize {
+    text.len() - text.trim_start_matches([' ', '\t', '\n', '\r']).len()
+}
+
+/// One `<P:Name>text</P:Name>` at the start of `text`, handed to `visit`:
+/// the bytes it took and the line breaks in it.
+fn child(text: &str, prefix: &str, visit: &mut dyn FnMut(Piece<'_>)) -> Option<(usize, u64)> {
+    let tag_end = text.find('>')?;
+    let name = text.get(1..tag_end)?.strip_prefix(prefix)?;
+    if !text.starts_with('<') || !is_name(name) {
+        return None;
+    }
+    let body = &text[tag_end + 1..];
+    let raw = &body[..body.find('<')?];
+    let after = &body[raw.len()..];
+    let closing = after
+        .strip_prefix("</")?
+        .strip_prefix(prefix)?
+        .strip_prefix(name)?
+        .strip_prefix('>')?;
+    if raw.contains("]]>") {
+        return None;
+    }
+    let value = predefined(raw)?;
+    let value = value.trim();
+    // A line break inside a value is normalised by the strict reader.
+    if value.contains('\r') {
+        return None;
+    }
+    visit(Piece::Field(name, value));
+    Some((text.len() - closing.len(), breaks(raw)))
+}
