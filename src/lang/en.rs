@@ -138,14 +138,8 @@ pub const EN: Texts = Texts {
     wb_invoices_col: "invoices",
     wb_status_title: "Submission status",
     wb_status_head: ["status", "all invoices", "offline invoices"],
-    wb_statuses: [
-        "submitted_on_time",
-        "submitted_late",
-        "pending",
-        "unverified",
-        "overdue",
-        "not_required",
-    ],
+    // The statuses as the outputs write them.
+    wb_statuses: crate::contract::Status::NAMES,
     wb_severity_title: "Open exceptions by severity",
     wb_severity_head: ["severity", "open"],
     wb_all_open: "all open",
