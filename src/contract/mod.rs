@@ -12,7 +12,7 @@ mod bucket;
 mod code;
 mod columns;
 mod dates;
-mod fast;
+pub mod fast;
 mod mode;
 mod money;
 mod severity;

@@ -40,6 +40,8 @@
 //! (gross margin-scheme sales, not a net figure). Every `K_` field is still
 //! checked, so a garbled excluded amount is a problem too.
 
+use std::borrow::Cow;
+
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::documents::xml::{self, Element, Event, Flow};
@@ -57,25 +59,26 @@ pub const VAT_FIELDS: [&str; 3] = ["K_16", "K_18", "K_20"];
 const MARKERS: [&str; 4] = ["NrKSeF", "OFF", "BFK", "DI"];
 
 /// One `SprzedazWiersz`; amounts in grosze of PLN. A row with `problems`
-/// must be rejected by the caller with those reasons and its `line`.
+/// must be rejected by the caller with those reasons and its `line`. Its
+/// texts borrow the file's bytes where the file holds them as they are (a
+/// register's rows are read without a copy of each value); the seller is
+/// the header's ([`JpkHeader::seller_nip`]), the same on every row.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JpkSale {
+pub struct JpkSale<'a> {
     /// Line of the `<SprzedazWiersz>` start tag.
     pub line: u64,
     /// `DowodSprzedazy`.
-    pub invoice_number: Option<String>,
+    pub invoice_number: Option<Cow<'a, str>>,
     /// `DataWystawienia`.
     pub issue_date: Option<NaiveDate>,
-    /// The `NIP` under `Podmiot1`, the same on every row of a file.
-    pub seller_nip: Option<String>,
     /// `NrKontrahenta`; `None` when absent or "brak".
-    pub buyer_id: Option<String>,
+    pub buyer_id: Option<Cow<'a, str>>,
     /// `NrKSeF`.
-    pub ksef_number: Option<String>,
+    pub ksef_number: Option<Cow<'a, str>>,
     /// "OFF", "BFK" or "DI" when that element is present.
-    pub marker: Option<String>,
+    pub marker: Option<&'static str>,
     /// `TypDokumentu`: RO, WEW or FP; none for an invoice.
-    pub document_type: Option<String>,
+    pub document_type: Option<Cow<'a, str>>,
     /// Sum of [`NET_FIELDS`].
     pub net_amount: i64,
     /// Sum of [`VAT_FIELDS`].
@@ -84,6 +87,20 @@ pub struct JpkSale {
     pub gross_amount: i64,
     /// What is wrong with the row, one reason each; empty when usable.
     pub problems: Vec<String>,
+}
+
+impl JpkSale<'_> {
+    /// The row with its texts its own, no longer borrowing the file.
+    pub fn into_owned(self) -> JpkSale<'static> {
+        let own = |text: Option<Cow<'_, str>>| text.map(|t| Cow::Owned(t.into_owned()));
+        JpkSale {
+            invoice_number: own(self.invoice_number),
+            buyer_id: own(self.buyer_id),
+            ksef_number: own(self.ksef_number),
+            document_type: own(self.document_type),
+            ..self
+        }
+    }
 }
 
 /// What the `Naglowek` says of the file as a return.
@@ -104,9 +121,9 @@ pub struct JpkHeader {
 
 /// One JPK_V7 file: the return it is and its sales rows in file order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JpkRegister {
+pub struct JpkRegister<'a> {
     pub header: JpkHeader,
-    pub sales: Vec<JpkSale>,
+    pub sales: Vec<JpkSale<'a>>,
 }
 
 /// A VAT register of a large seller holds hundreds of thousands of rows, far
@@ -125,21 +142,23 @@ pub const MAX_JPK_BYTES: usize = 1024 * 1024 * 1024;
 /// line breaks, so every line keeps its number) by the strict reader. Any
 /// doubt, in either, and the whole file goes through the strict reader, so
 /// what is read, and every refusal, is the strict reader's.
-pub fn parse_jpk(bytes: &[u8]) -> Result<JpkRegister, DocError> {
-    let mut sales = Vec::new();
+pub fn parse_jpk(bytes: &[u8]) -> Result<JpkRegister<'_>, DocError> {
+    let mut sales = Vec::with_capacity(rows::count(bytes));
     let mut current: Option<Row> = None;
     let run = rows::read(bytes, &mut |piece| match piece {
         Piece::Row(line) => current = Some(Row::new(line)),
         Piece::Field(name, text) => {
-            if let Some(row) = current.as_mut() {
-                row.field(name, text);
+            if let Some(row) = current.as_mut()
+                && let Some(slot) = row.field(name, &text)
+            {
+                row.keep(slot, text);
             }
         }
         Piece::End => sales.extend(current.take().map(Row::finish)),
     });
     match run {
         Some(run) => match walk_register(&rows::skeleton(bytes, &run)) {
-            Ok(register) => register.with_rows_first(sales).finish(),
+            Ok(register) => register.finish_with(sales),
             Err(_) => strict(bytes),
         },
         None => strict(bytes),
@@ -147,7 +166,7 @@ pub fn parse_jpk(bytes: &[u8]) -> Result<JpkRegister, DocError> {
 }
 
 /// [`parse_jpk`] through the strict reader alone.
-pub fn strict(bytes: &[u8]) -> Result<JpkRegister, DocError> {
+pub fn strict(bytes: &[u8]) -> Result<JpkRegister<'static>, DocError> {
     walk_register(bytes)?.finish()
 }
 
@@ -167,8 +186,8 @@ use rows::Piece;
 struct Register {
     form: Option<String>,
     seller_nip: Option<String>,
-    rows: Vec<JpkSale>,
-    current: Option<Row>,
+    rows: Vec<JpkSale<'static>>,
+    current: Option<Row<'static>>,
     root_line: u64,
     header: Header,
     /// Why the file is of an earlier version of the form, if it is; the
@@ -221,8 +240,11 @@ impl Register {
                 Ok(())
             }
             (Event::End(field, text), ["JPK", "Ewidencja", "SprzedazWiersz", _]) => {
-                if let Some(row) = self.current.as_mut() {
-                    row.field(&field.name, text.trim());
+                let text = text.trim();
+                if let Some(row) = self.current.as_mut()
+                    && let Some(slot) = row.field(&field.name, text)
+                {
+                    row.keep(slot, Cow::Owned(text.to_string()));
                 }
                 Ok(())
             }
@@ -275,14 +297,25 @@ impl Register {
 
     /// The register with `first` before the rows it read (the run of rows
     /// read apart comes before any the strict reader read after it).
-    fn with_rows_first(mut self, mut first: Vec<JpkSale>) -> Register {
-        first.append(&mut self.rows);
-        self.rows = first;
-        self
+    /// The file as a register, with `first` (the run of rows read apart)
+    /// before any rows the strict reader read after it.
+    fn finish_with(self, mut first: Vec<JpkSale<'_>>) -> Result<JpkRegister<'_>, DocError> {
+        let rest: Vec<JpkSale<'_>> = self.rows;
+        first.extend(rest);
+        Register {
+            rows: Vec::new(),
+            ..self
+        }
+        .finish_rows(first)
     }
 
-    fn finish(self) -> Result<JpkRegister, DocError> {
-        let rows = self.rows.len() as u64;
+    fn finish(mut self) -> Result<JpkRegister<'static>, DocError> {
+        let rows = std::mem::take(&mut self.rows);
+        self.finish_rows(rows)
+    }
+
+    fn finish_rows(self, sales: Vec<JpkSale<'_>>) -> Result<JpkRegister<'_>, DocError> {
+        let rows = sales.len() as u64;
         let refused = |mut e: DocError| {
             e.rows = rows;
             e
@@ -297,16 +330,7 @@ impl Register {
             )));
         };
         let mut header = self.header.finish(&form, self.root_line).map_err(refused)?;
-        let seller_nip = self.seller_nip;
-        header.seller_nip = seller_nip.clone();
-        let sales = self
-            .rows
-            .into_iter()
-            .map(|row| JpkSale {
-                seller_nip: seller_nip.clone(),
-                ..row
-            })
-            .collect();
+        header.seller_nip = self.seller_nip;
         Ok(JpkRegister { header, sales })
     }
 }
@@ -426,18 +450,28 @@ fn earlier_variant(variant: &str, line: u64, said: &str) -> Result<(), DocError>
 
 /// A `SprzedazWiersz` being read, with the markers it carried so far.
 #[derive(Debug)]
-pub(super) struct Row {
-    sale: JpkSale,
-    markers: Vec<String>,
+pub(super) struct Row<'a> {
+    sale: JpkSale<'a>,
+    /// The first marker element, and any after it (a row may carry one).
+    marker: Option<&'static str>,
+    more_markers: Vec<&'static str>,
 }
 
-impl Row {
+/// Where [`Row::keep`] puts a text the row keeps as it is.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Slot {
+    InvoiceNumber,
+    DocumentType,
+    Buyer,
+    KsefNumber,
+}
+
+impl<'a> Row<'a> {
     pub(super) fn new(line: u64) -> Self {
         let sale = JpkSale {
             line,
             invoice_number: None,
             issue_date: None,
-            seller_nip: None,
             buyer_id: None,
             ksef_number: None,
             marker: None,
@@ -449,50 +483,76 @@ impl Row {
         };
         Self {
             sale,
-            markers: Vec::new(),
+            marker: None,
+            more_markers: Vec::new(),
         }
     }
 
-    /// Records one child element; what is wrong becomes a problem.
-    pub(super) fn field(&mut self, name: &str, text: &str) {
-        let value = || Some(text.to_string()).filter(|t| !t.is_empty());
+    /// Records one child element; what is wrong becomes a problem. A text
+    /// the row keeps is not copied here: the caller hands it to
+    /// [`Row::keep`] for the slot returned, borrowed where it can be.
+    pub(super) fn field(&mut self, name: &str, text: &str) -> Option<Slot> {
         let sale = &mut self.sale;
         match name {
-            "DowodSprzedazy" => sale.invoice_number = value(),
+            "DowodSprzedazy" => return Some(Slot::InvoiceNumber),
             "DataWystawienia" => match parse_date(text, name) {
                 Ok(date) => sale.issue_date = Some(date),
                 Err(problem) => sale.problems.push(problem),
             },
-            // JPK writes "brak" (none) for buyers without an identifier.
-            "TypDokumentu" => sale.document_type = value(),
-            "NrKontrahenta" => sale.buyer_id = value().filter(|v| !v.eq_ignore_ascii_case("brak")),
+            "TypDokumentu" => return Some(Slot::DocumentType),
+            "NrKontrahenta" => return Some(Slot::Buyer),
             "NrKSeF" => {
-                sale.ksef_number = value();
-                self.markers.push(name.to_string());
+                self.note_marker("NrKSeF");
+                return Some(Slot::KsefNumber);
             }
             "OFF" | "BFK" | "DI" => {
                 if text != "1" {
                     sale.problems
                         .push(format!("{name}: \"{text}\" should be 1"));
                 }
-                sale.marker.get_or_insert_with(|| name.to_string());
-                self.markers.push(name.to_string());
+                let marker = MARKERS.into_iter().find(|m| *m == name).unwrap_or("DI");
+                sale.marker.get_or_insert(marker);
+                self.note_marker(marker);
             }
             _ if name.starts_with("K_") => add_amount(sale, name, text),
             _ => {}
         }
+        None
+    }
+
+    /// Keeps a text in its slot; an empty one is none.
+    pub(super) fn keep(&mut self, slot: Slot, text: Cow<'a, str>) {
+        let value = Some(text).filter(|t| !t.is_empty());
+        let sale = &mut self.sale;
+        match slot {
+            Slot::InvoiceNumber => sale.invoice_number = value,
+            Slot::DocumentType => sale.document_type = value,
+            // JPK writes "brak" (none) for buyers without an identifier.
+            Slot::Buyer => sale.buyer_id = value.filter(|v| !v.eq_ignore_ascii_case("brak")),
+            Slot::KsefNumber => sale.ksef_number = value,
+        }
+    }
+
+    fn note_marker(&mut self, marker: &'static str) {
+        match self.marker {
+            None => self.marker = Some(marker),
+            Some(_) => self.more_markers.push(marker),
+        }
     }
 
     /// Applies the whole-row checks and fills the gross amount.
-    pub(super) fn finish(self) -> JpkSale {
+    pub(super) fn finish(self) -> JpkSale<'a> {
         let mut sale = self.sale;
-        match self.markers.len() {
-            0 | 1 => {}
-            _ => sale.problems.push(format!(
+        if let Some(first) = self.marker
+            && !self.more_markers.is_empty()
+        {
+            let mut found = vec![first];
+            found.extend(self.more_markers);
+            sale.problems.push(format!(
                 "only one of {} may be present, found {}",
                 MARKERS.join(", "),
-                self.markers.join(", ")
-            )),
+                found.join(", ")
+            ));
         }
         if sale.invoice_number.is_none() {
             sale.problems.push("DowodSprzedazy is missing".to_string());
@@ -512,17 +572,32 @@ impl Row {
     }
 }
 
-fn add_amount(sale: &mut JpkSale, name: &str, text: &str) {
+/// Which total a `K_` field adds to.
+#[derive(Debug, PartialEq, Eq)]
+enum Amount {
+    Net,
+    Vat,
+}
+
+/// [`NET_FIELDS`] and [`VAT_FIELDS`] by the field's number, without comparing
+/// the name with each of them: a register's rows carry millions of amounts.
+fn amount_kind(name: &str) -> Option<Amount> {
+    match name.strip_prefix("K_")?.as_bytes() {
+        b"10" | b"11" | b"13" | b"15" | b"17" | b"19" | b"21" | b"22" => Some(Amount::Net),
+        b"16" | b"18" | b"20" => Some(Amount::Vat),
+        _ => None,
+    }
+}
+
+fn add_amount(sale: &mut JpkSale<'_>, name: &str, text: &str) {
     let amount = match parse_amount(text, name) {
         Ok(amount) => amount,
         Err(problem) => return sale.problems.push(problem),
     };
-    let total = if NET_FIELDS.contains(&name) {
-        &mut sale.net_amount
-    } else if VAT_FIELDS.contains(&name) {
-        &mut sale.vat_amount
-    } else {
-        return;
+    let total = match amount_kind(name) {
+        Some(Amount::Net) => &mut sale.net_amount,
+        Some(Amount::Vat) => &mut sale.vat_amount,
+        None => return,
     };
     match total.checked_add(amount) {
         Some(sum) => *total = sum,
@@ -544,10 +619,13 @@ mod tests {
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
-    fn rows(xml: &str) -> Vec<JpkSale> {
+    fn rows(xml: &str) -> Vec<JpkSale<'static>> {
         parse_jpk(xml.as_bytes())
             .unwrap_or_else(|e| panic!("{e}"))
             .sales
+            .into_iter()
+            .map(JpkSale::into_owned)
+            .collect()
     }
 
     /// The fixture with its `Naglowek` lines replaced by `header`.
@@ -710,6 +788,23 @@ mod tests {
     }
 
     #[test]
+    fn the_totals_by_number_are_the_lists_of_fields() {
+        for n in 0..100 {
+            let name = format!("K_{n}");
+            let listed = if NET_FIELDS.contains(&name.as_str()) {
+                Some(Amount::Net)
+            } else if VAT_FIELDS.contains(&name.as_str()) {
+                Some(Amount::Vat)
+            } else {
+                None
+            };
+            assert_eq!(amount_kind(&name), listed, "{name}");
+        }
+        assert_eq!(amount_kind("K_019"), None);
+        assert_eq!(amount_kind("X_19"), None);
+    }
+
+    #[test]
     fn a_row_without_any_marker_is_read_with_none() {
         let xml = fixture().replacen("<OFF>1</OFF>", "", 1);
         let got = rows(&xml);
@@ -729,13 +824,12 @@ mod tests {
         buyer: Option<&str>,
         net: i64,
         vat: i64,
-    ) -> JpkSale {
+    ) -> JpkSale<'static> {
         JpkSale {
             line,
-            invoice_number: Some(number.into()),
+            invoice_number: Some(Cow::Owned(number.to_string())),
             issue_date: day(date),
-            seller_nip: Some("5265877635".into()),
-            buyer_id: buyer.map(String::from),
+            buyer_id: buyer.map(|b| Cow::Owned(b.to_string())),
             ksef_number: None,
             marker: None,
             document_type: None,
@@ -757,17 +851,17 @@ mod tests {
         assert_eq!(got[0], with_ksef);
         // K_14 (500.00, "of which" K_13) is not added again; "brak" is no buyer.
         let off = JpkSale {
-            marker: Some("OFF".into()),
+            marker: Some("OFF"),
             ..sale(60, "FV/2026/03/002", 10, None, 80_000, 5_400)
         };
         assert_eq!(got[1], off);
         let bfk = JpkSale {
-            marker: Some("BFK".into()),
+            marker: Some("BFK"),
             ..sale(75, "FV/2026/03/003", 16, Some("2222222222"), 5_000, 250)
         };
         assert_eq!(got[2], bfk);
         let di = JpkSale {
-            marker: Some("DI".into()),
+            marker: Some("DI"),
             ..sale(85, "FV/2026/03/004", 18, Some("3333333333"), 75_000, 0)
         };
         assert_eq!(got[3], di);

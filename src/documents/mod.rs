@@ -71,6 +71,20 @@ impl std::error::Error for DocError {}
 /// An XSD decimal amount with at most 2 significant decimals, in hundredths
 /// (grosze). `field` names the element in the reason.
 pub fn parse_amount(text: &str, field: &str) -> Result<i64, String> {
+    // The shape nearly every amount has (digits, at most two decimals), read
+    // without allocating: a large register has millions of them. A sign `+`
+    // and a bare `.` are refused below, so they are not taken here.
+    if !text.starts_with('+')
+        && !text.ends_with('.')
+        && let Some(cents) = crate::contract::fast::amount(text, false)
+    {
+        return Ok(cents);
+    }
+    general_amount(text, field)
+}
+
+/// [`parse_amount`] for any text: the reasons of a refusal are said here.
+fn general_amount(text: &str, field: &str) -> Result<i64, String> {
     let text = text.trim();
     let (negative, digits) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -98,6 +112,20 @@ pub fn parse_amount(text: &str, field: &str) -> Result<i64, String> {
 
 /// An XSD date `YYYY-MM-DD`.
 pub fn parse_date(text: &str, field: &str) -> Result<NaiveDate, String> {
+    // A strict `YYYY-MM-DD`, read without chrono's format parser.
+    if let Some(days) = crate::contract::fast::date_days(text)
+        && let Some(date) = NaiveDate::from_num_days_from_ce_opt(days + DAYS_TO_1970)
+    {
+        return Ok(date);
+    }
+    general_date(text, field)
+}
+
+/// Days from 0001-01-01 (day 1) to 1970-01-01, which `date_days` counts from.
+const DAYS_TO_1970: i32 = 719_163;
+
+/// [`parse_date`] for any text: the reasons of a refusal are said here.
+fn general_date(text: &str, field: &str) -> Result<NaiveDate, String> {
     let text = text.trim();
     let shaped = text.len() == 10 && text.as_bytes().get(4) == Some(&b'-');
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
@@ -155,6 +183,18 @@ mod tests {
             let (whole, cents) = (grosze.abs() / 100, grosze.abs() % 100);
             let text = format!("{sign}{whole}.{cents:02}");
             proptest::prop_assert_eq!(parse_amount(&text, "K_19"), Ok(grosze));
+        }
+
+        /// The fast paths take only what the general parsers take, to the
+        /// same value.
+        #[test]
+        fn fast_amounts_and_dates_are_the_general_parsers(text in "[ +\\-]?[0-9]{0,17}[.,]?[0-9]{0,4}[ ]?") {
+            proptest::prop_assert_eq!(parse_amount(&text, "K_19"), general_amount(&text, "K_19"));
+        }
+
+        #[test]
+        fn fast_dates_are_the_general_parsers(text in "[ +]?(20[0-9]{2}|[0-9]{1,5})-[01]?[0-9]-[0-3]?[0-9][ ]?") {
+            proptest::prop_assert_eq!(parse_date(&text, "P_1"), general_date(&text, "P_1"));
         }
 
         #[test]

@@ -5,7 +5,7 @@
 //! of the source's table, so they are typed and counted like any other row.
 
 use super::reader::{FileOutcome, Reading};
-use crate::contract::{LIST_SEPARATOR, format_amount, ksef_number};
+use crate::contract::{LIST_SEPARATOR, format_amount, ksef_number, push_two_digits, write_amount};
 use crate::documents::{fa3, hash, jpk, upo};
 
 /// A value as the cell text the table builder parses (by hand: a JPK_V7
@@ -133,31 +133,71 @@ pub(super) fn read_jpk(mut ctx: Reading<'_>) -> FileOutcome {
             return ctx.fail(e.line, whole_file("JPK_V7 register", &e.reason));
         }
     };
+    let seller_nip = register.header.seller_nip.clone();
     ctx.jpk = Some(register.header);
+    // The date and amounts of each row are written into one buffer, reused
+    // row after row: a register has millions of them.
+    let mut written = String::new();
     for sale in register.sales {
         if !sale.problems.is_empty() {
             ctx.counts.read += 1;
             ctx.reject(Some(sale.line), sale.problems.join("; "));
             continue;
         }
-        let row: Vec<Option<String>> = vec![
-            sale.invoice_number,
-            sale.issue_date.map(date),
-            sale.seller_nip,
-            Some(format_amount(sale.gross_amount)),
-            Some("PLN".to_string()),
-            Some(format_amount(sale.net_amount)),
-            Some(format_amount(sale.vat_amount)),
-            sale.buyer_id,
-            sale.ksef_number,
+        written.clear();
+        let ends = [
+            write_date(sale.issue_date, &mut written),
+            write_cell(sale.gross_amount, &mut written),
+            write_cell(sale.net_amount, &mut written),
+            write_cell(sale.vat_amount, &mut written),
+        ];
+        let piece = |k: usize| {
+            let start = if k == 0 { 0 } else { ends[k - 1] };
+            Some(&written[start..ends[k]]).filter(|t| !t.is_empty())
+        };
+        let row: [Option<&str>; 13] = [
+            sale.invoice_number.as_deref(),
+            piece(0),
+            seller_nip.as_deref(),
+            piece(1),
+            Some("PLN"),
+            piece(2),
+            piece(3),
+            sale.buyer_id.as_deref(),
+            sale.ksef_number.as_deref(),
             sale.marker,
             None,
-            Some("JPK_V7".to_string()),
-            sale.document_type,
+            Some("JPK_V7"),
+            sale.document_type.as_deref(),
         ];
-        ctx.row(sale.line, |i| row.get(i).and_then(|v| v.as_deref()));
+        ctx.row(sale.line, |i| row.get(i).copied().flatten());
     }
     ctx.done()
+}
+
+/// Appends a row's date to `out` (nothing when it has none); where it ends.
+fn write_date(day: Option<chrono::NaiveDate>, out: &mut String) -> usize {
+    use chrono::Datelike;
+    match day {
+        Some(d) if (0..=9999).contains(&d.year()) => {
+            let year = d.year() as u32;
+            push_two_digits(out, year / 100);
+            push_two_digits(out, year % 100);
+            out.push('-');
+            push_two_digits(out, d.month());
+            out.push('-');
+            push_two_digits(out, d.day());
+        }
+        Some(d) => out.push_str(&date(d)),
+        None => {}
+    }
+    out.len()
+}
+
+/// Appends an amount in grosze to `out`; where it ends.
+fn write_cell(cents: i64, out: &mut String) -> usize {
+    write_amount(cents, out);
+    out.len()
 }
 
 #[cfg(test)]

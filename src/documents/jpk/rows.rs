@@ -20,7 +20,7 @@ use std::borrow::Cow;
 /// one of its children with its text (resolved and trimmed), the row ends.
 pub enum Piece<'a> {
     Row(u64),
-    Field(&'a str, &'a str),
+    Field(&'a str, Cow<'a, str>),
     End,
 }
 
@@ -37,7 +37,7 @@ pub struct Run {
 /// Hands the run of rows to `visit`, piece by piece; `None` when the file
 /// is not plainly shaped there, or has no rows (what was handed over is
 /// then to be thrown away).
-pub fn read(bytes: &[u8], visit: &mut dyn FnMut(Piece<'_>)) -> Option<Run> {
+pub fn read<'a>(bytes: &'a [u8], visit: &mut dyn FnMut(Piece<'a>)) -> Option<Run> {
     let text = std::str::from_utf8(bytes).ok()?;
     let body = text.strip_prefix(BOM).unwrap_or(text);
     let offset = text.len() - body.len();
@@ -50,6 +50,12 @@ pub fn read(bytes: &[u8], visit: &mut dyn FnMut(Piece<'_>)) -> Option<Run> {
         end: offset + end,
         breaks,
     })
+}
+
+/// How many rows the file's text has, at most: the start tags of rows of
+/// any prefix, for the room to keep them in.
+pub fn count(bytes: &[u8]) -> usize {
+    memchr::memmem::find_iter(bytes, b"SprzedazWiersz>").count() / 2
 }
 
 /// The file with the run's bytes replaced by as many line breaks as they
@@ -120,30 +126,31 @@ fn is_name(name: &str) -> bool {
 }
 
 fn breaks(text: &str) -> u64 {
-    text.bytes().filter(|b| *b == b'\n').count() as u64
+    memchr::memchr_iter(b'\n', text.as_bytes()).count() as u64
 }
 
 /// Reads rows from `start` while they follow one another, separated by white
 /// space; the end of the run and the line breaks in it.
-fn scan(
-    body: &str,
+fn scan<'a>(
+    body: &'a str,
     start: usize,
     prefix: &str,
     open: &str,
-    visit: &mut dyn FnMut(Piece<'_>),
+    visit: &mut dyn FnMut(Piece<'a>),
 ) -> Option<(usize, u64)> {
     let close = format!("</{prefix}SprzedazWiersz>");
+    let bytes = body.as_bytes();
     let first = 1 + breaks(&body[..start]);
     let mut line = first;
     let (mut at, mut end, mut end_line) = (start, start, first);
-    while body[at..].starts_with(open) {
+    while bytes[at..].starts_with(open.as_bytes()) {
         visit(Piece::Row(line));
         at += open.len();
         loop {
-            let gap = white(&body[at..]);
-            line += breaks(&body[at..at + gap]);
+            let (gap, lines) = white(&bytes[at..]);
+            line += lines;
             at += gap;
-            if body[at..].starts_with(&close) {
+            if bytes[at..].starts_with(close.as_bytes()) {
                 at += close.len();
                 break;
             }
@@ -153,46 +160,85 @@ fn scan(
         }
         visit(Piece::End);
         (end, end_line) = (at, line);
-        let gap = white(&body[at..]);
-        if !body[at + gap..].starts_with(open) {
+        let (gap, lines) = white(&bytes[at..]);
+        if !bytes[at + gap..].starts_with(open.as_bytes()) {
             break;
         }
-        line += breaks(&body[at..at + gap]);
+        line += lines;
         at += gap;
     }
     (end > start).then_some((end, end_line - first))
 }
 
-/// White space between elements, which the strict reader passes over too.
-fn white(text: &str) -> usize {
-    text.len() - text.trim_start_matches([' ', '\t', '\n', '\r']).len()
+/// White space between elements, which the strict reader passes over too:
+/// its length and the line breaks in it.
+fn white(bytes: &[u8]) -> (usize, u64) {
+    let mut lines = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'\n' => lines += 1,
+            b' ' | b'\t' | b'\r' => {}
+            _ => return (i, lines),
+        }
+    }
+    (bytes.len(), lines)
 }
 
 /// One `<P:Name>text</P:Name>` at the start of `text`, handed to `visit`:
-/// the bytes it took and the line breaks in it.
-fn child(text: &str, prefix: &str, visit: &mut dyn FnMut(Piece<'_>)) -> Option<(usize, u64)> {
-    let tag_end = text.find('>')?;
+/// the bytes it took and the line breaks in it. Byte by byte, as the rows
+/// are most of a register's bytes: the text is looked at once, and only a
+/// value with a reference, a `>` or a carriage return is looked at again.
+fn child<'a>(
+    text: &'a str,
+    prefix: &str,
+    visit: &mut dyn FnMut(Piece<'a>),
+) -> Option<(usize, u64)> {
+    let bytes = text.as_bytes();
+    if bytes.first() != Some(&b'<') {
+        return None;
+    }
+    let tag_end = memchr::memchr(b'>', bytes)?;
     let name = text.get(1..tag_end)?.strip_prefix(prefix)?;
-    if !text.starts_with('<') || !is_name(name) {
+    if !is_name(name) {
         return None;
     }
-    let body = &text[tag_end + 1..];
-    let raw = &body[..body.find('<')?];
-    let after = &body[raw.len()..];
-    let closing = after
-        .strip_prefix("</")?
-        .strip_prefix(prefix)?
-        .strip_prefix(name)?
-        .strip_prefix('>')?;
-    if raw.contains("]]>") {
-        return None;
+    let value_start = tag_end + 1;
+    let value_end = value_start + memchr::memchr(b'<', &bytes[value_start..])?;
+    let raw = &text[value_start..value_end];
+    let (mut lines, mut special) = (0, false);
+    for &b in raw.as_bytes() {
+        match b {
+            b'\n' => lines += 1,
+            b'&' | b'>' | b'\r' => special = true,
+            _ => {}
+        }
     }
-    let value = predefined(raw)?;
-    let value = value.trim();
-    // A line break inside a value is normalised by the strict reader.
-    if value.contains('\r') {
-        return None;
+    let end = closing_tag(&bytes[value_end..], prefix, name)?;
+    if special {
+        if raw.contains("]]>") {
+            return None;
+        }
+        let value = match predefined(raw)? {
+            Cow::Borrowed(value) => Cow::Borrowed(value.trim()),
+            Cow::Owned(value) => Cow::Owned(value.trim().to_string()),
+        };
+        // A line break inside a value is normalised by the strict reader.
+        if value.contains('\r') {
+            return None;
+        }
+        visit(Piece::Field(name, value));
+    } else {
+        visit(Piece::Field(name, Cow::Borrowed(raw.trim())));
     }
-    visit(Piece::Field(name, value));
-    Some((text.len() - closing.len(), breaks(raw)))
+    Some((value_end + end, lines))
+}
+
+/// The length of `</P:Name>` at the start of `bytes`, if it is there.
+fn closing_tag(bytes: &[u8], prefix: &str, name: &str) -> Option<usize> {
+    let rest = bytes.strip_prefix(b"</")?;
+    let rest = rest.strip_prefix(prefix.as_bytes())?;
+    let rest = rest.strip_prefix(name.as_bytes())?;
+    rest.first()
+        .filter(|b| **b == b'>')
+        .map(|_| 3 + prefix.len() + name.len())
 }
