@@ -71,7 +71,7 @@ pub fn export(options: &ExportOptions) -> Result<Exported> {
     let listed = options.files.as_deref().map(Listed::read).transpose()?;
     let mut bundle = load(options, listed.as_ref())?;
     let staging = Staging::begin_marked(&options.out, manifest::NAME)?;
-    let _stage = Stage::start("writing the tables");
+    let stage = Stage::start("writing the tables");
     let mut tables = Vec::new();
     let mut span = days::Span::default();
     span.cover_date(options.as_of);
@@ -88,8 +88,10 @@ pub fn export(options: &ExportOptions) -> Result<Exported> {
     let params = job.params();
     tables.push(write(&staging, "params", &params::table(&params)?)?);
     tables.push(write(&staging, "calendar", &span.table()?)?);
+    drop(stage);
     let mut not_written = BTreeMap::new();
     if listed.is_none() {
+        let _stage = Stage::start("matching the invoices for their deadline keys");
         let matched = crate::matching::match_invoices(&mut bundle, &params)
             .context("matching the invoices for their deadline keys failed")?;
         tables.push(write(
