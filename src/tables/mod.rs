@@ -9,6 +9,8 @@
 //! source, empty where the bundle has none), `rejected.parquet`,
 //! `params.parquet`, `calendar.parquet`, `deadline_keys.parquet` and
 //! `manifest.json`; it replaces `--out` at once, as `run`'s outputs do.
+//! The resolutions `run` refuses against its findings are refused here too
+//! ([`resolutions`]), so the tables hold the rows `run.json` counts used.
 //!
 //! `--files` exports one batch of the bundle's files ([`listed`]): the
 //! source tables and `rejected` of the batches, unioned, are the whole
@@ -22,6 +24,7 @@ mod deadline_keys;
 mod listed;
 mod manifest;
 mod params;
+mod resolutions;
 mod typed;
 
 use std::collections::BTreeMap;
@@ -71,40 +74,36 @@ pub fn export(options: &ExportOptions) -> Result<Exported> {
     let listed = options.files.as_deref().map(Listed::read).transpose()?;
     let mut bundle = load(options, listed.as_ref())?;
     let staging = Staging::begin_marked(&options.out, manifest::NAME)?;
-    let stage = Stage::start("writing the tables");
-    let mut tables = Vec::new();
-    let mut span = days::Span::default();
-    span.cover_date(options.as_of);
-    let mut rows = 0;
-    for source in Source::ALL {
-        let df = typed::source_table(source, &bundle.table(source)?)?;
-        span.cover(&df)?;
-        rows += df.height() as u64;
-        tables.push(write(&staging, source.name(), &df)?);
-    }
-    let rejected = parquet_out::typed(&crate::report::rejected(&bundle.rejected)?)?;
-    tables.push(write(&staging, "rejected", &rejected)?);
     let job = Job::in_memory(&options.input, options.as_of, &options.config, &options.out);
     let params = job.params();
-    tables.push(write(&staging, "params", &params::table(&params)?)?);
-    tables.push(write(&staging, "calendar", &span.table()?)?);
+    let mut written = Written::new(&staging, options.as_of);
+    let stage = Stage::start("writing the tables");
+    // Every source but the resolutions, which a whole export judges
+    // against the findings first; written before matching releases them.
+    for source in Source::ALL {
+        if source != Source::Resolutions {
+            written.source(source, &bundle.table(source)?)?;
+        }
+    }
+    written.table("params", &params::table(&params)?)?;
     drop(stage);
     let mut not_written = BTreeMap::new();
     if listed.is_none() {
         let _stage = Stage::start("matching the invoices for their deadline keys");
         let matched = crate::matching::match_invoices(&mut bundle, &params)
             .context("matching the invoices for their deadline keys failed")?;
-        tables.push(write(
-            &staging,
-            "deadline_keys",
-            &deadline_keys::table(&matched)?,
-        )?);
+        written.table("deadline_keys", &deadline_keys::table(&matched)?)?;
+        resolutions::judge(&mut bundle, matched, &params, options.as_of)?;
     } else {
         not_written.insert("deadline_keys", NO_KEYS_IN_A_BATCH);
     }
+    written.source(Source::Resolutions, &resolutions::kept(&bundle)?)?;
+    let rejected = parquet_out::typed(&crate::report::rejected(&bundle.rejected)?)?;
+    written.table("rejected", &rejected)?;
+    written.table("calendar", &written.span.table()?)?;
     let exported = Exported {
-        tables: tables.len(),
-        rows,
+        tables: written.tables.len(),
+        rows: written.rows,
         rejected: rejected.height() as u64,
         files: bundle.files.len(),
     };
@@ -113,7 +112,7 @@ pub fn export(options: &ExportOptions) -> Result<Exported> {
         version: env!("CARGO_PKG_VERSION"),
         as_of: options.as_of.to_string(),
         batch: listed.map(|l| l.paths.into_iter().collect()),
-        tables,
+        tables: written.tables,
         not_written,
         files: manifest::files(&bundle.files),
     };
@@ -122,6 +121,45 @@ pub fn export(options: &ExportOptions) -> Result<Exported> {
     staging.write(manifest::NAME, &json)?;
     staging.commit()?;
     Ok(exported)
+}
+
+/// The tables written so far: their manifest entries, the source tables'
+/// rows, and the dates they hold (the calendar's span).
+struct Written<'a> {
+    staging: &'a Staging,
+    tables: Vec<TableJson>,
+    rows: u64,
+    span: days::Span,
+}
+
+impl<'a> Written<'a> {
+    fn new(staging: &'a Staging, as_of: NaiveDate) -> Written<'a> {
+        let mut span = days::Span::default();
+        span.cover_date(as_of);
+        Written {
+            staging,
+            tables: Vec::new(),
+            rows: 0,
+            span,
+        }
+    }
+
+    /// A source's table as loaded, typed for the warehouse.
+    fn source(&mut self, source: Source, loaded: &DataFrame) -> Result<()> {
+        let df = typed::source_table(source, loaded)?;
+        self.span.cover(&df)?;
+        self.rows += df.height() as u64;
+        self.table(source.name(), &df)
+    }
+
+    /// Writes `<name>.parquet` and lists it in the manifest.
+    fn table(&mut self, name: &str, df: &DataFrame) -> Result<()> {
+        self.staging.write_with(&format!("{name}.parquet"), |out| {
+            Ok(parquet_out::write_typed(df, out)?)
+        })?;
+        self.tables.push(TableJson::of(name, df));
+        Ok(())
+    }
 }
 
 /// The bundle, or the batch's files of it (every listed path must be one).
@@ -140,12 +178,4 @@ fn load(options: &ExportOptions, listed: Option<&Listed>) -> Result<Bundle> {
     )?;
     listed.all_found(&bundle.files)?;
     Ok(bundle)
-}
-
-/// Writes `<name>.parquet` and gives its manifest entry.
-fn write(staging: &Staging, name: &str, df: &DataFrame) -> Result<TableJson> {
-    staging.write_with(&format!("{name}.parquet"), |out| {
-        Ok(parquet_out::write_typed(df, out)?)
-    })?;
-    Ok(TableJson::of(name, df))
 }

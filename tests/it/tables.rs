@@ -313,3 +313,37 @@ fn the_rejected_rows_are_runs() {
         assert_eq!(reasons.get(i), Some(row["reason"].as_str()));
     }
 }
+
+/// A resolution `run` refuses against its findings (here: approved by its
+/// own resolver, and one of an exception the run does not raise) is
+/// rejected by the export too, so the tables keep run's rows.
+#[test]
+fn resolutions_are_judged_as_run_judges_them() {
+    let ledger = "invoice_number,issue_date,seller_nip,gross_amount,currency\n\
+                  FV/1,2026-03-02,5265877635,1.00,PLN\n\
+                  FV/1,2026-03-02,5265877635,1.00,PLN\n";
+    let bundle = Bundle::new().file("ledger/sales.csv", ledger);
+    let first = run(bundle.path(), AS_OF, &[]);
+    let exceptions = first.rows("exceptions.csv");
+    let fv1 = &exceptions
+        .iter()
+        .find(|e| e["code"] == "DUPLICATE_NUMBER")
+        .expect("FV/1 is booked twice")["exception_id"];
+    let resolutions = format!(
+        "exception_id,status,by,at,comment,approved_by\n\
+         {fv1},accepted_risk,b.lis,2026-04-02T09:00:00+02:00,one sale,m.kowalska\n\
+         {fv1},resolved,c.wrona,2026-04-02T10:00:00+02:00,self-approved,C.Wrona\n\
+         EX-NONE,resolved,b.lis,2026-04-02T10:00:00+02:00,no such finding,m.kowalska\n"
+    );
+    let bundle = bundle.file("resolutions/2026-04.csv", resolutions);
+    let run = run(bundle.path(), AS_OF, &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let csv = run.rows("rejected.csv");
+    assert!(csv.len() >= 2, "{csv:?}");
+    let tmp = tempfile::tempdir().expect("temp");
+    let out = tmp.path().join("tables");
+    exported(bundle.path(), &out, &[]);
+    assert_eq!(table(&out, "rejected").height(), csv.len());
+    assert_eq!(table(&out, "resolutions").height(), 1);
+    assert_eq!(manifest(&out)["files"], run.json()["files"]);
+}
