@@ -10,9 +10,9 @@
 //! `params.parquet`, `calendar.parquet`, `deadline_keys.parquet` and
 //! `manifest.json`; it replaces `--out` at once, as `run`'s outputs do.
 //! The resolutions `run` refuses against its findings are refused here too
-//! ([`resolutions`]), so the tables hold the rows `run.json` counts used.
+//! (`resolutions.rs`), so the tables hold the rows `run.json` counts used.
 //!
-//! `--files` exports one batch of the bundle's files ([`listed`]): the
+//! `--files` exports one batch of the bundle's files (`listed.rs`): the
 //! source tables and `rejected` of the batches, unioned, are the whole
 //! export's rows. `deadline_keys` is then left out: a key comes from
 //! matching every source of an invoice together (its ledger row, offline

@@ -125,6 +125,34 @@ fn the_demo_exports_every_table_typed_with_runs_rows() {
     assert_eq!(dtype(&keys, "deadline"), DataType::Date);
     assert_eq!(dtype(&keys, "issue_date"), DataType::Date);
     assert_eq!(dtype(&keys, "deadline_basis"), DataType::String);
+    // Every invoice's deadline, with its basis, is one of the keys'.
+    let pairs = keys
+        .clone()
+        .lazy()
+        .select([
+            col("deadline")
+                .cast(DataType::String)
+                .fill_null(col("deadline_kind")),
+            col("deadline_basis"),
+        ])
+        .collect()
+        .expect("keys");
+    let text = |c: &str| -> Vec<String> {
+        let column = pairs.column(c).expect(c).str().expect(c).clone();
+        column.iter().map(|v| v.unwrap_or("").to_string()).collect()
+    };
+    // reconciliation.csv writes a lapsed duty's deadline as `none`.
+    let key_deadlines: std::collections::BTreeSet<(String, String)> = text("deadline")
+        .into_iter()
+        .map(|d| if d == "lapsed" { "none".to_string() } else { d })
+        .zip(text("deadline_basis"))
+        .collect();
+    for r in run.rows("reconciliation.csv") {
+        if !r["deadline_basis"].is_empty() {
+            let pair = (r["deadline"].clone(), r["deadline_basis"].clone());
+            assert!(key_deadlines.contains(&pair), "{pair:?}");
+        }
+    }
 
     // The manifest lists every table with its rows, and the inputs as
     // run.json does.
