@@ -113,6 +113,20 @@ pub fn add_business_days(d: NaiveDate, n: u32) -> NaiveDate {
     (0..n).fold(d, |cur, _| next_business_day(cur))
 }
 
+/// Every date from `first` to `last` with `next(d)` and `add(d, 7)`: the
+/// business-day table that an engine without this module joins against
+/// (`generate`'s calendar.csv, `export-tables`' calendar.parquet), so both
+/// are written from the one rule.
+pub fn days_with_deadlines(
+    first: NaiveDate,
+    last: NaiveDate,
+) -> impl Iterator<Item = (NaiveDate, NaiveDate, NaiveDate)> {
+    first
+        .iter_days()
+        .take_while(move |d| *d <= last)
+        .map(|d| (d, next_business_day(d), add_business_days(d, 7)))
+}
+
 /// Number of business days `x` with `from < x <= to`; 0 when `to <= from`.
 ///
 /// Used for ageing (business days past a deadline), so it must not walk day by day over long

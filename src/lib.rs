@@ -22,7 +22,8 @@
 //! stages in parts ([`partition`] plans and cuts them), whose outputs are
 //! joined into the files one run would write. [`evidence`] packs one
 //! decision's or month's share of the outputs for an auditor; [`explain`]
-//! tells one invoice's story from its input rows. The words of
+//! tells one invoice's story from its input rows; [`tables`] writes what
+//! the run reads as typed Parquet for another engine. The words of
 //! the contract (statuses, modes, severities) are types in [`contract`];
 //! the words people read (the dashboard, the workbook, `explain`, the
 //! pack's README) come from one table per language in [`lang`].
@@ -53,6 +54,7 @@ pub mod register;
 pub mod report;
 pub mod rules;
 pub mod sql;
+pub mod tables;
 pub mod validate;
 
 pub use pipeline::{Job, Outputs, RunOptions, RunSummary, run};

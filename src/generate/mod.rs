@@ -401,16 +401,15 @@ fn codes(t: &render::Tally, f: &Facts, overdue: u64, orphans: u64) -> [(&'static
 /// the business-day table that SQL engines without our calendar join against
 /// (`benches/reference/`). `run` does not read it.
 fn calendar_csv() -> String {
-    use crate::calendar::{add_business_days, next_business_day};
     let first = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default();
     let last = chrono::NaiveDate::from_ymd_opt(2027, 12, 31).unwrap_or_default();
     let mut s = String::from("date,next_business_day,add7_business_days\n");
-    for d in first.iter_days().take_while(|d| *d <= last) {
+    for (d, next, add7) in crate::calendar::days_with_deadlines(first, last) {
         s.push_str(&format!(
             "{},{},{}\n",
             dates::ymd(d),
-            dates::ymd(next_business_day(d)),
-            dates::ymd(add_business_days(d, 7))
+            dates::ymd(next),
+            dates::ymd(add7)
         ));
     }
     s

@@ -40,13 +40,28 @@ pub fn load_with(
     sources: &[Source],
     keep: Option<&Keep<'_>>,
 ) -> Result<Bundle> {
+    load_chosen(dir, config, sources, keep, &|_| true)
+}
+
+/// [`load_with`], reading only the files `chosen` accepts by their path as
+/// `run.json` names them (`export-tables --files`: one batch of a bundle
+/// exported on its own). The sources' rules are the same: the ledger must
+/// be in the bundle, though not in every batch.
+pub fn load_chosen(
+    dir: &Path,
+    config: &Config,
+    sources: &[Source],
+    keep: Option<&Keep<'_>>,
+    chosen: &dyn Fn(&str) -> bool,
+) -> Result<Bundle> {
     if !dir.is_dir() {
         bail!(
             "input folder {} does not exist or is not a folder",
             dir.display()
         );
     }
-    let (found, mut not_provided) = discover(dir, sources)?;
+    let (mut found, mut not_provided) = discover(dir, sources)?;
+    found.retain(|(_, path)| chosen(&files::relative(dir, path)));
     let configs: BTreeMap<Source, SourceConfig> =
         Source::ALL.iter().map(|&s| (s, config.source(s))).collect();
     let Loaded {

@@ -31,14 +31,20 @@ impl Staging {
     /// Creates `.<name>.partial-<pid>` beside `target`. Refuses a target that
     /// exists, is not empty and holds no `run.json`: that folder is not ours.
     pub fn begin(target: &Path) -> Result<Staging> {
+        Staging::begin_marked(target, MARKER)
+    }
+
+    /// [`Staging::begin`] for a folder whose own mark is `marker` (the
+    /// tables of `export-tables` are marked by their `manifest.json`).
+    pub fn begin_marked(target: &Path, marker: &str) -> Result<Staging> {
         if target.exists() {
             let empty = fs::read_dir(target)
                 .with_context(|| format!("cannot read output folder {}", target.display()))?
                 .next()
                 .is_none();
-            if !empty && !target.join(MARKER).is_file() {
+            if !empty && !target.join(marker).is_file() {
                 bail!(
-                    "refusing to replace {}: it is not empty and holds no run.json from an earlier run",
+                    "refusing to replace {}: it is not empty and holds no {marker} from an earlier run",
                     target.display()
                 );
             }

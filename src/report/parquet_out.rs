@@ -88,6 +88,31 @@ pub fn write(df: &DataFrame, out: impl std::io::Write) -> PolarsResult<()> {
     groups.finish()
 }
 
+/// A frame already typed (`export-tables`' tables) as a deterministic
+/// Parquet file: the same writer, row groups and compression as the
+/// outputs, so the same rows give the same bytes.
+pub fn write_typed(df: &DataFrame, out: impl std::io::Write) -> PolarsResult<()> {
+    let mut df = df.clone();
+    df.rechunk_mut();
+    let mut writer = writer(out).batched(df.schema())?;
+    for start in (0..df.height()).step_by(ROW_GROUP_ROWS) {
+        writer.write_batch(&df.slice(start as i64, ROW_GROUP_ROWS))?;
+    }
+    if df.height() == 0 {
+        writer.write_batch(&df)?;
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+/// The Parquet writer every file here is written with.
+fn writer<W: std::io::Write>(out: W) -> ParquetWriter<W> {
+    ParquetWriter::new(out)
+        .with_compression(ParquetCompression::Zstd(None))
+        .with_statistics(StatisticsOptions::empty())
+        .with_row_group_size(Some(ROW_GROUP_ROWS))
+}
+
 /// The column beside a date that may hold words (`deadline`).
 const KIND_SUFFIX: &str = "_kind";
 
@@ -210,11 +235,7 @@ impl<W: std::io::Write> RowGroups<W> {
     /// A file with the columns of `empty` (a text frame), typed.
     pub fn new(out: W, empty: &DataFrame) -> PolarsResult<RowGroups<W>> {
         let empty = typed(empty)?;
-        let writer = ParquetWriter::new(out)
-            .with_compression(ParquetCompression::Zstd(None))
-            .with_statistics(StatisticsOptions::empty())
-            .with_row_group_size(Some(ROW_GROUP_ROWS))
-            .batched(empty.schema())?;
+        let writer = writer(out).batched(empty.schema())?;
         Ok(RowGroups {
             writer,
             pending: empty.clone(),

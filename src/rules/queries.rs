@@ -136,8 +136,9 @@ impl Queries {
     }
 }
 
-/// The one-row `params` table.
-fn params_table(params: &Params) -> PolarsResult<DataFrame> {
+/// The one-row `params` table (also written by `export-tables`, so an
+/// engine running the rules elsewhere reads the same parameters).
+pub fn params_table(params: &Params) -> PolarsResult<DataFrame> {
     DataFrame::new(
         1,
         vec![

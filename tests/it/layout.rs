@@ -34,8 +34,15 @@ const LAYERS: &[&[&str]] = &[
     &["report", "register"],
     // The run, stage by stage.
     &["pipeline"],
-    // Commands built on the run, and the bundle generator.
-    &["evidence", "explain", "deadline_command", "generate"],
+    // Commands built on the run, the bundle generator, and the tables
+    // export for other engines.
+    &[
+        "evidence",
+        "explain",
+        "deadline_command",
+        "generate",
+        "tables",
+    ],
 ];
 
 const MAX_FN_LINES: usize = 80;

@@ -28,5 +28,6 @@ mod real;
 mod register;
 mod scenario;
 mod support;
+mod tables;
 mod values;
 mod workbook;
