@@ -6,7 +6,7 @@
 //! is one rejection naming the file, and its rows count as rejected.
 
 use super::input::{Rejection, SourceInput};
-use super::table::{Location, TableBuilder};
+use super::table::{Cell, Location, TableBuilder};
 use crate::config::SourceConfig;
 
 /// Row counts of one file, for `run.json`.
@@ -90,7 +90,26 @@ impl<'a> Reading<'a> {
             &self.input.config.constants
         };
         let cell = |i| cell(i).or_else(|| constants.get(i)?.as_deref());
-        match self.builder.push(cell, &self.input.config.dialect, &at) {
+        let pushed = self.builder.push(cell, &self.input.config.dialect, &at);
+        self.count(line, pushed);
+    }
+
+    /// Offers one row of a typed document (see [`Cell`]): no constants
+    /// stand in, as in any XML document.
+    pub(super) fn typed_row<'v>(&mut self, line: u64, cell: impl Fn(usize) -> Option<Cell<'v>>) {
+        self.counts.read += 1;
+        let at = Location {
+            file: self.input.file,
+            line,
+        };
+        let pushed = self
+            .builder
+            .push_cells(cell, &self.input.config.dialect, &at);
+        self.count(line, pushed);
+    }
+
+    fn count(&mut self, line: u64, pushed: Result<(), String>) {
+        match pushed {
             Ok(()) => self.counts.used += 1,
             Err(reason) => self.reject(Some(line), reason),
         }

@@ -164,6 +164,17 @@ impl TableBuilder {
         dialect: &Dialect,
         at: &Location<'_>,
     ) -> Result<(), String> {
+        self.push_cells(|i| cell(i).map(Cell::Text), dialect, at)
+    }
+
+    /// [`push`](Self::push) for a reader that hands over some cells already
+    /// typed ([`Cell`]); text cells are parsed as `push` parses them.
+    pub fn push_cells<'a>(
+        &mut self,
+        cell: impl Fn(usize) -> Option<Cell<'a>>,
+        dialect: &Dialect,
+        at: &Location<'_>,
+    ) -> Result<(), String> {
         if self.lines.len().is_multiple_of(SPLIT_CHECK_ROWS) && self.text_bytes() > SPLIT_FROM_BYTES
         {
             self.set_own_rows_apart();
@@ -171,20 +182,18 @@ impl TableBuilder {
         let rows = self.lines.len();
         let fields = self.fields;
         for (i, field) in fields.iter().enumerate() {
-            let raw = cell(i).map(trim_cell).filter(|s| !s.is_empty());
-            let pushed = match raw {
-                None if field.required => Err(format!("{}: required value is empty", field.name)),
-                Some(raw) if raw.len() > MAX_CELL_BYTES => Err(format!(
-                    "{}: value of {} bytes is over the limit of {MAX_CELL_BYTES} bytes",
-                    field.name,
-                    raw.len()
-                )),
-                None => {
-                    self.cells[i].push_null();
-                    Ok(())
+            let column = &mut self.cells[i];
+            let pushed = match cell(i) {
+                Some(Cell::Text(raw)) => push_text(column, field, Some(raw), dialect),
+                // Past what an amount cell may hold: refused as that text is.
+                Some(Cell::Grosze(grosze)) if grosze.unsigned_abs() >= AMOUNT_BOUND => {
+                    let text = crate::contract::format_amount(grosze);
+                    push_text(column, field, Some(&text), &Dialect::default())
                 }
-                Some(raw) => push_parsed(&mut self.cells[i], field.kind, raw, dialect)
-                    .map_err(|e| format!("{}: {e}", field.name)),
+                Some(typed) => {
+                    push_typed(column, typed).map_err(|e| format!("{}: {e}", field.name))
+                }
+                None => push_text(column, field, None, dialect),
             };
             if let Err(reason) = pushed {
                 // A row is appended whole or not at all.
@@ -331,6 +340,61 @@ impl Parts {
     }
 }
 
+/// Parses one text cell of `field` into its column, or a null where it is
+/// empty; the reason names the column when it cannot.
+fn push_text(
+    column: &mut Cells,
+    field: &Field,
+    raw: Option<&str>,
+    dialect: &Dialect,
+) -> Result<(), String> {
+    match raw.map(trim_cell).filter(|s| !s.is_empty()) {
+        None if field.required => Err(format!("{}: required value is empty", field.name)),
+        Some(raw) if raw.len() > MAX_CELL_BYTES => Err(format!(
+            "{}: value of {} bytes is over the limit of {MAX_CELL_BYTES} bytes",
+            field.name,
+            raw.len()
+        )),
+        None => {
+            column.push_null();
+            Ok(())
+        }
+        Some(raw) => push_parsed(column, field.kind, raw, dialect)
+            .map_err(|e| format!("{}: {e}", field.name)),
+    }
+}
+
+/// The grosze an amount cell can hold: 17 digits (`contract::parse_amount`).
+const AMOUNT_BOUND: u64 = 100_000_000_000_000_000;
+
+/// A cell as a reader hands it over: text, parsed by its field's kind, or
+/// a value a typed document already holds. A JPK_V7 register's dates and
+/// amounts are read as values (`documents::jpk`); handing them over as
+/// values spares writing them as text to parse them again, and keeps them
+/// out of the ledger's CSV dialect (a decimal comma), which is not theirs.
+#[derive(Debug, Clone, Copy)]
+pub enum Cell<'a> {
+    Text(&'a str),
+    /// A date, as days since 1970-01-01.
+    Days(i32),
+    /// An amount in grosze.
+    Grosze(i64),
+}
+
+/// Appends a typed cell to its column. A reader hands over a value only for
+/// a field of its kind (a date for a date, an amount for an amount); a
+/// field that is not kept only counts it. Any other pairing is a reader's
+/// mistake, refused like a bad value rather than stored wrong.
+fn push_typed(column: &mut Cells, cell: Cell<'_>) -> Result<(), String> {
+    match (column, cell) {
+        (Cells::Date(c), Cell::Days(days)) => c.push(days),
+        (Cells::Amount(c), Cell::Grosze(grosze)) => c.push(grosze),
+        (Cells::Checked(rows), _) => *rows += 1,
+        (_, cell) => return Err(format!("{cell:?} handed over for a column of another type")),
+    }
+    Ok(())
+}
+
 /// Parses one non-empty cell of `kind` into its column; on error the
 /// column is left as it was. A field that is not kept is parsed for its
 /// errors only (`Dialect::check_cell`).
@@ -460,6 +524,75 @@ mod tests {
         }
         let kept = LEDGER.iter().filter(|f| f.kept).count();
         assert_eq!(df.width(), kept + 2, "kept fields plus _file and _line");
+    }
+
+    #[test]
+    fn typed_cells_are_the_values_their_text_would_give() {
+        let text = [
+            "FV/1",
+            "2026-03-02",
+            "5265877635",
+            "123.00",
+            "PLN",
+            "100.00",
+            "23.00",
+        ];
+        let mut by_text = TableBuilder::new(LEDGER);
+        by_text
+            .push(|i| text.get(i).copied(), &Dialect::default(), &AT)
+            .unwrap();
+        let days = crate::contract::fast::date_days("2026-03-02").unwrap();
+        let typed = [
+            Cell::Text("FV/1"),
+            Cell::Days(days),
+            Cell::Text("5265877635"),
+            Cell::Grosze(12_300),
+            Cell::Text("PLN"),
+            Cell::Grosze(10_000),
+            Cell::Grosze(2_300),
+        ];
+        // A decimal comma is the text's dialect, not a typed value's.
+        let comma = Dialect {
+            decimal_comma: true,
+            ..Dialect::default()
+        };
+        let mut by_value = TableBuilder::new(LEDGER);
+        by_value
+            .push_cells(|i| typed.get(i).copied(), &comma, &AT)
+            .unwrap();
+        assert_eq!(by_value.finish().unwrap(), by_text.finish().unwrap());
+    }
+
+    #[test]
+    fn a_typed_cell_that_does_not_fit_is_refused_not_stored() {
+        let mut b = TableBuilder::new(LEDGER);
+        let row = |gross: Cell<'static>, date: Cell<'static>| {
+            [
+                Cell::Text("FV/1"),
+                date,
+                Cell::Text("5265877635"),
+                gross,
+                Cell::Text("PLN"),
+            ]
+        };
+        let days = Cell::Days(0);
+        let huge = row(Cell::Grosze(i64::MAX), days);
+        let err = b
+            .push_cells(|i| huge.get(i).copied(), &Dialect::default(), &AT)
+            .unwrap_err();
+        assert!(
+            err.starts_with("gross_amount: '92233720368547758.07' is not an amount"),
+            "{err}"
+        );
+        let swapped = row(Cell::Grosze(1), Cell::Grosze(1));
+        let err = b
+            .push_cells(|i| swapped.get(i).copied(), &Dialect::default(), &AT)
+            .unwrap_err();
+        assert!(
+            err.starts_with("issue_date: Grosze(1) handed over"),
+            "{err}"
+        );
+        assert!(b.is_empty());
     }
 
     #[test]

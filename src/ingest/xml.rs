@@ -4,8 +4,11 @@
 //! `crate::documents`; this module only turns parsed records into the cells
 //! of the source's table, so they are typed and counted like any other row.
 
+use chrono::Datelike;
+
 use super::reader::{FileOutcome, Reading};
-use crate::contract::{LIST_SEPARATOR, format_amount, ksef_number, push_two_digits, write_amount};
+use super::table::Cell;
+use crate::contract::{LIST_SEPARATOR, format_amount, ksef_number};
 use crate::documents::{fa3, hash, jpk, upo};
 
 /// A value as the cell text the table builder parses (by hand: a JPK_V7
@@ -135,70 +138,36 @@ pub(super) fn read_jpk(mut ctx: Reading<'_>) -> FileOutcome {
     };
     let seller_nip = register.header.seller_nip.clone();
     ctx.jpk = Some(register.header);
-    // The date and amounts of each row are written into one buffer, reused
-    // row after row: a register has millions of them.
-    let mut written = String::new();
     for sale in register.sales {
         if !sale.problems.is_empty() {
             ctx.counts.read += 1;
             ctx.reject(Some(sale.line), sale.problems.join("; "));
             continue;
         }
-        written.clear();
-        let ends = [
-            write_date(sale.issue_date, &mut written),
-            write_cell(sale.gross_amount, &mut written),
-            write_cell(sale.net_amount, &mut written),
-            write_cell(sale.vat_amount, &mut written),
-        ];
-        let piece = |k: usize| {
-            let start = if k == 0 { 0 } else { ends[k - 1] };
-            Some(&written[start..ends[k]]).filter(|t| !t.is_empty())
-        };
-        let row: [Option<&str>; 13] = [
-            sale.invoice_number.as_deref(),
-            piece(0),
-            seller_nip.as_deref(),
-            piece(1),
-            Some("PLN"),
-            piece(2),
-            piece(3),
-            sale.buyer_id.as_deref(),
-            sale.ksef_number.as_deref(),
-            sale.marker,
+        // The date and amounts go over as the values they were read as.
+        let row: [Option<Cell<'_>>; 13] = [
+            sale.invoice_number.as_deref().map(Cell::Text),
+            sale.issue_date
+                .map(|d| Cell::Days(d.num_days_from_ce() - DAYS_TO_1970)),
+            seller_nip.as_deref().map(Cell::Text),
+            Some(Cell::Grosze(sale.gross_amount)),
+            Some(Cell::Text("PLN")),
+            Some(Cell::Grosze(sale.net_amount)),
+            Some(Cell::Grosze(sale.vat_amount)),
+            sale.buyer_id.as_deref().map(Cell::Text),
+            sale.ksef_number.as_deref().map(Cell::Text),
+            sale.marker.map(Cell::Text),
             None,
-            Some("JPK_V7"),
-            sale.document_type.as_deref(),
+            Some(Cell::Text("JPK_V7")),
+            sale.document_type.as_deref().map(Cell::Text),
         ];
-        ctx.row(sale.line, |i| row.get(i).copied().flatten());
+        ctx.typed_row(sale.line, |i| row.get(i).copied().flatten());
     }
     ctx.done()
 }
 
-/// Appends a row's date to `out` (nothing when it has none); where it ends.
-fn write_date(day: Option<chrono::NaiveDate>, out: &mut String) -> usize {
-    use chrono::Datelike;
-    match day {
-        Some(d) if (0..=9999).contains(&d.year()) => {
-            let year = d.year() as u32;
-            push_two_digits(out, year / 100);
-            push_two_digits(out, year % 100);
-            out.push('-');
-            push_two_digits(out, d.month());
-            out.push('-');
-            push_two_digits(out, d.day());
-        }
-        Some(d) => out.push_str(&date(d)),
-        None => {}
-    }
-    out.len()
-}
-
-/// Appends an amount in grosze to `out`; where it ends.
-fn write_cell(cents: i64, out: &mut String) -> usize {
-    write_amount(cents, out);
-    out.len()
-}
+/// Days from 0001-01-01 (day 1) to 1970-01-01, where the table's dates count from.
+const DAYS_TO_1970: i32 = 719_163;
 
 #[cfg(test)]
 mod tests {

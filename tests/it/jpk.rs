@@ -250,6 +250,40 @@ fn without_the_offline_log_only_the_numbering_clause_is_judged() {
     assert_eq!(json["counts_by_code"]["MARKER_MISMATCH"], 3);
 }
 
+/// The ledger's CSV dialect (a decimal comma, Polish dates) is its CSV
+/// files': the returns beside them are read as the JPK_V7 schema writes
+/// them, and the run gives what the bundle in plain ISO gives. (Every
+/// return row was refused before: its date was read in the CSV's format.)
+#[test]
+fn the_ledgers_csv_dialect_is_not_the_returns() {
+    let bundle = Bundle::new();
+    copy_dir(&fixtures().join("jpk"), bundle.path());
+    let ledger = bundle.path().join("ledger");
+    std::fs::write(
+        ledger.join("sales.csv"),
+        "invoice_number;issue_date;seller_nip;gross_amount;currency;ksef_marker\n\
+         FV/02/01;20.02.2026;5265877635;123,00;PLN;BFK\n",
+    )
+    .expect("write sales.csv");
+    let toml = bundle.path().join("recon.toml");
+    let mut config = std::fs::read_to_string(&toml).expect("read recon.toml");
+    config.push_str(
+        "\n[sources.ledger]\ndelimiter = \";\"\ndecimal = \",\"\ndate_format = \"%d.%m.%Y\"\n",
+    );
+    std::fs::write(&toml, config).expect("write recon.toml");
+    let r = run(bundle.path(), AS_OF, &[]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let plain = jpk_run();
+    for file in [
+        "exceptions.csv",
+        "reconciliation.csv",
+        "rejected.csv",
+        "jpk_corrections.csv",
+    ] {
+        assert_eq!(r.text(file), plain.text(file), "{file}");
+    }
+}
+
 #[test]
 fn with_nothing_due_the_worklist_is_its_header() {
     let r = run(Bundle::new().with_ledger().path(), AS_OF, &[]);
