@@ -143,7 +143,7 @@ pub const MAX_JPK_BYTES: usize = 1024 * 1024 * 1024;
 /// doubt, in either, and the whole file goes through the strict reader, so
 /// what is read, and every refusal, is the strict reader's.
 pub fn parse_jpk(bytes: &[u8]) -> Result<JpkRegister<'_>, DocError> {
-    let mut sales = Vec::with_capacity(rows::count(bytes));
+    let mut sales = Vec::new();
     let mut current: Option<Row> = None;
     let run = rows::read(bytes, &mut |piece| match piece {
         Piece::Row(line) => current = Some(Row::new(line)),

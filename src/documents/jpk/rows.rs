@@ -52,12 +52,6 @@ pub fn read<'a>(bytes: &'a [u8], visit: &mut dyn FnMut(Piece<'a>)) -> Option<Run
     })
 }
 
-/// How many rows the file's text has, at most: the start tags of rows of
-/// any prefix, for the room to keep them in.
-pub fn count(bytes: &[u8]) -> usize {
-    memchr::memmem::find_iter(bytes, b"SprzedazWiersz>").count() / 2
-}
-
 /// The file with the run's bytes replaced by as many line breaks as they
 /// held, so that what is left keeps its line numbers.
 pub fn skeleton(bytes: &[u8], run: &Run) -> Vec<u8> {
@@ -150,7 +144,9 @@ fn scan<'a>(
             let (gap, lines) = white(&bytes[at..]);
             line += lines;
             at += gap;
-            if bytes[at..].starts_with(close.as_bytes()) {
+            // A child starts `<N`, the row's end `</`: the end tag is
+            // compared only where it can be.
+            if bytes.get(at + 1) == Some(&b'/') && bytes[at..].starts_with(close.as_bytes()) {
                 at += close.len();
                 break;
             }
@@ -236,9 +232,16 @@ fn child<'a>(
 /// The length of `</P:Name>` at the start of `bytes`, if it is there.
 fn closing_tag(bytes: &[u8], prefix: &str, name: &str) -> Option<usize> {
     let rest = bytes.strip_prefix(b"</")?;
-    let rest = rest.strip_prefix(prefix.as_bytes())?;
-    let rest = rest.strip_prefix(name.as_bytes())?;
+    let rest = starts(rest, prefix.as_bytes())?;
+    let rest = starts(rest, name.as_bytes())?;
     rest.first()
         .filter(|b| **b == b'>')
         .map(|_| 3 + prefix.len() + name.len())
+}
+
+/// `bytes` after `head`, compared byte by byte: the names compared here
+/// are a few bytes long, shorter than the call a general comparison makes.
+fn starts<'b>(bytes: &'b [u8], head: &[u8]) -> Option<&'b [u8]> {
+    let (start, rest) = bytes.split_at_checked(head.len())?;
+    start.iter().zip(head).all(|(a, b)| a == b).then_some(rest)
 }
