@@ -125,6 +125,8 @@ pub const EN: Texts = Texts {
     reconciliation_over: "more than this workbook's limit of {}",
     reconciliation_left_out: "left out with --no-reconciliation-sheet",
     reconciliation_note: "{} invoices ({}): the full reconciliation is in reconciliation.csv beside this workbook.",
+    reconciliation_action: "Only the invoices that need action are listed here (not submitted on time, pending, unverified, or with an exception): {} of {} invoices. The other {} are left out; reconciliation.csv beside this workbook has every invoice.",
+    reconciliation_action_capped: "Only invoices that need action are listed here (not submitted on time, pending, unverified, or with an exception): the first {} of the {} that need action, in reconciliation.csv's order, of {} invoices. The other {} are left out; reconciliation.csv beside this workbook has every invoice, exceptions.csv and the Exceptions sheet every exception.",
     wb_heading: "KSeF offline invoices: dashboard",
     wb_as_of: "As of",
     wb_fingerprint: "Input fingerprint",

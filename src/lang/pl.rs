@@ -132,6 +132,8 @@ pub const PL: Texts = Texts {
     reconciliation_over: "więcej niż limit tego skoroszytu, {}",
     reconciliation_left_out: "pominięte opcją --no-reconciliation-sheet",
     reconciliation_note: "Faktury: {} ({}); pełne uzgodnienie jest w pliku reconciliation.csv obok tego skoroszytu.",
+    reconciliation_action: "Tu są tylko faktury wymagające działania (nieprzesłane w terminie, z terminem, który nie minął, niezweryfikowane lub z wyjątkiem): {} z {} faktur. Pozostałe ({}) pominięto; plik reconciliation.csv obok tego skoroszytu zawiera wszystkie faktury.",
+    reconciliation_action_capped: "Tu są tylko faktury wymagające działania (nieprzesłane w terminie, z terminem, który nie minął, niezweryfikowane lub z wyjątkiem): pierwsze {} z {} wymagających działania, w kolejności pliku reconciliation.csv, spośród {} faktur. Pozostałe ({}) pominięto; plik reconciliation.csv obok tego skoroszytu zawiera wszystkie faktury, a exceptions.csv i arkusz Wyjątki wszystkie wyjątki.",
     wb_heading: "Faktury offline w KSeF: pulpit",
     wb_as_of: "Stan na",
     wb_fingerprint: "Odcisk danych wejściowych",
