@@ -122,7 +122,6 @@ pub const EN: Texts = Texts {
     sheet_jpk: "JPK",
     sheet_reconciliation: "Reconciliation",
     note: "note",
-    reconciliation_over: "more than this workbook's limit of {}",
     reconciliation_left_out: "left out with --no-reconciliation-sheet",
     reconciliation_note: "{} invoices ({}): the full reconciliation is in reconciliation.csv beside this workbook.",
     reconciliation_action: "Only the invoices that need action are listed here (not submitted on time, pending, unverified, or with an exception): {} of {} invoices. The other {} are left out; reconciliation.csv beside this workbook has every invoice.",

@@ -129,7 +129,6 @@ pub const PL: Texts = Texts {
     sheet_jpk: "JPK",
     sheet_reconciliation: "Uzgodnienie",
     note: "uwaga",
-    reconciliation_over: "więcej niż limit tego skoroszytu, {}",
     reconciliation_left_out: "pominięte opcją --no-reconciliation-sheet",
     reconciliation_note: "Faktury: {} ({}); pełne uzgodnienie jest w pliku reconciliation.csv obok tego skoroszytu.",
     reconciliation_action: "Tu są tylko faktury wymagające działania (nieprzesłane w terminie, z terminem, który nie minął, niezweryfikowane lub z wyjątkiem): {} z {} faktur. Pozostałe ({}) pominięto; plik reconciliation.csv obok tego skoroszytu zawiera wszystkie faktury.",

@@ -97,7 +97,6 @@ pub struct Texts {
     pub sheet_jpk: &'static str,
     pub sheet_reconciliation: &'static str,
     pub note: &'static str,
-    pub reconciliation_over: &'static str,
     pub reconciliation_left_out: &'static str,
     pub reconciliation_note: &'static str,
     /// Above a large bundle's Reconciliation sheet of the invoices that

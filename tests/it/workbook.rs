@@ -319,32 +319,46 @@ fn a_large_reconciliation_sheet_lists_the_invoices_that_need_action() {
     );
 }
 
-/// A run in parts keeps no rows for the sheet above its cap, and
-/// `--no-reconciliation-sheet` leaves it out: then the sheet is one note
-/// with the invoice count; the other sheets stay whole.
+/// A run in parts hands the workbook only the first of the invoices that
+/// need action with the counts (here 10 of 5,000 among 359,000): the
+/// note gives the counts, the sheet those rows.
 #[test]
-fn reconciliation_sheet_is_a_note_when_its_rows_are_not_kept_or_left_out() {
-    let (result, summary) = demo_outputs();
+fn a_run_in_parts_lists_the_rows_it_kept_with_their_counts() {
+    let (mut result, summary) = demo_outputs();
+    let expected = needing_action(&result.frames);
+    // What the parts path keeps: the first rows that need action.
+    let frames = &result.frames;
+    let kept = ksef_recon::report::xlsx::needs_action(&frames.reconciliation, &frames.exceptions)
+        .unwrap()
+        .head(Some(10));
+    result.frames.reconciliation = kept;
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("capped.xlsx");
+    let path = dir.path().join("parts.xlsx");
     let options = ksef_recon::report::xlsx::Options {
-        reconciliation_max_rows: Some(358),
+        reconciliation_max_rows: Some(10),
         reconciliation_rows: Some(359_000),
+        needing_action_rows: Some(5_000),
         ..Default::default()
     };
     ksef_recon::report::xlsx::write_file(&result.frames, &summary, &path, &options).unwrap();
     let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
     let range = wb.worksheet_range("Reconciliation").unwrap();
-    assert_eq!(range.height(), 2, "a header and the note");
-    let note = range.get((1, 0)).unwrap().to_string();
+    let note = range.get((0, 0)).unwrap().to_string();
     assert!(
-        note.starts_with("359000 invoices (more than this workbook's limit of 358)")
-            && note.contains("reconciliation.csv"),
+        note.contains("the first 10 of the 5000 that need action")
+            && note.contains("of 359000 invoices. The other 358990 are left out"),
         "{note}"
     );
+    let numbers: Vec<String> = range.rows().skip(2).map(|r| r[1].to_string()).collect();
+    assert_eq!(numbers, expected[..10]);
     let exceptions = wb.worksheet_range("Exceptions").unwrap();
     assert_eq!(exceptions.height(), result.frames.exceptions.height() + 1);
+}
 
+/// With `--no-reconciliation-sheet` the sheet is one note with the invoice
+/// count; the other sheets stay whole.
+#[test]
+fn reconciliation_sheet_is_a_note_when_left_out() {
     let run = run(
         &fixtures().join("demo"),
         "2026-04-10",
@@ -353,7 +367,12 @@ fn reconciliation_sheet_is_a_note_when_its_rows_are_not_kept_or_left_out() {
     assert_eq!(run.status, 0, "{}", run.stderr);
     let mut wb: Xlsx<_> = open_workbook(run.out.path().join("out/ageing.xlsx")).unwrap();
     let range = wb.worksheet_range("Reconciliation").unwrap();
+    assert_eq!(range.height(), 2, "a header and the note");
     let note = range.get((1, 0)).unwrap().to_string();
-    assert!(note.contains("--no-reconciliation-sheet"), "{note}");
+    assert_eq!(
+        note,
+        "359 invoices (left out with --no-reconciliation-sheet): the full reconciliation \
+         is in reconciliation.csv beside this workbook."
+    );
     assert!(wb.worksheet_range("Completeness").unwrap().height() > 1);
 }

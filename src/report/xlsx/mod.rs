@@ -21,6 +21,7 @@ use rust_xlsxwriter::{DocProperties, Workbook};
 use super::Frames;
 use super::summary::Summary;
 use crate::lang::fill;
+pub use action::needs_action;
 pub use sheets::{EXCEL_ROW_LIMIT, sheet_names};
 
 /// What can be changed about the workbook; tests shrink the row limit to
@@ -41,6 +42,10 @@ pub struct Options {
     /// hold them all (a partitioned run's, which holds them only while they
     /// fit the sheet); `None` for its height.
     pub reconciliation_rows: Option<usize>,
+    /// How many of them need action where `frames.reconciliation` holds
+    /// only the first of those (a partitioned run's above the cap); `None`
+    /// to count them in the frame.
+    pub needing_action_rows: Option<usize>,
 }
 
 /// By default the Reconciliation sheet lists at most 100,000 invoices:
@@ -65,6 +70,7 @@ impl Default for Options {
             row_limit: EXCEL_ROW_LIMIT,
             reconciliation_max_rows: Some(RECONCILIATION_SHEET_MAX_ROWS),
             reconciliation_rows: None,
+            needing_action_rows: None,
         }
     }
 }
@@ -115,8 +121,8 @@ fn build(frames: &Frames, summary: &Summary, options: &Options) -> Result<Workbo
 
 /// The Reconciliation sheet: every invoice while there are at most
 /// `reconciliation_max_rows`, else the invoices that need action under a
-/// note, or a note alone when the sheet is left out or the frame does not
-/// hold the rows (a run in parts keeps none above the limit).
+/// note (from every row, or from the first of them that a run in parts
+/// kept), or a note alone when the sheet is left out.
 fn reconciliation(
     wb: &mut Workbook,
     frames: &Frames,
@@ -133,19 +139,21 @@ fn reconciliation(
         constant_memory: true,
         note,
     };
-    let why = match options.reconciliation_max_rows {
-        Some(max) if rows <= max => return sheets::write(wb, &spec(None), df, f, limit, t),
-        Some(max) if df.height() == rows => {
+    match options.reconciliation_max_rows {
+        Some(max) if rows <= max => sheets::write(wb, &spec(None), df, f, limit, t),
+        Some(max) => {
             let picked = action::needs_action(df, &frames.exceptions)?;
+            let all = options.needing_action_rows.unwrap_or(picked.height());
             let shown = picked.head(Some(max));
-            let note = action_note(t, rows, picked.height(), shown.height());
-            return sheets::write(wb, &spec(Some(&note)), &shown, f, limit, t);
+            let note = action_note(t, rows, all, shown.height());
+            sheets::write(wb, &spec(Some(&note)), &shown, f, limit, t)
         }
-        Some(max) => fill(t.reconciliation_over, &[&max.to_string()]),
-        None => t.reconciliation_left_out.to_string(),
-    };
-    let text = fill(t.reconciliation_note, &[&rows.to_string(), &why]);
-    sheets::note(wb.add_worksheet(), t.sheet_reconciliation, &text, f, t)
+        None => {
+            let why = t.reconciliation_left_out;
+            let text = fill(t.reconciliation_note, &[&rows.to_string(), why]);
+            sheets::note(wb.add_worksheet(), t.sheet_reconciliation, &text, f, t)
+        }
+    }
 }
 
 /// The note above a sheet of the invoices that need action: `shown` of
