@@ -64,7 +64,7 @@ pub fn write(
     let last_col = cols.names.len().saturating_sub(1) as ColNum;
     let top = RowNum::from(spec.note.is_some());
     let mut iters: Vec<_> = cols.columns.iter().map(|c| c.iter()).collect();
-    for (label, start, end) in sheet_names(spec.name, df.height(), row_limit - top) {
+    for (label, start, end) in sheet_names(spec.name, df.height(), row_limit.saturating_sub(top)) {
         let ws = if spec.constant_memory {
             wb.add_worksheet_with_constant_memory()?
         } else {
