@@ -158,8 +158,8 @@ struct RunArgs {
     #[arg(long)]
     quiet: bool,
     /// Leave the per-invoice Reconciliation sheet out of ageing.xlsx (a
-    /// note points to reconciliation.csv). It is left out anyway above
-    /// 1,048,575 invoices, what one Excel sheet holds.
+    /// note points to reconciliation.csv). Above 100,000 invoices it lists
+    /// only the invoices that need action anyway.
     #[arg(long)]
     no_reconciliation_sheet: bool,
     /// The files of the tabular outputs (exceptions, reconciliation,

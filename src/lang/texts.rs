@@ -97,9 +97,14 @@ pub struct Texts {
     pub sheet_jpk: &'static str,
     pub sheet_reconciliation: &'static str,
     pub note: &'static str,
-    pub reconciliation_over: &'static str,
     pub reconciliation_left_out: &'static str,
     pub reconciliation_note: &'static str,
+    /// Above a large bundle's Reconciliation sheet of the invoices that
+    /// need action: those listed, all invoices, those left out.
+    pub reconciliation_action: &'static str,
+    /// The same when even those are more than the sheet lists: those
+    /// listed, those that need action, all invoices, those left out.
+    pub reconciliation_action_capped: &'static str,
     pub wb_heading: &'static str,
     pub wb_as_of: &'static str,
     pub wb_fingerprint: &'static str,

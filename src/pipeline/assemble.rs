@@ -28,7 +28,7 @@ pub struct Outputs {
     pub summary: RunSummary,
     /// A run in parts' reconciliation, already written to disk part by
     /// part (`frames.reconciliation` then holds its rows only while they
-    /// fit the workbook's sheet).
+    /// fit the workbook's sheet, else the first of those that need action).
     pub written: Option<Written>,
     /// The distinct seller NIPs of the ledger's invoices (what binds the
     /// exception register to its company when `recon.toml` names none).
@@ -44,8 +44,9 @@ pub struct Written {
 /// The outputs of a run from its checked tables: `checked` holds the
 /// invoice table the reports read (a run in parts' holds only the invoices
 /// they read) and every finding; `reconciliation` is the reconciliation
-/// frame (empty when a run in parts wrote it to disk); `counts` what
-/// `run.json` counts of the invoices.
+/// frame (of a run in parts, which wrote it to disk, only the rows the
+/// workbook's sheet lists); `counts` what `run.json` counts of the
+/// invoices.
 pub fn assemble(
     mut checked: Checked,
     reconciliation: DataFrame,

@@ -91,13 +91,20 @@ struct Gathered {
     month_scoped: Vec<DataFrame>,
     /// The reconciliation rows an evidence pack's scope picks.
     picked: Vec<DataFrame>,
+    /// The keys of the home part's exceptions: its invoices' rows are
+    /// written with the ranges', which pick the rows that need action.
+    home_flagged: DataFrame,
 }
+
+/// An invoice's key columns.
+const KEY: [&str; 2] = ["seller_nip", "invoice_number"];
 
 impl Gathered {
     fn start(home: Checked, file: &mut ReconciliationFile, job: &Job<'_>) -> Result<Gathered> {
         let home_rows = report::reconciliation(&home.matched)?;
         file.begin(job.formats, &home_rows.clear())?;
         Ok(Gathered {
+            home_flagged: report::exceptions(&home.findings.all)?.select(KEY)?,
             digest: InvoiceDigest::of(&home_rows)?,
             counts: Counts::of(&home.matched, &home.queries)?,
             findings: vec![home.findings.all.clone().lazy()],
@@ -123,7 +130,9 @@ impl Gathered {
         self.digest.append(&InvoiceDigest::of(&rows)?)?;
         self.counts.add(Counts::of(&part.matched, &part.queries)?);
         let rows = self.with_home_rows(rows, in_range)?;
-        file.write(&rows)?;
+        let mut flagged = report::exceptions(&part.findings.all)?.select(KEY)?;
+        flagged.vstack_mut(&self.home_flagged)?;
+        file.write(&rows, &flagged)?;
         if let Some(pick) = &job.pick {
             self.picked
                 .push(compact(rows.lazy().filter(pick.clone()).collect()?)?);
@@ -191,7 +200,10 @@ impl Gathered {
                 }
                 all
             }
-            None => file.kept.take().unwrap_or_else(|| self.home_rows.clear()),
+            None => match file.kept.take() {
+                Some(kept) => kept,
+                None => std::mem::replace(&mut file.needing_action, DataFrame::empty()),
+            },
         };
         Ok((self.home, reconciliation, self.counts, self.digest))
     }

@@ -107,6 +107,8 @@ fn write_views(
             reconciliation_max_rows: reconciliation_sheet
                 .then_some(xlsx::RECONCILIATION_SHEET_MAX_ROWS),
             reconciliation_rows: outputs.written.as_ref().map(|w| w.file.rows as usize),
+            needing_action_rows: (outputs.written.as_ref())
+                .map(|w| w.file.needing_action_rows as usize),
             ..Default::default()
         },
     )

@@ -22,6 +22,12 @@ pub struct ReconciliationFile {
     /// The rows themselves while they fit the workbook's Reconciliation
     /// sheet (so the sheet is the one a single run writes); `None` after.
     pub kept: Option<DataFrame>,
+    /// The rows that need action, the first up to the sheet's cap: what
+    /// the sheet lists once there are too many rows to keep, picked range
+    /// by range as one run picks them from the whole (`xlsx::needs_action`).
+    pub needing_action: DataFrame,
+    /// How many rows need action in all.
+    pub needing_action_rows: u64,
 }
 
 const CSV: &str = "reconciliation.csv";
@@ -49,6 +55,8 @@ impl ReconciliationFile {
             parquet: None,
             rows: 0,
             kept: None,
+            needing_action: DataFrame::empty(),
+            needing_action_rows: 0,
         })
     }
 
@@ -70,11 +78,14 @@ impl ReconciliationFile {
             self.parquet = Some(super::parquet_out::RowGroups::new(file, empty)?);
         }
         self.kept = Some(empty.clone());
+        self.needing_action = empty.clone();
         Ok(())
     }
 
-    /// Appends the next rows, in output order.
-    pub fn write(&mut self, rows: &DataFrame) -> Result<()> {
+    /// Appends the next rows, in output order; `exceptions` holds (at
+    /// least) the seller NIP and invoice number of every exception about
+    /// them.
+    pub fn write(&mut self, rows: &DataFrame, exceptions: &DataFrame) -> Result<()> {
         if let Some(out) = &mut self.csv {
             super::csv_out::write_rows(rows, &super::NUMERIC, out)?;
         }
@@ -82,12 +93,18 @@ impl ReconciliationFile {
             parquet.write(rows)?;
         }
         self.rows += rows.height() as u64;
-        let limit = super::xlsx::RECONCILIATION_SHEET_MAX_ROWS as u64;
+        let limit = super::xlsx::RECONCILIATION_SHEET_MAX_ROWS;
         match &mut self.kept {
-            Some(kept) if self.rows <= limit => {
+            Some(kept) if self.rows <= limit as u64 => {
                 kept.vstack_mut(rows)?;
             }
             _ => self.kept = None,
+        }
+        let picked = super::xlsx::needs_action(rows, exceptions)?;
+        self.needing_action_rows += picked.height() as u64;
+        let room = limit.saturating_sub(self.needing_action.height());
+        if room > 0 {
+            self.needing_action.vstack_mut(&picked.head(Some(room)))?;
         }
         Ok(())
     }

@@ -224,30 +224,141 @@ fn reconciliation_splits_across_sheets_at_the_row_limit() {
     assert_eq!(numbers, expected, "every invoice once, in order");
 }
 
-/// Above its cap, or with `--no-reconciliation-sheet`, the Reconciliation
-/// sheet is one note with the invoice count; the other sheets stay whole.
-#[test]
-fn reconciliation_sheet_is_a_note_when_capped_or_left_out() {
-    let (result, summary) = demo_outputs();
+/// The demo's invoice numbers that need action, worked out here from
+/// the frames: a status other than submitted on time or not required, or
+/// an exception about the invoice.
+fn needing_action(frames: &ksef_recon::report::Frames) -> Vec<String> {
+    let text = |df: &polars::prelude::DataFrame, name: &str| -> Vec<String> {
+        let c = df.column(name).unwrap().str().unwrap();
+        c.iter().map(|v| v.unwrap_or("").to_string()).collect()
+    };
+    let ex = &frames.exceptions;
+    let flagged: std::collections::HashSet<(String, String)> = text(ex, "seller_nip")
+        .into_iter()
+        .zip(text(ex, "invoice_number"))
+        .collect();
+    let rec = &frames.reconciliation;
+    let (nip, number, status) = (
+        text(rec, "seller_nip"),
+        text(rec, "invoice_number"),
+        text(rec, "status"),
+    );
+    (0..rec.height())
+        .filter(|&i| {
+            !["submitted_on_time", "not_required"].contains(&status[i].as_str())
+                || flagged.contains(&(nip[i].clone(), number[i].clone()))
+        })
+        .map(|i| number[i].clone())
+        .collect()
+}
+
+/// The Reconciliation sheet of a workbook written with `options`: the
+/// note in its first row and the invoice numbers under the header below.
+fn action_sheet(
+    options: &ksef_recon::report::xlsx::Options,
+    lang: ksef_recon::lang::Lang,
+) -> (String, Vec<String>) {
+    let (result, _) = demo_outputs();
+    let summary =
+        ksef_recon::report::summary::Summary::build(&result.frames, &result.run, lang).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("capped.xlsx");
+    let path = dir.path().join("action.xlsx");
+    ksef_recon::report::xlsx::write_file(&result.frames, &summary, &path, options).unwrap();
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    let range = wb
+        .worksheet_range(lang.texts().sheet_reconciliation)
+        .unwrap();
+    let mut rows = range.rows();
+    let note = rows.next().unwrap()[0].to_string();
+    let header: Vec<String> = rows.next().unwrap().iter().map(|c| c.to_string()).collect();
+    assert_eq!(header[1], lang.texts().column("invoice_number"));
+    (note, rows.map(|r| r[1].to_string()).collect())
+}
+
+/// Above its cap (lowered here from 100,000 to fit the demo's 359
+/// invoices), the Reconciliation sheet lists the invoices that need
+/// action, in reconciliation.csv's order, under a note of what it leaves
+/// out; past the cap, the first ones, and the note says so.
+#[test]
+fn a_large_reconciliation_sheet_lists_the_invoices_that_need_action() {
+    let expected = needing_action(&demo_outputs().0.frames);
+    let n = expected.len();
+    assert!(n > 10 && n < 359, "{n} of the demo's invoices need action");
+    let en = ksef_recon::lang::Lang::En;
+    let capped_at = |max| ksef_recon::report::xlsx::Options {
+        reconciliation_max_rows: Some(max),
+        ..Default::default()
+    };
+    let (note, numbers) = action_sheet(&capped_at(358), en);
+    assert_eq!(numbers, expected);
+    assert_eq!(
+        note,
+        format!(
+            "Only the invoices that need action are listed here (not submitted on time, \
+             pending, unverified, or with an exception): {n} of 359 invoices. The other {} \
+             are left out; reconciliation.csv beside this workbook has every invoice.",
+            359 - n
+        )
+    );
+
+    let (note, numbers) = action_sheet(&capped_at(10), en);
+    assert_eq!(numbers, expected[..10]);
+    assert!(
+        note.contains(&format!("the first 10 of the {n} that need action"))
+            && note.contains("of 359 invoices. The other 349 are left out")
+            && note.contains("reconciliation.csv beside this workbook has every invoice"),
+        "{note}"
+    );
+
+    let (note, numbers) = action_sheet(&capped_at(358), ksef_recon::lang::Lang::Pl);
+    assert_eq!(numbers, expected);
+    assert!(
+        note.starts_with("Tu są tylko faktury wymagające działania")
+            && note.contains(&format!("{n} z 359 faktur")),
+        "{note}"
+    );
+}
+
+/// A run in parts hands the workbook only the first of the invoices that
+/// need action with the counts (here 10 of 5,000 among 359,000): the
+/// note gives the counts, the sheet those rows.
+#[test]
+fn a_run_in_parts_lists_the_rows_it_kept_with_their_counts() {
+    let (mut result, summary) = demo_outputs();
+    let expected = needing_action(&result.frames);
+    // What the parts path keeps: the first rows that need action.
+    let frames = &result.frames;
+    let kept = ksef_recon::report::xlsx::needs_action(&frames.reconciliation, &frames.exceptions)
+        .unwrap()
+        .head(Some(10));
+    result.frames.reconciliation = kept;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("parts.xlsx");
     let options = ksef_recon::report::xlsx::Options {
-        reconciliation_max_rows: Some(358),
+        reconciliation_max_rows: Some(10),
+        reconciliation_rows: Some(359_000),
+        needing_action_rows: Some(5_000),
         ..Default::default()
     };
     ksef_recon::report::xlsx::write_file(&result.frames, &summary, &path, &options).unwrap();
     let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
     let range = wb.worksheet_range("Reconciliation").unwrap();
-    assert_eq!(range.height(), 2, "a header and the note");
-    let note = range.get((1, 0)).unwrap().to_string();
+    let note = range.get((0, 0)).unwrap().to_string();
     assert!(
-        note.starts_with("359 invoices (more than this workbook's limit of 358)")
-            && note.contains("reconciliation.csv"),
+        note.contains("the first 10 of the 5000 that need action")
+            && note.contains("of 359000 invoices. The other 358990 are left out"),
         "{note}"
     );
+    let numbers: Vec<String> = range.rows().skip(2).map(|r| r[1].to_string()).collect();
+    assert_eq!(numbers, expected[..10]);
     let exceptions = wb.worksheet_range("Exceptions").unwrap();
     assert_eq!(exceptions.height(), result.frames.exceptions.height() + 1);
+}
 
+/// With `--no-reconciliation-sheet` the sheet is one note with the invoice
+/// count; the other sheets stay whole.
+#[test]
+fn reconciliation_sheet_is_a_note_when_left_out() {
     let run = run(
         &fixtures().join("demo"),
         "2026-04-10",
@@ -256,7 +367,12 @@ fn reconciliation_sheet_is_a_note_when_capped_or_left_out() {
     assert_eq!(run.status, 0, "{}", run.stderr);
     let mut wb: Xlsx<_> = open_workbook(run.out.path().join("out/ageing.xlsx")).unwrap();
     let range = wb.worksheet_range("Reconciliation").unwrap();
+    assert_eq!(range.height(), 2, "a header and the note");
     let note = range.get((1, 0)).unwrap().to_string();
-    assert!(note.contains("--no-reconciliation-sheet"), "{note}");
+    assert_eq!(
+        note,
+        "359 invoices (left out with --no-reconciliation-sheet): the full reconciliation \
+         is in reconciliation.csv beside this workbook."
+    );
     assert!(wb.worksheet_range("Completeness").unwrap().height() > 1);
 }

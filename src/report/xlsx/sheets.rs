@@ -19,6 +19,9 @@ pub struct SheetSpec<'a> {
     /// Stream rows to disk (rust_xlsxwriter's constant-memory mode), for
     /// sheets that may hold millions of rows.
     pub constant_memory: bool,
+    /// A line above the header saying what the sheet leaves out (the
+    /// Reconciliation sheet of a large bundle), so nobody reads it as whole.
+    pub note: Option<&'a str>,
 }
 
 /// The sheet names a frame of `rows` rows takes at `row_limit` rows per
@@ -59,8 +62,9 @@ pub fn write(
         .map(|(w, n)| w.max((n.chars().count() + 3).min(60) as f64))
         .collect();
     let last_col = cols.names.len().saturating_sub(1) as ColNum;
+    let top = RowNum::from(spec.note.is_some());
     let mut iters: Vec<_> = cols.columns.iter().map(|c| c.iter()).collect();
-    for (label, start, end) in sheet_names(spec.name, df.height(), row_limit) {
+    for (label, start, end) in sheet_names(spec.name, df.height(), row_limit.saturating_sub(top)) {
         let ws = if spec.constant_memory {
             wb.add_worksheet_with_constant_memory()?
         } else {
@@ -68,8 +72,11 @@ pub fn write(
         };
         ws.set_name(&label)?;
         cells::set_widths(ws, &widths)?;
-        ws.set_freeze_panes(1, 0)?;
-        let last_row = (end - start).max(1) as RowNum;
+        if let Some(note) = spec.note {
+            cells::text(ws, 0, 0, note, &f.bold)?;
+        }
+        ws.set_freeze_panes(top + 1, 0)?;
+        let last_row = top + (end - start).max(1) as RowNum;
         if spec.table {
             let columns: Vec<TableColumn> = names
                 .iter()
@@ -83,13 +90,13 @@ pub fn write(
                 .set_name(label.replace(' ', "_"))
                 .set_style(TableStyle::Light9)
                 .set_columns(&columns);
-            ws.add_table(0, 0, last_row, last_col, &table)?;
+            ws.add_table(top, 0, last_row, last_col, &table)?;
         } else {
-            cells::header(ws, 0, &names, f)?;
-            ws.autofilter(0, 0, last_row, last_col)?;
+            cells::header(ws, top, &names, f)?;
+            ws.autofilter(top, 0, last_row, last_col)?;
         }
         for r in 0..(end - start) {
-            let row = (r + 1) as RowNum;
+            let row = top + (r + 1) as RowNum;
             for (c, it) in iters.iter_mut().enumerate() {
                 cells::cell(ws, row, c as ColNum, cols.kinds[c], it.next().flatten(), f)?;
             }
