@@ -14,15 +14,18 @@
 //!   across invoices works on these sources only (numbering gaps in the
 //!   offline log, the archive searched by hash, per-decision counts,
 //!   segregation of duties), so it sees the same rows it would in one run.
-//!   Keyless findings (decisions, grants) come from this part only.
+//!   Keyless findings (decisions, grants) come from this part only. The
+//!   invoices that share a KSeF number with another invoice are home
+//!   invoices too: DUPLICATE_KSEF_NUMBER looks across the KSeF metadata,
+//!   which the ranges cut.
 //! - The **ranges**: every other invoice (in the ledger or KSeF metadata
 //!   only), cut into ranges of (seller NIP, invoice number) by a sample of
 //!   the ledger's keys. Their rules are the per-invoice ones (presence,
 //!   amounts, dates, duplicates, KSeF numbers), which read one invoice's
 //!   rows at a time.
 //!
-//! The bundle is read twice: for the ledger's keys and the home part's
-//! invoices ([`Plan::for_bundle`]), then to cut each file's ledger and KSeF
+//! The bundle is read twice: for the ledger's keys, the home part's
+//! invoices and the KSeF numbers ([`Plan::for_bundle`]), then to cut each file's ledger and KSeF
 //! rows into the parts' pieces as the file is read ([`Plan::split`]), so
 //! no file is held whole beside another part's rows. Each part is matched
 //! from its pieces ([`Plan::part_bundle`]). A run in parts and one run give
@@ -116,8 +119,10 @@ impl Plan {
         }
         let _stage = crate::progress::Stage::start("planning the parts");
         let keep = |source: Source, _file: usize, df: DataFrame| -> PolarsResult<DataFrame> {
-            if source == Source::Archive {
-                return archive_keys(&df);
+            match source {
+                Source::Archive => return archive_keys(&df),
+                Source::KsefMetadata | Source::Upo => return numbered_keys(&df),
+                _ => {}
             }
             let keys = df.select(["seller_nip", "invoice_number"])?;
             if source == Source::Ledger {
@@ -130,11 +135,13 @@ impl Plan {
                 Ok(keys)
             }
         };
-        let sources: Vec<Source> = std::iter::once(Source::Ledger)
+        let sources: Vec<Source> = [Source::Ledger, Source::KsefMetadata]
+            .into_iter()
             .chain(home_sources.iter().copied())
             .collect();
         let bundle = ingest::load_with(input, config, &sources, Some(&keep))?;
         let home = home_keys(&bundle, home_sources)?;
+        let home = with_shared_numbers(home, &bundle)?;
         let sample = bundle
             .tables
             .get(&Source::Ledger)
@@ -362,12 +369,60 @@ fn archive_keys(df: &DataFrame) -> PolarsResult<DataFrame> {
     .collect()
 }
 
+/// A KSeF metadata or UPO table's KSeF numbers with their invoices.
+fn numbered_keys(df: &DataFrame) -> PolarsResult<DataFrame> {
+    df.clone()
+        .lazy()
+        .select([col("ksef_number"), col("seller_nip"), col("invoice_number")])
+        .filter(col("ksef_number").is_not_null())
+        .collect()
+}
+
+/// The home part's invoices with every invoice whose KSeF number another
+/// invoice's KSeF record or UPO also carries. DUPLICATE_KSEF_NUMBER looks
+/// across KSeF metadata, which a run in parts cuts into ranges: two
+/// invoices sharing a number in two parts would each look alone there, so
+/// they are matched together in the home part. They are few (a shared
+/// number is an error); the numbers are read once more for this, in the
+/// pass that plans the parts.
+fn with_shared_numbers(home: DataFrame, bundle: &Bundle) -> PolarsResult<DataFrame> {
+    let numbered: Vec<LazyFrame> = [Source::KsefMetadata, Source::Upo]
+        .iter()
+        .filter_map(|source| bundle.tables.get(source))
+        .map(|df| df.clone().lazy())
+        .collect();
+    if numbered.is_empty() {
+        return Ok(home);
+    }
+    // Counted as the rule counts them: distinct invoices, a missing key one
+    // of them.
+    let pairs = concat(numbered, UnionArgs::default())?.unique(None, UniqueKeepStrategy::Any);
+    let shared = pairs
+        .clone()
+        .group_by([col("ksef_number")])
+        .agg([len().alias("invoices")])
+        .filter(col("invoices").gt(lit(1)))
+        .select([col("ksef_number")]);
+    let keys = pairs
+        .join(
+            shared,
+            [col("ksef_number")],
+            [col("ksef_number")],
+            JoinArgs::new(JoinType::Semi),
+        )
+        .select(crate::frame::keys())
+        .drop_nulls(None);
+    concat([home.lazy(), keys], UnionArgs::default())?
+        .unique_stable(None, UniqueKeepStrategy::First)
+        .collect()
+}
+
 /// The home part's invoices: every key of the home sources, once.
 fn home_keys(bundle: &Bundle, home_sources: &[Source]) -> PolarsResult<DataFrame> {
     let mut home: Option<LazyFrame> = None;
     for source in home_sources {
         if let Some(df) = bundle.tables.get(source) {
-            let lf = df.clone().lazy();
+            let lf = df.clone().lazy().select(crate::frame::keys());
             home = Some(match home {
                 None => lf,
                 Some(h) => concat([h, lf], UnionArgs::default())?,

@@ -102,13 +102,7 @@ fn a_bundle_above_the_sheets_cap_in_parts_gives_the_workbook_of_one_run() {
     let tmp = tempfile::tempdir().expect("temp");
     let bundle = tmp.path().join("b");
     binary()
-        .args(["generate", "--invoices", "100500", "--seed", "8"])
-        // At this size the default rate plants KSeF numbers shared by an
-        // offline (home part) invoice and a range's, which a run in parts
-        // does not pair (its exceptions.csv lacks those
-        // DUPLICATE_KSEF_NUMBER rows, before this sheet was changed too);
-        // not what this test is about.
-        .args(["--duplicate-ksef-number-rate", "0", "--out"])
+        .args(["generate", "--invoices", "100500", "--seed", "8", "--out"])
         .arg(&bundle)
         .assert()
         .success();
@@ -126,6 +120,36 @@ fn a_bundle_above_the_sheets_cap_in_parts_gives_the_workbook_of_one_run() {
         "{note}"
     );
     assert!(sheet.height() > 1000, "{} rows", sheet.height());
+}
+
+/// Invoices sharing a KSeF number (DUPLICATE_KSEF_NUMBER, a rule across
+/// the KSeF metadata a run in parts cuts into ranges) are matched together
+/// wherever their keys fall: offline invoices with UPOs beside ledger-only
+/// ones, at a rate that puts pairs across the ranges' bounds.
+#[test]
+fn invoices_sharing_a_ksef_number_in_parts_give_the_findings_of_one_run() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let bundle = tmp.path().join("b");
+    binary()
+        .args(["generate", "--invoices", "20000", "--seed", "8"])
+        .args(["--duplicate-ksef-number-rate", "0.01", "--out"])
+        .arg(&bundle)
+        .assert()
+        .success();
+    let expected: serde_json::Value =
+        serde_json::from_slice(&fs::read(bundle.join("expected_counts.json")).expect("expected"))
+            .expect("json");
+    let as_of = expected["as_of"].as_str().expect("as_of");
+    let one = assert_same_in_parts(&bundle, as_of, &[3, 7]);
+    let exceptions = String::from_utf8_lossy(&one["exceptions.csv"]).into_owned();
+    let shared = exceptions.matches(",DUPLICATE_KSEF_NUMBER,").count();
+    assert_eq!(
+        shared as u64,
+        expected["counts_by_code"]["DUPLICATE_KSEF_NUMBER"]
+            .as_u64()
+            .expect("count"),
+        "the generator's planted shared numbers"
+    );
 }
 
 /// JPK_V7 returns in parts: the returns that stand and replace are decided
