@@ -131,37 +131,56 @@ pub struct JpkRegister<'a> {
 /// refused rather than read into memory.
 pub const MAX_JPK_BYTES: usize = 1024 * 1024 * 1024;
 
-/// Reads one JPK_V7M/K file: its header and its sales rows, in file order.
+/// Reads one JPK_V7M/K file: its header and its sales rows, in file order
+/// (see [`open_jpk`]).
+pub fn parse_jpk(bytes: &[u8]) -> Result<JpkRegister<'_>, DocError> {
+    match open_jpk(bytes)? {
+        Opened::Plain(header, mut rows) => {
+            let sales: Vec<JpkSale<'_>> = rows.by_ref().collect();
+            match rows.broken() {
+                false => Ok(JpkRegister { header, sales }),
+                // Covariant: the strict reader's owned rows stand in.
+                true => Ok(strict(bytes)?),
+            }
+        }
+        Opened::Strict(register) => Ok(register),
+    }
+}
+
+/// A JPK_V7 file opened for its rows: its header known, its rows read one
+/// by one as they are asked for, or, where the file is not plainly shaped,
+/// read whole by the strict reader.
+pub enum Opened<'a> {
+    /// The rows are read as they are asked for; if
+    /// [`PlainRows::broken`] says so once they are all read, the file was
+    /// not plainly shaped after all, and what it gave is to be thrown away
+    /// for [`strict`]'s reading.
+    Plain(JpkHeader, PlainRows<'a>),
+    Strict(JpkRegister<'static>),
+}
+
+/// Opens one JPK_V7M/K file for its rows.
 ///
 /// The sales rows of a register are a long run of flat elements, and
 /// walking each of their dozen elements through the general reader was
-/// most of the time of loading a large register. So the run of rows is read
-/// by [`rows::read`], which accepts only the plain shape (each row's
-/// children an element of the row's own prefix holding text, nothing
-/// else), and the rest of the file (with the rows' bytes replaced by their
-/// line breaks, so every line keeps its number) by the strict reader. Any
-/// doubt, in either, and the whole file goes through the strict reader, so
-/// what is read, and every refusal, is the strict reader's.
-pub fn parse_jpk(bytes: &[u8]) -> Result<JpkRegister<'_>, DocError> {
-    let mut sales = Vec::new();
-    let mut current: Option<Row> = None;
-    let run = rows::read(bytes, &mut |piece| match piece {
-        Piece::Row(line) => current = Some(Row::new(line)),
-        Piece::Field(name, text) => {
-            if let Some(row) = current.as_mut()
-                && let Some(slot) = row.field(name, &text)
-            {
-                row.keep(slot, text);
-            }
-        }
-        Piece::End => sales.extend(current.take().map(Row::finish)),
+/// most of the time of loading a large register. So the run of rows (from
+/// the first row's start tag to the last row's end tag) is set apart and
+/// the rest of the file (with the rows' bytes replaced by their line
+/// breaks, so every line keeps its number) is read first, by the strict
+/// reader, for the header; the rows are then read by [`PlainRows`], which
+/// accepts only the plain shape (each row's children an element of the
+/// row's own prefix holding text, nothing else). Any doubt, in either, and
+/// the whole file goes through the strict reader, so what is read, and
+/// every refusal, is the strict reader's.
+pub fn open_jpk(bytes: &[u8]) -> Result<Opened<'_>, DocError> {
+    let plain = rows::locate(bytes).and_then(|run| {
+        let register = walk_register(&rows::skeleton(bytes, &run)).ok()?;
+        let header = register.finish_with(Vec::new()).ok()?.header;
+        Some(Opened::Plain(header, PlainRows::new(&run)))
     });
-    match run {
-        Some(run) => match walk_register(&rows::skeleton(bytes, &run)) {
-            Ok(register) => register.finish_with(sales),
-            Err(_) => strict(bytes),
-        },
-        None => strict(bytes),
+    match plain {
+        Some(opened) => Ok(opened),
+        None => strict(bytes).map(Opened::Strict),
     }
 }
 
@@ -180,7 +199,7 @@ fn walk_register(bytes: &[u8]) -> Result<Register, DocError> {
 }
 
 mod rows;
-use rows::Piece;
+pub use rows::PlainRows;
 
 #[derive(Debug, Default)]
 struct Register {
@@ -728,10 +747,11 @@ mod tests {
         for file in files {
             let text = std::fs::read_to_string(format!("{root}/{file}")).unwrap_or_default();
             assert!(text.contains("SprzedazWiersz"), "{file}");
-            assert!(
-                super::rows::read(text.as_bytes(), &mut |_| {}).is_some(),
-                "{file} takes the scan"
-            );
+            let plain = match open_jpk(text.as_bytes()) {
+                Ok(Opened::Plain(_, mut rows)) => rows.by_ref().count() > 0 && !rows.broken(),
+                _ => false,
+            };
+            assert!(plain, "{file} takes the scan");
             same(text.as_bytes(), file);
             for (from, to) in [
                 ("</DowodSprzedazy>", "</DowodSprzedazy><!-- c -->"),

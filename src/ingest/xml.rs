@@ -7,7 +7,7 @@
 use chrono::Datelike;
 
 use super::reader::{FileOutcome, Reading};
-use super::table::Cell;
+use super::table::{Cell, TableBuilder};
 use crate::contract::{LIST_SEPARATOR, format_amount, ksef_number};
 use crate::documents::{fa3, hash, jpk, upo};
 
@@ -126,19 +126,56 @@ pub(super) fn read_upo(mut ctx: Reading<'_>) -> FileOutcome {
 }
 
 /// The sales rows of a JPK_V7M/K(3) register as ledger rows, in PLN. A row
-/// the parser found problems with is rejected with all of them.
+/// the parser found problems with is rejected with all of them. A plainly
+/// shaped register's rows go to the table as they are read, into a builder
+/// of their own that joins the file's once the run of rows proved plain
+/// (else they are thrown away and the strict reader reads the file).
 pub(super) fn read_jpk(mut ctx: Reading<'_>) -> FileOutcome {
-    let register = match jpk::parse_jpk(ctx.input.bytes) {
-        Ok(r) => r,
-        Err(e) => {
-            // Rows seen in a file refused whole count as read and rejected.
-            ctx.counts.read += e.rows;
-            return ctx.fail(e.line, whole_file("JPK_V7 register", &e.reason));
-        }
+    let (header, mut rows) = match jpk::open_jpk(ctx.input.bytes) {
+        Ok(jpk::Opened::Plain(header, rows)) => (header, rows),
+        Ok(jpk::Opened::Strict(register)) => return sales_of(ctx, register),
+        Err(e) => return refused_jpk(ctx, e),
     };
-    let seller_nip = register.header.seller_nip.clone();
+    let mut builder = TableBuilder::new(ctx.input.source.fields());
+    let mut rejected = Vec::new();
+    let mut plain = Reading::new(ctx.input, &mut builder, &mut rejected);
+    add_sales(&mut plain, header.seller_nip.as_deref(), rows.by_ref());
+    let counts = plain.counts;
+    if rows.broken() {
+        return match jpk::strict(ctx.input.bytes) {
+            Ok(register) => sales_of(ctx, register),
+            Err(e) => refused_jpk(ctx, e),
+        };
+    }
+    ctx.join(vec![(builder, rejected, counts)]);
+    ctx.jpk = Some(header);
+    ctx.done()
+}
+
+/// A register read whole (by the strict reader) as ledger rows.
+fn sales_of(mut ctx: Reading<'_>, register: jpk::JpkRegister<'_>) -> FileOutcome {
+    add_sales(
+        &mut ctx,
+        register.header.seller_nip.as_deref(),
+        register.sales.into_iter(),
+    );
     ctx.jpk = Some(register.header);
-    for sale in register.sales {
+    ctx.done()
+}
+
+/// A register refused whole: its rows, seen, count as read and rejected.
+fn refused_jpk(mut ctx: Reading<'_>, e: crate::documents::DocError) -> FileOutcome {
+    ctx.counts.read += e.rows;
+    ctx.fail(e.line, whole_file("JPK_V7 register", &e.reason))
+}
+
+/// Hands each sales row to the table, or rejects it with its problems.
+fn add_sales<'s>(
+    ctx: &mut Reading<'_>,
+    seller_nip: Option<&str>,
+    sales: impl Iterator<Item = jpk::JpkSale<'s>>,
+) {
+    for sale in sales {
         if !sale.problems.is_empty() {
             ctx.counts.read += 1;
             ctx.reject(Some(sale.line), sale.problems.join("; "));
@@ -149,7 +186,7 @@ pub(super) fn read_jpk(mut ctx: Reading<'_>) -> FileOutcome {
             sale.invoice_number.as_deref().map(Cell::Text),
             sale.issue_date
                 .map(|d| Cell::Days(d.num_days_from_ce() - DAYS_TO_1970)),
-            seller_nip.as_deref().map(Cell::Text),
+            seller_nip.map(Cell::Text),
             Some(Cell::Grosze(sale.gross_amount)),
             Some(Cell::Text("PLN")),
             Some(Cell::Grosze(sale.net_amount)),
@@ -163,7 +200,6 @@ pub(super) fn read_jpk(mut ctx: Reading<'_>) -> FileOutcome {
         ];
         ctx.typed_row(sale.line, |i| row.get(i).copied().flatten());
     }
-    ctx.done()
 }
 
 /// Days from 0001-01-01 (day 1) to 1970-01-01, where the table's dates count from.

@@ -1,5 +1,6 @@
 //! The run of sales rows of a JPK_V7 file, read apart from the rest (see
-//! `parse_jpk`): a scan for the plain shape only,
+//! `parse_jpk`): from the first row's start tag to the last row's end tag,
+//! rows of the plain shape only,
 //!
 //! ```text
 //! <P:SprzedazWiersz>
@@ -7,60 +8,151 @@
 //! </P:SprzedazWiersz> ...
 //! ```
 //!
-//! where `P:` is the root element's own prefix (declared on it) or none. A
-//! row's children are read as the strict reader reads them: their text,
-//! references resolved, trimmed. Anything else (an attribute, a comment, an
-//! empty or nested element, text between elements, a carriage return, an
-//! unknown reference) ends the fast read: `read` gives `None` and the whole
-//! file goes through the strict reader.
+//! with nothing but white space between them, where `P:` is the root
+//! element's own prefix (declared on it) or none. A row's children are read
+//! as the strict reader reads them: their text, references resolved,
+//! trimmed. Anything else (an attribute, a comment, an empty or nested
+//! element, text between elements, a carriage return, an unknown reference)
+//! breaks the run: [`PlainRows::broken`] says so, what was read is to be
+//! thrown away, and the whole file goes through the strict reader.
+//!
+//! The run is found before any row is read ([`locate`]), so the rest of the
+//! file (its header) is read first and each row handed on as it is read,
+//! never gathered: a register's rows are most of its bytes.
 
 use std::borrow::Cow;
 
-/// What the scan hands its caller, in file order: a row begins at a line,
-/// one of its children with its text (resolved and trimmed), the row ends.
-pub enum Piece<'a> {
-    Row(u64),
-    Field(&'a str, Cow<'a, str>),
-    End,
-}
+use super::{JpkSale, Row};
 
 const BOM: &str = "\u{feff}";
 
 /// The run of rows read apart: its byte range in the file (from the first
-/// row's `<` to just after the last row's end tag) and the line breaks in it.
-pub struct Run {
+/// row's `<` to just after the last row's end tag), the line breaks in it
+/// and the line it starts on.
+pub struct Run<'a> {
     pub start: usize,
     pub end: usize,
     pub breaks: u64,
+    first_line: u64,
+    prefix: &'a str,
+    /// The file's text, up to the run's end.
+    text: &'a str,
 }
 
-/// Hands the run of rows to `visit`, piece by piece; `None` when the file
-/// is not plainly shaped there, or has no rows (what was handed over is
-/// then to be thrown away).
-pub fn read<'a>(bytes: &'a [u8], visit: &mut dyn FnMut(Piece<'a>)) -> Option<Run> {
+/// The run of rows of a file, if it has one and its root is `JPK` (in
+/// UTF-8, with a declared prefix or none): nothing is read of it yet.
+pub fn locate(bytes: &[u8]) -> Option<Run<'_>> {
     let text = std::str::from_utf8(bytes).ok()?;
     let body = text.strip_prefix(BOM).unwrap_or(text);
     let offset = text.len() - body.len();
     let prefix = root_prefix(body)?;
     let open = format!("<{prefix}SprzedazWiersz>");
-    let start = body.find(&open)?;
-    let (end, breaks) = scan(body, start, prefix, &open, visit)?;
+    let close = format!("</{prefix}SprzedazWiersz>");
+    let start = offset + memchr::memmem::find(body.as_bytes(), open.as_bytes())?;
+    let end = offset + memchr::memmem::rfind(body.as_bytes(), close.as_bytes())? + close.len();
+    if end <= start {
+        return None;
+    }
     Some(Run {
-        start: offset + start,
-        end: offset + end,
-        breaks,
+        start,
+        end,
+        breaks: breaks(&text[start..end]),
+        first_line: 1 + breaks(&text[..start]),
+        prefix,
+        text: &text[..end],
     })
 }
 
 /// The file with the run's bytes replaced by as many line breaks as they
 /// held, so that what is left keeps its line numbers.
-pub fn skeleton(bytes: &[u8], run: &Run) -> Vec<u8> {
+pub fn skeleton(bytes: &[u8], run: &Run<'_>) -> Vec<u8> {
     let breaks = run.breaks as usize;
     let mut out = Vec::with_capacity(bytes.len() - (run.end - run.start) + breaks);
     out.extend_from_slice(&bytes[..run.start]);
     out.resize(out.len() + breaks, b'\n');
     out.extend_from_slice(&bytes[run.end..]);
     out
+}
+
+/// The run's rows, read one by one as they are asked for.
+pub struct PlainRows<'a> {
+    text: &'a str,
+    at: usize,
+    end: usize,
+    line: u64,
+    prefix: &'a str,
+    open: String,
+    close: String,
+    broken: bool,
+}
+
+impl<'a> PlainRows<'a> {
+    /// The rows of `run`, as [`locate`] found it.
+    pub fn new(run: &Run<'a>) -> PlainRows<'a> {
+        let prefix = run.prefix;
+        PlainRows {
+            text: run.text,
+            at: run.start,
+            end: run.end,
+            line: run.first_line,
+            prefix,
+            open: format!("<{prefix}SprzedazWiersz>"),
+            close: format!("</{prefix}SprzedazWiersz>"),
+            broken: false,
+        }
+    }
+
+    /// Whether the run turned out not to be plainly shaped: the rows read
+    /// are then not the file's, which the strict reader must read.
+    pub fn broken(&self) -> bool {
+        self.broken
+    }
+
+    /// The next row, or `None` at the run's end or where it breaks.
+    fn row(&mut self) -> Option<JpkSale<'a>> {
+        let bytes = self.text.as_bytes();
+        let (gap, lines) = white(&bytes[self.at..]);
+        self.line += lines;
+        self.at += gap;
+        if self.at >= self.end || !bytes[self.at..].starts_with(self.open.as_bytes()) {
+            return None;
+        }
+        let mut row = Row::new(self.line);
+        self.at += self.open.len();
+        loop {
+            let (gap, lines) = white(&bytes[self.at..]);
+            self.line += lines;
+            self.at += gap;
+            // A child starts `<N`, the row's end `</`: the end tag is
+            // compared only where it can be.
+            if bytes.get(self.at + 1) == Some(&b'/')
+                && bytes[self.at..].starts_with(self.close.as_bytes())
+            {
+                self.at += self.close.len();
+                return Some(row.finish());
+            }
+            let (name, value, used, lines) = child(&self.text[self.at..], self.prefix)?;
+            if let Some(slot) = row.field(name, &value) {
+                row.keep(slot, value);
+            }
+            self.at += used;
+            self.line += lines;
+        }
+    }
+}
+
+impl<'a> Iterator for PlainRows<'a> {
+    type Item = JpkSale<'a>;
+
+    fn next(&mut self) -> Option<JpkSale<'a>> {
+        if self.broken || self.at >= self.end {
+            return None;
+        }
+        let row = self.row();
+        // Anything but white space up to the run's end breaks it.
+        self.broken |= row.is_none() && self.at < self.end;
+        row
+    }
 }
 
 /// The root element's prefix (`""` or `"tns:"`) when the root is `JPK` and
@@ -123,49 +215,6 @@ fn breaks(text: &str) -> u64 {
     memchr::memchr_iter(b'\n', text.as_bytes()).count() as u64
 }
 
-/// Reads rows from `start` while they follow one another, separated by white
-/// space; the end of the run and the line breaks in it.
-fn scan<'a>(
-    body: &'a str,
-    start: usize,
-    prefix: &str,
-    open: &str,
-    visit: &mut dyn FnMut(Piece<'a>),
-) -> Option<(usize, u64)> {
-    let close = format!("</{prefix}SprzedazWiersz>");
-    let bytes = body.as_bytes();
-    let first = 1 + breaks(&body[..start]);
-    let mut line = first;
-    let (mut at, mut end, mut end_line) = (start, start, first);
-    while bytes[at..].starts_with(open.as_bytes()) {
-        visit(Piece::Row(line));
-        at += open.len();
-        loop {
-            let (gap, lines) = white(&bytes[at..]);
-            line += lines;
-            at += gap;
-            // A child starts `<N`, the row's end `</`: the end tag is
-            // compared only where it can be.
-            if bytes.get(at + 1) == Some(&b'/') && bytes[at..].starts_with(close.as_bytes()) {
-                at += close.len();
-                break;
-            }
-            let (used, lines) = child(&body[at..], prefix, visit)?;
-            at += used;
-            line += lines;
-        }
-        visit(Piece::End);
-        (end, end_line) = (at, line);
-        let (gap, lines) = white(&bytes[at..]);
-        if !bytes[at + gap..].starts_with(open.as_bytes()) {
-            break;
-        }
-        line += lines;
-        at += gap;
-    }
-    (end > start).then_some((end, end_line - first))
-}
-
 /// White space between elements, which the strict reader passes over too:
 /// its length and the line breaks in it.
 fn white(bytes: &[u8]) -> (usize, u64) {
@@ -180,15 +229,11 @@ fn white(bytes: &[u8]) -> (usize, u64) {
     (bytes.len(), lines)
 }
 
-/// One `<P:Name>text</P:Name>` at the start of `text`, handed to `visit`:
+/// One `<P:Name>text</P:Name>` at the start of `text`: its name and text,
 /// the bytes it took and the line breaks in it. Byte by byte, as the rows
 /// are most of a register's bytes: the text is looked at once, and only a
 /// value with a reference, a `>` or a carriage return is looked at again.
-fn child<'a>(
-    text: &'a str,
-    prefix: &str,
-    visit: &mut dyn FnMut(Piece<'a>),
-) -> Option<(usize, u64)> {
+fn child<'a>(text: &'a str, prefix: &str) -> Option<(&'a str, Cow<'a, str>, usize, u64)> {
     let bytes = text.as_bytes();
     if bytes.first() != Some(&b'<') {
         return None;
@@ -222,11 +267,10 @@ fn child<'a>(
         if value.contains('\r') {
             return None;
         }
-        visit(Piece::Field(name, value));
+        Some((name, value, value_end + end, lines))
     } else {
-        visit(Piece::Field(name, Cow::Borrowed(raw.trim())));
+        Some((name, Cow::Borrowed(raw.trim()), value_end + end, lines))
     }
-    Some((value_end + end, lines))
 }
 
 /// The length of `</P:Name>` at the start of `bytes`, if it is there.
