@@ -24,6 +24,7 @@ mod deadline_keys;
 mod driven;
 mod listed;
 mod manifest;
+pub mod matching;
 mod params;
 mod resolutions;
 mod typed;
