@@ -19,6 +19,10 @@
 -- seller's own), params (ksef_from).
 -- Gives: one row per invoice with deadline_mode, the mode its deadline is
 -- set by (null where it requires no KSeF, but for total_failure).
+--
+-- Engine substitution (Spark SQL): each `CREATE TABLE name AS` below is run
+-- as `CREATE OR REPLACE TEMPORARY VIEW name AS` (docs/scaling.md, "Matching
+-- as SQL"); polars SQL runs it as written.
 
 CREATE TABLE invoice_keys AS
 SELECT seller_nip, invoice_number

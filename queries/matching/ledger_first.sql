@@ -9,6 +9,10 @@
 -- from the files' headers), params (as_of).
 -- Gives: one row per (seller_nip, invoice_number) of the ledger, its
 -- columns named ledger_*.
+--
+-- Engine substitution (Spark SQL): each `CREATE TABLE name AS` below is run
+-- as `CREATE OR REPLACE TEMPORARY VIEW name AS` (docs/scaling.md, "Matching
+-- as SQL"); polars SQL runs it as written.
 
 CREATE TABLE ledger_known AS
 SELECT l.seller_nip, l.invoice_number, l.issue_date, l.gross_amount,

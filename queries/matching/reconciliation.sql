@@ -20,6 +20,10 @@
 -- Gives: reconciliation.csv's rows, typed: deadline a DATE beside
 -- deadline_kind (date, none, lapsed, open), sorted by seller NIP and
 -- invoice number.
+--
+-- Engine substitution (Spark SQL): each `CREATE TABLE name AS` below is run
+-- as `CREATE OR REPLACE TEMPORARY VIEW name AS` (docs/scaling.md, "Matching
+-- as SQL"); polars SQL runs it as written.
 
 -- The key's columns with a stand-in for null on both sides, so that a
 -- plain equi-join matches a null as the same key (both engines' joins
