@@ -12,7 +12,8 @@
 -- marked BFK, is an RO or WEW document, or was issued before its seller's
 -- ksef_from; why it has no duty is named in words (no_duty_reason).
 -- The KSeF number shown is KSeF's, else the UPO's, else the ledger's; the
--- amount and currency our books', else the log's, KSeF's, the archive's.
+-- amount and currency our books', else the log's, KSeF's, the archive's;
+-- the VAT (for the 2027 penalty) our books', else KSeF's.
 --
 -- Reads: ledger_first, log_first, ksef_first, upo_first, archive_first
 -- (steps 1-5), sellers (listed: named in `sellers`; ksef_from: a
@@ -46,12 +47,14 @@ SELECT k.seller_nip, k.invoice_number,
        COALESCE(u.in_upo, FALSE) AS in_upo,
        (sc.listed_sellers = 0 OR COALESCE(s.listed, FALSE)) AS is_our_seller,
        COALESCE(s.ksef_from, p.ksef_from) AS seller_ksef_from,
-       l.ledger_issue_date, l.ledger_gross_amount, l.ledger_currency,
-       l.ledger_ksef_number, l.ledger_ksef_marker, l.ledger_document_type,
+       l.ledger_issue_date, l.ledger_gross_amount, l.ledger_vat_amount,
+       l.ledger_currency, l.ledger_ksef_number, l.ledger_ksef_marker,
+       l.ledger_document_type,
        o.log_issue_date, o.log_mode, o.decision_id, o.owner,
        o.log_gross_amount, o.log_currency,
        m.meta_ksef_number, m.ksef_issue_date, m.meta_submitted_at,
-       m.ksef_gross_amount, m.ksef_currency, m.meta_invoicing_mode,
+       m.ksef_gross_amount, m.ksef_vat_amount, m.ksef_currency,
+       m.meta_invoicing_mode,
        u.upo_ksef_number, u.upo_issue_date, u.upo_submitted_at,
        u.upo_sending_mode, u.upo_file,
        a.archive_file, a.archive_hash, a.kod1_url,
@@ -80,15 +83,18 @@ SELECT *,
             ELSE upo_submitted_at END AS submitted_at,
        COALESCE(ksef_issue_date, upo_issue_date, log_issue_date,
                 ledger_issue_date) AS issue_date,
-       (COALESCE(meta_invoicing_mode IN ('Offline', 'offline', 'OFFLINE'), FALSE)
-        OR COALESCE(upo_sending_mode IN ('Offline', 'offline', 'OFFLINE'), FALSE))
+       (COALESCE(meta_invoicing_mode IN ('Offline', 'offline', 'OFFLINE'),
+                 FALSE)
+        OR COALESCE(upo_sending_mode IN ('Offline', 'offline', 'OFFLINE'),
+                    FALSE))
          AS sent_offline,
        COALESCE(meta_ksef_number, upo_ksef_number, ledger_ksef_number)
          AS ksef_number,
        COALESCE(ledger_gross_amount, log_gross_amount, ksef_gross_amount,
                 archive_gross_amount) AS gross_amount,
        COALESCE(ledger_currency, log_currency, ksef_currency,
-                archive_currency) AS currency
+                archive_currency) AS currency,
+       COALESCE(ledger_vat_amount, ksef_vat_amount) AS vat_amount
 FROM invoice_sources;
 
 CREATE TABLE invoice_offline AS
@@ -116,6 +122,7 @@ FROM invoice_offline;
 SELECT seller_nip, invoice_number, issue_date, mode, decision_id, owner,
        in_ledger, in_offline_log, in_ksef, in_ksef_metadata, in_upo,
        ksef_number, submitted_at, submitted_on, gross_amount, currency,
+       vat_amount,
        offline_not_in_log, requires_ksef,
        CASE WHEN requires_ksef OR COALESCE(mode = 'total_failure', FALSE)
             THEN mode END AS deadline_mode,

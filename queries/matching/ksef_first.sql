@@ -15,11 +15,13 @@ SELECT seller_nip, invoice_number,
        issue_date AS ksef_issue_date,
        invoicing_date AS meta_submitted_at,
        gross_amount AS ksef_gross_amount,
+       vat_amount AS ksef_vat_amount,
        currency AS ksef_currency,
        invoicing_mode AS meta_invoicing_mode
 FROM (
   SELECT k.seller_nip, k.invoice_number, k.ksef_number, k.issue_date,
-         k.invoicing_date, k.gross_amount, k.currency, k.invoicing_mode,
+         k.invoicing_date, k.gross_amount, k.vat_amount, k.currency,
+         k.invoicing_mode,
          ROW_NUMBER() OVER (PARTITION BY k.seller_nip, k.invoice_number
                             ORDER BY k.invoicing_date, k.ksef_number,
                                      k._file, k._line) AS row_in_key

@@ -16,7 +16,7 @@
 
 CREATE TABLE ledger_known AS
 SELECT l.seller_nip, l.invoice_number, l.issue_date, l.gross_amount,
-       l.currency, l.ksef_number, l.ksef_marker, l.document_type,
+       l.vat_amount, l.currency, l.ksef_number, l.ksef_marker, l.document_type,
        l._file, l._line
 FROM ledger l
 LEFT JOIN jpk_returns j ON l._file = j.file
@@ -30,12 +30,14 @@ SELECT seller_nip, invoice_number,
        TRUE AS in_ledger,
        issue_date AS ledger_issue_date,
        gross_amount AS ledger_gross_amount,
+       vat_amount AS ledger_vat_amount,
        currency AS ledger_currency,
        ksef_number AS ledger_ksef_number,
        ksef_marker AS ledger_ksef_marker,
        document_type AS ledger_document_type
 FROM (
-  SELECT seller_nip, invoice_number, issue_date, gross_amount, currency,
+  SELECT seller_nip, invoice_number, issue_date, gross_amount, vat_amount,
+         currency,
          ksef_number, ksef_marker, document_type,
          ROW_NUMBER() OVER (PARTITION BY seller_nip, invoice_number
                             ORDER BY _file, _line) AS row_in_key

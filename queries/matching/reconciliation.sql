@@ -1,103 +1,85 @@
--- Matching, step 7: each invoice's deadline and status, as
--- reconciliation.csv gives them.
--- Contract section 3 (deadlines: by mode from P_1 or the period's end,
--- stretched by FAILURE announcements, lifted by a TOTAL_FAILURE) and
--- section 4 (statuses). The deadline of each distinct key (deadline mode,
--- P_1, the offline period, why there is no duty) is looked up in
--- deadline_keys, which the driver computes once per key (the FAILURE
--- stretch is a fixed point over a few events); the offline period of a
--- log invoice comes from offline_periods, also the driver's.
--- Status: not_required where the invoice requires no KSeF; with a dated
--- deadline and a submission, submitted_on_time (on or before the
--- deadline) or submitted_late; with a dated deadline, no submission and a
--- KSeF extract that proves absence (complete, covering P_1 and the
--- deadline: ksef_extract), overdue once the as-of date is past the
--- deadline, else pending; with no submission otherwise, unverified; a
--- duty still open or lapsed with a submission, submitted_on_time.
+-- Matching, step 8: the maximum penalty from 2027 (VAT Act art. 106ni),
+-- and reconciliation.csv's rows in its order.
+-- docs/outputs.md, max_penalty_pln (contract section 6a): for an invoice
+-- submitted_late or overdue whose deadline is a date in 2027 or later, the
+-- most the tax office may impose: its VAT, or 18.7 % of its gross amount
+-- when its VAT is zero, as an absolute value, in PLN, rounded half up to
+-- the grosz once. Another currency is converted at the NBP table A mid
+-- rate of the last business day before P_1 (art. 31a), from `rates`;
+-- without that day's table (no older one stands in) or without a VAT the
+-- penalty is null.
 --
--- Reads: invoices (step 6), offline_periods, deadline_keys, ksef_extract,
--- params (as_of).
--- Gives: reconciliation.csv's rows, typed: deadline a DATE beside
--- deadline_kind (date, none, lapsed, open), sorted by seller NIP and
--- invoice number.
+-- Amounts are turned into whole grosze and rates into ten-thousandths
+-- (BIGINT), so the arithmetic is exact on every engine; `max_penalty_grosze`
+-- is the penalty in grosze. Division rounds half up by adding half the
+-- divisor and dividing out the exact remainder: `(n - n % d) / d` is a
+-- whole number on both engines (polars SQL's `//` and Spark's `DIV` are
+-- each the other's syntax error).
+--
+-- Reads: statuses (step 7), rates, calendar (date, business_day).
+-- Gives: one row per invoice, sorted by seller NIP and invoice number.
 --
 -- Engine substitution (Spark SQL): each `CREATE TABLE name AS` below is run
 -- as `CREATE OR REPLACE TEMPORARY VIEW name AS` (docs/scaling.md, "Matching
 -- as SQL"); polars SQL runs it as written.
 
--- The key's columns with a stand-in for null on both sides, so that a
--- plain equi-join matches a null as the same key (both engines' joins
--- leave a null key unmatched): '-' for text (no mode, kind, id or reason
--- is '-'), and for a date whether it is null beside the date or, where it
--- is null, the as-of date. (No date literal: polars casts a text to a
--- date only with a deprecation warning.)
-CREATE TABLE invoice_keyed AS
-SELECT i.*,
-       COALESCE(i.deadline_mode, '-') AS k_mode,
-       i.issue_date IS NULL AS k_no_issue_date,
-       COALESCE(i.issue_date, p.as_of) AS k_issue_date,
-       COALESCE(op.period_kind, '-') AS k_period_kind,
-       op.period_end IS NULL AS k_no_period_end,
-       COALESCE(op.period_end, p.as_of) AS k_period_end,
-       COALESCE(op.period_decision, '-') AS k_period_decision,
-       COALESCE(op.period_event, '-') AS k_period_event,
-       COALESCE(i.no_duty_reason, '-') AS k_no_duty_reason
-FROM invoices i
-LEFT JOIN offline_periods op
-  ON i.seller_nip = op.seller_nip AND i.invoice_number = op.invoice_number
-CROSS JOIN params p;
+-- The first rate of a day and currency, by file and line.
+CREATE TABLE rate_of_day AS
+SELECT rate_date, rate_currency, rate_units
+FROM (
+  SELECT r.date AS rate_date, r.currency AS rate_currency,
+         CAST(r.rate * 10000 AS BIGINT) AS rate_units,
+         ROW_NUMBER() OVER (PARTITION BY r.date, r.currency
+                            ORDER BY r._file, r._line) AS row_in_key
+  FROM rates r
+) ranked
+WHERE row_in_key = 1;
 
-CREATE TABLE deadlines_keyed AS
-SELECT COALESCE(k.deadline_mode, '-') AS k_mode,
-       k.issue_date IS NULL AS k_no_issue_date,
-       COALESCE(k.issue_date, p.as_of) AS k_issue_date,
-       COALESCE(k.period_kind, '-') AS k_period_kind,
-       k.period_end IS NULL AS k_no_period_end,
-       COALESCE(k.period_end, p.as_of) AS k_period_end,
-       COALESCE(k.period_decision, '-') AS k_period_decision,
-       COALESCE(k.period_event, '-') AS k_period_event,
-       COALESCE(k.no_duty_reason, '-') AS k_no_duty_reason,
-       k.deadline, k.deadline_kind AS key_deadline_kind, k.deadline_basis
-FROM deadline_keys k
-CROSS JOIN params p;
+CREATE TABLE exposed AS
+SELECT seller_nip, invoice_number, issue_date, currency,
+       CAST(vat_amount * 100 AS BIGINT) AS vat_grosze,
+       CAST(gross_amount * 100 AS BIGINT) AS gross_grosze
+FROM statuses
+WHERE status IN ('submitted_late', 'overdue')
+  AND deadline_kind = 'date'
+  AND EXTRACT(YEAR FROM deadline) >= 2027;
 
-CREATE TABLE invoice_deadlines AS
-SELECT i.*, d.deadline, d.key_deadline_kind, d.deadline_basis,
-       e.covers_from, e.covers_through, p.as_of
-FROM invoice_keyed i
-LEFT JOIN deadlines_keyed d
-  ON i.k_mode = d.k_mode
- AND i.k_no_issue_date = d.k_no_issue_date AND i.k_issue_date = d.k_issue_date
- AND i.k_period_kind = d.k_period_kind
- AND i.k_no_period_end = d.k_no_period_end AND i.k_period_end = d.k_period_end
- AND i.k_period_decision = d.k_period_decision
- AND i.k_period_event = d.k_period_event
- AND i.k_no_duty_reason = d.k_no_duty_reason
-CROSS JOIN ksef_extract e
-CROSS JOIN params p;
+-- The last business day before each P_1 of an exposed invoice.
+CREATE TABLE rate_days AS
+SELECT p1.issue_date, MAX(c.date) AS rate_date
+FROM (SELECT DISTINCT issue_date FROM exposed) p1
+CROSS JOIN calendar c
+WHERE c.business_day AND c.date < p1.issue_date
+GROUP BY p1.issue_date;
 
-SELECT seller_nip, invoice_number, issue_date, mode, decision_id,
-       in_ledger, in_offline_log, in_ksef, ksef_number,
-       submitted_at, submitted_on,
-       deadline,
-       CASE WHEN NOT requires_ksef AND key_deadline_kind IS NULL THEN 'none'
-            ELSE key_deadline_kind END AS deadline_kind,
-       CASE
-         WHEN NOT requires_ksef THEN 'not_required'
-         WHEN key_deadline_kind = 'date' AND submitted_on IS NOT NULL THEN
-           CASE WHEN submitted_on <= deadline THEN 'submitted_on_time'
-                ELSE 'submitted_late' END
-         WHEN key_deadline_kind = 'date'
-              AND COALESCE(issue_date >= covers_from
-                           AND deadline <= covers_through, FALSE) THEN
-           CASE WHEN as_of > deadline THEN 'overdue' ELSE 'pending' END
-         WHEN key_deadline_kind IN ('date', 'open') AND submitted_on IS NULL
-           THEN 'unverified'
-         WHEN key_deadline_kind IN ('open', 'lapsed')
-              AND submitted_on IS NOT NULL THEN 'submitted_on_time'
-         ELSE 'not_required'
-       END AS status,
-       gross_amount, currency, owner, deadline_basis,
-       archive_file, archive_hash, kod1_url, upo_file
-FROM invoice_deadlines
-ORDER BY seller_nip, invoice_number
+-- The multiplier in ten-thousandths (PLN: 10000; null where the rate day's
+-- table is missing), then the numerator and divisor of the penalty.
+CREATE TABLE exposed_rated AS
+SELECT x.seller_nip, x.invoice_number, x.vat_grosze, x.gross_grosze,
+       CASE WHEN x.currency = 'PLN' THEN 10000
+            ELSE rd.rate_units END AS multiplier
+FROM exposed x
+LEFT JOIN rate_days d ON x.issue_date = d.issue_date
+LEFT JOIN rate_of_day rd
+  ON d.rate_date = rd.rate_date AND x.currency = rd.rate_currency;
+
+CREATE TABLE penalties AS
+SELECT seller_nip, invoice_number,
+       CASE WHEN vat_grosze = 0
+            THEN ABS(gross_grosze) * 187 * multiplier + 5000000
+            ELSE ABS(vat_grosze) * multiplier + 5000 END AS numerator,
+       CASE WHEN vat_grosze = 0 THEN 10000000 ELSE 10000 END AS divisor
+FROM exposed_rated;
+
+SELECT s.seller_nip, s.invoice_number, s.issue_date, s.mode, s.decision_id,
+       s.in_ledger, s.in_offline_log, s.in_ksef, s.ksef_number,
+       s.submitted_at, s.submitted_on, s.deadline, s.deadline_kind, s.status,
+       s.gross_amount, s.currency, s.owner, s.deadline_basis,
+       CAST(ROUND((pen.numerator - pen.numerator % pen.divisor) / pen.divisor)
+            AS BIGINT)
+         AS max_penalty_grosze,
+       s.archive_file, s.archive_hash, s.kod1_url, s.upo_file
+FROM statuses s
+LEFT JOIN penalties pen
+  ON s.seller_nip = pen.seller_nip AND s.invoice_number = pen.invoice_number
+ORDER BY s.seller_nip, s.invoice_number

@@ -18,7 +18,7 @@ use polars::sql::SQLContext;
 
 /// The matching's files, in the order they run: each reads the tables
 /// the export wrote and the results of the files before it.
-pub const FILES: [(&str, &str); 7] = [
+pub const FILES: [(&str, &str); 8] = [
     (
         "ledger_first",
         include_str!("../../queries/matching/ledger_first.sql"),
@@ -44,13 +44,17 @@ pub const FILES: [(&str, &str); 7] = [
         include_str!("../../queries/matching/invoices.sql"),
     ),
     (
+        "statuses",
+        include_str!("../../queries/matching/statuses.sql"),
+    ),
+    (
         "reconciliation",
         include_str!("../../queries/matching/reconciliation.sql"),
     ),
 ];
 
 /// The exported tables the files read, by the names they use.
-pub const TABLES: [&str; 11] = [
+pub const TABLES: [&str; 13] = [
     "ledger",
     "offline_log",
     "ksef_metadata",
@@ -62,6 +66,8 @@ pub const TABLES: [&str; 11] = [
     "ksef_extract",
     "offline_periods",
     "deadline_keys",
+    "rates",
+    "calendar",
 ];
 
 /// Runs the matching SQL over the tables in `tables` (an `export-tables`
