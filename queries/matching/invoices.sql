@@ -1,4 +1,4 @@
--- Matching, step 6: one row per invoice and what the sources say of it.
+-- Matching, step 7: one row per invoice and what the sources say of it.
 -- Contract section 4: every (seller NIP, invoice number) found in the
 -- ledger, the offline log, KSeF metadata or a production UPO is one
 -- invoice. Its P_1 (issue_date) is KSeF's issueDate, else the UPO's, the

@@ -11,13 +11,14 @@
 SELECT seller_nip, invoice_number,
        TRUE AS in_offline_log,
        issue_date AS log_issue_date,
+       issued_at AS log_issued_at,
        mode AS log_mode,
        decision_id,
        owner,
        gross_amount AS log_gross_amount,
        currency AS log_currency
 FROM (
-  SELECT o.seller_nip, o.invoice_number, o.issue_date, o.mode,
+  SELECT o.seller_nip, o.invoice_number, o.issue_date, o.issued_at, o.mode,
          o.decision_id, o.owner, o.gross_amount, o.currency,
          ROW_NUMBER() OVER (PARTITION BY o.seller_nip, o.invoice_number
                             ORDER BY o._file, o._line) AS row_in_key

@@ -18,7 +18,7 @@ use polars::sql::SQLContext;
 
 /// The matching's files, in the order they run: each reads the tables
 /// the export wrote and the results of the files before it.
-pub const FILES: [(&str, &str); 8] = [
+pub const FILES: [(&str, &str); 9] = [
     (
         "ledger_first",
         include_str!("../../queries/matching/ledger_first.sql"),
@@ -40,6 +40,10 @@ pub const FILES: [(&str, &str); 8] = [
         include_str!("../../queries/matching/archive_first.sql"),
     ),
     (
+        "log_periods",
+        include_str!("../../queries/matching/log_periods.sql"),
+    ),
+    (
         "invoices",
         include_str!("../../queries/matching/invoices.sql"),
     ),
@@ -54,7 +58,7 @@ pub const FILES: [(&str, &str); 8] = [
 ];
 
 /// The exported tables the files read, by the names they use.
-pub const TABLES: [&str; 13] = [
+pub const TABLES: [&str; 14] = [
     "ledger",
     "offline_log",
     "ksef_metadata",
@@ -64,7 +68,8 @@ pub const TABLES: [&str; 13] = [
     "sellers",
     "jpk_returns",
     "ksef_extract",
-    "offline_periods",
+    "announcements",
+    "decisions",
     "deadline_keys",
     "rates",
     "calendar",
@@ -74,6 +79,12 @@ pub const TABLES: [&str; 13] = [
 /// folder of the whole bundle) and returns the reconciliation: one row per
 /// invoice, sorted by seller NIP and invoice number.
 pub fn run(tables: &Path) -> PolarsResult<DataFrame> {
+    run_files(&mut registered(tables)?)?.collect()
+}
+
+/// A SQL context with the tables of `tables` that the files read
+/// registered ([`TABLES`]).
+pub fn registered(tables: &Path) -> PolarsResult<SQLContext> {
     let mut ctx = SQLContext::new();
     for name in TABLES {
         let path = tables.join(format!("{name}.parquet"));
@@ -81,7 +92,7 @@ pub fn run(tables: &Path) -> PolarsResult<DataFrame> {
             .map_err(|e| PolarsError::ComputeError(format!("{}: {e}", path.display()).into()))?;
         ctx.register(name, ParquetReader::new(file).finish()?.lazy());
     }
-    run_files(&mut ctx)?.collect()
+    Ok(ctx)
 }
 
 /// Runs [`FILES`] in `ctx`, whose tables are registered, registering each
