@@ -21,15 +21,18 @@
 //!   (`matching::corrections`: cited numbers and KSeF numbers, resolved to
 //!   invoices) are lists the SQL does not build yet.
 //!
-//! Four small tables the SQL reads come from the driver, as
-//! `deadline_keys` does (docs/scaling.md, "Matching as SQL"):
-//! `offline_periods`, `jpk_returns`, `ksef_extract` and `sellers`.
+//! Three small tables the SQL reads come from the driver, as
+//! `deadline_keys` does (docs/scaling.md, "Matching as SQL"): `jpk_returns`,
+//! `ksef_extract` and `sellers`. The offline periods are SQL
+//! (`log_periods.sql`), checked row for row against the driver's
+//! `offline_periods` as well.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use ksef_recon::frame::{date_text, deadline_text, money_text};
 use ksef_recon::report::{NUMERIC, csv_out};
+use ksef_recon::tables::matching;
 use polars::prelude::*;
 
 use crate::support::{binary, fixtures, read_csv_bytes, run};
@@ -87,6 +90,22 @@ fn as_csv_rows(sql: &DataFrame) -> Vec<BTreeMap<String, String>> {
     read_csv_bytes(&bytes)
 }
 
+/// The SQL's offline periods (`log_periods.sql`) are those the driver
+/// exported (`offline_periods`, from `matching::periods`), row for row.
+fn periods_are_the_drivers(ctx: &mut polars::sql::SQLContext, tables: &Path) {
+    let order = "ORDER BY seller_nip, invoice_number";
+    let sql = ctx
+        .execute(&format!("SELECT * FROM log_periods {order}"))
+        .and_then(|lf| lf.collect())
+        .expect("log_periods");
+    let file = std::fs::File::open(tables.join("offline_periods.parquet")).expect("periods");
+    let driver = ParquetReader::new(file).finish().expect("parquet");
+    assert!(
+        sql.equals_missing(&driver),
+        "SQL periods\n{sql:?}\ndriver's\n{driver:?}"
+    );
+}
+
 /// Exports `input`'s tables at `as_of`, runs the matching SQL on them and
 /// `run` on the bundle, and compares reconciliation.csv column by column.
 fn sql_matches_run(input: &Path, as_of: &str, at_least: usize) {
@@ -101,8 +120,12 @@ fn sql_matches_run(input: &Path, as_of: &str, at_least: usize) {
         .expect("binary runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    let sql = ksef_recon::tables::matching::run(&tables).expect("matching SQL runs");
+    let mut ctx = matching::registered(&tables).expect("tables");
+    let sql = matching::run_files(&mut ctx)
+        .and_then(|lf| lf.collect())
+        .expect("matching SQL runs");
     let from_sql = as_csv_rows(&sql);
+    periods_are_the_drivers(&mut ctx, &tables);
 
     let run = run(input, as_of, &["--quiet"]);
     assert_eq!(run.status, 0, "{}", run.stderr);
