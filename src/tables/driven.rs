@@ -7,7 +7,9 @@
 //!   file and line, at the as-of date), the period that sets its deadline:
 //!   `period_kind`, `period_end`, `period_decision`, `period_event`
 //!   (`matching::periods::log_periods`: decisions, linked and covering
-//!   announcement events).
+//!   announcement events). The matching SQL computes these itself
+//!   (`log_periods.sql`); this table is the engine's, which its test
+//!   compares them with.
 //! - `sellers`: the configuration's sellers, one row per NIP named in
 //!   `sellers` or with a `ksef_from` of its own: `seller_nip`, `listed`
 //!   (named in `sellers`), `ksef_from` (`DATE`, null where the default of
