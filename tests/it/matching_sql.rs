@@ -17,9 +17,11 @@
 //! third case.
 //!
 //! Not reproduced by the SQL, so not compared:
-//! - `corrects`, `corrected_by`: the archive's correction references
-//!   (`matching::corrections`: cited numbers and KSeF numbers, resolved to
-//!   invoices) are lists the SQL does not build yet.
+//! - `corrects`, `corrected_by`: a correction's corrected numbers are a
+//!   list in one text column (`matching::corrections`), split into rows in
+//!   their order and joined back with spaces; polars 0.55 SQL and Spark SQL
+//!   share no form for either step (docs/scaling.md), so the SQL does not
+//!   build them yet.
 //!
 //! Three small tables the SQL reads come from the driver, as
 //! `deadline_keys` does (docs/scaling.md, "Matching as SQL"): `jpk_returns`,
