@@ -85,7 +85,7 @@ pub fn run(tables: &Path) -> PolarsResult<DataFrame> {
 /// A SQL context with the tables of `tables` that the files read
 /// registered ([`TABLES`]).
 pub fn registered(tables: &Path) -> PolarsResult<SQLContext> {
-    let mut ctx = SQLContext::new();
+    let ctx = SQLContext::new();
     for name in TABLES {
         let path = tables.join(format!("{name}.parquet"));
         let file = File::open(&path)
