@@ -3,8 +3,9 @@
 //! `export-tables` wrote) gives `run`'s reconciliation.csv: the same rows in
 //! the same order (by seller NIP and invoice number), and in every column
 //! the SQL produces the same text, the SQL's typed values written through
-//! the same CSV writer `run` uses. On the demo and on a generated bundle of
-//! 20,000 invoices with every anomaly the generator plants.
+//! the same CSV writer `run` uses. On the demo, on a generated bundle of
+//! 20,000 invoices with every anomaly the generator plants (at two as-of
+//! dates), and on one of 5,000 whose KSeF extract is truncated.
 //!
 //! Columns compared (21 of reconciliation.csv's 23): seller_nip,
 //! invoice_number, issue_date, mode, decision_id, in_ledger,
@@ -192,14 +193,13 @@ const EVERY_ANOMALY: [&str; 29] = [
     "0.002",
 ];
 
-#[test]
-fn matching_sql_gives_a_generated_bundles_reconciliation() {
-    let tmp = tempfile::tempdir().expect("temp");
-    let bundle = tmp.path().join("bundle");
+/// Generates a bundle of `invoices` into `bundle` with `extra` options;
+/// returns the as-of date it was made for.
+fn generated(bundle: &Path, invoices: &str, extra: &[&str]) -> String {
     let output = binary()
-        .args(["generate", "--invoices", "20000", "--seed", "11", "--out"])
-        .arg(&bundle)
-        .args(EVERY_ANOMALY)
+        .args(["generate", "--invoices", invoices, "--seed", "11", "--out"])
+        .arg(bundle)
+        .args(extra)
         .output()
         .expect("binary runs");
     assert!(
@@ -211,11 +211,23 @@ fn matching_sql_gives_a_generated_bundles_reconciliation() {
         &std::fs::read(bundle.join("expected_counts.json")).expect("expected counts"),
     )
     .expect("JSON");
-    let as_of = expected["as_of"].as_str().expect("as_of");
-    sql_matches_run(&bundle, as_of, 20_000);
+    expected["as_of"].as_str().expect("as_of").to_string()
+}
+
+#[test]
+fn matching_sql_gives_a_generated_bundles_reconciliation() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let bundle = tmp.path().join("bundle");
+    let as_of = generated(&bundle, "20000", &EVERY_ANOMALY);
+    sql_matches_run(&bundle, &as_of, 20_000);
     // A month earlier: KSeF records, UPOs and rows after the as-of date
     // are cut, and invoices still pending.
     sql_matches_run(&bundle, "2025-11-15", 15_000);
+    // A KSeF extract that says it is truncated proves no absence: the
+    // invoices not found are unverified.
+    let truncated = tmp.path().join("truncated");
+    let as_of = generated(&truncated, "5000", &["--truncate-extract"]);
+    sql_matches_run(&truncated, &as_of, 5_000);
 }
 
 #[test]
