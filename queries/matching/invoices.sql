@@ -1,4 +1,4 @@
--- Matching, step 7: one row per invoice and what the sources say of it.
+-- Matching, step 8: one row per invoice and what the sources say of it.
 -- Contract section 4: every (seller NIP, invoice number) found in the
 -- ledger, the offline log, KSeF metadata or a production UPO is one
 -- invoice. Its P_1 (issue_date) is KSeF's issueDate, else the UPO's, the
@@ -16,8 +16,8 @@
 -- the VAT (for the 2027 penalty) our books', else KSeF's.
 --
 -- Reads: ledger_first, log_first, ksef_first, upo_first, archive_first
--- (steps 1-5), sellers (listed: named in `sellers`; ksef_from: a
--- seller's own), params (ksef_from).
+-- (steps 1-5), correction_links (step 6), sellers (listed: named in
+-- `sellers`; ksef_from: a seller's own), params (ksef_from).
 -- Gives: one row per invoice with deadline_mode, the mode its deadline is
 -- set by (null where it requires no KSeF, but for total_failure).
 --
@@ -58,7 +58,8 @@ SELECT k.seller_nip, k.invoice_number,
        u.upo_ksef_number, u.upo_issue_date, u.upo_submitted_at,
        u.upo_sending_mode, u.upo_file,
        a.archive_file, a.archive_hash, a.kod1_url,
-       a.archive_gross_amount, a.archive_currency
+       a.archive_gross_amount, a.archive_currency,
+       cx.corrects, cx.corrected_by
 FROM invoice_keys k
 LEFT JOIN ledger_first l
   ON k.seller_nip = l.seller_nip AND k.invoice_number = l.invoice_number
@@ -70,6 +71,8 @@ LEFT JOIN upo_first u
   ON k.seller_nip = u.seller_nip AND k.invoice_number = u.invoice_number
 LEFT JOIN archive_first a
   ON k.seller_nip = a.seller_nip AND k.invoice_number = a.invoice_number
+LEFT JOIN correction_links cx
+  ON k.seller_nip = cx.seller_nip AND k.invoice_number = cx.invoice_number
 LEFT JOIN sellers s ON k.seller_nip = s.seller_nip
 CROSS JOIN seller_scope sc
 CROSS JOIN params p;
@@ -132,5 +135,5 @@ SELECT seller_nip, invoice_number, issue_date, mode, decision_id, owner,
             WHEN ledger_document_type = 'RO' THEN 'document type RO'
             WHEN ledger_document_type = 'WEW' THEN 'document type WEW'
             WHEN before_ksef_from THEN 'before ksef_from' END AS no_duty_reason,
-       archive_file, archive_hash, kod1_url, upo_file
+       archive_file, archive_hash, kod1_url, upo_file, corrects, corrected_by
 FROM invoice_duty

@@ -1,4 +1,4 @@
--- Matching, step 6: the offline period that sets each offline-log
+-- Matching, step 7: the offline period that sets each offline-log
 -- invoice's deadline (contract section 3: for offline and emergency,
 -- `end` is the end of the decision's linked announcement, else of the
 -- decision; with no usable decision, of an announcement of the mode's

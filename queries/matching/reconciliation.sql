@@ -1,4 +1,4 @@
--- Matching, step 9: the maximum penalty from 2027 (VAT Act art. 106ni),
+-- Matching, step 10: the maximum penalty from 2027 (VAT Act art. 106ni),
 -- and reconciliation.csv's rows in its order.
 -- docs/outputs.md, max_penalty_pln (contract section 6a): for an invoice
 -- submitted_late or overdue whose deadline is a date in 2027 or later, the
@@ -16,7 +16,7 @@
 -- whole number on both engines (polars SQL's `//` and Spark's `DIV` are
 -- each the other's syntax error).
 --
--- Reads: statuses (step 8), rates, calendar (date, business_day).
+-- Reads: statuses (step 9), rates, calendar (date, business_day).
 -- Gives: one row per invoice, sorted by seller NIP and invoice number.
 --
 -- Engine substitution (Spark SQL): each `CREATE TABLE name AS` below is run
@@ -78,7 +78,8 @@ SELECT s.seller_nip, s.invoice_number, s.issue_date, s.mode, s.decision_id,
        CAST(ROUND((pen.numerator - pen.numerator % pen.divisor) / pen.divisor)
             AS BIGINT)
          AS max_penalty_grosze,
-       s.archive_file, s.archive_hash, s.kod1_url, s.upo_file
+       s.archive_file, s.archive_hash, s.kod1_url, s.upo_file,
+       s.corrects, s.corrected_by
 FROM statuses s
 LEFT JOIN penalties pen
   ON s.seller_nip = pen.seller_nip AND s.invoice_number = pen.invoice_number

@@ -1,4 +1,4 @@
--- Matching, step 8: each invoice's deadline and status, as
+-- Matching, step 9: each invoice's deadline and status, as
 -- reconciliation.csv gives them.
 -- Contract section 3 (deadlines: by mode from P_1 or the period's end,
 -- stretched by FAILURE announcements, lifted by a TOTAL_FAILURE) and
@@ -6,7 +6,7 @@
 -- P_1, the offline period, why there is no duty) is looked up in
 -- deadline_keys, which the driver computes once per key (the FAILURE
 -- stretch is a fixed point over a few events); the offline period of a
--- log invoice is step 6's.
+-- log invoice is step 7's.
 -- Status: not_required where the invoice requires no KSeF; with a dated
 -- deadline and a submission, submitted_on_time (on or before the
 -- deadline) or submitted_late; with a dated deadline, no submission and a
@@ -15,7 +15,7 @@
 -- deadline, else pending; with no submission otherwise, unverified; a
 -- duty still open or lapsed with a submission, submitted_on_time.
 --
--- Reads: invoices (step 7), log_periods (step 6), deadline_keys, ksef_extract,
+-- Reads: invoices (step 8), log_periods (step 7), deadline_keys, ksef_extract,
 -- params (as_of).
 -- Gives: reconciliation.csv's rows but the penalty, typed: deadline a DATE
 -- beside deadline_kind (date, none, lapsed, open).
@@ -97,5 +97,5 @@ SELECT seller_nip, invoice_number, issue_date, mode, decision_id,
          ELSE 'not_required'
        END AS status,
        gross_amount, vat_amount, currency, owner, deadline_basis,
-       archive_file, archive_hash, kod1_url, upo_file
+       archive_file, archive_hash, kod1_url, upo_file, corrects, corrected_by
 FROM invoice_deadlines

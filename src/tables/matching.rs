@@ -18,7 +18,7 @@ use polars::sql::SQLContext;
 
 /// The matching's files, in the order they run: each reads the tables
 /// the export wrote and the results of the files before it.
-pub const FILES: [(&str, &str); 9] = [
+pub const FILES: [(&str, &str); 10] = [
     (
         "ledger_first",
         include_str!("../../queries/matching/ledger_first.sql"),
@@ -38,6 +38,10 @@ pub const FILES: [(&str, &str); 9] = [
     (
         "archive_first",
         include_str!("../../queries/matching/archive_first.sql"),
+    ),
+    (
+        "correction_links",
+        include_str!("../../queries/matching/correction_links.sql"),
     ),
     (
         "log_periods",
