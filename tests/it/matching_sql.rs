@@ -41,7 +41,7 @@ use polars::prelude::*;
 use crate::support::{binary, fixtures, read_csv_bytes, run};
 
 /// The columns the SQL reproduces, as reconciliation.csv names them.
-const COMPARED: [&str; 21] = [
+const COMPARED: [&str; 23] = [
     "seller_nip",
     "invoice_number",
     "issue_date",
@@ -63,6 +63,8 @@ const COMPARED: [&str; 21] = [
     "archive_hash",
     "kod1_url",
     "upo_file",
+    "corrects",
+    "corrected_by",
 ];
 
 /// The SQL's typed result as reconciliation.csv's text: dates as
@@ -234,4 +236,12 @@ fn matching_sql_gives_a_generated_bundles_reconciliation() {
 fn matching_sql_gives_the_2027_penalties() {
     let bundle = crate::exposure::bundle();
     sql_matches_run(bundle.path(), crate::exposure::AS_OF, 9);
+}
+
+/// Corrections of one invoice and of two, an invoice corrected twice: the
+/// hand-worked bundle of `corrections.rs`.
+#[test]
+fn matching_sql_gives_what_corrects_what() {
+    let bundle = crate::corrections::bundle();
+    sql_matches_run(bundle.path(), crate::corrections::AS_OF, 10);
 }
