@@ -7,22 +7,17 @@
 //! 20,000 invoices with every anomaly the generator plants (at two as-of
 //! dates), and on one of 5,000 whose KSeF extract is truncated.
 //!
-//! Columns compared (21 of reconciliation.csv's 23): seller_nip,
+//! Columns compared: all 23 of reconciliation.csv's: seller_nip,
 //! invoice_number, issue_date, mode, decision_id, in_ledger,
 //! in_offline_log, in_ksef, ksef_number, submitted_on, deadline, status,
 //! gross_amount, currency, owner, deadline_basis, max_penalty_pln (the SQL's
-//! `max_penalty_grosze`), archive_file, archive_hash, kod1_url, upo_file.
-//! The penalty applies only to deadlines from 2027, which neither the demo
-//! nor the generated year has: the small bundle of `exposure.rs`, worked
-//! out by hand (NBP rates, a missing rate, VAT zero, a correction), is the
-//! third case.
-//!
-//! Not reproduced by the SQL, so not compared:
-//! - `corrects`, `corrected_by`: a correction's corrected numbers are a
-//!   list in one text column (`matching::corrections`), split into rows in
-//!   their order and joined back with spaces; polars 0.55 SQL and Spark SQL
-//!   share no form for either step (docs/scaling.md), so the SQL does not
-//!   build them yet.
+//! `max_penalty_grosze`), archive_file, archive_hash, kod1_url, upo_file,
+//! corrects, corrected_by. The penalty applies only to deadlines from 2027,
+//! which neither the demo nor the generated year has: the small bundle of
+//! `exposure.rs`, worked out by hand (NBP rates, a missing rate, VAT zero,
+//! a correction), is a case of its own; so is the bundle of
+//! `corrections.rs`, where one correction corrects two invoices and one
+//! invoice is corrected twice (the generated corrections cite one each).
 //!
 //! Three small tables the SQL reads come from the driver, as
 //! `deadline_keys` does (docs/scaling.md, "Matching as SQL"): `jpk_returns`,
