@@ -21,8 +21,10 @@
 
 mod days;
 mod deadline_keys;
+mod driven;
 mod listed;
 mod manifest;
+pub mod matching;
 mod params;
 mod resolutions;
 mod typed;
@@ -69,6 +71,15 @@ pub struct Exported {
 const NO_KEYS_IN_A_BATCH: &str = "a batch (--files) holds only some sources of an invoice; \
      its deadline key comes from matching them all together";
 
+/// The tables that come from matching the whole bundle: left out of a
+/// batch, as `deadline_keys` is.
+const DRIVEN_BY_MATCHING: [&str; 4] = [
+    "deadline_keys",
+    "offline_periods",
+    "jpk_returns",
+    "ksef_extract",
+];
+
 /// Exports the bundle (or the batch `--files` names) into `--out`.
 pub fn export(options: &ExportOptions) -> Result<Exported> {
     let listed = options.files.as_deref().map(Listed::read).transpose()?;
@@ -86,6 +97,7 @@ pub fn export(options: &ExportOptions) -> Result<Exported> {
         }
     }
     written.table("params", &params::table(&params)?)?;
+    written.table("sellers", &driven::sellers(&params)?)?;
     drop(stage);
     let mut not_written = BTreeMap::new();
     if listed.is_none() {
@@ -93,9 +105,14 @@ pub fn export(options: &ExportOptions) -> Result<Exported> {
         let matched = crate::matching::match_invoices(&mut bundle, &params)
             .context("matching the invoices for their deadline keys failed")?;
         written.table("deadline_keys", &deadline_keys::table(&matched)?)?;
+        written.table("offline_periods", &driven::offline_periods(&matched)?)?;
+        written.table("jpk_returns", &driven::jpk_returns(&matched)?)?;
+        written.table("ksef_extract", &driven::ksef_extract(&matched)?)?;
         resolutions::judge(&mut bundle, matched, &params, options.as_of)?;
     } else {
-        not_written.insert("deadline_keys", NO_KEYS_IN_A_BATCH);
+        for name in DRIVEN_BY_MATCHING {
+            not_written.insert(name, NO_KEYS_IN_A_BATCH);
+        }
     }
     written.source(Source::Resolutions, &resolutions::kept(&bundle)?)?;
     let rejected = parquet_out::typed(&crate::report::rejected(&bundle.rejected)?)?;

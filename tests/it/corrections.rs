@@ -37,7 +37,7 @@ use std::collections::BTreeMap;
 use crate::support::{Bundle, Run, fixtures};
 
 const SELLER: &str = "5265877635";
-const AS_OF: &str = "2026-04-30";
+pub(crate) const AS_OF: &str = "2026-04-30";
 
 /// A valid KSeF number of the seller's, dated `day` (`YYYYMMDD`).
 fn number(day: &str, n: u32) -> String {
@@ -108,7 +108,9 @@ fn run(b: &Bundle, ranges: usize) -> Run {
     run
 }
 
-fn bundle() -> Bundle {
+/// The bundle of the table above (also the matching SQL's case for
+/// `corrects` and `corrected_by`: `matching_sql.rs`).
+pub(crate) fn bundle() -> Bundle {
     let originals = [
         ("FV/1", number("20260305", 1), "2026-03-05T10:00:00"),
         ("FV/2", number("20260303", 2), "2026-03-03T10:00:00+01:00"),

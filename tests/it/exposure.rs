@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::support::{Bundle, Run, run};
 
-const AS_OF: &str = "2027-02-26";
+pub(crate) const AS_OF: &str = "2027-02-26";
 
 /// Each invoice and the penalty worked out by hand (grosze, rounded half up
 /// once):
@@ -54,7 +54,9 @@ const NBP: &str = r#"[{"table":"A","no":"002/A/NBP/2027","effectiveDate":"2027-0
 
 const RATES_CSV: &str = "date,currency,rate\n2027-01-08,EUR,4.2810\n";
 
-fn bundle() -> Bundle {
+/// The bundle worked out above (also the matching SQL's case for the
+/// penalty: `matching_sql.rs`).
+pub(crate) fn bundle() -> Bundle {
     Bundle::new()
         .file(
             "recon.toml",

@@ -20,6 +20,7 @@ mod invariants;
 mod jpk;
 mod lang;
 mod layout;
+mod matching_sql;
 mod nightly;
 mod parquet;
 mod partition;

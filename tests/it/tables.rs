@@ -25,6 +25,10 @@ const SOURCES: [&str; 11] = [
     "rates",
 ];
 
+/// The tables the driver computes for `queries/matching/` besides
+/// `deadline_keys`.
+const DRIVEN: [&str; 4] = ["offline_periods", "jpk_returns", "ksef_extract", "sellers"];
+
 /// Runs `export-tables` on `input` into `out`; returns the exit status and
 /// stderr.
 fn export(input: &Path, out: &Path, extra: &[&str]) -> (i32, String) {
@@ -125,6 +129,23 @@ fn the_demo_exports_every_table_typed_with_runs_rows() {
     assert_eq!(dtype(&keys, "deadline"), DataType::Date);
     assert_eq!(dtype(&keys, "issue_date"), DataType::Date);
     assert_eq!(dtype(&keys, "deadline_basis"), DataType::String);
+    let periods = table(&out, "offline_periods");
+    assert_eq!(dtype(&periods, "period_end"), DataType::Date);
+    let returns = table(&out, "jpk_returns");
+    let standing = returns
+        .column("standing")
+        .expect("standing")
+        .str()
+        .expect("text");
+    let standing: Vec<&str> = standing.iter().flatten().collect();
+    assert_eq!(
+        standing,
+        ["replaced", "stands"],
+        "the demo's JPK correction"
+    );
+    let extract = table(&out, "ksef_extract");
+    assert_eq!(extract.height(), 1);
+    assert_eq!(dtype(&extract, "covers_through"), DataType::Date);
     // Every invoice's deadline, with its basis, is one of the keys'.
     let pairs = keys
         .clone()
@@ -159,7 +180,9 @@ fn the_demo_exports_every_table_typed_with_runs_rows() {
     let manifest = manifest(&out);
     assert_eq!(manifest["files"], json["files"]);
     let tables = manifest["tables"].as_array().expect("tables");
-    assert_eq!(tables.len(), SOURCES.len() + 4);
+    // rejected, params, calendar, deadline_keys, and the driver's tables
+    // for the matching SQL (tests/it/matching_sql.rs).
+    assert_eq!(tables.len(), SOURCES.len() + 4 + DRIVEN.len());
     for t in tables {
         let name = t["name"].as_str().expect("name");
         assert_eq!(
@@ -236,8 +259,16 @@ fn batches_unioned_are_the_whole_export() {
     assert!(rejected.equals_missing(&union("rejected", &by)));
     for batch in &batches {
         assert!(table(batch, "params").equals_missing(&table(&whole, "params")));
-        assert!(!batch.join("deadline_keys.parquet").exists());
-        assert!(manifest(batch)["not_written"]["deadline_keys"].is_string());
+        for name in [
+            "deadline_keys",
+            "offline_periods",
+            "jpk_returns",
+            "ksef_extract",
+        ] {
+            assert!(!batch.join(format!("{name}.parquet")).exists(), "{name}");
+            assert!(manifest(batch)["not_written"][name].is_string(), "{name}");
+        }
+        assert!(table(batch, "sellers").equals_missing(&table(&whole, "sellers")));
     }
     let calendar = union("calendar", &["date"])
         .unique_stable(None, UniqueKeepStrategy::First, None)
