@@ -62,6 +62,24 @@ fn assert_same_in_parts(input: &Path, as_of: &str, ranges: &[usize]) -> BTreeMap
     one
 }
 
+/// A bundle `ksef-recon generate` writes with `args` (and `--out`), in a
+/// folder kept as long as the returned one; its expected counts.
+fn generated(args: &[&str]) -> (tempfile::TempDir, std::path::PathBuf, serde_json::Value) {
+    let tmp = tempfile::tempdir().expect("temp");
+    let bundle = tmp.path().join("b");
+    binary()
+        .arg("generate")
+        .args(args)
+        .arg("--out")
+        .arg(&bundle)
+        .assert()
+        .success();
+    let expected =
+        serde_json::from_slice(&fs::read(bundle.join("expected_counts.json")).expect("expected"))
+            .expect("json");
+    (tmp, bundle, expected)
+}
+
 #[test]
 fn the_demo_in_parts_gives_the_files_of_one_run() {
     assert_same_in_parts(&fixtures().join("demo"), "2026-11-20", &[2, 3, 9, 60]);
@@ -69,25 +87,19 @@ fn the_demo_in_parts_gives_the_files_of_one_run() {
 
 #[test]
 fn a_generated_bundle_in_parts_gives_the_files_of_one_run() {
-    let tmp = tempfile::tempdir().expect("temp");
-    let bundle = tmp.path().join("b");
-    binary()
-        .args([
-            "generate",
-            "--invoices",
-            "20000",
-            "--seed",
-            "6",
-            "--archive",
-        ])
-        .args(["--duplicate-rate", "0.01", "--not-in-ledger-rate", "0.01"])
-        .args(["--hash-mismatch-rate", "0.002", "--out"])
-        .arg(&bundle)
-        .assert()
-        .success();
-    let expected: serde_json::Value =
-        serde_json::from_slice(&fs::read(bundle.join("expected_counts.json")).expect("expected"))
-            .expect("json");
+    let (_tmp, bundle, expected) = generated(&[
+        "--invoices",
+        "20000",
+        "--seed",
+        "6",
+        "--archive",
+        "--duplicate-rate",
+        "0.01",
+        "--not-in-ledger-rate",
+        "0.01",
+        "--hash-mismatch-rate",
+        "0.002",
+    ]);
     let as_of = expected["as_of"].as_str().expect("as_of");
     assert_same_in_parts(&bundle, as_of, &[4]);
 }
@@ -99,16 +111,7 @@ fn a_generated_bundle_in_parts_gives_the_files_of_one_run() {
 #[test]
 fn a_bundle_above_the_sheets_cap_in_parts_gives_the_workbook_of_one_run() {
     use calamine::{Reader, Xlsx};
-    let tmp = tempfile::tempdir().expect("temp");
-    let bundle = tmp.path().join("b");
-    binary()
-        .args(["generate", "--invoices", "100500", "--seed", "8", "--out"])
-        .arg(&bundle)
-        .assert()
-        .success();
-    let expected: serde_json::Value =
-        serde_json::from_slice(&fs::read(bundle.join("expected_counts.json")).expect("expected"))
-            .expect("json");
+    let (_tmp, bundle, expected) = generated(&["--invoices", "100500", "--seed", "8"]);
     let as_of = expected["as_of"].as_str().expect("as_of");
     let one = assert_same_in_parts(&bundle, as_of, &[3]);
     let mut wb = Xlsx::new(std::io::Cursor::new(one["ageing.xlsx"].clone())).expect("xlsx");
@@ -128,17 +131,14 @@ fn a_bundle_above_the_sheets_cap_in_parts_gives_the_workbook_of_one_run() {
 /// ones, at a rate that puts pairs across the ranges' bounds.
 #[test]
 fn invoices_sharing_a_ksef_number_in_parts_give_the_findings_of_one_run() {
-    let tmp = tempfile::tempdir().expect("temp");
-    let bundle = tmp.path().join("b");
-    binary()
-        .args(["generate", "--invoices", "20000", "--seed", "8"])
-        .args(["--duplicate-ksef-number-rate", "0.01", "--out"])
-        .arg(&bundle)
-        .assert()
-        .success();
-    let expected: serde_json::Value =
-        serde_json::from_slice(&fs::read(bundle.join("expected_counts.json")).expect("expected"))
-            .expect("json");
+    let (_tmp, bundle, expected) = generated(&[
+        "--invoices",
+        "20000",
+        "--seed",
+        "8",
+        "--duplicate-ksef-number-rate",
+        "0.01",
+    ]);
     let as_of = expected["as_of"].as_str().expect("as_of");
     let one = assert_same_in_parts(&bundle, as_of, &[3, 7]);
     let exceptions = String::from_utf8_lossy(&one["exceptions.csv"]).into_owned();
@@ -156,20 +156,17 @@ fn invoices_sharing_a_ksef_number_in_parts_give_the_findings_of_one_run() {
 /// over the whole bundle, and the worklist gathers every part's rows.
 #[test]
 fn a_jpk_ledger_in_parts_gives_the_files_of_one_run() {
-    let tmp = tempfile::tempdir().expect("temp");
-    let bundle = tmp.path().join("b");
-    binary()
-        .args(["generate", "--invoices", "20000", "--seed", "4", "--jpk"])
-        .args([
-            "--di-marker-rate",
-            "0.01",
-            "--bfk-marker-rate",
-            "0.002",
-            "--out",
-        ])
-        .arg(&bundle)
-        .assert()
-        .success();
+    let (_tmp, bundle, _) = generated(&[
+        "--invoices",
+        "20000",
+        "--seed",
+        "4",
+        "--jpk",
+        "--di-marker-rate",
+        "0.01",
+        "--bfk-marker-rate",
+        "0.002",
+    ]);
     assert_same_in_parts(&bundle, "2025-12-31", &[3]);
 }
 
