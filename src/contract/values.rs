@@ -27,11 +27,20 @@ pub fn parse_currency(raw: &str) -> Result<String, String> {
 /// exactly 32 bytes. The rules compare hashes as text; one spelling makes
 /// that a comparison of the bytes.
 pub fn parse_hash(raw: &str) -> Result<std::borrow::Cow<'_, str>, String> {
+    let s = raw.trim();
+    // This runs on every hash of a KSeF export, and nearly every one is
+    // already canonical: that is told from its characters alone, and it
+    // is handed back as it came.
+    if is_canonical_base64(s) {
+        return Ok(s.into());
+    }
+    by_decoding(s)
+}
+
+/// [`parse_hash`] of a trimmed spelling, decoded and written again.
+fn by_decoding(s: &str) -> Result<std::borrow::Cow<'_, str>, String> {
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
-    let s = raw.trim();
-    // On the stack: this runs on every hash of a KSeF export, and nearly
-    // every one is already canonical, so it is handed back as it came.
     let mut bytes = [0u8; 48];
     let length = if s.len() == 64 {
         hex_bytes(s, &mut bytes)
@@ -53,6 +62,26 @@ pub fn parse_hash(raw: &str) -> Result<std::borrow::Cow<'_, str>, String> {
             "'{s}' is not a SHA-256 hash (expected 32 bytes as Base64, Base64URL or hex)"
         )),
     }
+}
+
+/// Whether `s` is 32 bytes in padded standard Base64 as its encoder writes
+/// them: 43 characters of the alphabet and one `=`, the last character's
+/// two bits past the 256th zero (any other value there decodes to the same
+/// bytes only where trailing bits are allowed, which they are not here).
+fn is_canonical_base64(s: &str) -> bool {
+    let b = s.as_bytes();
+    let sextet = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    b.len() == 44
+        && b[43] == b'='
+        && b[..42].iter().all(|&c| sextet(c).is_some())
+        && sextet(b[42]).is_some_and(|v| v & 0b11 == 0)
 }
 
 /// Hex digits (either case) as bytes into `out`; their number, or `None`.
@@ -237,6 +266,25 @@ mod tests {
         assert_eq!(parse_marker("bfk"), Ok(Some("BFK".into())));
         assert_eq!(parse_marker(""), Ok(None));
         assert!(parse_marker("XX").is_err());
+    }
+
+    proptest::proptest! {
+        /// The canonical spelling told by its characters is the one decoding
+        /// and writing again gives, whatever the characters.
+        #[test]
+        fn canonical_hashes_told_by_characters_are_those_decoding_gives(
+            text in "[A-Za-z0-9+/]{40}[A-Za-z0-9+/_=-]{2,3}[=A-Z]?",
+        ) {
+            proptest::prop_assert_eq!(parse_hash(&text), by_decoding(&text));
+        }
+
+        #[test]
+        fn every_hash_written_canonically_is_told_so(bytes in proptest::array::uniform32(0u8..)) {
+            use base64::Engine;
+            let text = base64::engine::general_purpose::STANDARD.encode(bytes);
+            proptest::prop_assert!(is_canonical_base64(&text));
+            proptest::prop_assert_eq!(by_decoding(&text), Ok(text.as_str().into()));
+        }
     }
 }
 
