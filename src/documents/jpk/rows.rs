@@ -22,7 +22,7 @@
 
 use std::borrow::Cow;
 
-use super::{JpkSale, Row};
+use super::sale::{JpkSale, Row};
 
 const BOM: &str = "\u{feff}";
 
