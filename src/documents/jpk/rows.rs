@@ -87,7 +87,7 @@ pub struct PlainRows<'a> {
 }
 
 impl<'a> PlainRows<'a> {
-    /// The rows of `run`, as [`locate`] found it.
+    /// The rows of `run`, as `locate` found it.
     pub fn new(run: &Run<'a>) -> PlainRows<'a> {
         let prefix = run.prefix;
         PlainRows {
