@@ -130,6 +130,11 @@ fn sql_matches_run(input: &Path, as_of: &str, at_least: usize) {
     let run = run(input, as_of, &["--quiet"]);
     assert_eq!(run.status, 0, "{}", run.stderr);
     let from_run = run.rows("reconciliation.csv");
+    // Every column of run's file is compared: a column added there must be
+    // added to the SQL too.
+    let header = run.text("reconciliation.csv");
+    let header: Vec<&str> = header.lines().next().unwrap_or("").split(',').collect();
+    assert_eq!(header, COMPARED, "reconciliation.csv's columns");
 
     assert_eq!(from_sql.len(), from_run.len(), "invoices");
     assert!(from_run.len() >= at_least, "{} invoices", from_run.len());
