@@ -5,18 +5,12 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use crate::support::{Run, binary, read_csv, run};
+use crate::support::{Run, V12_RATES, generated, read_csv, run};
 
 fn generate(out: &Path, extra: &[&str]) {
-    let mut cmd = binary();
-    cmd.arg("generate")
-        .arg("--invoices")
-        .arg("20000")
-        .arg("--out")
-        .arg(out)
-        .args(extra)
-        .assert()
-        .success();
+    let mut args = vec!["--invoices", "20000"];
+    args.extend(extra);
+    generated(out, &args);
 }
 
 /// Every file under `dir` with its bytes, by relative path.
@@ -95,23 +89,6 @@ fn assert_counts(bundle: &Path, planted: &[&str]) -> Run {
 
 /// The findings every default-shaped bundle has.
 const CORE: [&str; 3] = ["LATE_SUBMISSION", "OVERDUE_SUBMISSION", "AMOUNT_MISMATCH"];
-
-/// Rates high enough that a 20,000-invoice bundle has each contract v1.2
-/// anomaly several times.
-const V12_RATES: [&str; 12] = [
-    "--offline-not-in-log-rate",
-    "0.002",
-    "--duplicate-ksef-number-rate",
-    "0.002",
-    "--bfk-marker-rate",
-    "0.001",
-    "--di-marker-rate",
-    "0.01",
-    "--receipt-rate",
-    "0.002",
-    "--test-upo-rate",
-    "0.1",
-];
 
 #[test]
 fn run_finds_exactly_what_was_planted() {

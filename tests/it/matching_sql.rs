@@ -161,58 +161,12 @@ fn matching_sql_gives_the_demos_reconciliation() {
     sql_matches_run(&fixtures().join("demo"), "2026-04-10", 300);
 }
 
-/// Every anomaly `generate` plants, at rates that give each a few dozen
-/// invoices in 20,000, with the archive (so corrections and orphans).
-const EVERY_ANOMALY: [&str; 29] = [
-    "--archive",
-    "--late-rate",
-    "0.01",
-    "--missing-rate",
-    "0.005",
-    "--amount-mismatch-rate",
-    "0.002",
-    "--duplicate-rate",
-    "0.01",
-    "--not-in-ledger-rate",
-    "0.01",
-    "--hash-mismatch-rate",
-    "0.002",
-    "--offline-not-in-log-rate",
-    "0.002",
-    "--duplicate-ksef-number-rate",
-    "0.002",
-    "--bfk-marker-rate",
-    "0.001",
-    "--di-marker-rate",
-    "0.01",
-    "--receipt-rate",
-    "0.002",
-    "--test-upo-rate",
-    "0.1",
-    "--archive-orphan-rate",
-    "0.002",
-    "--correction-before-original-rate",
-    "0.002",
-];
-
 /// Generates a bundle of `invoices` into `bundle` with `extra` options;
 /// returns the as-of date it was made for.
 fn generated(bundle: &Path, invoices: &str, extra: &[&str]) -> String {
-    let output = binary()
-        .args(["generate", "--invoices", invoices, "--seed", "11", "--out"])
-        .arg(bundle)
-        .args(extra)
-        .output()
-        .expect("binary runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let expected: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(bundle.join("expected_counts.json")).expect("expected counts"),
-    )
-    .expect("JSON");
+    let mut args = vec!["--invoices", invoices, "--seed", "11"];
+    args.extend(extra);
+    let expected = crate::support::generated(bundle, &args);
     expected["as_of"].as_str().expect("as_of").to_string()
 }
 
@@ -220,7 +174,7 @@ fn generated(bundle: &Path, invoices: &str, extra: &[&str]) -> String {
 fn matching_sql_gives_a_generated_bundles_reconciliation() {
     let tmp = tempfile::tempdir().expect("temp");
     let bundle = tmp.path().join("bundle");
-    let as_of = generated(&bundle, "20000", &EVERY_ANOMALY);
+    let as_of = generated(&bundle, "20000", &crate::support::every_anomaly());
     sql_matches_run(&bundle, &as_of, 20_000);
     // A month earlier: KSeF records, UPOs and rows after the as-of date
     // are cut, and invoices still pending.

@@ -62,21 +62,12 @@ fn assert_same_in_parts(input: &Path, as_of: &str, ranges: &[usize]) -> BTreeMap
     one
 }
 
-/// A bundle `ksef-recon generate` writes with `args` (and `--out`), in a
-/// folder kept as long as the returned one; its expected counts.
+/// A bundle `ksef-recon generate` writes with `args`, in a folder kept as
+/// long as the returned one; its expected counts.
 fn generated(args: &[&str]) -> (tempfile::TempDir, std::path::PathBuf, serde_json::Value) {
     let tmp = tempfile::tempdir().expect("temp");
     let bundle = tmp.path().join("b");
-    binary()
-        .arg("generate")
-        .args(args)
-        .arg("--out")
-        .arg(&bundle)
-        .assert()
-        .success();
-    let expected =
-        serde_json::from_slice(&fs::read(bundle.join("expected_counts.json")).expect("expected"))
-            .expect("json");
+    let expected = crate::support::generated(&bundle, args);
     (tmp, bundle, expected)
 }
 

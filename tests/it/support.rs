@@ -162,3 +162,67 @@ pub fn output_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         })
         .collect()
 }
+
+/// `ksef-recon generate` with `args` into `out`; its expected counts
+/// (`expected_counts.json`: the as-of date, rows and counts by code).
+pub fn generated(out: &Path, args: &[&str]) -> serde_json::Value {
+    let output = binary()
+        .arg("generate")
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("binary runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&fs::read(out.join("expected_counts.json")).expect("expected counts"))
+        .expect("JSON")
+}
+
+/// Rates high enough that a 20,000-invoice bundle has each contract v1.2
+/// anomaly several times.
+pub const V12_RATES: [&str; 12] = [
+    "--offline-not-in-log-rate",
+    "0.002",
+    "--duplicate-ksef-number-rate",
+    "0.002",
+    "--bfk-marker-rate",
+    "0.001",
+    "--di-marker-rate",
+    "0.01",
+    "--receipt-rate",
+    "0.002",
+    "--test-upo-rate",
+    "0.1",
+];
+
+/// Every anomaly `generate` plants, at rates that give each a few dozen
+/// invoices in 20,000, with the archive (so corrections and orphans).
+pub fn every_anomaly() -> Vec<&'static str> {
+    let mut args = vec![
+        "--archive",
+        "--late-rate",
+        "0.01",
+        "--missing-rate",
+        "0.005",
+        "--amount-mismatch-rate",
+        "0.002",
+        "--duplicate-rate",
+        "0.01",
+        "--not-in-ledger-rate",
+        "0.01",
+        "--hash-mismatch-rate",
+        "0.002",
+    ];
+    args.extend(V12_RATES);
+    args.extend([
+        "--archive-orphan-rate",
+        "0.002",
+        "--correction-before-original-rate",
+        "0.002",
+    ]);
+    args
+}
