@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use crate::support::{Run, V12_RATES, generated, read_csv, run};
+use crate::support::{KEY_RATES, Run, V12_RATES, generated, read_csv, run};
 
 fn generate(out: &Path, extra: &[&str]) {
     let mut args = vec!["--invoices", "20000"];
@@ -94,16 +94,8 @@ const CORE: [&str; 3] = ["LATE_SUBMISSION", "OVERDUE_SUBMISSION", "AMOUNT_MISMAT
 fn run_finds_exactly_what_was_planted() {
     let tmp = tempfile::tempdir().expect("temp");
     let bundle = tmp.path().join("b");
-    let mut args = vec![
-        "--seed",
-        "3",
-        "--duplicate-rate",
-        "0.01",
-        "--not-in-ledger-rate",
-        "0.01",
-        "--hash-mismatch-rate",
-        "0.002",
-    ];
+    let mut args = vec!["--seed", "3"];
+    args.extend(KEY_RATES);
     args.extend(V12_RATES);
     generate(&bundle, &args);
     let r = assert_counts(

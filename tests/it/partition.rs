@@ -78,19 +78,9 @@ fn the_demo_in_parts_gives_the_files_of_one_run() {
 
 #[test]
 fn a_generated_bundle_in_parts_gives_the_files_of_one_run() {
-    let (_tmp, bundle, expected) = generated(&[
-        "--invoices",
-        "20000",
-        "--seed",
-        "6",
-        "--archive",
-        "--duplicate-rate",
-        "0.01",
-        "--not-in-ledger-rate",
-        "0.01",
-        "--hash-mismatch-rate",
-        "0.002",
-    ]);
+    let mut args = vec!["--invoices", "20000", "--seed", "6", "--archive"];
+    args.extend(crate::support::KEY_RATES);
+    let (_tmp, bundle, expected) = generated(&args);
     let as_of = expected["as_of"].as_str().expect("as_of");
     assert_same_in_parts(&bundle, as_of, &[4]);
 }

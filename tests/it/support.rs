@@ -182,6 +182,18 @@ pub fn generated(out: &Path, args: &[&str]) -> serde_json::Value {
         .expect("JSON")
 }
 
+/// Rates of the anomalies about keys and hashes (a number twice, a KSeF
+/// record not booked, another content) that a 20,000-invoice bundle has
+/// a few dozen times each.
+pub const KEY_RATES: [&str; 6] = [
+    "--duplicate-rate",
+    "0.01",
+    "--not-in-ledger-rate",
+    "0.01",
+    "--hash-mismatch-rate",
+    "0.002",
+];
+
 /// Rates high enough that a 20,000-invoice bundle has each contract v1.2
 /// anomaly several times.
 pub const V12_RATES: [&str; 12] = [
@@ -210,13 +222,8 @@ pub fn every_anomaly() -> Vec<&'static str> {
         "0.005",
         "--amount-mismatch-rate",
         "0.002",
-        "--duplicate-rate",
-        "0.01",
-        "--not-in-ledger-rate",
-        "0.01",
-        "--hash-mismatch-rate",
-        "0.002",
     ];
+    args.extend(KEY_RATES);
     args.extend(V12_RATES);
     args.extend([
         "--archive-orphan-rate",
