@@ -103,9 +103,11 @@ def main(argv=None):
     builder = SparkSession.builder.appName("ksef-recon matching")
     if args.master:
         builder = builder.master(args.master)
-    elif "spark.master" not in os.environ.get("PYSPARK_SUBMIT_ARGS", "") and not os.environ.get(
-        "SPARK_ENV_LOADED"
+    elif not os.environ.get("SPARK_ENV_LOADED") and "--master" not in os.environ.get(
+        "PYSPARK_SUBMIT_ARGS", ""
     ):
+        # Run with python, not spark-submit (whose launcher sets
+        # SPARK_ENV_LOADED) and no master given: every local core.
         builder = builder.master("local[*]")
     builder = (
         builder.config("spark.sql.session.timeZone", "Europe/Warsaw")
