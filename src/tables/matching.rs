@@ -4,8 +4,8 @@
 //! (`tests/it/matching_sql.rs`), and what another engine (the Spark job)
 //! runs on the same tables.
 //!
-//! The files run in [`FILES`]' order; each one's result is registered under
-//! its name (`ledger_first`, ..., `invoices`) for the files after it, and
+//! The files run in the order of `queries/matching/ORDER` ([`files`]);
+//! each one's result is registered under its name (`ledger_first`, ..., `invoices`) for the files after it, and
 //! the last, `reconciliation`, is the result: reconciliation.csv's rows,
 //! typed. The files are compiled in (`include_str!`), so what an auditor
 //! reads is what runs.
@@ -16,25 +16,13 @@ use std::path::Path;
 use polars::prelude::*;
 use polars::sql::SQLContext;
 
-/// The matching's files, in the order they run: each reads the tables
-/// the export wrote and the results of the files before it.
-pub const FILES: [(&str, &str); 10] = [
-    (
-        "ledger_first",
-        include_str!("../../queries/matching/ledger_first.sql"),
-    ),
-    (
-        "log_first",
-        include_str!("../../queries/matching/log_first.sql"),
-    ),
-    (
-        "ksef_first",
-        include_str!("../../queries/matching/ksef_first.sql"),
-    ),
-    (
-        "upo_first",
-        include_str!("../../queries/matching/upo_first.sql"),
-    ),
+/// The order the matching's files run in, one name a line (`#` lines are
+/// comments): `queries/matching/ORDER`, which the Spark driver
+/// (`queries/spark/ksef_recon.py`) reads too, so the order is written once.
+pub const ORDER: &str = include_str!("../../queries/matching/ORDER");
+
+/// The matching's files by name (alphabetical; [`ORDER`] says the order).
+const SOURCES: [(&str, &str); 10] = [
     (
         "archive_first",
         include_str!("../../queries/matching/archive_first.sql"),
@@ -44,22 +32,65 @@ pub const FILES: [(&str, &str); 10] = [
         include_str!("../../queries/matching/correction_links.sql"),
     ),
     (
+        "invoices",
+        include_str!("../../queries/matching/invoices.sql"),
+    ),
+    (
+        "ksef_first",
+        include_str!("../../queries/matching/ksef_first.sql"),
+    ),
+    (
+        "ledger_first",
+        include_str!("../../queries/matching/ledger_first.sql"),
+    ),
+    (
+        "log_first",
+        include_str!("../../queries/matching/log_first.sql"),
+    ),
+    (
         "log_periods",
         include_str!("../../queries/matching/log_periods.sql"),
     ),
     (
-        "invoices",
-        include_str!("../../queries/matching/invoices.sql"),
+        "reconciliation",
+        include_str!("../../queries/matching/reconciliation.sql"),
     ),
     (
         "statuses",
         include_str!("../../queries/matching/statuses.sql"),
     ),
     (
-        "reconciliation",
-        include_str!("../../queries/matching/reconciliation.sql"),
+        "upo_first",
+        include_str!("../../queries/matching/upo_first.sql"),
     ),
 ];
+
+/// The names of [`ORDER`], in order.
+pub fn order() -> impl Iterator<Item = &'static str> {
+    ORDER
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// The matching's files, in the order they run (`queries/matching/ORDER`):
+/// each reads the tables the export wrote and the results of the files
+/// before it.
+pub fn files() -> PolarsResult<Vec<(&'static str, &'static str)>> {
+    order()
+        .map(|name| {
+            SOURCES
+                .iter()
+                .find(|(n, _)| *n == name)
+                .copied()
+                .ok_or_else(|| {
+                    PolarsError::ComputeError(
+                        format!("queries/matching/ORDER names {name}, which is no file").into(),
+                    )
+                })
+        })
+        .collect()
+}
 
 /// The exported tables the files read, by the names they use.
 pub const TABLES: [&str; 14] = [
@@ -99,11 +130,11 @@ pub fn registered(tables: &Path) -> PolarsResult<SQLContext> {
     Ok(ctx)
 }
 
-/// Runs [`FILES`] in `ctx`, whose tables are registered, registering each
+/// Runs [`files`] in `ctx`, whose tables are registered, registering each
 /// result under its name; returns the last.
 pub fn run_files(ctx: &mut SQLContext) -> PolarsResult<LazyFrame> {
     let mut last = None;
-    for (name, script) in FILES {
+    for (name, script) in files()? {
         let file = format!("matching/{name}.sql");
         let result = crate::sql::run_script(ctx, &file, script)?.collect()?;
         ctx.register(name, result.clone().lazy());

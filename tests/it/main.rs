@@ -28,6 +28,7 @@ mod proof;
 mod real;
 mod register;
 mod scenario;
+mod spark;
 mod support;
 mod tables;
 mod values;

@@ -36,7 +36,7 @@ use polars::prelude::*;
 use crate::support::{binary, fixtures, read_csv_bytes, run};
 
 /// The columns the SQL reproduces, as reconciliation.csv names them.
-const COMPARED: [&str; 23] = [
+pub(crate) const COMPARED: [&str; 23] = [
     "seller_nip",
     "invoice_number",
     "issue_date",
@@ -66,7 +66,7 @@ const COMPARED: [&str; 23] = [
 /// `YYYY-MM-DD`, the deadline as a date, `none` or `open`, flags
 /// `true`/`false`, amounts with two decimals, then written and read back
 /// through `run`'s own CSV writer (its formula guard included).
-fn as_csv_rows(sql: &DataFrame) -> Vec<BTreeMap<String, String>> {
+pub(crate) fn as_csv_rows(sql: &DataFrame) -> Vec<BTreeMap<String, String>> {
     let exprs: Vec<Expr> = COMPARED
         .iter()
         .map(|&c| match c {
@@ -163,7 +163,7 @@ fn matching_sql_gives_the_demos_reconciliation() {
 
 /// Generates a bundle of `invoices` into `bundle` with `extra` options;
 /// returns the as-of date it was made for.
-fn generated(bundle: &Path, invoices: &str, extra: &[&str]) -> String {
+pub(crate) fn generated(bundle: &Path, invoices: &str, extra: &[&str]) -> String {
     let mut args = vec!["--invoices", invoices, "--seed", "11"];
     args.extend(extra);
     let expected = crate::support::generated(bundle, &args);
