@@ -127,6 +127,19 @@ fn sql_matches_run(input: &Path, as_of: &str, at_least: usize) {
     let from_sql = as_csv_rows(&sql);
     periods_are_the_drivers(&mut ctx, &tables);
 
+    equals_runs_reconciliation("sql", &from_sql, input, as_of, at_least);
+}
+
+/// Requires `rows` (another engine's reconciliation, as reconciliation.csv's
+/// text) equal to `run`'s on the same bundle, every column, row for row;
+/// `engine` names it in the differences reported.
+pub(crate) fn equals_runs_reconciliation(
+    engine: &str,
+    rows: &[BTreeMap<String, String>],
+    input: &Path,
+    as_of: &str,
+    at_least: usize,
+) {
     let run = run(input, as_of, &["--quiet"]);
     assert_eq!(run.status, 0, "{}", run.stderr);
     let from_run = run.rows("reconciliation.csv");
@@ -136,14 +149,14 @@ fn sql_matches_run(input: &Path, as_of: &str, at_least: usize) {
     let header: Vec<&str> = header.lines().next().unwrap_or("").split(',').collect();
     assert_eq!(header, COMPARED, "reconciliation.csv's columns");
 
-    assert_eq!(from_sql.len(), from_run.len(), "invoices");
+    assert_eq!(rows.len(), from_run.len(), "invoices");
     assert!(from_run.len() >= at_least, "{} invoices", from_run.len());
     let mut differ: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for (i, (s, r)) in from_sql.iter().zip(&from_run).enumerate() {
+    for (i, (s, r)) in rows.iter().zip(&from_run).enumerate() {
         for column in COMPARED {
             if s[column] != r[column] {
                 differ.entry(column).or_default().push(format!(
-                    "row {i} ({} {}): sql {:?}, run {:?}",
+                    "row {i} ({} {}): {engine} {:?}, run {:?}",
                     r["seller_nip"], r["invoice_number"], s[column], r[column]
                 ));
             }

@@ -10,15 +10,14 @@
 //! venv and sets it), else `python3` if it imports pyspark. Without one the
 //! test is skipped (loudly), unless CI is set: then it fails.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ksef_recon::tables::matching;
 use polars::prelude::*;
 
-use crate::matching_sql::{COMPARED, as_csv_rows, generated};
-use crate::support::{binary, fixtures, run};
+use crate::matching_sql::{as_csv_rows, equals_runs_reconciliation, generated};
+use crate::support::{binary, fixtures};
 
 /// A python that imports pyspark, or None when the test may be skipped.
 fn python_or_skip(test: &str) -> Option<PathBuf> {
@@ -98,28 +97,7 @@ fn spark_matches_run(python: &Path, input: &Path, as_of: &str, at_least: usize) 
     let spark = ParquetReader::new(file).finish().expect("Parquet");
     let from_spark = as_csv_rows(&spark);
 
-    let run = run(input, as_of, &["--quiet"]);
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    let from_run = run.rows("reconciliation.csv");
-
-    assert_eq!(from_spark.len(), from_run.len(), "invoices");
-    assert!(from_run.len() >= at_least, "{} invoices", from_run.len());
-    let mut differ: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for (i, (s, r)) in from_spark.iter().zip(&from_run).enumerate() {
-        for column in COMPARED {
-            if s[column] != r[column] {
-                differ.entry(column).or_default().push(format!(
-                    "row {i} ({} {}): spark {:?}, run {:?}",
-                    r["seller_nip"], r["invoice_number"], s[column], r[column]
-                ));
-            }
-        }
-    }
-    let report: Vec<String> = differ
-        .iter()
-        .map(|(c, rows)| format!("{c}: {} rows differ, e.g. {}", rows.len(), rows[0]))
-        .collect();
-    assert!(report.is_empty(), "{}", report.join("\n"));
+    equals_runs_reconciliation("spark", &from_spark, input, as_of, at_least);
 }
 
 #[test]
