@@ -106,20 +106,25 @@ fn periods_are_the_drivers(ctx: &mut polars::sql::SQLContext, tables: &Path) {
     );
 }
 
+/// `ksef-recon export-tables` of `input` at `as_of` into `tables`.
+pub(crate) fn export_tables(input: &Path, as_of: &str, tables: &Path) {
+    let output = binary()
+        .args(["export-tables", "--quiet", "--as-of", as_of, "--input"])
+        .arg(input)
+        .arg("--out")
+        .arg(tables)
+        .output()
+        .expect("binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+}
+
 /// Exports `input`'s tables at `as_of`, runs the matching SQL on them and
 /// `run` on the bundle, and compares reconciliation.csv column by column.
 fn sql_matches_run(input: &Path, as_of: &str, at_least: usize) {
     let tmp = tempfile::tempdir().expect("temp");
     let tables = tmp.path().join("tables");
-    let output = binary()
-        .args(["export-tables", "--quiet", "--as-of", as_of, "--input"])
-        .arg(input)
-        .arg("--out")
-        .arg(&tables)
-        .output()
-        .expect("binary runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    export_tables(input, as_of, &tables);
     let mut ctx = matching::registered(&tables).expect("tables");
     let sql = matching::run_files(&mut ctx)
         .and_then(|lf| lf.collect())

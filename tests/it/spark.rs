@@ -16,8 +16,8 @@ use std::process::Command;
 use ksef_recon::tables::matching;
 use polars::prelude::*;
 
-use crate::matching_sql::{as_csv_rows, equals_runs_reconciliation, generated};
-use crate::support::{binary, fixtures};
+use crate::matching_sql::{as_csv_rows, equals_runs_reconciliation, export_tables, generated};
+use crate::support::fixtures;
 
 /// A python that imports pyspark, or None when the test may be skipped.
 fn python_or_skip(test: &str) -> Option<PathBuf> {
@@ -56,18 +56,7 @@ fn spark_matches_run(python: &Path, input: &Path, as_of: &str, at_least: usize) 
     let tmp = tempfile::tempdir().expect("temp");
     let tables = tmp.path().join("tables");
     let results = tmp.path().join("results");
-    let output = binary()
-        .args(["export-tables", "--quiet", "--as-of", as_of, "--input"])
-        .arg(input)
-        .arg("--out")
-        .arg(&tables)
-        .output()
-        .expect("binary runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    export_tables(input, as_of, &tables);
     let output = Command::new(python)
         .arg(driver())
         .arg("--tables")
