@@ -114,15 +114,12 @@ fn general_amount(text: &str, field: &str) -> Result<i64, String> {
 pub fn parse_date(text: &str, field: &str) -> Result<NaiveDate, String> {
     // A strict `YYYY-MM-DD`, read without chrono's format parser.
     if let Some(days) = crate::contract::fast::date_days(text)
-        && let Some(date) = NaiveDate::from_num_days_from_ce_opt(days + DAYS_TO_1970)
+        && let Some(date) = crate::contract::checked_days_to_date(days)
     {
         return Ok(date);
     }
     general_date(text, field)
 }
-
-/// Days from 0001-01-01 (day 1) to 1970-01-01, which `date_days` counts from.
-const DAYS_TO_1970: i32 = 719_163;
 
 /// [`parse_date`] for any text: the reasons of a refusal are said here.
 fn general_date(text: &str, field: &str) -> Result<NaiveDate, String> {

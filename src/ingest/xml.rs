@@ -4,8 +4,6 @@
 //! `crate::documents`; this module only turns parsed records into the cells
 //! of the source's table, so they are typed and counted like any other row.
 
-use chrono::Datelike;
-
 use super::reader::{FileOutcome, Reading};
 use super::table::{Cell, TableBuilder};
 use crate::contract::{LIST_SEPARATOR, format_amount, ksef_number};
@@ -185,7 +183,7 @@ fn add_sales<'s>(
         let row: [Option<Cell<'_>>; 13] = [
             sale.invoice_number.as_deref().map(Cell::Text),
             sale.issue_date
-                .map(|d| Cell::Days(d.num_days_from_ce() - DAYS_TO_1970)),
+                .map(|d| Cell::Days(crate::contract::date_to_days(d))),
             seller_nip.map(Cell::Text),
             Some(Cell::Grosze(sale.gross_amount)),
             Some(Cell::Text("PLN")),
@@ -201,9 +199,6 @@ fn add_sales<'s>(
         ctx.typed_row(sale.line, |i| row.get(i).copied().flatten());
     }
 }
-
-/// Days from 0001-01-01 (day 1) to 1970-01-01, where the table's dates count from.
-const DAYS_TO_1970: i32 = 719_163;
 
 #[cfg(test)]
 mod tests {
