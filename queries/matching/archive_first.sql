@@ -11,10 +11,11 @@
 SELECT seller_nip, invoice_number,
        archive_file, archive_hash, kod1_url,
        gross_amount AS archive_gross_amount,
-       currency AS archive_currency
+       currency AS archive_currency,
+       issue_date AS archive_issue_date
 FROM (
   SELECT a.seller_nip, a.invoice_number, a.archive_file, a.archive_hash,
-         a.kod1_url, a.gross_amount, a.currency,
+         a.kod1_url, a.gross_amount, a.currency, a.issue_date,
          ROW_NUMBER() OVER (PARTITION BY a.seller_nip, a.invoice_number
                             ORDER BY a._file, a._line) AS row_in_key
   FROM archive a

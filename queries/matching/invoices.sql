@@ -59,7 +59,14 @@ SELECT k.seller_nip, k.invoice_number,
        u.upo_sending_mode, u.upo_file,
        a.archive_file, a.archive_hash, a.kod1_url,
        a.archive_gross_amount, a.archive_currency,
-       cx.corrects, cx.corrected_by
+       cx.corrects, cx.corrected_by,
+       l.ledger_net_amount, l.ledger_in_return, l.ledger_rows,
+       o.log_issued_at AS issued_at, o.issued_by, o.issued_by_key,
+       o.log_invoice_hash,
+       m.ksef_net_amount, m.ksef_invoice_hash,
+       m.ksef_hash_of_corrected_invoice, m.ksef_records,
+       u.upo_invoice_hash,
+       a.archive_file IS NOT NULL AS in_archive, a.archive_issue_date
 FROM invoice_keys k
 LEFT JOIN ledger_first l
   ON k.seller_nip = l.seller_nip AND k.invoice_number = l.invoice_number
@@ -135,5 +142,15 @@ SELECT seller_nip, invoice_number, issue_date, mode, decision_id, owner,
             WHEN ledger_document_type = 'RO' THEN 'document type RO'
             WHEN ledger_document_type = 'WEW' THEN 'document type WEW'
             WHEN before_ksef_from THEN 'before ksef_from' END AS no_duty_reason,
-       archive_file, archive_hash, kod1_url, upo_file, corrects, corrected_by
+       archive_file, archive_hash, kod1_url, upo_file, corrects, corrected_by,
+       -- What only the rules read (rule_invoices.sql):
+       in_archive, is_our_seller, sent_offline, ledger_issue_date,
+       ledger_gross_amount, ledger_net_amount, ledger_currency,
+       ledger_ksef_number, ledger_ksef_marker, ledger_in_return, ledger_rows,
+       log_issue_date, issued_at, log_mode, issued_by, issued_by_key,
+       log_invoice_hash, log_gross_amount, log_currency, meta_ksef_number,
+       ksef_issue_date, ksef_gross_amount, ksef_net_amount, ksef_currency,
+       ksef_invoice_hash, ksef_hash_of_corrected_invoice, ksef_records,
+       upo_ksef_number, upo_invoice_hash, archive_issue_date,
+       archive_gross_amount, archive_currency
 FROM invoice_duty

@@ -17,11 +17,18 @@ SELECT seller_nip, invoice_number,
        gross_amount AS ksef_gross_amount,
        vat_amount AS ksef_vat_amount,
        currency AS ksef_currency,
-       invoicing_mode AS meta_invoicing_mode
+       invoicing_mode AS meta_invoicing_mode,
+       net_amount AS ksef_net_amount,
+       invoice_hash AS ksef_invoice_hash,
+       hash_of_corrected_invoice AS ksef_hash_of_corrected_invoice,
+       ksef_records
 FROM (
   SELECT k.seller_nip, k.invoice_number, k.ksef_number, k.issue_date,
          k.invoicing_date, k.gross_amount, k.vat_amount, k.currency,
-         k.invoicing_mode,
+         k.invoicing_mode, k.net_amount, k.invoice_hash,
+         k.hash_of_corrected_invoice,
+         COUNT(*) OVER (PARTITION BY k.seller_nip, k.invoice_number)
+           AS ksef_records,
          ROW_NUMBER() OVER (PARTITION BY k.seller_nip, k.invoice_number
                             ORDER BY k.invoicing_date, k.ksef_number,
                                      k._file, k._line) AS row_in_key

@@ -16,8 +16,8 @@
 
 CREATE TABLE ledger_known AS
 SELECT l.seller_nip, l.invoice_number, l.issue_date, l.gross_amount,
-       l.vat_amount, l.currency, l.ksef_number, l.ksef_marker, l.document_type,
-       l._file, l._line
+       l.net_amount, l.vat_amount, l.currency, l.ksef_number, l.ksef_marker,
+       l.document_type, j.file IS NOT NULL AS in_return, l._file, l._line
 FROM ledger l
 LEFT JOIN jpk_returns j ON l._file = j.file
 CROSS JOIN params p
@@ -34,13 +34,17 @@ SELECT seller_nip, invoice_number,
        currency AS ledger_currency,
        ksef_number AS ledger_ksef_number,
        ksef_marker AS ledger_ksef_marker,
-       document_type AS ledger_document_type
+       document_type AS ledger_document_type,
+       net_amount AS ledger_net_amount,
+       in_return AS ledger_in_return,
+       ledger_rows
 FROM (
   SELECT seller_nip, invoice_number, issue_date, gross_amount, vat_amount,
          currency,
-         ksef_number, ksef_marker, document_type,
+         ksef_number, ksef_marker, document_type, net_amount, in_return,
          ROW_NUMBER() OVER (PARTITION BY seller_nip, invoice_number
-                            ORDER BY _file, _line) AS row_in_key
+                            ORDER BY _file, _line) AS row_in_key,
+         COUNT(*) OVER (PARTITION BY seller_nip, invoice_number) AS ledger_rows
   FROM ledger_known
 ) ranked
 WHERE row_in_key = 1

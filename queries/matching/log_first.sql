@@ -16,10 +16,14 @@ SELECT seller_nip, invoice_number,
        decision_id,
        owner,
        gross_amount AS log_gross_amount,
-       currency AS log_currency
+       currency AS log_currency,
+       issued_by,
+       LOWER(TRIM(issued_by)) AS issued_by_key,
+       invoice_hash AS log_invoice_hash
 FROM (
   SELECT o.seller_nip, o.invoice_number, o.issue_date, o.issued_at, o.mode,
-         o.decision_id, o.owner, o.gross_amount, o.currency,
+         o.decision_id, o.owner, o.gross_amount, o.currency, o.issued_by,
+         o.invoice_hash,
          ROW_NUMBER() OVER (PARTITION BY o.seller_nip, o.invoice_number
                             ORDER BY o._file, o._line) AS row_in_key
   FROM offline_log o

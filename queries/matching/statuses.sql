@@ -97,5 +97,16 @@ SELECT seller_nip, invoice_number, issue_date, mode, decision_id,
          ELSE 'not_required'
        END AS status,
        gross_amount, vat_amount, currency, owner, deadline_basis,
-       archive_file, archive_hash, kod1_url, upo_file, corrects, corrected_by
+       archive_file, archive_hash, kod1_url, upo_file, corrects, corrected_by,
+       in_ksef_metadata, in_upo, requires_ksef, offline_not_in_log,
+       -- What only the rules read (rule_invoices.sql):
+       in_archive, is_our_seller, sent_offline, ledger_issue_date,
+       ledger_gross_amount, ledger_net_amount, ledger_currency,
+       ledger_ksef_number, ledger_ksef_marker, ledger_in_return, ledger_rows,
+       log_issue_date, issued_at, log_mode, issued_by, issued_by_key,
+       log_invoice_hash, log_gross_amount, log_currency, meta_ksef_number,
+       ksef_issue_date, ksef_gross_amount, ksef_net_amount, ksef_currency,
+       ksef_invoice_hash, ksef_hash_of_corrected_invoice, ksef_records,
+       upo_ksef_number, upo_invoice_hash, archive_issue_date,
+       archive_gross_amount, archive_currency
 FROM invoice_deadlines

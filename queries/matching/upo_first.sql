@@ -16,10 +16,11 @@ SELECT seller_nip, invoice_number,
        issue_date AS upo_issue_date,
        submitted_at AS upo_submitted_at,
        sending_mode AS upo_sending_mode,
-       upo_file
+       upo_file,
+       invoice_hash AS upo_invoice_hash
 FROM (
   SELECT u.seller_nip, u.invoice_number, u.ksef_number, u.issue_date,
-         u.submitted_at, u.sending_mode, u.upo_file,
+         u.submitted_at, u.sending_mode, u.upo_file, u.invoice_hash,
          ROW_NUMBER() OVER (PARTITION BY u.seller_nip, u.invoice_number
                             ORDER BY u.submitted_at, u.upo_file,
                                      u._file, u._line) AS row_in_key

@@ -336,7 +336,7 @@ pub const MARKER_LOG_CLAUSES: &str = "marker_mismatch.sql (its offline-log claus
 
 /// Which optional sources the bundle gives, as the one-row table `given`
 /// the rules read where a clause needs a source the rest does not.
-fn given_table(provided: &impl Fn(Source) -> bool) -> PolarsResult<DataFrame> {
+pub fn given_table(provided: &impl Fn(Source) -> bool) -> PolarsResult<DataFrame> {
     DataFrame::new(
         1,
         vec![Column::new(
@@ -489,7 +489,7 @@ pub fn run(
     })
 }
 
-fn empty_findings() -> PolarsResult<DataFrame> {
+pub fn empty_findings() -> PolarsResult<DataFrame> {
     let columns = FINDING_COLUMNS
         .iter()
         .map(|c| Column::new_empty((*c).into(), &DataType::String))
@@ -498,7 +498,7 @@ fn empty_findings() -> PolarsResult<DataFrame> {
 }
 
 /// Gives a rule's result the finding columns, in order, as text.
-fn shape(mut lf: LazyFrame) -> PolarsResult<LazyFrame> {
+pub fn shape(mut lf: LazyFrame) -> PolarsResult<LazyFrame> {
     let schema = lf.collect_schema()?;
     let exprs: Vec<Expr> = FINDING_COLUMNS
         .iter()
@@ -625,7 +625,7 @@ fn severity_table() -> PolarsResult<DataFrame> {
 /// `exception_id`: a hash of what identifies the finding (code, invoice or
 /// decision, user, and the rule's discriminator), never of its detail,
 /// amounts or dates, so the same finding keeps its id across runs.
-fn with_ids(mut df: DataFrame) -> PolarsResult<DataFrame> {
+pub fn with_ids(mut df: DataFrame) -> PolarsResult<DataFrame> {
     let parts = [
         "code",
         "seller_nip",

@@ -87,6 +87,23 @@ impl Queries {
         Ok(())
     }
 
+    /// The tables registered before any rule ran, but `invoices` and the
+    /// shared tables built from it, computed: what another engine needs
+    /// beside its own invoice table to run the rules (`export-tables`).
+    pub fn context(&self) -> PolarsResult<Vec<(String, DataFrame)>> {
+        let shared = ["invoices", "exception_approvals", "master_data_changes"];
+        let mut ctx = self.ctx.clone();
+        let mut out = Vec::new();
+        for name in &self.base {
+            if !shared.contains(&name.as_str()) {
+                let table = ctx.execute(&format!("SELECT * FROM {name}"))?;
+                out.push((name.clone(), table.collect()?));
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
+    }
+
     /// Runs one file of `queries/` (`name` relative to it) in this context.
     pub fn run(&mut self, name: &str, script: &str) -> PolarsResult<LazyFrame> {
         sql::run_script(&mut self.ctx, name, script)

@@ -22,7 +22,7 @@ use polars::sql::SQLContext;
 pub const ORDER: &str = include_str!("../../queries/matching/ORDER");
 
 /// The matching's files by name (alphabetical; [`ORDER`] says the order).
-const SOURCES: [(&str, &str); 10] = [
+const SOURCES: [(&str, &str); 11] = [
     (
         "archive_first",
         include_str!("../../queries/matching/archive_first.sql"),
@@ -54,6 +54,10 @@ const SOURCES: [(&str, &str); 10] = [
     (
         "reconciliation",
         include_str!("../../queries/matching/reconciliation.sql"),
+    ),
+    (
+        "rule_invoices",
+        include_str!("../../queries/matching/rule_invoices.sql"),
     ),
     (
         "statuses",
@@ -114,7 +118,9 @@ pub const TABLES: [&str; 14] = [
 /// folder of the whole bundle) and returns the reconciliation: one row per
 /// invoice, sorted by seller NIP and invoice number.
 pub fn run(tables: &Path) -> PolarsResult<DataFrame> {
-    run_files(&mut registered(tables)?)?.collect()
+    let mut ctx = registered(tables)?;
+    run_files(&mut ctx)?;
+    ctx.execute("SELECT * FROM reconciliation")?.collect()
 }
 
 /// A SQL context with the tables of `tables` that the files read
@@ -131,14 +137,12 @@ pub fn registered(tables: &Path) -> PolarsResult<SQLContext> {
 }
 
 /// Runs [`files`] in `ctx`, whose tables are registered, registering each
-/// result under its name; returns the last.
-pub fn run_files(ctx: &mut SQLContext) -> PolarsResult<LazyFrame> {
-    let mut last = None;
+/// result under its name (`reconciliation`, `rule_invoices`, ...).
+pub fn run_files(ctx: &mut SQLContext) -> PolarsResult<()> {
     for (name, script) in files()? {
         let file = format!("matching/{name}.sql");
         let result = crate::sql::run_script(ctx, &file, script)?.collect()?;
-        ctx.register(name, result.clone().lazy());
-        last = Some(result.lazy());
+        ctx.register(name, result.lazy());
     }
-    last.ok_or_else(|| PolarsError::ComputeError("no matching files".into()))
+    Ok(())
 }

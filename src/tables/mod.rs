@@ -19,9 +19,11 @@
 //! log row and KSeF record may sit in different batches), which is the
 //! job of whatever reads the tables; the calendar lets it find deadlines.
 
+mod context;
 mod days;
 mod deadline_keys;
 mod driven;
+pub mod exceptions;
 mod listed;
 mod manifest;
 pub mod matching;
@@ -108,10 +110,13 @@ pub fn export(options: &ExportOptions) -> Result<Exported> {
         written.table("offline_periods", &driven::offline_periods(&matched)?)?;
         written.table("jpk_returns", &driven::jpk_returns(&matched)?)?;
         written.table("ksef_extract", &driven::ksef_extract(&matched)?)?;
+        for (name, table) in context::tables(&matched, &params, |s| bundle.has(s))? {
+            written.table(&name, &table)?;
+        }
         resolutions::judge(&mut bundle, matched, &params, options.as_of)?;
     } else {
-        for name in DRIVEN_BY_MATCHING {
-            not_written.insert(name, NO_KEYS_IN_A_BATCH);
+        for name in DRIVEN_BY_MATCHING.iter().chain(&["context_*", "rules"]) {
+            not_written.insert(*name, NO_KEYS_IN_A_BATCH);
         }
     }
     written.source(Source::Resolutions, &resolutions::kept(&bundle)?)?;

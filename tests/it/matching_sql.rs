@@ -30,7 +30,8 @@ use std::path::Path;
 
 use ksef_recon::frame::{date_text, deadline_text, money_text};
 use ksef_recon::report::{NUMERIC, csv_out};
-use ksef_recon::tables::matching;
+use ksef_recon::rules::EXCEPTION_COLUMNS;
+use ksef_recon::tables::{exceptions, matching};
 use polars::prelude::*;
 
 use crate::support::{binary, fixtures, read_csv_bytes, run};
@@ -126,13 +127,51 @@ fn sql_matches_run(input: &Path, as_of: &str, at_least: usize) {
     let tables = tmp.path().join("tables");
     export_tables(input, as_of, &tables);
     let mut ctx = matching::registered(&tables).expect("tables");
-    let sql = matching::run_files(&mut ctx)
+    matching::run_files(&mut ctx).expect("matching SQL runs");
+    let sql = ctx
+        .execute("SELECT * FROM reconciliation")
         .and_then(|lf| lf.collect())
-        .expect("matching SQL runs");
+        .expect("reconciliation");
     let from_sql = as_csv_rows(&sql);
     periods_are_the_drivers(&mut ctx, &tables);
 
     equals_runs_reconciliation("sql", &from_sql, input, as_of, at_least);
+    rules_sql_gives_runs_exceptions(&mut ctx, &tables, input, as_of);
+}
+
+/// The rules as SQL over the exported tables and the matching SQL's
+/// invoice table (`tables::exceptions`) give `run`'s exceptions.csv, byte
+/// for byte.
+fn rules_sql_gives_runs_exceptions(
+    ctx: &mut polars::sql::SQLContext,
+    tables: &Path,
+    input: &Path,
+    as_of: &str,
+) {
+    exceptions::register_context(ctx, tables).expect("rules' context");
+    let findings = exceptions::findings(ctx).expect("rules SQL runs");
+    let text = ksef_recon::report::exceptions(&findings).expect("as text");
+    let mut bytes = Vec::new();
+    csv_out::write(&text, &NUMERIC, &mut bytes).expect("CSV");
+    let run = run(input, as_of, &["--quiet"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    // run's file has the register's columns after these (status,
+    // first_seen, days_open): they are the register's, not the rules'.
+    let keep = |rows: Vec<BTreeMap<String, String>>| -> Vec<Vec<String>> {
+        rows.into_iter()
+            .map(|r| EXCEPTION_COLUMNS.iter().map(|c| r[*c].clone()).collect())
+            .collect()
+    };
+    let got = keep(read_csv_bytes(&bytes));
+    let expected = keep(run.rows("exceptions.csv"));
+    let only_sql: Vec<&Vec<String>> = got.iter().filter(|l| !expected.contains(l)).take(5).collect();
+    let only_run: Vec<&Vec<String>> = expected.iter().filter(|l| !got.contains(l)).take(5).collect();
+    assert!(
+        got == expected,
+        "exceptions: SQL {} rows, run {}\nonly SQL: {only_sql:#?}\nonly run: {only_run:#?}",
+        got.len(),
+        expected.len()
+    );
 }
 
 /// Requires `rows` (another engine's reconciliation, as reconciliation.csv's
