@@ -36,14 +36,22 @@ LEFT JOIN invoices i
   ON f.seller_nip = i.seller_nip AND f.invoice_number = i.invoice_number;
 
 -- Business days after each deadline up to the as-of date (0 when it has
--- not passed).
+-- not passed). No derived table is named here or below: polars SQL keeps
+-- a derived table's alias as a table of its context, where a later
+-- query's alias of the same name would find it.
+CREATE TABLE found_deadlines AS
+SELECT DISTINCT deadline FROM found_in_context WHERE deadline IS NOT NULL;
+
 CREATE TABLE deadline_ages AS
-SELECT dl.deadline, COUNT(c.date) AS age
-FROM (SELECT DISTINCT deadline FROM found_in_context WHERE deadline IS NOT NULL) dl
+SELECT fd.deadline, COUNT(c.date) AS age
+FROM found_deadlines fd
 CROSS JOIN params p
 CROSS JOIN calendar c
-WHERE c.business_day AND c.date > dl.deadline AND c.date <= p.as_of
-GROUP BY dl.deadline;
+WHERE c.business_day AND c.date > fd.deadline AND c.date <= p.as_of
+GROUP BY fd.deadline;
+
+CREATE TABLE rule_severities AS
+SELECT DISTINCT code, severity, severity_rank FROM rules;
 
 SELECT x.code, r.severity, r.severity_rank, x.seller_nip, x.invoice_number,
        x.ksef_number, COALESCE(x.invoice_mode, dec.mode) AS mode,
@@ -62,5 +70,4 @@ SELECT x.code, r.severity, r.severity_rank, x.seller_nip, x.invoice_number,
 FROM found_in_context x
 LEFT JOIN deadline_ages a ON x.deadline = a.deadline
 LEFT JOIN decisions dec ON x.decision_id = dec.decision_id
-LEFT JOIN (SELECT DISTINCT code, severity, severity_rank FROM rules) r
-  ON x.code = r.code
+LEFT JOIN rule_severities r ON x.code = r.code

@@ -45,6 +45,13 @@ impl Queries {
         Ok(queries)
     }
 
+    /// The context of another engine's tables (`tables::exceptions`, the
+    /// rules as SQL over exported tables), to build the reports in.
+    pub fn of(ctx: SQLContext) -> Queries {
+        let base = ctx.get_tables();
+        Queries { ctx, base }
+    }
+
     /// Every table but `invoices`.
     fn register_tables(&mut self, rec: &Matched, params: &Params) -> PolarsResult<()> {
         let ctx = &mut self.ctx;

@@ -150,6 +150,7 @@ fn rules_sql_gives_runs_exceptions(
 ) {
     exceptions::register_context(ctx, tables).expect("rules' context");
     let findings = exceptions::findings(ctx).expect("rules SQL runs");
+    reports_equal_runs(ctx, &findings, input, as_of);
     let text = ksef_recon::report::exceptions(&findings).expect("as text");
     let mut bytes = Vec::new();
     csv_out::write(&text, &NUMERIC, &mut bytes).expect("CSV");
@@ -172,6 +173,31 @@ fn rules_sql_gives_runs_exceptions(
         got.len(),
         expected.len()
     );
+}
+
+/// The reports built over the SQL's tables and findings (the report files
+/// of `queries/reports/`, through the engine's own report functions) are
+/// run's completeness.csv, responsibility.csv and jpk_corrections.csv.
+fn reports_equal_runs(
+    ctx: &polars::sql::SQLContext,
+    findings: &DataFrame,
+    input: &Path,
+    as_of: &str,
+) {
+    use ksef_recon::report;
+    let queries = ksef_recon::rules::Queries::of(ctx.clone());
+    let run = run(input, as_of, &["--quiet"]);
+    let reports = [
+        ("completeness.csv", report::completeness(&queries)),
+        ("responsibility.csv", report::responsibility(&queries, findings)),
+        ("jpk_corrections.csv", report::jpk_corrections(&queries, findings)),
+    ];
+    for (file, frame) in reports {
+        let frame = frame.unwrap_or_else(|e| panic!("{file}: {e}"));
+        let mut bytes = Vec::new();
+        csv_out::write(&frame, &NUMERIC, &mut bytes).expect("CSV");
+        assert_eq!(String::from_utf8_lossy(&bytes), run.text(file), "{file}");
+    }
 }
 
 /// Requires `rows` (another engine's reconciliation, as reconciliation.csv's
