@@ -30,14 +30,29 @@ pub fn tables(
     provided: impl Fn(Source) -> bool,
 ) -> PolarsResult<Vec<(String, DataFrame)>> {
     let queries = Queries::new(matched, params)?;
-    let mut out: Vec<(String, DataFrame)> = queries
-        .context()?
-        .into_iter()
-        .map(|(name, table)| (format!("{PREFIX}{name}"), table))
-        .collect();
+    let mut out = Vec::new();
+    for (name, table) in queries.context()? {
+        out.push((format!("{PREFIX}{name}"), signed(table)?));
+    }
     out.push((format!("{PREFIX}given"), rules::given_table(&provided)?));
     out.push(("rules".to_string(), rule_list(&provided)?));
     Ok(out)
+}
+
+/// `table` with its unsigned integers (`_line`) as BIGINT: Parquet's
+/// unsigned types are not every engine's (Spark reads UINT_64 as a
+/// DECIMAL(20,0)).
+fn signed(table: DataFrame) -> PolarsResult<DataFrame> {
+    let unsigned: Vec<Expr> = table
+        .columns()
+        .iter()
+        .filter(|c| c.dtype().is_unsigned_integer())
+        .map(|c| col(c.name().clone()).cast(DataType::Int64))
+        .collect();
+    if unsigned.is_empty() {
+        return Ok(table);
+    }
+    table.lazy().with_columns(unsigned).collect()
 }
 
 /// `rules`: one row per rule file, in `rules::RULES`' order (the findings
