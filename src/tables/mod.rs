@@ -27,6 +27,7 @@ mod manifest;
 pub mod matching;
 mod params;
 mod resolutions;
+mod run_facts;
 mod typed;
 
 use std::collections::BTreeMap;
@@ -43,6 +44,7 @@ use crate::pipeline::Job;
 use crate::progress::Stage;
 use crate::report::atomic::Staging;
 use crate::report::parquet_out;
+use crate::report::run_facts::{DECISIONS_VIEW, RUN_FACTS};
 pub use listed::Listed;
 use manifest::{Manifest, TableJson};
 
@@ -108,7 +110,13 @@ pub fn export(options: &ExportOptions) -> Result<Exported> {
         written.table("offline_periods", &driven::offline_periods(&matched)?)?;
         written.table("jpk_returns", &driven::jpk_returns(&matched)?)?;
         written.table("ksef_extract", &driven::ksef_extract(&matched)?)?;
+        let kept = run_facts::Kept::of(&matched)?;
+        written.table(DECISIONS_VIEW, &kept.decisions)?;
         resolutions::judge(&mut bundle, matched, &params, options.as_of)?;
+        staging.write(
+            RUN_FACTS,
+            &kept.json(&bundle, options.as_of, &options.config)?,
+        )?;
     } else {
         for name in DRIVEN_BY_MATCHING {
             not_written.insert(name, NO_KEYS_IN_A_BATCH);
