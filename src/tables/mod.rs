@@ -75,11 +75,12 @@ const NO_KEYS_IN_A_BATCH: &str = "a batch (--files) holds only some sources of a
 
 /// The tables that come from matching the whole bundle: left out of a
 /// batch, as `deadline_keys` is.
-const DRIVEN_BY_MATCHING: [&str; 4] = [
+const DRIVEN_BY_MATCHING: [&str; 5] = [
     "deadline_keys",
     "offline_periods",
     "jpk_returns",
     "ksef_extract",
+    DECISIONS_VIEW,
 ];
 
 /// Exports the bundle (or the batch `--files` names) into `--out`.

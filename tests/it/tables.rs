@@ -180,9 +180,10 @@ fn the_demo_exports_every_table_typed_with_runs_rows() {
     let manifest = manifest(&out);
     assert_eq!(manifest["files"], json["files"]);
     let tables = manifest["tables"].as_array().expect("tables");
-    // rejected, params, calendar, deadline_keys, and the driver's tables
-    // for the matching SQL (tests/it/matching_sql.rs).
-    assert_eq!(tables.len(), SOURCES.len() + 4 + DRIVEN.len());
+    // rejected, params, calendar, deadline_keys, the driver's tables for
+    // the matching SQL (tests/it/matching_sql.rs), and the decisions view
+    // for `report` (tests/it/report.rs).
+    assert_eq!(tables.len(), SOURCES.len() + 4 + DRIVEN.len() + 1);
     for t in tables {
         let name = t["name"].as_str().expect("name");
         assert_eq!(
@@ -264,6 +265,7 @@ fn batches_unioned_are_the_whole_export() {
             "offline_periods",
             "jpk_returns",
             "ksef_extract",
+            "decisions_view",
         ] {
             assert!(!batch.join(format!("{name}.parquet")).exists(), "{name}");
             assert!(manifest(batch)["not_written"][name].is_string(), "{name}");
