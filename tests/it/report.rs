@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use polars::prelude::*;
 
-use crate::support::{binary, every_anomaly, fixtures, generated};
+use crate::support::{Bundle, binary, every_anomaly, fixtures, generated};
 
 const DEMO_AS_OF: &str = "2026-04-10";
 /// The demo's next business day: a second night.
@@ -195,6 +195,17 @@ fn report_on_a_generated_bundle_with_every_anomaly_is_run() {
     let as_of = expected["as_of"].as_str().expect("as_of");
     let night = Night::in_dir(tmp.path(), "night");
     night.make(&bundle, as_of, &tmp.path().join("tables"));
+    night.assert_same();
+}
+
+/// A ledger alone: nearly every check is skipped, and `run.json` lists
+/// the same ones (`export-tables` tells them from the sources given).
+#[test]
+fn report_on_a_ledger_alone_is_run() {
+    let bundle = Bundle::new().with_ledger();
+    let tmp = tempfile::tempdir().expect("temp");
+    let night = Night::in_dir(tmp.path(), "ledger");
+    night.make(bundle.path(), DEMO_AS_OF, &tmp.path().join("tables"));
     night.assert_same();
 }
 
