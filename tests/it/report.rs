@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use polars::prelude::*;
 
-use crate::support::{Bundle, binary, every_anomaly, fixtures, generated};
+use crate::support::{Bundle, binary, every_anomaly, fixtures, generated, read_csv};
 
 const DEMO_AS_OF: &str = "2026-04-10";
 /// The demo's next business day: a second night.
@@ -207,6 +207,39 @@ fn report_on_a_ledger_alone_is_run() {
     let night = Night::in_dir(tmp.path(), "ledger");
     night.make(bundle.path(), DEMO_AS_OF, &tmp.path().join("tables"));
     night.assert_same();
+}
+
+/// Resolutions kept by the export reach the register, with their history
+/// rows (file, line, SHA-256), as `run`'s do; refused ones are rejected
+/// rows in both.
+#[test]
+fn resolutions_reach_the_register_as_in_run() {
+    let ledger = "invoice_number,issue_date,seller_nip,gross_amount,currency\n\
+                  FV/1,2026-03-02,5265877635,1.00,PLN\n\
+                  FV/1,2026-03-02,5265877635,1.00,PLN\n";
+    let bundle = Bundle::new().file("ledger/sales.csv", ledger);
+    let tmp = tempfile::tempdir().expect("temp");
+    let first = Night::in_dir(tmp.path(), "first");
+    first.make(bundle.path(), DEMO_AS_OF, &tmp.path().join("tables-1"));
+    first.assert_same();
+    let exceptions = read_csv(&first.report_out.join("exceptions.csv"));
+    let fv1 = &exceptions
+        .iter()
+        .find(|e| e["code"] == "DUPLICATE_NUMBER")
+        .expect("FV/1 is booked twice")["exception_id"];
+    let resolutions = format!(
+        "exception_id,status,by,at,comment,approved_by\n\
+         {fv1},accepted_risk,b.lis,2026-04-13T09:00:00+02:00,one sale,m.kowalska\n\
+         EX-NONE,resolved,b.lis,2026-04-02T10:00:00+02:00,no such finding,m.kowalska\n"
+    );
+    let bundle = bundle.file("resolutions/2026-04.csv", resolutions);
+    let second = Night::in_dir(tmp.path(), "second");
+    second.make(bundle.path(), DEMO_NEXT, &tmp.path().join("tables-2"));
+    second.assert_same();
+    let register = fs::read_to_string(second.report_state.join("register.csv")).expect("register");
+    assert!(register.contains("accepted_risk"), "{register}");
+    let rejected = fs::read_to_string(second.report_out.join("rejected.csv")).expect("rejected");
+    assert!(rejected.contains("resolutions/2026-04.csv"), "{rejected}");
 }
 
 /// `report`'s exit status and stderr on `results`; `out` must not appear.
