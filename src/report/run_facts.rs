@@ -170,13 +170,16 @@ impl Found {
             by_status.insert(status, n);
         }
         let mut penalty = (0, 0);
-        for amount in reconciliation.column("max_penalty_pln")?.str()?.iter() {
-            if let Some(amount) = amount {
-                let grosze = parse_amount(amount, false).map_err(|e| {
-                    PolarsError::ComputeError(format!("max_penalty_pln {amount:?}: {e}").into())
-                })?;
-                penalty = (penalty.0 + 1, penalty.1 + grosze);
-            }
+        for amount in reconciliation
+            .column("max_penalty_pln")?
+            .str()?
+            .iter()
+            .flatten()
+        {
+            let grosze = parse_amount(amount, false).map_err(|e| {
+                PolarsError::ComputeError(format!("max_penalty_pln {amount:?}: {e}").into())
+            })?;
+            penalty = (penalty.0 + 1, penalty.1 + grosze);
         }
         Ok(Found {
             invoices: reconciliation.height() as u64,
