@@ -46,6 +46,7 @@ pub fn text(df: &DataFrame) -> Result<DataFrame> {
         }
         let kind = kind_of(name);
         let wanted = dtype_of(kind);
+        let column = &same_time_in_ms(column)?;
         if column.dtype() != &wanted {
             bail!(
                 "column {name} is {}, not {} ({kind:?})",
@@ -79,6 +80,19 @@ fn dtype_of(kind: Kind) -> DataType {
         Kind::Flag => DataType::Boolean,
         Kind::Severity | Kind::Text => DataType::String,
     }
+}
+
+/// A Warsaw timestamp of another precision (Spark writes microseconds)
+/// is the same wall-clock time: in milliseconds, as `typed` writes it. A
+/// timestamp with a zone is not a Warsaw wall-clock time and stays as it
+/// is, to be refused.
+fn same_time_in_ms(column: &Column) -> Result<Column> {
+    Ok(match column.dtype() {
+        DataType::Datetime(unit, None) if *unit != TimeUnit::Milliseconds => {
+            column.cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?
+        }
+        _ => column.clone(),
+    })
 }
 
 fn day(days: i32) -> Option<NaiveDate> {
@@ -190,6 +204,19 @@ mod tests {
         ]);
         let back = text(&typed(&df).unwrap()).unwrap();
         assert!(back.equals_missing(&df), "{back}\n{df}");
+    }
+
+    #[test]
+    fn a_timestamp_in_microseconds_is_the_same_time() {
+        let df = frame(vec![("approved_at", vec![Some("2026-03-01 22:40"), None])]);
+        let typed = typed(&df).unwrap();
+        let micro = typed
+            .column("approved_at")
+            .unwrap()
+            .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
+            .unwrap();
+        let micro = DataFrame::new(2, vec![micro]).unwrap();
+        assert!(text(&micro).unwrap().equals_missing(&df));
     }
 
     #[test]
