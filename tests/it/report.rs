@@ -67,22 +67,32 @@ impl Night {
     /// `run` into its folder and register, `export-tables`, then `report`
     /// from the run's Parquet into its own folder and register.
     fn make(&self, bundle: &Path, as_of: &str, tables: &Path) {
+        self.make_with(bundle, as_of, tables, &[]);
+    }
+
+    /// [`Night::make`] with `options` given to both `run` and `report`.
+    fn make_with(&self, bundle: &Path, as_of: &str, tables: &Path, options: &[&str]) {
         let (bundle, tables) = (bundle.as_os_str(), tables.as_os_str());
         let format = OsStr::new("csv,parquet");
+        let options: Vec<&OsStr> = options.iter().map(OsStr::new).collect();
         ok(&[
-            "run".as_ref(),
-            "--input".as_ref(),
-            bundle,
-            "--out".as_ref(),
-            self.run_out.as_os_str(),
-            "--as-of".as_ref(),
-            as_of.as_ref(),
-            "--state".as_ref(),
-            self.run_state.as_os_str(),
-            "--format".as_ref(),
-            format,
-            "--quiet".as_ref(),
-        ]);
+            &[
+                "run".as_ref(),
+                "--input".as_ref(),
+                bundle,
+                "--out".as_ref(),
+                self.run_out.as_os_str(),
+                "--as-of".as_ref(),
+                as_of.as_ref(),
+                "--state".as_ref(),
+                self.run_state.as_os_str(),
+                "--format".as_ref(),
+                format,
+                "--quiet".as_ref(),
+            ],
+            &options[..],
+        ]
+        .concat());
         ok(&[
             "export-tables".as_ref(),
             "--input".as_ref(),
@@ -94,19 +104,23 @@ impl Night {
             "--quiet".as_ref(),
         ]);
         ok(&[
-            "report".as_ref(),
-            "--tables".as_ref(),
-            tables,
-            "--results".as_ref(),
-            self.run_out.as_os_str(),
-            "--out".as_ref(),
-            self.report_out.as_os_str(),
-            "--state".as_ref(),
-            self.report_state.as_os_str(),
-            "--format".as_ref(),
-            format,
-            "--quiet".as_ref(),
-        ]);
+            &[
+                "report".as_ref(),
+                "--tables".as_ref(),
+                tables,
+                "--results".as_ref(),
+                self.run_out.as_os_str(),
+                "--out".as_ref(),
+                self.report_out.as_os_str(),
+                "--state".as_ref(),
+                self.report_state.as_os_str(),
+                "--format".as_ref(),
+                format,
+                "--quiet".as_ref(),
+            ],
+            &options[..],
+        ]
+        .concat());
     }
 
     /// Every output and the register of `report` are `run`'s.
@@ -183,6 +197,23 @@ fn report_on_the_demo_is_run() {
     second.assert_same();
     let history = fs::read_to_string(second.report_state.join("history.csv")).expect("history");
     assert!(history.contains(DEMO_NEXT) && history.contains(DEMO_AS_OF));
+}
+
+/// `run`'s output options mean the same on `report`.
+#[test]
+fn report_takes_runs_output_options() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let night = Night::in_dir(tmp.path(), "pl");
+    let options = ["--lang", "pl", "--no-reconciliation-sheet"];
+    night.make_with(
+        &fixtures().join("demo"),
+        DEMO_AS_OF,
+        &tmp.path().join("tables"),
+        &options,
+    );
+    night.assert_same();
+    let page = fs::read_to_string(night.report_out.join("dashboard.html")).expect("page");
+    assert!(page.contains("lang=\"pl\""), "a Polish page");
 }
 
 #[test]
