@@ -23,7 +23,9 @@
 //! joined into the files one run would write. [`evidence`] packs one
 //! decision's or month's share of the outputs for an auditor; [`explain`]
 //! tells one invoice's story from its input rows; [`tables`] writes what
-//! the run reads as typed Parquet for another engine. The words of
+//! the run reads as typed Parquet for another engine, and
+//! [`pipeline::report`] makes the run's outputs from that engine's
+//! results. The words of
 //! the contract (statuses, modes, severities) are types in [`contract`];
 //! the words people read (the dashboard, the workbook, `explain`, the
 //! pack's README) come from one table per language in [`lang`].

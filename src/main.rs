@@ -17,6 +17,7 @@ use ksef_recon::explain::{self, ExplainOptions, Target};
 use ksef_recon::generate::{self, GenerateOptions, plan::Rates};
 use ksef_recon::lang::Lang;
 use ksef_recon::matching::AssumedEnd;
+use ksef_recon::pipeline::ReportOptions;
 use ksef_recon::report::parquet_out::Formats;
 use ksef_recon::{RunOptions, RunSummary, clock, deadline_command, register, tables};
 
@@ -100,6 +101,56 @@ enum Command {
     /// batches' tables, unioned, are the whole export's. The folder
     /// replaces --out at once.
     ExportTables(ExportTablesArgs),
+    /// Write the outputs `run` writes (the CSV files, ageing.xlsx,
+    /// dashboard.html, run.json, the exception register updated) from
+    /// another engine's results: a folder with exceptions.parquet,
+    /// reconciliation.parquet, completeness.parquet,
+    /// responsibility.parquet and jpk_corrections.parquet in the schema
+    /// `run --format parquet` writes.
+    ///
+    /// --tables is the folder `export-tables` wrote for the whole bundle
+    /// (its rejected rows, resolutions, rates, decisions view and
+    /// run_facts.json). The outputs replace --out all at once.
+    Report(ReportArgs),
+}
+
+/// The arguments of `ksef-recon report`.
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// The folder `export-tables` wrote (the whole bundle, not --files).
+    #[arg(long, value_name = "TABLES")]
+    tables: PathBuf,
+    /// The engine's results: the tabular outputs as Parquet.
+    #[arg(long, value_name = "RESULTS")]
+    results: PathBuf,
+    /// The output folder (created or replaced as a whole).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// The exception register, as for `run`. Default:
+    /// .ksef-recon-state/<name of --out> beside --out.
+    #[arg(long, value_name = "DIR")]
+    state: Option<PathBuf>,
+    /// As for `run`: exit 3 when open exceptions of this severity or
+    /// higher exist.
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<FailOn>,
+    /// Print nothing on success but warnings and errors.
+    #[arg(long)]
+    quiet: bool,
+    /// As for `run`: no per-invoice Reconciliation sheet in ageing.xlsx.
+    #[arg(long)]
+    no_reconciliation_sheet: bool,
+    /// As for `run`: `csv`, `parquet` or `csv,parquet`.
+    #[arg(
+        long,
+        value_name = "FORMATS",
+        value_delimiter = ',',
+        default_value = "csv"
+    )]
+    format: Vec<OutputFormat>,
+    /// `en` or `pl`; default: the exported configuration's language.
+    #[arg(long, value_name = "en|pl", value_parser = parse_lang)]
+    lang: Option<Lang>,
 }
 
 /// The arguments of `ksef-recon export-tables`.
@@ -542,6 +593,7 @@ fn main() -> ExitCode {
         Command::VerifyRegister(args) => verify_register(args),
         Command::VerifyPack(args) => verify_pack(args),
         Command::ExportTables(args) => export_tables(args),
+        Command::Report(args) => report(args),
     };
     match outcome {
         Ok(status) => status.into(),
@@ -607,23 +659,51 @@ fn run(args: RunArgs) -> Result<ExitStatus> {
     };
     let summary = ksef_recon::run(&options)?;
     if !args.quiet {
-        eprintln!("{}", summary_line(&summary, &options));
+        eprintln!("{}", summary_line(&summary, &options.out));
     }
-    let failing = args.fail_on.is_some_and(|f| {
+    Ok(exit_status(&summary, args.fail_on))
+}
+
+/// Finished, or open exceptions at or above `--fail-on`.
+fn exit_status(summary: &RunSummary, fail_on: Option<FailOn>) -> ExitStatus {
+    let failing = fail_on.is_some_and(|f| {
         summary
             .open_by_severity
             .iter()
             .any(|(s, n)| *n > 0 && *s <= f.threshold())
     });
-    Ok(if failing {
+    if failing {
         ExitStatus::OpenExceptions
     } else {
         ExitStatus::Finished
-    })
+    }
+}
+
+fn report(args: ReportArgs) -> Result<ExitStatus> {
+    init_logging(args.quiet);
+    let options = ReportOptions {
+        state: args
+            .state
+            .unwrap_or_else(|| RunOptions::default_state(&args.out)),
+        tables: args.tables,
+        results: args.results,
+        out: args.out,
+        lang: args.lang,
+        formats: Formats {
+            csv: args.format.contains(&OutputFormat::Csv),
+            parquet: args.format.contains(&OutputFormat::Parquet),
+        },
+        reconciliation_sheet: !args.no_reconciliation_sheet,
+    };
+    let summary = ksef_recon::pipeline::report(&options)?;
+    if !args.quiet {
+        eprintln!("{}", summary_line(&summary, &options.out));
+    }
+    Ok(exit_status(&summary, args.fail_on))
 }
 
 /// The line `run` prints when it finished.
-fn summary_line(summary: &RunSummary, options: &RunOptions) -> String {
+fn summary_line(summary: &RunSummary, out: &Path) -> String {
     let severities: Vec<String> = summary
         .by_severity
         .iter()
@@ -640,7 +720,7 @@ fn summary_line(summary: &RunSummary, options: &RunOptions) -> String {
             severities.join(", ")
         },
         summary.rejected,
-        options.out.display()
+        out.display()
     )
 }
 

@@ -98,7 +98,7 @@ fn frames(checked: &Checked, exceptions: DataFrame, reconciliation: DataFrame) -
 
 /// Rows per CSV file, for `run.json` (the reconciliation's is every
 /// invoice's, also when the frame holds only some of them).
-fn rows_per_file(frames: &Frames, invoices: u64) -> BTreeMap<String, u64> {
+pub(super) fn rows_per_file(frames: &Frames, invoices: u64) -> BTreeMap<String, u64> {
     frames
         .csv_files()
         .iter()

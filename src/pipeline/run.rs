@@ -2,6 +2,7 @@
 //! updated with them, everything written at once.
 
 use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
 
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -10,10 +11,12 @@ use super::assemble::Outputs;
 use super::job::{Job, RunOptions, RunSummary};
 use super::{one, parts, write};
 use crate::contract::Status;
+use crate::lang::Lang;
 use crate::partition::Plan;
 use crate::progress::Stage;
 use crate::register::{self, Session};
 use crate::report::atomic::Staging;
+use crate::report::parquet_out::Formats;
 use crate::report::run_json::RegisterJson;
 use crate::rules;
 
@@ -43,45 +46,78 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     if !configured.is_empty() {
         session.bind(&configured, "configuration")?;
     }
-    let mut outputs = outputs(&Job::run(options))?;
-    if configured.is_empty() {
-        session.bind(&outputs.ledger_sellers, "ledger")?;
-    }
-    let updated = update_register(&mut session, &outputs, options.as_of)?;
-    outputs.frames.exceptions = updated.exceptions;
-    outputs.summary.open_by_severity = register::open_by_severity(&outputs.frames.exceptions)?;
-    if !scenario {
-        let overdue = outputs.run.counts_by_status.get(Status::Overdue.as_str());
-        session.record_run(
-            &outputs.summary.open_by_severity,
-            overdue.copied().unwrap_or(0),
-        );
-    }
-    let views = write::Views {
-        trend: Some(session.trend()),
-        ..write::Views::of(&options.config)
+    let outputs = outputs(&Job::run(options))?;
+    let publish = Publish {
+        out: &options.out,
+        as_of: options.as_of,
+        configured: &configured,
+        lang: options.config.language,
+        formats: options.formats,
+        reconciliation_sheet: options.reconciliation_sheet,
+        scenario,
     };
-    let (head, rows) = session.head();
-    outputs.run.register = Some(RegisterJson {
-        status_counts: updated.counts.clone(),
-        history_rows: rows as u64,
-        history_head: head.to_string(),
-    });
+    publish.write(session, outputs)
+}
 
-    let _stage = Stage::start("writing the outputs");
-    let staging = Staging::begin(&options.out)?;
-    write::write(
-        &staging,
-        &mut outputs,
-        options.formats,
-        options.reconciliation_sheet,
-        &views,
-    )?;
-    staging.commit()?;
-    if !scenario {
-        session.save(&updated.register)?;
+/// Where and how the outputs of a run go: `run`'s, and `report`'s from
+/// another engine's results.
+pub struct Publish<'a> {
+    pub out: &'a Path,
+    pub as_of: NaiveDate,
+    /// The configuration's sellers (bound to the register already when
+    /// there are any; else the ledger's sellers are bound here).
+    pub configured: &'a BTreeSet<String>,
+    pub lang: Lang,
+    pub formats: Formats,
+    pub reconciliation_sheet: bool,
+    /// A scenario updates no register.
+    pub scenario: bool,
+}
+
+impl Publish<'_> {
+    /// Updates the exception register in `session` with `outputs` (but in
+    /// a scenario) and writes every output into `out` at once; the
+    /// register is saved only after the outputs are in place.
+    pub fn write(&self, mut session: Session, mut outputs: Outputs) -> Result<RunSummary> {
+        if self.configured.is_empty() {
+            session.bind(&outputs.ledger_sellers, "ledger")?;
+        }
+        let updated = update_register(&mut session, &outputs, self.as_of)?;
+        outputs.frames.exceptions = updated.exceptions;
+        outputs.summary.open_by_severity = register::open_by_severity(&outputs.frames.exceptions)?;
+        if !self.scenario {
+            let overdue = outputs.run.counts_by_status.get(Status::Overdue.as_str());
+            session.record_run(
+                &outputs.summary.open_by_severity,
+                overdue.copied().unwrap_or(0),
+            );
+        }
+        let views = write::Views {
+            trend: Some(session.trend()),
+            lang: self.lang,
+        };
+        let (head, rows) = session.head();
+        outputs.run.register = Some(RegisterJson {
+            status_counts: updated.counts.clone(),
+            history_rows: rows as u64,
+            history_head: head.to_string(),
+        });
+
+        let _stage = Stage::start("writing the outputs");
+        let staging = Staging::begin(self.out)?;
+        write::write(
+            &staging,
+            &mut outputs,
+            self.formats,
+            self.reconciliation_sheet,
+            &views,
+        )?;
+        staging.commit()?;
+        if !self.scenario {
+            session.save(&updated.register)?;
+        }
+        Ok(outputs.summary)
     }
-    Ok(outputs.summary)
 }
 
 /// Applies the run's findings and resolutions to the register, and gives

@@ -3,7 +3,6 @@
 use anyhow::{Context, Result};
 
 use super::assemble::Outputs;
-use crate::config::Config;
 use crate::lang::Lang;
 use crate::progress::Step;
 use crate::register;
@@ -19,16 +18,6 @@ pub struct Views {
     /// `None` shows no trend section (no register).
     pub trend: Option<Vec<TrendPoint>>,
     pub lang: Lang,
-}
-
-impl Views {
-    /// The views of a run with `config`, without a trend.
-    pub fn of(config: &Config) -> Views {
-        Views {
-            trend: None,
-            lang: config.language,
-        }
-    }
 }
 
 /// Writes every output of a run into `staging`: the tabular files and the

@@ -9,13 +9,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use polars::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::contract::Source;
-use crate::ingest::{Bundle, InputFile};
+use crate::ingest::InputFile;
 use crate::matching::Matched;
-use crate::rules::{self, Findings, Queries, Skipped};
+use crate::rules::{Queries, Skipped};
 
 #[derive(Serialize)]
 pub struct RunJson {
@@ -29,7 +29,7 @@ pub struct RunJson {
     pub config: Option<String>,
     pub not_provided: Vec<String>,
     pub checks_skipped: Vec<SkippedJson>,
-    pub sources: BTreeMap<&'static str, SourceCounts>,
+    pub sources: BTreeMap<String, SourceCounts>,
     pub files: Vec<FileJson>,
     pub ksef_records_after_as_of: u64,
     /// UPO documents sent after the as-of date, likewise left out.
@@ -37,7 +37,7 @@ pub struct RunJson {
     /// Rows of the other sources dated after the as-of date (ledger and
     /// offline-log rows issued, decisions and announcements starting,
     /// activity, archived files issued after it), left out by source.
-    pub rows_after_as_of: BTreeMap<&'static str, u64>,
+    pub rows_after_as_of: BTreeMap<String, u64>,
     /// How far the KSeF metadata extract proves that KSeF lacks an invoice.
     pub ksef_extract: ExtractJson,
     /// The day the sellers' KSeF duty began, as applied: the default and
@@ -75,7 +75,7 @@ pub struct RunJson {
 }
 
 /// The JPK_V7 ledger files read as VAT returns.
-#[derive(Serialize, Default)]
+#[derive(Serialize, Deserialize, Default)]
 pub struct JpkJson {
     pub returns: Vec<JpkReturnJson>,
     /// Rows of replaced returns: read, but not ledger rows of the run.
@@ -91,7 +91,7 @@ pub struct JpkJson {
 }
 
 /// One JPK_V7 file as a return.
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct JpkReturnJson {
     pub file: String,
     pub seller_nip: Option<String>,
@@ -99,16 +99,16 @@ pub struct JpkReturnJson {
     pub period: String,
     pub made_at: String,
     /// `return` (CelZlozenia 1) or `correction` (2).
-    pub purpose: &'static str,
+    pub purpose: String,
     /// `stands`, `replaced` or `made after as-of`.
-    pub standing: &'static str,
+    pub standing: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replaced_by: Option<String>,
     pub rows: u64,
 }
 
 impl JpkJson {
-    fn of(files: &[InputFile], as_of: NaiveDate, rows_not_judged: u64) -> JpkJson {
+    pub fn of(files: &[InputFile], as_of: NaiveDate, rows_not_judged: u64) -> JpkJson {
         use crate::matching::returns::{Standing, judge};
         let mut out = JpkJson {
             rows_not_judged,
@@ -140,8 +140,9 @@ impl JpkJson {
                     "correction"
                 } else {
                     "return"
-                },
-                standing,
+                }
+                .to_string(),
+                standing: standing.to_string(),
                 replaced_by,
                 rows,
             });
@@ -167,7 +168,7 @@ pub struct PenaltyJson {
 pub const PENALTY_NOTE: &str = "statutory maximum under art. 106ni of the VAT Act (from 2027); the tax office may set a lower penalty";
 
 impl PenaltyJson {
-    fn of(invoices: u64, grosze: i64) -> PenaltyJson {
+    pub fn of(invoices: u64, grosze: i64) -> PenaltyJson {
         PenaltyJson {
             invoices,
             total: crate::contract::format_amount(grosze),
@@ -187,7 +188,7 @@ fn penalty_of(rec: &Matched) -> PolarsResult<(u64, i64)> {
 }
 
 /// One NBP table A mid rate used.
-#[derive(Serialize, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Serialize, Deserialize, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RateJson {
     pub date: String,
     pub currency: String,
@@ -196,7 +197,7 @@ pub struct RateJson {
 }
 
 /// A rate the penalty needed that the bundle lacks.
-#[derive(Serialize, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Serialize, Deserialize, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct MissingRateJson {
     pub date: String,
     pub currency: String,
@@ -244,13 +245,13 @@ fn rates_of(rec: &Matched) -> PolarsResult<(BTreeSet<RateJson>, BTreeSet<Missing
 }
 
 /// What a scenario assumed.
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Deserialize, Clone)]
 pub struct ScenarioJson {
     pub assume_end: Vec<AssumedEndJson>,
     pub register_updated: bool,
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Deserialize, Clone)]
 pub struct AssumedEndJson {
     /// The id given.
     pub id: String,
@@ -292,7 +293,7 @@ impl ScenarioJson {
 
 /// The KSeF metadata extract's coverage: without a complete extract that
 /// covers an invoice, its absence from KSeF is not proven (`unverified`).
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Deserialize, Clone)]
 pub struct ExtractJson {
     pub files: Vec<String>,
     pub earliest_invoicing_date: Option<String>,
@@ -332,7 +333,7 @@ impl ExtractJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct KsefFromJson {
     pub default: String,
     pub by_seller: BTreeMap<String, String>,
@@ -364,13 +365,13 @@ pub struct RegisterJson {
     pub history_head: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct SkippedJson {
-    pub code: &'static str,
-    pub missing: Vec<&'static str>,
+    pub code: String,
+    pub missing: Vec<String>,
 }
 
-#[derive(Serialize, Default, Clone, Copy)]
+#[derive(Serialize, Deserialize, Default, Clone, Copy)]
 pub struct SourceCounts {
     pub files: u64,
     /// Files refused as a whole (unreadable, of the wrong form or version,
@@ -382,10 +383,10 @@ pub struct SourceCounts {
     pub rows_rejected: u64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct FileJson {
     pub path: String,
-    pub source: &'static str,
+    pub source: String,
     pub sha256: String,
     pub bytes: u64,
     pub rows_read: u64,
@@ -400,7 +401,7 @@ pub fn files(files: &[InputFile]) -> Vec<FileJson> {
         .iter()
         .map(|f| FileJson {
             path: f.path.clone(),
-            source: f.source,
+            source: f.source.to_string(),
             sha256: f.sha256.clone(),
             bytes: f.bytes,
             rows_read: f.counts.read,
@@ -414,13 +415,13 @@ pub fn files(files: &[InputFile]) -> Vec<FileJson> {
 }
 
 /// Per-source totals; every source appears, provided or not.
-pub fn sources(files: &[InputFile]) -> BTreeMap<&'static str, SourceCounts> {
-    let mut out: BTreeMap<&'static str, SourceCounts> = Source::ALL
+pub fn sources(files: &[InputFile]) -> BTreeMap<String, SourceCounts> {
+    let mut out: BTreeMap<String, SourceCounts> = Source::ALL
         .iter()
-        .map(|s| (s.name(), SourceCounts::default()))
+        .map(|s| (s.name().to_string(), SourceCounts::default()))
         .collect();
     for f in files {
-        let c = out.entry(f.source).or_default();
+        let c = out.entry(f.source.to_string()).or_default();
         c.files += 1;
         c.files_rejected += u64::from(f.error.is_some());
         c.rows_read += f.counts.read;
@@ -442,8 +443,8 @@ pub fn fingerprint(files: &[InputFile]) -> String {
 pub fn skipped(list: &[Skipped]) -> Vec<SkippedJson> {
     list.iter()
         .map(|s| SkippedJson {
-            code: s.code.as_str(),
-            missing: s.missing.clone(),
+            code: s.code.as_str().to_string(),
+            missing: s.missing.iter().map(|m| m.to_string()).collect(),
         })
         .collect()
 }
@@ -475,6 +476,16 @@ pub struct Counts {
 
 impl Counts {
     pub fn of(rec: &Matched, queries: &Queries) -> PolarsResult<Counts> {
+        Ok(Counts {
+            by_status: super::status_counts(queries)?,
+            ..Counts::of_matched(rec)?
+        })
+    }
+
+    /// Everything but the counts by status, which the reports' SQL gives
+    /// (or, for `ksef-recon report`, an engine's reconciliation): what
+    /// `export-tables` keeps of the matching for `run.json`.
+    pub fn of_matched(rec: &Matched) -> PolarsResult<Counts> {
         let (rates_used, rates_missing) = rates_of(rec)?;
         Ok(Counts {
             penalty: penalty_of(rec)?,
@@ -482,7 +493,7 @@ impl Counts {
             rates_used,
             rates_missing,
             invoices: rec.invoices.height() as u64,
-            by_status: super::status_counts(queries)?,
+            by_status: BTreeMap::new(),
             ksef_after_as_of: rec.ksef_after_as_of,
             upo_after_as_of: rec.upo_after_as_of,
             rows_after_as_of: rec.after_as_of.clone(),
@@ -543,59 +554,6 @@ pub struct Made<'a> {
     pub started: String,
     pub as_of: NaiveDate,
     pub config: &'a Config,
-}
-
-impl RunJson {
-    /// The record of a run: its inputs (`bundle`'s files), counts, findings
-    /// and output files (`outputs`: rows per file name).
-    pub fn build(
-        made: Made<'_>,
-        bundle: &Bundle,
-        counts: Counts,
-        findings: &Findings,
-        outputs: BTreeMap<String, u64>,
-    ) -> PolarsResult<RunJson> {
-        let by_code = count_by(&findings.all, "code")?;
-        Ok(RunJson {
-            tool: "ksef-recon",
-            version: env!("CARGO_PKG_VERSION"),
-            as_of: made.as_of.to_string(),
-            run_started_at: made.started,
-            input_fingerprint: fingerprint(&bundle.files),
-            config: made.config.path.as_ref().map(|p| p.display().to_string()),
-            not_provided: bundle.not_provided.clone(),
-            checks_skipped: skipped(&findings.skipped),
-            sources: sources(&bundle.files),
-            files: files(&bundle.files),
-            ksef_records_after_as_of: counts.ksef_after_as_of,
-            upo_after_as_of: counts.upo_after_as_of,
-            rows_after_as_of: counts.rows_after_as_of,
-            ksef_extract: counts.ksef_extract,
-            ksef_from: KsefFromJson::of(made.config),
-            invoices: counts.invoices,
-            counts_by_status: counts.by_status,
-            exceptions: findings.all.height() as u64,
-            counts_by_code: rules::RULES
-                .iter()
-                .filter(|r| rules::ran(r.code, &findings.skipped))
-                .map(|r| {
-                    (
-                        r.code.as_str().to_string(),
-                        by_code.get(r.code.as_str()).copied().unwrap_or(0),
-                    )
-                })
-                .collect(),
-            counts_by_severity: count_by(&findings.all, "severity")?,
-            outputs,
-            register: None,
-            scenario: counts.scenario,
-            max_penalty_pln: PenaltyJson::of(counts.penalty.0, counts.penalty.1),
-            rates_used: counts.rates_used,
-            rates_missing: counts.rates_missing,
-            jpk: JpkJson::of(&bundle.files, made.as_of, counts.jpk_not_judged),
-            invoices_without_numbering_moment: counts.without_numbering_moment,
-        })
-    }
 }
 
 /// Rows per value of a text column.

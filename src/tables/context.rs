@@ -32,11 +32,40 @@ pub fn tables(
     let queries = Queries::new(matched, params)?;
     let mut out = Vec::new();
     for (name, table) in queries.context()? {
-        out.push((format!("{PREFIX}{name}"), signed(table)?));
+        out.push((format!("{PREFIX}{name}"), signed(in_order(table)?)?));
     }
     out.push((format!("{PREFIX}given"), rules::given_table(&provided)?));
     out.push(("rules".to_string(), rule_list(&provided)?));
     Ok(out)
+}
+
+/// `table` in a stable order, so two exports are byte-identical (the
+/// rules' SQL orders what it gives; the tables it reads come in the order
+/// matching left them, which for some, like `jpk_rows`, is its threads'):
+/// by file and line where it has them, else by every column.
+fn in_order(table: DataFrame) -> PolarsResult<DataFrame> {
+    let names: Vec<String> = table
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let by: Vec<String> = if ["_file", "_line"]
+        .iter()
+        .all(|c| names.iter().any(|n| n == c))
+    {
+        vec!["_file".into(), "_line".into()]
+    } else {
+        names
+    };
+    if by.is_empty() {
+        return Ok(table);
+    }
+    table.sort(
+        by,
+        SortMultipleOptions::default()
+            .with_maintain_order(true)
+            .with_nulls_last(true),
+    )
 }
 
 /// `table` with its unsigned integers (`_line`) as BIGINT: Parquet's
@@ -66,14 +95,20 @@ fn rule_list(provided: &impl Fn(Source) -> bool) -> PolarsResult<DataFrame> {
     DataFrame::new(
         rules.len(),
         vec![
-            Column::new("file".into(), rules.iter().map(|r| r.file).collect::<Vec<_>>()),
+            Column::new(
+                "file".into(),
+                rules.iter().map(|r| r.file).collect::<Vec<_>>(),
+            ),
             Column::new(
                 "code".into(),
                 rules.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(),
             ),
             Column::new(
                 "severity".into(),
-                rules.iter().map(|r| r.severity.as_str()).collect::<Vec<_>>(),
+                rules
+                    .iter()
+                    .map(|r| r.severity.as_str())
+                    .collect::<Vec<_>>(),
             ),
             Column::new(
                 "severity_rank".into(),

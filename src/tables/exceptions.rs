@@ -56,7 +56,9 @@ fn read(path: &Path) -> PolarsResult<LazyFrame> {
 
 /// The rules that run, by their files, in `rules.parquet`'s order.
 fn rules_that_run(ctx: &mut SQLContext) -> PolarsResult<Vec<String>> {
-    let listed = ctx.execute("SELECT file FROM rules WHERE runs")?.collect()?;
+    let listed = ctx
+        .execute("SELECT file FROM rules WHERE runs")?
+        .collect()?;
     Ok(listed
         .column("file")?
         .str()?
@@ -72,7 +74,9 @@ pub fn findings(ctx: &mut SQLContext) -> PolarsResult<DataFrame> {
     let mut found = Vec::new();
     for file in rules_that_run(ctx)? {
         let rule = RULES.iter().find(|r| r.file == file).ok_or_else(|| {
-            PolarsError::ComputeError(format!("rules.parquet names {file}, which is no rule").into())
+            PolarsError::ComputeError(
+                format!("rules.parquet names {file}, which is no rule").into(),
+            )
         })?;
         let name = format!("rules/{}", rule.file);
         let result = crate::sql::run_script(&mut ctx.clone(), &name, rule.sql)?;

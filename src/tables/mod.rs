@@ -29,6 +29,7 @@ mod manifest;
 pub mod matching;
 mod params;
 mod resolutions;
+mod run_facts;
 mod typed;
 
 use std::collections::BTreeMap;
@@ -45,6 +46,7 @@ use crate::pipeline::Job;
 use crate::progress::Stage;
 use crate::report::atomic::Staging;
 use crate::report::parquet_out;
+use crate::report::run_facts::{DECISIONS_VIEW, RUN_FACTS};
 pub use listed::Listed;
 use manifest::{Manifest, TableJson};
 
@@ -75,11 +77,12 @@ const NO_KEYS_IN_A_BATCH: &str = "a batch (--files) holds only some sources of a
 
 /// The tables that come from matching the whole bundle: left out of a
 /// batch, as `deadline_keys` is.
-const DRIVEN_BY_MATCHING: [&str; 4] = [
+const DRIVEN_BY_MATCHING: [&str; 5] = [
     "deadline_keys",
     "offline_periods",
     "jpk_returns",
     "ksef_extract",
+    DECISIONS_VIEW,
 ];
 
 /// Exports the bundle (or the batch `--files` names) into `--out`.
@@ -113,7 +116,13 @@ pub fn export(options: &ExportOptions) -> Result<Exported> {
         for (name, table) in context::tables(&matched, &params, |s| bundle.has(s))? {
             written.table(&name, &table)?;
         }
+        let kept = run_facts::Kept::of(&matched)?;
+        written.table(DECISIONS_VIEW, &kept.decisions)?;
         resolutions::judge(&mut bundle, matched, &params, options.as_of)?;
+        staging.write(
+            RUN_FACTS,
+            &kept.json(&bundle, options.as_of, &options.config)?,
+        )?;
     } else {
         for name in DRIVEN_BY_MATCHING.iter().chain(&["context_*", "rules"]) {
             not_written.insert(*name, NO_KEYS_IN_A_BATCH);

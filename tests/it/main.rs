@@ -27,6 +27,7 @@ mod partition;
 mod proof;
 mod real;
 mod register;
+mod report;
 mod scenario;
 mod spark;
 mod support;

@@ -165,8 +165,16 @@ fn rules_sql_gives_runs_exceptions(
     };
     let got = keep(read_csv_bytes(&bytes));
     let expected = keep(run.rows("exceptions.csv"));
-    let only_sql: Vec<&Vec<String>> = got.iter().filter(|l| !expected.contains(l)).take(5).collect();
-    let only_run: Vec<&Vec<String>> = expected.iter().filter(|l| !got.contains(l)).take(5).collect();
+    let only_sql: Vec<&Vec<String>> = got
+        .iter()
+        .filter(|l| !expected.contains(l))
+        .take(5)
+        .collect();
+    let only_run: Vec<&Vec<String>> = expected
+        .iter()
+        .filter(|l| !got.contains(l))
+        .take(5)
+        .collect();
     assert!(
         got == expected,
         "exceptions: SQL {} rows, run {}\nonly SQL: {only_sql:#?}\nonly run: {only_run:#?}",
@@ -189,8 +197,14 @@ fn reports_equal_runs(
     let run = run(input, as_of, &["--quiet"]);
     let reports = [
         ("completeness.csv", report::completeness(&queries)),
-        ("responsibility.csv", report::responsibility(&queries, findings)),
-        ("jpk_corrections.csv", report::jpk_corrections(&queries, findings)),
+        (
+            "responsibility.csv",
+            report::responsibility(&queries, findings),
+        ),
+        (
+            "jpk_corrections.csv",
+            report::jpk_corrections(&queries, findings),
+        ),
     ];
     for (file, frame) in reports {
         let frame = frame.unwrap_or_else(|e| panic!("{file}: {e}"));

@@ -1,10 +1,13 @@
-//! The matching on Apache Spark (`queries/spark/ksef_recon.py`, PySpark in
-//! `local[2]`) gives `run`'s reconciliation.csv: on the demo and on a
-//! generated bundle of 20,000 invoices with every anomaly `generate`
-//! plants, `export-tables` then the driver, and the Spark result's rows, in
-//! its order, equal to reconciliation.csv's in all 23 columns (the Spark
-//! Parquet's typed values written as text through `run`'s own CSV writer,
-//! as `matching_sql.rs` does for polars SQL).
+//! The Spark job (`queries/spark/ksef_recon.py`, PySpark in `local[2]`:
+//! the matching, the exception rules and the reports) gives `run`'s
+//! outputs: on the demo and on a generated bundle of 20,000 invoices with
+//! every anomaly `generate` plants, `export-tables`, then the job, then
+//! `ksef-recon report` on its results give exceptions.csv,
+//! reconciliation.csv, completeness.csv, responsibility.csv,
+//! jpk_corrections.csv, rejected.csv, their Parquet files and
+//! dashboard.html byte for byte as `run` writes them, run.json but its
+//! start time, the workbook cell for cell, and the same exception register;
+//! and each of the job's result tables equals run's typed Parquet file.
 //!
 //! The python: `KSEF_RECON_PYTHON` (one with pyspark; `.ci/run` makes a
 //! venv and sets it), else `python3` if it imports pyspark. Without one the
@@ -17,6 +20,7 @@ use ksef_recon::tables::matching;
 use polars::prelude::*;
 
 use crate::matching_sql::{export_tables, generated};
+use crate::report::Night;
 use crate::support::fixtures;
 
 /// A python that imports pyspark, or None when the test may be skipped.
@@ -110,7 +114,11 @@ fn spark_table(results: &Path, name: &str) -> DataFrame {
         .filter(|c| matches!(c.dtype(), DataType::Datetime(TimeUnit::Microseconds, None)))
         .map(|c| col(c.name().clone()).cast(DataType::Datetime(TimeUnit::Milliseconds, None)))
         .collect();
-    table.lazy().with_columns(to_ms).collect().expect("timestamps")
+    table
+        .lazy()
+        .with_columns(to_ms)
+        .collect()
+        .expect("timestamps")
 }
 
 /// Exports, runs the Spark job and `run --format csv,parquet` on the same
@@ -119,7 +127,14 @@ fn spark_table(results: &Path, name: &str) -> DataFrame {
 /// columns).
 fn spark_matches_run(python: &Path, input: &Path, as_of: &str, at_least: usize) {
     let tmp = tempfile::tempdir().expect("temp");
-    let (_tables, results) = spark_results(python, input, as_of, tmp.path());
+    let (tables, results) = spark_results(python, input, as_of, tmp.path());
+    // The outputs made from Spark's results are run's, byte for byte
+    // (run.json but its start time; the workbook cell for cell), and so
+    // is the register.
+    let night = Night::in_dir(tmp.path(), "spark");
+    night.run(input, as_of, &[]);
+    night.report(&tables, &results, &[]);
+    night.assert_same();
     let invoices = spark_table(&results, "reconciliation").height();
     assert!(invoices >= at_least, "{invoices} invoices");
 
@@ -137,7 +152,10 @@ fn spark_matches_run(python: &Path, input: &Path, as_of: &str, at_least: usize) 
             got.equals_missing(&expected),
             "{name}: Spark\n{got:?}\nrun\n{expected:?}"
         );
-        assert!(name != "exceptions" || got.height() > 0, "no exceptions at all");
+        assert!(
+            name != "exceptions" || got.height() > 0,
+            "no exceptions at all"
+        );
     }
 }
 

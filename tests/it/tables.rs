@@ -180,9 +180,20 @@ fn the_demo_exports_every_table_typed_with_runs_rows() {
     let manifest = manifest(&out);
     assert_eq!(manifest["files"], json["files"]);
     let tables = manifest["tables"].as_array().expect("tables");
-    // rejected, params, calendar, deadline_keys, and the driver's tables
-    // for the matching SQL (tests/it/matching_sql.rs).
-    assert_eq!(tables.len(), SOURCES.len() + 4 + DRIVEN.len());
+    // rejected, params, calendar, deadline_keys, the driver's tables for
+    // the matching SQL (tests/it/matching_sql.rs), the decisions view for
+    // `report` (tests/it/report.rs), and the rules' context with the list
+    // of rules (tables::exceptions).
+    assert_eq!(
+        tables.len(),
+        SOURCES.len() + 4 + DRIVEN.len() + 1 + CONTEXT.len() + 1
+    );
+    for name in CONTEXT {
+        let listed = tables
+            .iter()
+            .any(|t| t["name"] == format!("context_{name}"));
+        assert!(listed, "context_{name}");
+    }
     for t in tables {
         let name = t["name"].as_str().expect("name");
         assert_eq!(
@@ -192,6 +203,27 @@ fn the_demo_exports_every_table_typed_with_runs_rows() {
         );
     }
 }
+
+/// The tables the rules read but `invoices`, as `export-tables` writes
+/// them for another engine (`context_<name>.parquet`).
+const CONTEXT: [&str; 16] = [
+    "activity",
+    "archive",
+    "corrections",
+    "decisions",
+    "events",
+    "extract_gaps",
+    "given",
+    "grants",
+    "jpk_rows",
+    "ksef",
+    "ledger",
+    "numbering_gaps",
+    "offline_log",
+    "params",
+    "upo",
+    "upo_not_production",
+];
 
 #[test]
 fn two_exports_are_byte_identical() {
@@ -264,6 +296,7 @@ fn batches_unioned_are_the_whole_export() {
             "offline_periods",
             "jpk_returns",
             "ksef_extract",
+            "decisions_view",
         ] {
             assert!(!batch.join(format!("{name}.parquet")).exists(), "{name}");
             assert!(manifest(batch)["not_written"][name].is_string(), "{name}");
