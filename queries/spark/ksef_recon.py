@@ -145,33 +145,32 @@ def statements(script):
     return out
 
 
-def closing(text, start):
-    """The index of the parenthesis closing the one before `start`, quotes skipped."""
-    depth, quoted = 1, False
+def scan(text, start=0, depth=0):
+    """Each character of text from start with the parentheses' depth at it,
+    for the characters outside quotes."""
+    quoted = False
     for i in range(start, len(text)):
         ch = text[i]
         if ch == "'":
             quoted = not quoted
-        elif not quoted and ch == "(":
-            depth += 1
-        elif not quoted and ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
+        elif not quoted:
+            depth += (ch == "(") - (ch == ")")
+            yield i, ch, depth
+
+
+def closing(text, start):
+    """The index of the parenthesis closing the one before `start`."""
+    for i, ch, depth in scan(text, start, depth=1):
+        if ch == ")" and depth == 0:
+            return i
     raise ValueError(f"unbalanced parentheses in: {text[start - 20:start + 80]}")
 
 
 def top_level(text, word):
     """The index of the last `word` outside parentheses and quotes, or -1."""
-    depth, quoted, found = 0, False, -1
-    for i, ch in enumerate(text):
-        if ch == "'":
-            quoted = not quoted
-        elif not quoted and ch == "(":
-            depth += 1
-        elif not quoted and ch == ")":
-            depth -= 1
-        elif not quoted and depth == 0 and text.startswith(word, i):
+    found = -1
+    for i, ch, depth in scan(text):
+        if depth == 0 and ch not in "()" and text.startswith(word, i):
             found = i
     return found
 

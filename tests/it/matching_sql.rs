@@ -19,6 +19,14 @@
 //! `corrections.rs`, where one correction corrects two invoices and one
 //! invoice is corrected twice (the generated corrections cite one each).
 //!
+//! On each, the rules then run as SQL too (`ksef_recon::tables::exceptions`:
+//! the export's rules' context, the matching SQL's `rule_invoices` as
+//! `invoices`, every rule `rules.parquet` says runs, and
+//! `queries/reports/exceptions.sql`): their findings must be run's
+//! exceptions.csv in its 17 columns, row for row, and completeness.csv,
+//! responsibility.csv and jpk_corrections.csv built over the same SQL
+//! tables must be run's, byte for byte.
+//!
 //! Three small tables the SQL reads come from the driver, as
 //! `deadline_keys` does (docs/scaling.md, "Matching as SQL"): `jpk_returns`,
 //! `ksef_extract` and `sellers`. The offline periods are SQL
