@@ -197,7 +197,7 @@ pub fn month_scoped(invoices: &DataFrame) -> PolarsResult<DataFrame> {
 /// `completeness.csv` from `queries/reports/completeness*.sql`, with the
 /// gross value per currency folded into one readable column.
 pub fn completeness(queries: &Queries) -> PolarsResult<DataFrame> {
-    let mut queries = queries.scratch();
+    let mut queries = queries.scratch()?;
     let months = queries.run(MONTHS_FILE, MONTHS_SQL)?;
     queries.register("month_scoped_invoices", months);
     let _created = queries.run(
@@ -293,7 +293,7 @@ fn over_findings(
     name: &str,
     sql: &str,
 ) -> PolarsResult<DataFrame> {
-    let mut queries = queries.scratch();
+    let mut queries = queries.scratch()?;
     queries.register("findings", findings.clone().lazy());
     let df = queries.run(name, sql)?.collect()?;
     let names: Vec<String> = df
@@ -309,7 +309,7 @@ fn over_findings(
 /// Invoices per status (every status, zeros included).
 pub fn status_counts(queries: &Queries) -> PolarsResult<BTreeMap<String, u64>> {
     let df = queries
-        .scratch()
+        .scratch()?
         .run(
             "reports/status_counts.sql",
             include_str!("../../queries/reports/status_counts.sql"),

@@ -116,12 +116,21 @@ impl Queries {
         sql::run_script(&mut self.ctx, name, script)
     }
 
-    /// A copy to run a report in: its helper tables stay in the copy.
-    pub fn scratch(&self) -> Queries {
-        Queries {
-            ctx: self.ctx.clone(),
-            base: self.base.clone(),
+    /// A copy to run a report in: its helper tables stay in the copy. A
+    /// new context with every table registered again, not a clone: polars'
+    /// `SQLContext` clones share one table map, so a clone's helper tables
+    /// (and the aliases of its derived tables, which polars 0.55 SQL keeps
+    /// as tables) would land in this context too.
+    pub fn scratch(&self) -> PolarsResult<Queries> {
+        let mut source = self.ctx.clone();
+        let ctx = SQLContext::new();
+        for name in self.ctx.get_tables() {
+            ctx.register(&name, source.execute(&format!("SELECT * FROM \"{name}\""))?);
         }
+        Ok(Queries {
+            ctx,
+            base: self.base.clone(),
+        })
     }
 
     /// Registers a table of the caller's (the findings, for a report).

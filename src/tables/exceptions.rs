@@ -79,7 +79,7 @@ pub fn findings(ctx: &mut SQLContext) -> PolarsResult<DataFrame> {
             )
         })?;
         let name = format!("rules/{}", rule.file);
-        let result = crate::sql::run_script(&mut ctx.clone(), &name, rule.sql)?;
+        let result = crate::sql::run_script(ctx, &name, rule.sql)?;
         found.push(rules::shape(result)?.collect()?.lazy());
     }
     let found = if found.is_empty() {
