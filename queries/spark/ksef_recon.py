@@ -118,6 +118,8 @@ INTEGERS = {
 }
 FLAGS = {"in_ledger", "in_offline_log", "in_ksef"}
 MINUTE = "yyyy-MM-dd HH:mm"
+# What only a whole export of this version holds (a batch leaves these out).
+NEEDED = ["deadline_keys", "rules", "context_params"]
 
 
 def order():
@@ -423,6 +425,13 @@ def main(argv=None):
     spark.sparkContext.setLogLevel("ERROR")
 
     names = tables_in(spark, args.tables)
+    missing = [n for n in NEEDED if n not in names]
+    if missing:
+        spark.stop()
+        sys.exit(
+            f"{args.tables}: no {', '.join(missing)}: not a whole export of this version "
+            "(a --files batch leaves them out); run `ksef-recon export-tables` on the whole bundle"
+        )
     for name in names:
         read(spark, args.tables, name).createOrReplaceTempView(name)
     matching(spark)
