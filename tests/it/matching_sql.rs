@@ -297,6 +297,25 @@ fn matching_sql_gives_the_2027_penalties() {
     sql_matches_run(bundle.path(), crate::exposure::AS_OF, 9);
 }
 
+/// The matching, rules and reports as SQL on bundles of real public files
+/// (`real.rs`): MF's API metadata page and export with its truncation
+/// status, MF's UPO samples (test receipts, which prove nothing), and
+/// MF's FA(3) samples archived with hashes in three spellings.
+#[test]
+fn matching_sql_on_real_public_files() {
+    use crate::real::{
+        REAL_AS_OF, mf_export_bundle, mf_page_bundle, plus_hash_bundle, upo_samples_bundle,
+    };
+    for bundle in [
+        mf_page_bundle(),
+        mf_export_bundle(),
+        upo_samples_bundle(),
+        plus_hash_bundle(),
+    ] {
+        sql_matches_run(bundle.path(), REAL_AS_OF, 2);
+    }
+}
+
 /// Corrections of one invoice and of two, an invoice corrected twice: the
 /// hand-worked bundle of `corrections.rs`.
 #[test]

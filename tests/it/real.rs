@@ -13,6 +13,9 @@ use std::fs;
 
 use crate::support::{Bundle, Run, fixtures, run};
 
+/// The as-of date of every run here.
+pub(crate) const REAL_AS_OF: &str = "2026-04-30";
+
 /// A file of `fixtures/real/`.
 fn real(rel: &str) -> Vec<u8> {
     fs::read(fixtures().join("real").join(rel)).expect("real file")
@@ -70,12 +73,15 @@ OF/2026/03/1,5555555555,2026-03-02,2026-03-02T10:00:00+01:00,offline24,a.nowak\n
     )
 }
 
-fn mf_page_run() -> Run {
-    let b = mf_ledger(Bundle::new()).file(
+pub(crate) fn mf_page_bundle() -> Bundle {
+    mf_ledger(Bundle::new()).file(
         "ksef/metadata/page-1.json",
         real("ksef-api/query-metadata-page.json"),
-    );
-    run(b.path(), "2026-04-30", &[])
+    )
+}
+
+fn mf_page_run() -> Run {
+    run(mf_page_bundle().path(), REAL_AS_OF, &[])
 }
 
 #[test]
@@ -140,8 +146,8 @@ fn mf_metadata_page_is_a_complete_extract_in_run_json() {
 // ---------------------------------------------------------------------------
 // MF's export status example beside an export's `_metadata.json`.
 
-fn mf_export_run() -> Run {
-    let b = mf_ledger(Bundle::new())
+pub(crate) fn mf_export_bundle() -> Bundle {
+    mf_ledger(Bundle::new())
         .file(
             "ksef/metadata/_metadata.json",
             real("ksef-api/export-metadata.json"),
@@ -149,8 +155,11 @@ fn mf_export_run() -> Run {
         .file(
             "ksef/metadata/export-status.json",
             real("ksef-api/export-status.json"),
-        );
-    run(b.path(), "2026-04-30", &[])
+        )
+}
+
+fn mf_export_run() -> Run {
+    run(mf_export_bundle().path(), REAL_AS_OF, &[])
 }
 
 #[test]
@@ -240,12 +249,15 @@ FA/XVQUD-9997622510/04/2027,2025-09-16,5265877635,100.00,PLN\n\
 FA/SIGTF-3388125147/11/2025,2025-09-16,5265877635,100.00,PLN\n\
 FV/2026/03/7,2026-03-02,5265877635,100.00,PLN\n";
 
-fn upo_samples_run() -> Run {
-    let b = UPO_SAMPLES.iter().fold(
+pub(crate) fn upo_samples_bundle() -> Bundle {
+    UPO_SAMPLES.iter().fold(
         Bundle::new().file("ledger/sales.csv", UPO_LEDGER),
         |b, name| b.file(&format!("ksef/upo/{name}"), sample(&format!("upo/{name}"))),
-    );
-    run(b.path(), "2026-04-30", &[])
+    )
+}
+
+fn upo_samples_run() -> Run {
+    run(upo_samples_bundle().path(), REAL_AS_OF, &[])
 }
 
 #[test]
@@ -356,8 +368,8 @@ const KSEF_1_0_NUMBER: &str = "9999999999-20230908-8BEF280C8D35-4D";
 /// Both samples archived and sent in time; the offline log writes one hash
 /// as KOD I does and the other in hex, KSeF in Base64; the ledger also holds
 /// the invoice sample 12 corrects, with its KSeF 1.0 number.
-fn plus_hash_run() -> Run {
-    let b = Bundle::new()
+pub(crate) fn plus_hash_bundle() -> Bundle {
+    Bundle::new()
         .file("archive/FA_3_Przyklad_12.xml", sample("fa3/FA_3_Przyklad_12.xml"))
         .file("archive/FA_3_Przyklad_21.xml", sample("fa3/FA_3_Przyklad_21.xml"))
         .file(
@@ -384,8 +396,11 @@ FV2026/02/150,9999999999,2026-02-15,2026-02-15T10:00:00+01:00,offline24,a.nowak,
 9999999999-20260318-0100A0D6723E-74,FK2026/03/7,9999999999,2026-03-17,2026-03-18T09:00:00+01:00,2026-03-18T09:00:05+01:00,10000.00,PLN,Offline,{HASH_12}\n\
 9999999999-20260216-01004B1C55E2-C6,FV2026/02/150,9999999999,2026-02-15,2026-02-16T09:00:00+01:00,2026-02-16T09:00:05+01:00,16678.80,EUR,Offline,{HASH_21}\n"
             ),
-        );
-    run(b.path(), "2026-04-30", &[])
+        )
+}
+
+fn plus_hash_run() -> Run {
+    run(plus_hash_bundle().path(), REAL_AS_OF, &[])
 }
 
 #[test]

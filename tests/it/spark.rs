@@ -1,7 +1,8 @@
 //! The Spark job (`queries/spark/ksef_recon.py`, PySpark in `local[2]`:
 //! the matching, the exception rules and the reports) gives `run`'s
-//! outputs: on the demo and on a generated bundle of 20,000 invoices with
-//! every anomaly `generate` plants, `export-tables`, then the job, then
+//! outputs: on the demo, on a generated bundle of 20,000 invoices with
+//! every anomaly `generate` plants and on a bundle of MF's real UPO
+//! samples, `export-tables`, then the job, then
 //! `ksef-recon report` on its results give exceptions.csv,
 //! reconciliation.csv, completeness.csv, responsibility.csv,
 //! jpk_corrections.csv, rejected.csv, their Parquet files and
@@ -176,6 +177,18 @@ fn spark_gives_a_generated_bundles_reconciliation() {
     let bundle = tmp.path().join("bundle");
     let as_of = generated(&bundle, "20000", &crate::support::every_anomaly());
     spark_matches_run(&python, &bundle, &as_of, 20_000);
+}
+
+/// MF's six UPO samples (receipts of a test environment, which prove no
+/// submission) beside a small ledger (`real.rs`): inputs this project did
+/// not write.
+#[test]
+fn spark_gives_runs_outputs_on_real_public_files() {
+    let Some(python) = python_or_skip("spark_gives_runs_outputs_on_real_public_files") else {
+        return;
+    };
+    let bundle = crate::real::upo_samples_bundle();
+    spark_matches_run(&python, bundle.path(), crate::real::REAL_AS_OF, 2);
 }
 
 /// `queries/matching/ORDER`, the one list of the order both engines read,
