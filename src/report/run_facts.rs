@@ -17,10 +17,10 @@ use super::run_json::{
     RateJson, RunJson, ScenarioJson, SkippedJson, SourceCounts, count_by, files, fingerprint,
     skipped, sources,
 };
-use crate::contract::{Code, Source, Status, parse_amount};
+use crate::contract::{Status, parse_amount};
 use crate::ingest::Bundle;
 use crate::lang::Lang;
-use crate::rules::{self, Findings, MARKER_LOG_CLAUSES, RULES, Skipped};
+use crate::rules::{self, Findings, RULES, Skipped};
 
 /// The file `export-tables` writes the facts to.
 pub const RUN_FACTS: &str = "run_facts.json";
@@ -107,40 +107,6 @@ impl RunFacts {
     pub fn lang(&self) -> Lang {
         Lang::parse(&self.language).unwrap_or_default()
     }
-}
-
-/// The checks `rules::run` skips when only the sources `provided` says
-/// are given: a rule part whose `needs` are not all provided, and the
-/// offline-log clauses of MARKER_MISMATCH without an offline log. Listed
-/// in the order of `RULES`, as `rules::run` lists them. `export-tables`
-/// runs the rules only when it must (resolutions), so it tells them from
-/// the sources.
-pub fn skipped_for(provided: impl Fn(Source) -> bool) -> Vec<Skipped> {
-    let mut out = Vec::new();
-    for rule in RULES {
-        if rule.code == Code::MarkerMismatch
-            && !provided(Source::OfflineLog)
-            && !out.iter().any(|s: &Skipped| s.file == MARKER_LOG_CLAUSES)
-        {
-            out.push(Skipped {
-                code: Code::MarkerMismatch,
-                file: MARKER_LOG_CLAUSES,
-                missing: vec![Source::OfflineLog.location()],
-            });
-        }
-        let missing: Vec<&'static str> = (rule.needs.iter())
-            .filter(|s| !provided(**s))
-            .map(|s| s.location())
-            .collect();
-        if !missing.is_empty() {
-            out.push(Skipped {
-                code: rule.code,
-                file: rule.file,
-                missing,
-            });
-        }
-    }
-    out
 }
 
 /// What `run.json` counts of the findings and the invoices.

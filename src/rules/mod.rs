@@ -355,6 +355,39 @@ pub struct Skipped {
     pub missing: Vec<&'static str>,
 }
 
+/// The checks [`run`] skips when only the sources `provided` says are
+/// given: a rule part whose `needs` are not all provided, and the
+/// offline-log clauses of MARKER_MISMATCH without an offline log, in the
+/// order of `RULES` (what `run.json`'s `checks_skipped` lists; `report`
+/// tells them from the sources alone).
+pub fn skipped(provided: &impl Fn(Source) -> bool) -> Vec<Skipped> {
+    let mut out = Vec::new();
+    for rule in RULES {
+        if rule.code == Code::MarkerMismatch
+            && !provided(Source::OfflineLog)
+            && !out.iter().any(|s: &Skipped| s.file == MARKER_LOG_CLAUSES)
+        {
+            out.push(Skipped {
+                code: Code::MarkerMismatch,
+                file: MARKER_LOG_CLAUSES,
+                missing: vec![Source::OfflineLog.location()],
+            });
+        }
+        let missing: Vec<&'static str> = (rule.needs.iter())
+            .filter(|s| !provided(**s))
+            .map(|s| s.location())
+            .collect();
+        if !missing.is_empty() {
+            out.push(Skipped {
+                code: rule.code,
+                file: rule.file,
+                missing,
+            });
+        }
+    }
+    out
+}
+
 /// Whether any part of `code` ran (its count in `run.json` means something).
 pub fn ran(code: Code, skipped: &[Skipped]) -> bool {
     RULES
@@ -418,15 +451,8 @@ pub fn run(
     provided: impl Fn(Source) -> bool,
 ) -> PolarsResult<Findings> {
     let mut findings: Vec<Option<LazyFrame>> = vec![None; RULES.len()];
-    let mut skipped = Vec::new();
+    let skipped = skipped(&provided);
     queries.register_shared("given", given_table(&provided)?.lazy());
-    if !provided(Source::OfflineLog) {
-        skipped.push(Skipped {
-            code: Code::MarkerMismatch,
-            file: MARKER_LOG_CLAUSES,
-            missing: vec![Source::OfflineLog.location()],
-        });
-    }
     let step = crate::progress::Step::start("row-level rules, and the others planned");
     for row_level in [true, false] {
         if !row_level {
@@ -434,21 +460,7 @@ pub fn run(
             rec.release_row_level();
         }
         for (i, rule) in RULES.iter().enumerate() {
-            if rule.row_level() != row_level {
-                continue;
-            }
-            let missing: Vec<&'static str> = rule
-                .needs
-                .iter()
-                .filter(|s| !provided(**s))
-                .map(|s| s.location())
-                .collect();
-            if !missing.is_empty() {
-                skipped.push(Skipped {
-                    code: rule.code,
-                    file: rule.file,
-                    missing,
-                });
+            if rule.row_level() != row_level || skipped.iter().any(|s| s.file == rule.file) {
                 continue;
             }
             let lf = shape(queries.run(&format!("rules/{}", rule.file), rule.sql)?)?;
@@ -457,11 +469,6 @@ pub fn run(
         }
     }
     drop(step);
-    skipped.sort_by_key(|s| {
-        RULES
-            .iter()
-            .position(|r| r.file == s.file || (r.code == s.code && s.file == MARKER_LOG_CLAUSES))
-    });
     let findings: Vec<LazyFrame> = findings.into_iter().flatten().collect();
     let step = crate::progress::Step::start("rule queries");
     let all = if findings.is_empty() {

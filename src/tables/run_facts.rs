@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::ingest::Bundle;
 use crate::matching::Matched;
 use crate::report::decisions::decisions;
-use crate::report::run_facts::{RunFacts, skipped_for};
+use crate::report::run_facts::RunFacts;
 use crate::report::run_json::{Counts, Made};
 
 /// What is kept of the matching before the rules (which judge the
@@ -41,7 +41,7 @@ impl Kept {
             as_of,
             config,
         };
-        let skipped = skipped_for(|s| bundle.has(s));
+        let skipped = crate::rules::skipped(&|s| bundle.has(s));
         let facts = RunFacts::of(&made, bundle, &self.counts, &skipped);
         let mut json = serde_json::to_vec_pretty(&facts)?;
         json.push(b'\n');
