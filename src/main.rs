@@ -98,7 +98,9 @@ enum Command {
     ///
     /// For another engine (a Spark cluster) to start from the rows this one
     /// matches. --files exports one batch of the bundle's files; the
-    /// batches' tables, unioned, are the whole export's. The folder
+    /// batches' tables, unioned, are the whole export's source tables, and
+    /// --batches puts the whole export (deadline keys and the rules'
+    /// context included) together from them without the files. The folder
     /// replaces --out at once.
     ExportTables(ExportTablesArgs),
     /// Write the outputs `run` writes (the CSV files, ageing.xlsx,
@@ -157,8 +159,8 @@ struct ReportArgs {
 #[derive(clap::Args)]
 struct ExportTablesArgs {
     /// The input bundle folder.
-    #[arg(long, value_name = "DIR")]
-    input: PathBuf,
+    #[arg(long, value_name = "DIR", required_unless_present = "batches")]
+    input: Option<PathBuf>,
     /// The tables' folder (created or replaced as a whole).
     #[arg(long, value_name = "TABLES")]
     out: PathBuf,
@@ -173,6 +175,13 @@ struct ExportTablesArgs {
     /// relative to --input as run.json names them (`#` starts a comment).
     #[arg(long, value_name = "LIST")]
     files: Option<PathBuf>,
+    /// Put the whole export together from the exports of the bundle's
+    /// batches (each made with --files) instead of reading --input: their
+    /// tables are read, not the files. The batches must not share a file
+    /// and must have been exported with one --as-of and one --config,
+    /// which this export takes from them.
+    #[arg(long, value_name = "TABLES", num_args = 1.., conflicts_with_all = ["input", "files", "config"])]
+    batches: Vec<PathBuf>,
     /// Print nothing on success but warnings and errors.
     #[arg(long)]
     quiet: bool,
@@ -857,12 +866,32 @@ fn verify_pack(args: VerifyPackArgs) -> Result<ExitStatus> {
 
 fn export_tables(args: ExportTablesArgs) -> Result<ExitStatus> {
     init_logging(args.quiet);
-    let options = tables::ExportOptions {
-        as_of: args.as_of.unwrap_or_else(clock::today_in_warsaw),
-        config: load_config(args.config.as_deref(), &args.input, None)?,
-        input: args.input,
-        out: args.out,
-        files: args.files,
+    let options = match args.input {
+        Some(input) => tables::ExportOptions {
+            as_of: args.as_of.unwrap_or_else(clock::today_in_warsaw),
+            config: load_config(args.config.as_deref(), &input, None)?,
+            input,
+            out: args.out,
+            files: args.files,
+            batches: Vec::new(),
+        },
+        None => {
+            let settings = tables::batches::settings(&args.batches)?;
+            if let Some(as_of) = args.as_of.filter(|d| *d != settings.as_of) {
+                anyhow::bail!(
+                    "--as-of {as_of}: the batches were exported as of {}",
+                    settings.as_of
+                );
+            }
+            tables::ExportOptions {
+                as_of: settings.as_of,
+                config: settings.config,
+                input: args.batches[0].clone(),
+                out: args.out,
+                files: None,
+                batches: args.batches,
+            }
+        }
     };
     let exported = tables::export(&options)?;
     if !args.quiet {

@@ -48,7 +48,7 @@ use crate::documents::DocError;
 use crate::documents::xml::{self, Element, Event, Flow};
 
 /// What the `Naglowek` says of the file as a return.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct JpkHeader {
     /// `JPK_V7M` or `JPK_V7K` (from `kodSystemowy`).
     pub form: String,

@@ -19,7 +19,7 @@ use serde::de::IgnoredAny;
 use crate::documents::upo::parse_timestamp;
 
 /// What a KSeF metadata file is, by its shape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub enum FileKind {
     /// A `QueryInvoicesMetadataResponse` page (it has `hasMore`).
     ApiPage,
@@ -33,7 +33,7 @@ pub enum FileKind {
 }
 
 /// One file of the extract: its flags and the span of its records.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, Deserialize)]
 pub struct ExtractFile {
     /// Path inside the bundle, as `run.json` names it.
     pub path: String,

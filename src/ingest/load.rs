@@ -73,11 +73,36 @@ pub fn load_chosen(
         Some(keep) => load_kept(dir, sources, &found, &configs, keep)?,
     };
     give_back_memory(&tables);
+    let place = dir.display().to_string();
+    judge_as_a_whole(&place, sources, &mut tables, &files, &rejected, &mut not_provided)?;
+    Ok(Bundle {
+        tables,
+        not_provided,
+        files,
+        rejected,
+        released: Vec::new(),
+    })
+}
+
+/// What is judged of the sources' tables once all their files are read
+/// (here, or from the tables of a bundle's batches, `tables::batches`):
+/// announcements replaced by later versions are dropped, and a source
+/// whose every file was refused is set aside as not provided, with why;
+/// the ledger and the KSeF metadata cannot be, so the load stops. `place`
+/// names what was read, for the message.
+pub fn judge_as_a_whole(
+    place: &str,
+    sources: &[Source],
+    tables: &mut BTreeMap<Source, DataFrame>,
+    files: &[InputFile],
+    rejected: &[Rejection],
+    not_provided: &mut Vec<String>,
+) -> Result<()> {
     if let Some(df) = tables.remove(&Source::Announcements) {
         let latest = latest_versions(df.lazy())?.collect()?;
         tables.insert(Source::Announcements, latest);
     }
-    for (source, why) in unusable(sources, &files, &rejected) {
+    for (source, why) in unusable(sources, files, rejected) {
         // Without the ledger every KSeF record would look unbooked, and
         // without KSeF every invoice unsent: stop rather than report
         // thousands of false findings.
@@ -85,7 +110,7 @@ pub fn load_chosen(
             bail!(
                 "no usable {} rows in {} ({}): {}",
                 source.name(),
-                dir.display(),
+                place,
                 source.location(),
                 why.join("; ")
             );
@@ -97,13 +122,7 @@ pub fn load_chosen(
             why.join("; ")
         ));
     }
-    Ok(Bundle {
-        tables,
-        not_provided,
-        files,
-        rejected,
-        released: Vec::new(),
-    })
+    Ok(())
 }
 
 /// The bundle's files, each with its source, in the order found: a file's

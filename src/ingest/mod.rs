@@ -32,5 +32,5 @@ pub mod xml;
 
 pub use bundle::{Bundle, InputFile};
 pub use input::{Rejection, SourceInput};
-pub use load::{Keep, latest_versions, load, load_chosen, load_with};
+pub use load::{Keep, judge_as_a_whole, latest_versions, load, load_chosen, load_with};
 pub use read::is_parquet;

@@ -10,7 +10,7 @@ use super::table::{Cell, Location, TableBuilder};
 use crate::config::SourceConfig;
 
 /// Row counts of one file, for `run.json`.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Counts {
     pub read: u64,
     pub used: u64,

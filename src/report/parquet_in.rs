@@ -23,39 +23,39 @@ use crate::contract::{format_amount, write_amount};
 const DEADLINE_KIND: &str = "deadline_kind";
 
 /// Reads `dir/name`, checks every column's type, and gives its text frame.
-/// `name` may be a file or, as Spark writes a table, a folder of part files
-/// (`part-*.parquet`, read in name order and joined; `_SUCCESS` and the
-/// `.crc` files beside them are not data).
 pub fn read(dir: &Path, name: &str) -> Result<DataFrame> {
     let path = dir.join(name);
-    let df = if path.is_dir() {
-        let mut parts: Vec<std::path::PathBuf> = std::fs::read_dir(&path)
-            .with_context(|| format!("cannot list the results folder {}", path.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
-            .collect();
-        parts.sort();
-        let Some((first, rest)) = parts.split_first() else {
-            bail!(
-                "the results folder {} holds no Parquet file",
-                path.display()
-            );
-        };
-        let mut df = read_file(first)?;
-        for part in rest {
-            df.vstack_mut(&read_file(part)?)
-                .with_context(|| format!("{}: parts of other columns", path.display()))?;
-        }
-        df
-    } else {
-        read_file(&path)?
-    };
+    let df = read_parts(&path)?;
     text(&df).with_context(|| format!("{} is not in the outputs' schema", path.display()))
+}
+
+/// A Parquet table as it is: `path` may be a file or, as Spark writes a
+/// table, a folder of part files (`part-*.parquet`, read in name order and
+/// joined; `_SUCCESS` and the `.crc` files beside them are not data).
+pub fn read_parts(path: &Path) -> Result<DataFrame> {
+    if !path.is_dir() {
+        return read_file(path);
+    }
+    let mut parts: Vec<std::path::PathBuf> = std::fs::read_dir(path)
+        .with_context(|| format!("cannot list the table folder {}", path.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .collect();
+    parts.sort();
+    let Some((first, rest)) = parts.split_first() else {
+        bail!("the table folder {} holds no Parquet file", path.display());
+    };
+    let mut df = read_file(first)?;
+    for part in rest {
+        df.vstack_mut(&read_file(part)?)
+            .with_context(|| format!("{}: parts of other columns", path.display()))?;
+    }
+    Ok(df)
 }
 
 fn read_file(path: &Path) -> Result<DataFrame> {
     let file = std::fs::File::open(path)
-        .with_context(|| format!("cannot open the results file {}", path.display()))?;
+        .with_context(|| format!("cannot open the Parquet file {}", path.display()))?;
     ParquetReader::new(file)
         .finish()
         .with_context(|| format!("{} is not a readable Parquet file", path.display()))

@@ -19,6 +19,7 @@
 //! log row and KSeF record may sit in different batches), which is the
 //! job of whatever reads the tables; the calendar lets it find deadlines.
 
+pub mod batches;
 mod context;
 mod days;
 mod deadline_keys;
@@ -59,6 +60,9 @@ pub struct ExportOptions {
     pub config: Config,
     /// `--files`: the one batch to export; `None` for the whole bundle.
     pub files: Option<PathBuf>,
+    /// `--batches`: the whole bundle put together from these batches'
+    /// exports instead of read from `input` (`batches.rs`).
+    pub batches: Vec<PathBuf>,
 }
 
 /// What an export wrote, for the summary line.
@@ -88,7 +92,12 @@ const DRIVEN_BY_MATCHING: [&str; 5] = [
 /// Exports the bundle (or the batch `--files` names) into `--out`.
 pub fn export(options: &ExportOptions) -> Result<Exported> {
     let listed = options.files.as_deref().map(Listed::read).transpose()?;
-    let mut bundle = load(options, listed.as_ref())?;
+    let mut bundle = if options.batches.is_empty() {
+        load(options, listed.as_ref())?
+    } else {
+        let _stage = Stage::start("reading the batches' tables");
+        batches::bundle(&options.batches)?
+    };
     let staging = Staging::begin_marked(&options.out, manifest::NAME)?;
     let job = Job::in_memory(&options.input, options.as_of, &options.config, &options.out);
     let params = job.params();
@@ -124,6 +133,8 @@ pub fn export(options: &ExportOptions) -> Result<Exported> {
             &kept.json(&bundle, options.as_of, &options.config)?,
         )?;
     } else {
+        let inputs = batches::Inputs::of(&bundle, options.as_of, &options.config)?;
+        staging.write(batches::INPUTS, &inputs.json()?)?;
         for name in DRIVEN_BY_MATCHING.iter().chain(&["context_*", "rules"]) {
             not_written.insert(*name, NO_KEYS_IN_A_BATCH);
         }

@@ -35,6 +35,46 @@ pub fn source_table(source: Source, df: &DataFrame) -> Result<DataFrame> {
     Ok(DataFrame::new(df.height(), columns)?)
 }
 
+/// The exact inverse of [`source_table`]: a source's table as a batch
+/// export wrote it, back in the types `ingest` gives it (grosze and
+/// ten-thousandths from the decimals, digits from the `BIGINT`s, `_line`
+/// unsigned), so a bundle put together from its batches' tables is the one
+/// loaded from its files. A column the source lacks, or one that is not
+/// of its type, is an error naming it.
+pub fn loaded_table(source: Source, typed: &DataFrame) -> Result<DataFrame> {
+    let template = crate::ingest::table::TableBuilder::new(source.fields()).finish()?;
+    let mut columns = Vec::with_capacity(template.width());
+    for wanted in template.columns() {
+        let name = wanted.name().as_str();
+        let column = Context::with_context(typed.column(name), || {
+            format!("{} has no column {name}", source.name())
+        })?;
+        let units = match column.dtype() {
+            DataType::Decimal(..) => decimal_units(column),
+            _ => Ok(column.clone()),
+        };
+        let loaded = units.and_then(|c| c.strict_cast(wanted.dtype()));
+        let context = || {
+            format!(
+                "{} column {name} ({}) cannot be read as {}",
+                source.name(),
+                type_name(column.dtype()),
+                wanted.dtype()
+            )
+        };
+        columns.push(Context::with_context(loaded, context)?);
+    }
+    Ok(DataFrame::new(typed.height(), columns)?)
+}
+
+/// A decimal column as its whole units (`123.45` as `12345`), the inverse
+/// of [`decimal`].
+fn decimal_units(column: &Column) -> PolarsResult<Column> {
+    let series = column.as_materialized_series();
+    let units = series.decimal()?.physical().cast(&DataType::Int64)?;
+    Ok(units.with_name(column.name().clone()).into_column())
+}
+
 /// A column of whole units of `10^-scale` (grosze, ten-thousandths; as
 /// numbers or as their digits) as `DECIMAL(18, scale)` of the same value.
 pub fn decimal(column: &Column, scale: usize) -> PolarsResult<Column> {

@@ -4,6 +4,7 @@
 mod bad_corpus;
 mod bad_input;
 mod basis;
+mod batches;
 mod corrections;
 mod dashboard;
 mod deadline_cmd;

@@ -1,0 +1,206 @@
+//! `export-tables --batches`: the whole export put together from the
+//! exports of a bundle's batches (`--files`), without the files, must be
+//! byte for byte the export of the whole bundle: every source table, the
+//! deadline keys, the rules' context, run_facts.json and the manifest.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::support::{binary, fixtures, output_files};
+
+/// Runs `export-tables` with `args`; gives the exit status and stderr.
+fn export_tables(args: &[&std::ffi::OsStr]) -> (i32, String) {
+    let output = binary()
+        .arg("export-tables")
+        .arg("--quiet")
+        .args(args)
+        .output()
+        .expect("binary runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn os(s: &(impl AsRef<std::ffi::OsStr> + ?Sized)) -> &std::ffi::OsStr {
+    s.as_ref()
+}
+
+/// Exports `input` whole into `out`.
+fn whole(input: &Path, as_of: &str, out: &Path) {
+    let (status, stderr) = export_tables(&[
+        os("--input"),
+        os(input),
+        os("--as-of"),
+        os(as_of),
+        os("--out"),
+        os(out),
+    ]);
+    assert_eq!(status, 0, "{stderr}");
+}
+
+/// Splits the files of the whole export in `whole_dir` into `n` batches
+/// (every n-th file in each, so every source is spread over them), exports
+/// each into `tmp/batch<k>` and gives their folders.
+fn batches(input: &Path, as_of: &str, whole_dir: &Path, n: usize, tmp: &Path) -> Vec<PathBuf> {
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(whole_dir.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    let files: Vec<&str> = manifest["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f["path"].as_str().expect("path"))
+        .collect();
+    assert!(files.len() >= n, "{} files for {n} batches", files.len());
+    (0..n)
+        .map(|k| {
+            let list: String = files
+                .iter()
+                .skip(k)
+                .step_by(n)
+                .map(|f| format!("{f}\n"))
+                .collect();
+            let list_path = tmp.join(format!("batch{k}.txt"));
+            fs::write(&list_path, list).expect("list");
+            let out = tmp.join(format!("batch{k}"));
+            let (status, stderr) = export_tables(&[
+                os("--input"),
+                os(input),
+                os("--as-of"),
+                os(as_of),
+                os("--files"),
+                os(&list_path),
+                os("--out"),
+                os(&out),
+            ]);
+            assert_eq!(status, 0, "batch {k}: {stderr}");
+            out
+        })
+        .collect()
+}
+
+/// `--batches` over `batches` into `out`.
+fn put_together(batches: &[PathBuf], out: &Path, extra: &[&str]) -> (i32, String) {
+    let mut args = vec![os("--batches")];
+    args.extend(batches.iter().map(os));
+    args.extend([os("--out"), os(out)]);
+    args.extend(extra.iter().map(os));
+    export_tables(&args)
+}
+
+/// Exports `input` whole and in `n` batches put together, and requires
+/// the two folders byte-identical; gives the temporary folder and the
+/// batches' folders.
+pub(crate) fn batches_make_the_whole(
+    input: &Path,
+    as_of: &str,
+    n: usize,
+) -> (tempfile::TempDir, Vec<PathBuf>) {
+    let tmp = tempfile::tempdir().expect("temp");
+    let whole_dir = tmp.path().join("whole");
+    whole(input, as_of, &whole_dir);
+    let parts = batches(input, as_of, &whole_dir, n, tmp.path());
+    let together = tmp.path().join("together");
+    let (status, stderr) = put_together(&parts, &together, &[]);
+    assert_eq!(status, 0, "{stderr}");
+    let (a, b) = (output_files(&whole_dir), output_files(&together));
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "the same tables"
+    );
+    let differ: Vec<&String> = a.iter().filter(|(k, v)| &b[*k] != *v).map(|(k, _)| k).collect();
+    assert!(differ.is_empty(), "{} of {}: {differ:?}", input.display(), n);
+    (tmp, parts)
+}
+
+#[test]
+fn the_demos_batches_make_its_whole_export() {
+    let demo = fixtures().join("demo");
+    for n in [2, 3, 7] {
+        batches_make_the_whole(&demo, "2026-04-10", n);
+    }
+}
+
+/// The generated year with every anomaly, and a 5k bundle whose KSeF
+/// extract says it is truncated (the extract is judged from every batch's
+/// files' flags and spans).
+#[test]
+fn a_generated_bundles_batches_make_its_whole_export() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let bundle = tmp.path().join("bundle");
+    let as_of = crate::matching_sql::generated(&bundle, "20000", &crate::support::every_anomaly());
+    batches_make_the_whole(&bundle, &as_of, 4);
+    let truncated = tmp.path().join("truncated");
+    let as_of = crate::matching_sql::generated(&truncated, "5000", &["--truncate-extract"]);
+    batches_make_the_whole(&truncated, &as_of, 3);
+}
+
+/// JPK returns and their corrections, the 2027 penalties, and real public
+/// files (MF's API page and export, its UPO samples, FA(3) samples).
+#[test]
+fn other_bundles_batches_make_their_whole_exports() {
+    let corrections = crate::corrections::bundle();
+    batches_make_the_whole(corrections.path(), crate::corrections::AS_OF, 3);
+    let exposure = crate::exposure::bundle();
+    batches_make_the_whole(exposure.path(), crate::exposure::AS_OF, 2);
+    use crate::real::{
+        REAL_AS_OF, mf_export_bundle, mf_page_bundle, plus_hash_bundle, upo_samples_bundle,
+    };
+    for bundle in [
+        mf_page_bundle(),
+        mf_export_bundle(),
+        upo_samples_bundle(),
+        plus_hash_bundle(),
+    ] {
+        batches_make_the_whole(bundle.path(), REAL_AS_OF, 2);
+    }
+}
+
+/// What cannot be put together is refused, naming why: a file in two
+/// batches (its rows would count twice), batches of different as-of dates,
+/// a folder that is no batch's export, an as-of other than the batches'.
+#[test]
+fn batches_that_do_not_fit_together_are_refused() {
+    let demo = fixtures().join("demo");
+    let (tmp, parts) = batches_make_the_whole(&demo, "2026-04-10", 2);
+    let out = tmp.path().join("refused");
+
+    let twice = [parts[0].clone(), parts[0].clone()];
+    let (status, stderr) = put_together(&twice, &out, &[]);
+    assert_eq!(status, 1, "{stderr}");
+    assert!(stderr.contains("each file belongs to one batch"), "{stderr}");
+
+    let (status, stderr) = put_together(&parts, &out, &["--as-of", "2026-04-11"]);
+    assert_eq!(status, 1, "{stderr}");
+    assert!(
+        stderr.contains("the batches were exported as of 2026-04-10"),
+        "{stderr}"
+    );
+
+    let later = tmp.path().join("later");
+    let list = tmp.path().join("batch1.txt");
+    let (status, stderr) = export_tables(&[
+        os("--input"),
+        os(&demo),
+        os("--as-of"),
+        os("2026-04-11"),
+        os("--files"),
+        os(&list),
+        os("--out"),
+        os(&later),
+    ]);
+    assert_eq!(status, 0, "{stderr}");
+    let (status, stderr) = put_together(&[parts[0].clone(), later], &out, &[]);
+    assert_eq!(status, 1, "{stderr}");
+    assert!(stderr.contains("every batch needs the same --as-of"), "{stderr}");
+
+    let (status, stderr) = put_together(&[parts[0].clone(), tmp.path().join("whole")], &out, &[]);
+    assert_eq!(status, 1, "{stderr}");
+    assert!(
+        stderr.contains("is") && stderr.contains("the export of a batch"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing written when refused");
+}
