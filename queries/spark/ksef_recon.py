@@ -430,7 +430,8 @@ def main(argv=None):
         spark.stop()
         sys.exit(
             f"{args.tables}: no {', '.join(missing)}: not a whole export of this version "
-            "(a --files batch leaves them out); run `ksef-recon export-tables` on the whole bundle"
+            "(a --files batch leaves them out); put the batches together with "
+            "`ksef-recon export-tables --batches`, or export the whole bundle"
         )
     for name in names:
         read(spark, args.tables, name).createOrReplaceTempView(name)

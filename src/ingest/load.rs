@@ -40,13 +40,19 @@ pub fn load_with(
     sources: &[Source],
     keep: Option<&Keep<'_>>,
 ) -> Result<Bundle> {
-    load_chosen(dir, config, sources, keep, &|_| true)
+    let mut bundle = load_chosen(dir, config, sources, keep, &|_| true)?;
+    let place = dir.display().to_string();
+    set_aside_unusable(&place, sources, &mut bundle)?;
+    Ok(bundle)
 }
 
 /// [`load_with`], reading only the files `chosen` accepts by their path as
 /// `run.json` names them (`export-tables --files`: one batch of a bundle
 /// exported on its own). The sources' rules are the same: the ledger must
-/// be in the bundle, though not in every batch.
+/// be in the bundle, though not in every batch. What can only be judged of
+/// the whole bundle is not (see [`set_aside_unusable`]): a batch whose
+/// ledger files were all refused is still a batch of a bundle that may have
+/// good ones.
 pub fn load_chosen(
     dir: &Path,
     config: &Config,
@@ -60,7 +66,7 @@ pub fn load_chosen(
             dir.display()
         );
     }
-    let (mut found, mut not_provided) = discover(dir, sources)?;
+    let (mut found, not_provided) = discover(dir, sources)?;
     found.retain(|(_, path)| chosen(&files::relative(dir, path)));
     let configs: BTreeMap<Source, SourceConfig> =
         Source::ALL.iter().map(|&s| (s, config.source(s))).collect();
@@ -73,8 +79,7 @@ pub fn load_chosen(
         Some(keep) => load_kept(dir, sources, &found, &configs, keep)?,
     };
     give_back_memory(&tables);
-    let place = dir.display().to_string();
-    judge_as_a_whole(&place, sources, &mut tables, &files, &rejected, &mut not_provided)?;
+    drop_replaced_announcements(&mut tables)?;
     Ok(Bundle {
         tables,
         not_provided,
@@ -84,25 +89,24 @@ pub fn load_chosen(
     })
 }
 
-/// What is judged of the sources' tables once all their files are read
-/// (here, or from the tables of a bundle's batches, `tables::batches`):
-/// announcements replaced by later versions are dropped, and a source
-/// whose every file was refused is set aside as not provided, with why;
-/// the ledger and the KSeF metadata cannot be, so the load stops. `place`
-/// names what was read, for the message.
-pub fn judge_as_a_whole(
-    place: &str,
-    sources: &[Source],
-    tables: &mut BTreeMap<Source, DataFrame>,
-    files: &[InputFile],
-    rejected: &[Rejection],
-    not_provided: &mut Vec<String>,
-) -> Result<()> {
+/// The announcements without the versions later ones replace (see
+/// [`latest_versions`]); as true of a batch's files as of the whole
+/// bundle's, so the batches' tables union to the whole one's.
+pub fn drop_replaced_announcements(tables: &mut BTreeMap<Source, DataFrame>) -> Result<()> {
     if let Some(df) = tables.remove(&Source::Announcements) {
         let latest = latest_versions(df.lazy())?.collect()?;
         tables.insert(Source::Announcements, latest);
     }
-    for (source, why) in unusable(sources, files, rejected) {
+    Ok(())
+}
+
+/// Sets aside as not provided, with why, each of `sources` whose every
+/// file was refused; the ledger and the KSeF metadata cannot be, so the
+/// load stops. Judged of the whole bundle, whether read from its files or
+/// put together from its batches' tables (`tables::batches`). `place`
+/// names what was read, for the message.
+pub fn set_aside_unusable(place: &str, sources: &[Source], bundle: &mut Bundle) -> Result<()> {
+    for (source, why) in unusable(sources, &bundle.files, &bundle.rejected) {
         // Without the ledger every KSeF record would look unbooked, and
         // without KSeF every invoice unsent: stop rather than report
         // thousands of false findings.
@@ -115,8 +119,8 @@ pub fn judge_as_a_whole(
                 why.join("; ")
             );
         }
-        tables.remove(&source);
-        not_provided.push(format!(
+        bundle.tables.remove(&source);
+        bundle.not_provided.push(format!(
             "{} (nothing usable: {})",
             source.location(),
             why.join("; ")

@@ -32,5 +32,8 @@ pub mod xml;
 
 pub use bundle::{Bundle, InputFile};
 pub use input::{Rejection, SourceInput};
-pub use load::{Keep, judge_as_a_whole, latest_versions, load, load_chosen, load_with};
+pub use load::{
+    Keep, drop_replaced_announcements, latest_versions, load, load_chosen, load_with,
+    set_aside_unusable,
+};
 pub use read::is_parquet;

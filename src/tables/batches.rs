@@ -163,21 +163,16 @@ pub fn bundle(batches: &[PathBuf]) -> Result<Bundle> {
     for dir in batches {
         rejected.extend(rejected_rows(dir)?);
     }
-    ingest::judge_as_a_whole(
-        "the batches' tables",
-        &Source::ALL,
-        &mut tables,
-        &files,
-        &rejected,
-        &mut not_provided,
-    )?;
-    Ok(Bundle {
+    ingest::drop_replaced_announcements(&mut tables)?;
+    let mut bundle = Bundle {
         tables,
         not_provided,
         files,
         rejected,
         released: Vec::new(),
-    })
+    };
+    ingest::set_aside_unusable("the batches' tables", &Source::ALL, &mut bundle)?;
+    Ok(bundle)
 }
 
 /// Every batch's `inputs.json`, checked to agree with the first's.
@@ -339,8 +334,12 @@ fn rejected_rows(dir: &Path) -> Result<Vec<Rejection>> {
             .map(|v| v.map(str::to_string))
             .collect())
     };
-    let (sources, files, lines, reasons) =
-        (text("source")?, text("file")?, text("line")?, text("reason")?);
+    let (sources, files, lines, reasons) = (
+        text("source")?,
+        text("file")?,
+        text("line")?,
+        text("reason")?,
+    );
     let mut rows = Vec::with_capacity(table.height());
     for (((source, file), line), reason) in sources.into_iter().zip(files).zip(lines).zip(reasons) {
         let source = source.unwrap_or_default();

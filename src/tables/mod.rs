@@ -14,10 +14,12 @@
 //!
 //! `--files` exports one batch of the bundle's files (`listed.rs`): the
 //! source tables and `rejected` of the batches, unioned, are the whole
-//! export's rows. `deadline_keys` is then left out: a key comes from
-//! matching every source of an invoice together (its ledger row, offline
-//! log row and KSeF record may sit in different batches), which is the
-//! job of whatever reads the tables; the calendar lets it find deadlines.
+//! export's rows. `deadline_keys` and the other tables of the matching are
+//! then left out: a key comes from matching every source of an invoice
+//! together (its ledger row, offline log row and KSeF record may sit in
+//! different batches). A batch writes `inputs.json` instead, and
+//! `--batches` (`batches.rs`) puts the batches' tables together into the
+//! whole export without the files.
 
 pub mod batches;
 mod context;

@@ -139,6 +139,27 @@ mod tests {
     }
 
     #[test]
+    fn a_source_table_typed_and_read_back_is_the_one_loaded() {
+        let grosze = Column::new("gross_amount".into(), [Some(12_345i64), None, Some(-5)]);
+        let typed = decimal(&grosze, 2).unwrap();
+        let back = decimal_units(&typed).unwrap();
+        assert_eq!(back.dtype(), &DataType::Int64);
+        let back: Vec<Option<i64>> = back.i64().unwrap().iter().collect();
+        assert_eq!(back, vec![Some(12_345), None, Some(-5)]);
+        let empty = crate::ingest::table::TableBuilder::new(Source::Ledger.fields())
+            .finish()
+            .unwrap();
+        let typed = source_table(Source::Ledger, &empty).unwrap();
+        let loaded = loaded_table(Source::Ledger, &typed).unwrap();
+        assert_eq!(loaded.schema(), empty.schema());
+        let err = loaded_table(Source::Ledger, &typed.drop("_line").unwrap()).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("ledger has no column _line"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
     fn rate_digits_become_four_decimals() {
         let c = Column::new("rate".into(), ["42693"]);
         let d = decimal(&c, 4).unwrap();

@@ -89,14 +89,17 @@ fn put_together(batches: &[PathBuf], out: &Path, extra: &[&str]) -> (i32, String
     export_tables(&args)
 }
 
+/// What [`batches_make_the_whole`] made, in its temporary folder.
+pub(crate) struct Made {
+    pub tmp: tempfile::TempDir,
+    pub batches: Vec<PathBuf>,
+    /// The export the batches were put together into.
+    pub together: PathBuf,
+}
+
 /// Exports `input` whole and in `n` batches put together, and requires
-/// the two folders byte-identical; gives the temporary folder and the
-/// batches' folders.
-pub(crate) fn batches_make_the_whole(
-    input: &Path,
-    as_of: &str,
-    n: usize,
-) -> (tempfile::TempDir, Vec<PathBuf>) {
+/// the two folders byte-identical.
+pub(crate) fn batches_make_the_whole(input: &Path, as_of: &str, n: usize) -> Made {
     let tmp = tempfile::tempdir().expect("temp");
     let whole_dir = tmp.path().join("whole");
     whole(input, as_of, &whole_dir);
@@ -110,9 +113,22 @@ pub(crate) fn batches_make_the_whole(
         b.keys().collect::<Vec<_>>(),
         "the same tables"
     );
-    let differ: Vec<&String> = a.iter().filter(|(k, v)| &b[*k] != *v).map(|(k, _)| k).collect();
-    assert!(differ.is_empty(), "{} of {}: {differ:?}", input.display(), n);
-    (tmp, parts)
+    let differ: Vec<&String> = a
+        .iter()
+        .filter(|(k, v)| &b[*k] != *v)
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "{} of {}: {differ:?}",
+        input.display(),
+        n
+    );
+    Made {
+        tmp,
+        batches: parts,
+        together,
+    }
 }
 
 #[test]
@@ -164,13 +180,20 @@ fn other_bundles_batches_make_their_whole_exports() {
 #[test]
 fn batches_that_do_not_fit_together_are_refused() {
     let demo = fixtures().join("demo");
-    let (tmp, parts) = batches_make_the_whole(&demo, "2026-04-10", 2);
+    let Made {
+        tmp,
+        batches: parts,
+        ..
+    } = batches_make_the_whole(&demo, "2026-04-10", 2);
     let out = tmp.path().join("refused");
 
     let twice = [parts[0].clone(), parts[0].clone()];
     let (status, stderr) = put_together(&twice, &out, &[]);
     assert_eq!(status, 1, "{stderr}");
-    assert!(stderr.contains("each file belongs to one batch"), "{stderr}");
+    assert!(
+        stderr.contains("each file belongs to one batch"),
+        "{stderr}"
+    );
 
     let (status, stderr) = put_together(&parts, &out, &["--as-of", "2026-04-11"]);
     assert_eq!(status, 1, "{stderr}");
@@ -194,7 +217,10 @@ fn batches_that_do_not_fit_together_are_refused() {
     assert_eq!(status, 0, "{stderr}");
     let (status, stderr) = put_together(&[parts[0].clone(), later], &out, &[]);
     assert_eq!(status, 1, "{stderr}");
-    assert!(stderr.contains("every batch needs the same --as-of"), "{stderr}");
+    assert!(
+        stderr.contains("every batch needs the same --as-of"),
+        "{stderr}"
+    );
 
     let (status, stderr) = put_together(&[parts[0].clone(), tmp.path().join("whole")], &out, &[]);
     assert_eq!(status, 1, "{stderr}");
@@ -203,4 +229,74 @@ fn batches_that_do_not_fit_together_are_refused() {
         "{stderr}"
     );
     assert!(!out.exists(), "nothing written when refused");
+}
+
+/// A batch whose ledger files were all refused is still a batch of a
+/// bundle with good ones: whether a source has nothing usable is judged
+/// when the batches are put together, as for the whole bundle.
+#[test]
+fn a_batch_of_refused_ledger_files_is_judged_with_the_others() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let bundle = tmp.path().join("bundle");
+    crate::support::copy_dir(&fixtures().join("demo"), &bundle);
+    fs::write(
+        bundle.join("ledger").join("zz_broken.csv"),
+        "not,a,ledger\n1,2,3\n",
+    )
+    .expect("write");
+    let whole_dir = tmp.path().join("whole");
+    whole(&bundle, "2026-04-10", &whole_dir);
+    let list = tmp.path().join("broken.txt");
+    fs::write(&list, "ledger/zz_broken.csv\n").expect("list");
+    let broken = tmp.path().join("broken");
+    let (status, stderr) = export_tables(&[
+        os("--input"),
+        os(&bundle),
+        os("--as-of"),
+        os("2026-04-10"),
+        os("--files"),
+        os(&list),
+        os("--out"),
+        os(&broken),
+    ]);
+    assert_eq!(status, 0, "{stderr}");
+    let manifest = fs::read_to_string(whole_dir.join("manifest.json")).expect("manifest");
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).expect("json");
+    let rest: String = manifest["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f["path"].as_str().expect("path"))
+        .filter(|p| *p != "ledger/zz_broken.csv")
+        .map(|p| format!("{p}\n"))
+        .collect();
+    let rest_list = tmp.path().join("rest.txt");
+    fs::write(&rest_list, rest).expect("list");
+    let others = tmp.path().join("others");
+    let (status, stderr) = export_tables(&[
+        os("--input"),
+        os(&bundle),
+        os("--as-of"),
+        os("2026-04-10"),
+        os("--files"),
+        os(&rest_list),
+        os("--out"),
+        os(&others),
+    ]);
+    assert_eq!(status, 0, "{stderr}");
+    let together = tmp.path().join("together");
+    let (status, stderr) = put_together(&[broken, others], &together, &[]);
+    assert_eq!(status, 0, "{stderr}");
+    let (a, b) = (output_files(&whole_dir), output_files(&together));
+    let differ: Vec<&String> = a
+        .iter()
+        .filter(|(k, v)| &b[*k] != *v)
+        .map(|(k, _)| k)
+        .collect();
+    assert!(differ.is_empty(), "{differ:?}");
+    let rejected = fs::read_to_string(whole_dir.join("run_facts.json")).expect("facts");
+    assert!(
+        rejected.contains("zz_broken.csv"),
+        "the refused file is listed"
+    );
 }

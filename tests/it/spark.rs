@@ -1,7 +1,8 @@
 //! The Spark job (`queries/spark/ksef_recon.py`, PySpark in `local[2]`:
 //! the matching, the exception rules and the reports) gives `run`'s
 //! outputs: on the demo, on a generated bundle of 20,000 invoices with
-//! every anomaly `generate` plants and on a bundle of MF's real UPO
+//! every anomaly `generate` plants (exported in four batches put
+//! together, as a lake would) and on a bundle of MF's real UPO
 //! samples, `export-tables`, then the job, then
 //! `ksef-recon report` on its results give exceptions.csv,
 //! reconciliation.csv, completeness.csv, responsibility.csv,
@@ -68,12 +69,35 @@ const RESULTS: [&str; 5] = [
 /// not an engine's (`ksef-recon report` adds them).
 const REGISTER_COLUMNS: [&str; 3] = ["status", "first_seen", "days_open"];
 
+/// How the job's tables are made.
+#[derive(Clone, Copy)]
+enum Export {
+    /// `export-tables` of the whole bundle.
+    Whole,
+    /// `export-tables --files` of this many batches, put together by
+    /// `export-tables --batches` (a lake's way, where no machine holds the
+    /// files; `batches.rs` proves it the whole export's bytes).
+    Batches(usize),
+}
+
 /// Exports `input`'s tables at `as_of` and runs the Spark driver on them in
-/// `local[2]`; returns the results folder (in `tmp`).
-fn spark_results(python: &Path, input: &Path, as_of: &str, tmp: &Path) -> (PathBuf, PathBuf) {
+/// `local[2]`; returns the tables' and the results' folders (in `tmp`).
+fn spark_results(
+    python: &Path,
+    input: &Path,
+    as_of: &str,
+    export: Export,
+    tmp: &Path,
+) -> (PathBuf, PathBuf) {
     let tables = tmp.join("tables");
     let results = tmp.join("results");
-    export_tables(input, as_of, &tables);
+    match export {
+        Export::Whole => export_tables(input, as_of, &tables),
+        Export::Batches(n) => {
+            let made = crate::batches::batches_make_the_whole(input, as_of, n);
+            std::fs::rename(&made.together, &tables).expect("move the tables");
+        }
+    }
     let output = Command::new(python)
         .arg(driver())
         .arg("--tables")
@@ -126,9 +150,9 @@ fn spark_table(results: &Path, name: &str) -> DataFrame {
 /// bundle: every result equals run's typed Parquet file (column names,
 /// types and values, row for row; the exceptions without the register's
 /// columns).
-fn spark_matches_run(python: &Path, input: &Path, as_of: &str, at_least: usize) {
+fn spark_matches_run(python: &Path, input: &Path, as_of: &str, export: Export, at_least: usize) {
     let tmp = tempfile::tempdir().expect("temp");
-    let (tables, results) = spark_results(python, input, as_of, tmp.path());
+    let (tables, results) = spark_results(python, input, as_of, export, tmp.path());
     // The outputs made from Spark's results are run's, byte for byte
     // (run.json but its start time; the workbook cell for cell), and so
     // is the register.
@@ -165,9 +189,12 @@ fn spark_gives_the_demos_reconciliation() {
     let Some(python) = python_or_skip("spark_gives_the_demos_reconciliation") else {
         return;
     };
-    spark_matches_run(&python, &fixtures().join("demo"), "2026-04-10", 300);
+    let demo = fixtures().join("demo");
+    spark_matches_run(&python, &demo, "2026-04-10", Export::Whole, 300);
 }
 
+/// The generated bundle's tables come from four batches put together
+/// (`export-tables --files`, then `--batches`), as a lake makes them.
 #[test]
 fn spark_gives_a_generated_bundles_reconciliation() {
     let Some(python) = python_or_skip("spark_gives_a_generated_bundles_reconciliation") else {
@@ -176,7 +203,7 @@ fn spark_gives_a_generated_bundles_reconciliation() {
     let tmp = tempfile::tempdir().expect("temp");
     let bundle = tmp.path().join("bundle");
     let as_of = generated(&bundle, "20000", &crate::support::every_anomaly());
-    spark_matches_run(&python, &bundle, &as_of, 20_000);
+    spark_matches_run(&python, &bundle, &as_of, Export::Batches(4), 20_000);
 }
 
 /// MF's six UPO samples (receipts of a test environment, which prove no
@@ -188,7 +215,8 @@ fn spark_gives_runs_outputs_on_real_public_files() {
         return;
     };
     let bundle = crate::real::upo_samples_bundle();
-    spark_matches_run(&python, bundle.path(), crate::real::REAL_AS_OF, 2);
+    let as_of = crate::real::REAL_AS_OF;
+    spark_matches_run(&python, bundle.path(), as_of, Export::Whole, 2);
 }
 
 /// `queries/matching/ORDER`, the one list of the order both engines read,
