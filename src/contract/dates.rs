@@ -9,7 +9,7 @@
 //! (`date_format` in `recon.toml`, `config::Dialect`) is passed as
 //! `format`, `None` meaning ISO `YYYY-MM-DD`.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use chrono_tz::Europe::Warsaw;
 
 use super::fast;
@@ -19,9 +19,14 @@ const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
     None => panic!("1970-01-01 is a date"),
 };
 
-/// Days since 1970-01-01, the physical value of a polars `Date`.
+/// 1970-01-01 counted as chrono counts days from 0001-01-01 (day 1).
+const EPOCH_FROM_CE: i32 = 719_163;
+
+/// Days since 1970-01-01, the physical value of a polars `Date`. From
+/// chrono's own day count, not a difference of dates: a register's rows
+/// give millions of them.
 pub fn date_to_days(d: NaiveDate) -> i32 {
-    (d - EPOCH).num_days() as i32
+    d.num_days_from_ce() - EPOCH_FROM_CE
 }
 
 /// The inverse of [`date_to_days`].
@@ -31,7 +36,7 @@ pub fn days_to_date(days: i32) -> NaiveDate {
 
 /// [`days_to_date`], or `None` for a day number outside chrono's range.
 pub fn checked_days_to_date(days: i32) -> Option<NaiveDate> {
-    EPOCH.checked_add_signed(chrono::Duration::days(i64::from(days)))
+    NaiveDate::from_num_days_from_ce_opt(days.checked_add(EPOCH_FROM_CE)?)
 }
 
 /// Milliseconds since 1970-01-01T00:00 of a Warsaw wall-clock time.
@@ -134,6 +139,27 @@ mod tests {
     use super::*;
 
     const POLISH: Option<&str> = Some("%d.%m.%Y");
+
+    #[test]
+    fn day_numbers_are_the_differences_of_dates() {
+        let by_difference = |d: NaiveDate| (d - EPOCH).num_days() as i32;
+        let ends = [
+            NaiveDate::MIN,
+            NaiveDate::MAX,
+            EPOCH,
+            NaiveDate::from_ymd_opt(2024, 2, 29).unwrap(),
+        ];
+        let steps = (-800_000..800_000).step_by(997).map(days_to_date);
+        for d in ends.into_iter().chain(steps) {
+            let days = by_difference(d);
+            assert_eq!(date_to_days(d), days, "{d}");
+            assert_eq!(checked_days_to_date(days), Some(d), "{d}");
+        }
+        let beyond = by_difference(NaiveDate::MAX) + 1;
+        assert_eq!(checked_days_to_date(beyond), None);
+        assert_eq!(checked_days_to_date(i32::MAX), None);
+        assert_eq!(checked_days_to_date(i32::MIN), None);
+    }
 
     fn ts(s: &str) -> String {
         parse_timestamp(s, None).unwrap().to_string()

@@ -146,6 +146,15 @@ impl TableBuilder {
         }
     }
 
+    /// Room for `rows` more rows (see [`Cells::reserve`]): for a reader
+    /// that can tell from a file's size about how many rows it holds.
+    pub fn reserve(&mut self, rows: usize) {
+        self.lines.reserve(rows);
+        for cells in &mut self.cells {
+            cells.reserve(rows);
+        }
+    }
+
     /// All rows, those of the parts taken over included.
     pub fn len(&self) -> usize {
         self.lines.len() + self.earlier.iter().map(TableBuilder::len).sum::<usize>()

@@ -135,6 +135,7 @@ pub(super) fn read_jpk(mut ctx: Reading<'_>) -> FileOutcome {
         Err(e) => return refused_jpk(ctx, e),
     };
     let mut builder = TableBuilder::new(ctx.input.source.fields());
+    builder.reserve(rows.at_most());
     let mut rejected = Vec::new();
     let mut plain = Reading::new(ctx.input, &mut builder, &mut rejected);
     add_sales(&mut plain, header.seller_nip.as_deref(), rows.by_ref());

@@ -74,6 +74,11 @@ pub fn skeleton(bytes: &[u8], run: &Run<'_>) -> Vec<u8> {
     out
 }
 
+/// Fewer bytes than any row of a run takes: `<SprzedazWiersz>`,
+/// `</SprzedazWiersz>` and a `DowodSprzedazy` and `DataWystawienia` with
+/// their values come to more than this.
+const SMALLEST_ROW_BYTES: usize = 128;
+
 /// The run's rows, read one by one as they are asked for.
 pub struct PlainRows<'a> {
     text: &'a str,
@@ -100,6 +105,14 @@ impl<'a> PlainRows<'a> {
             close: format!("</{prefix}SprzedazWiersz>"),
             broken: false,
         }
+    }
+
+    /// About as many rows as the run can hold, or a few more: a row takes
+    /// more than [`SMALLEST_ROW_BYTES`] (its start and end tags and the
+    /// two elements it must have), so a reader can make room for them
+    /// once.
+    pub fn at_most(&self) -> usize {
+        (self.end - self.at) / SMALLEST_ROW_BYTES + 1
     }
 
     /// Whether the run turned out not to be plainly shaped: the rows read
@@ -230,30 +243,36 @@ fn white(bytes: &[u8]) -> (usize, u64) {
 }
 
 /// One `<P:Name>text</P:Name>` at the start of `text`: its name and text,
-/// the bytes it took and the line breaks in it. Byte by byte, as the rows
-/// are most of a register's bytes: the text is looked at once, and only a
-/// value with a reference, a `>` or a carriage return is looked at again.
+/// the bytes it took and the line breaks in it. One pass, byte by byte, as
+/// the rows are most of a register's bytes and their names and values a
+/// few bytes each (shorter than a search call pays for): the name is
+/// checked as it is scanned, the text looked at once, and only a value
+/// with a reference, a `>` or a carriage return is looked at again.
 fn child<'a>(text: &'a str, prefix: &str) -> Option<(&'a str, Cow<'a, str>, usize, u64)> {
     let bytes = text.as_bytes();
-    if bytes.first() != Some(&b'<') {
+    let after_prefix = starts(bytes.strip_prefix(b"<")?, prefix.as_bytes())?;
+    let name_start = 1 + prefix.len();
+    let name_len = after_prefix
+        .iter()
+        .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))?;
+    let tag_end = name_start + name_len;
+    if name_len == 0 || bytes.get(tag_end) != Some(&b'>') {
         return None;
     }
-    let tag_end = memchr::memchr(b'>', bytes)?;
-    let name = text.get(1..tag_end)?.strip_prefix(prefix)?;
-    if !is_name(name) {
-        return None;
-    }
+    let name = &text[name_start..tag_end];
     let value_start = tag_end + 1;
-    let value_end = value_start + memchr::memchr(b'<', &bytes[value_start..])?;
-    let raw = &text[value_start..value_end];
     let (mut lines, mut special) = (0, false);
-    for &b in raw.as_bytes() {
-        match b {
+    let mut value_end = value_start;
+    loop {
+        match *bytes.get(value_end)? {
+            b'<' => break,
             b'\n' => lines += 1,
             b'&' | b'>' | b'\r' => special = true,
             _ => {}
         }
+        value_end += 1;
     }
+    let raw = &text[value_start..value_end];
     let end = closing_tag(&bytes[value_end..], prefix, name)?;
     if special {
         if raw.contains("]]>") {
@@ -269,7 +288,19 @@ fn child<'a>(text: &'a str, prefix: &str) -> Option<(&'a str, Cow<'a, str>, usiz
         }
         Some((name, value, value_end + end, lines))
     } else {
-        Some((name, Cow::Borrowed(raw.trim()), value_end + end, lines))
+        Some((name, Cow::Borrowed(trim(raw)), value_end + end, lines))
+    }
+}
+
+/// `raw.trim()`, without its Unicode tables for the common value that
+/// starts and ends with a visible ASCII character.
+fn trim(raw: &str) -> &str {
+    let plain = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_graphic());
+    let bytes = raw.as_bytes();
+    if plain(bytes.first()) && plain(bytes.last()) {
+        raw
+    } else {
+        raw.trim()
     }
 }
 

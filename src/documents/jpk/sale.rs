@@ -109,6 +109,11 @@ impl<'a> Row<'a> {
     /// [`Row::keep`] for the slot returned, borrowed where it can be.
     pub fn field(&mut self, name: &str, text: &str) -> Option<Slot> {
         let sale = &mut self.sale;
+        // Most of a row's elements are amounts: they skip the names below.
+        if name.starts_with("K_") {
+            add_amount(sale, name, text);
+            return None;
+        }
         match name {
             "DowodSprzedazy" => return Some(Slot::InvoiceNumber),
             "DataWystawienia" => match parse_date(text, name) {
@@ -130,7 +135,6 @@ impl<'a> Row<'a> {
                 sale.marker.get_or_insert(marker);
                 self.note_marker(marker);
             }
-            _ if name.starts_with("K_") => add_amount(sale, name, text),
             _ => {}
         }
         None
