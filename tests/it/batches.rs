@@ -39,45 +39,73 @@ fn whole(input: &Path, as_of: &str, out: &Path) {
     assert_eq!(status, 0, "{stderr}");
 }
 
+/// The paths of the input files an export lists in its manifest.
+fn listed_files(export: &Path) -> Vec<String> {
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(export.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    manifest["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f["path"].as_str().expect("path").to_string())
+        .collect()
+}
+
+/// Exports the batch of `input`'s `files` at `as_of` into `out` (its list
+/// written beside it); gives the exit status and stderr.
+fn batch(input: &Path, as_of: &str, files: &[&str], out: &Path) -> (i32, String) {
+    let list = out.with_extension("txt");
+    let text: String = files.iter().map(|f| format!("{f}\n")).collect();
+    fs::write(&list, text).expect("list");
+    export_tables(&[
+        os("--input"),
+        os(input),
+        os("--as-of"),
+        os(as_of),
+        os("--files"),
+        os(&list),
+        os("--out"),
+        os(out),
+    ])
+}
+
 /// Splits the files of the whole export in `whole_dir` into `n` batches
 /// (every n-th file in each, so every source is spread over them), exports
 /// each into `tmp/batch<k>` and gives their folders.
 fn batches(input: &Path, as_of: &str, whole_dir: &Path, n: usize, tmp: &Path) -> Vec<PathBuf> {
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&fs::read(whole_dir.join("manifest.json")).expect("manifest"))
-            .expect("json");
-    let files: Vec<&str> = manifest["files"]
-        .as_array()
-        .expect("files")
-        .iter()
-        .map(|f| f["path"].as_str().expect("path"))
-        .collect();
+    let files = listed_files(whole_dir);
     assert!(files.len() >= n, "{} files for {n} batches", files.len());
     (0..n)
         .map(|k| {
-            let list: String = files
+            let mine: Vec<&str> = files
                 .iter()
                 .skip(k)
                 .step_by(n)
-                .map(|f| format!("{f}\n"))
+                .map(String::as_str)
                 .collect();
-            let list_path = tmp.join(format!("batch{k}.txt"));
-            fs::write(&list_path, list).expect("list");
             let out = tmp.join(format!("batch{k}"));
-            let (status, stderr) = export_tables(&[
-                os("--input"),
-                os(input),
-                os("--as-of"),
-                os(as_of),
-                os("--files"),
-                os(&list_path),
-                os("--out"),
-                os(&out),
-            ]);
+            let (status, stderr) = batch(input, as_of, &mine, &out);
             assert_eq!(status, 0, "batch {k}: {stderr}");
             out
         })
         .collect()
+}
+
+/// Requires every file of the two folders byte-identical.
+fn assert_same_files(whole: &Path, together: &Path, what: &str) {
+    let (a, b) = (output_files(whole), output_files(together));
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "{what}: the same tables"
+    );
+    let differ: Vec<&String> = a
+        .iter()
+        .filter(|(k, v)| &b[*k] != *v)
+        .map(|(k, _)| k)
+        .collect();
+    assert!(differ.is_empty(), "{what}: {differ:?}");
 }
 
 /// `--batches` over `batches` into `out`.
@@ -107,22 +135,10 @@ pub(crate) fn batches_make_the_whole(input: &Path, as_of: &str, n: usize) -> Mad
     let together = tmp.path().join("together");
     let (status, stderr) = put_together(&parts, &together, &[]);
     assert_eq!(status, 0, "{stderr}");
-    let (a, b) = (output_files(&whole_dir), output_files(&together));
-    assert_eq!(
-        a.keys().collect::<Vec<_>>(),
-        b.keys().collect::<Vec<_>>(),
-        "the same tables"
-    );
-    let differ: Vec<&String> = a
-        .iter()
-        .filter(|(k, v)| &b[*k] != *v)
-        .map(|(k, _)| k)
-        .collect();
-    assert!(
-        differ.is_empty(),
-        "{} of {}: {differ:?}",
-        input.display(),
-        n
+    assert_same_files(
+        &whole_dir,
+        &together,
+        &format!("{} in {n}", input.display()),
     );
     Made {
         tmp,
@@ -161,16 +177,8 @@ fn other_bundles_batches_make_their_whole_exports() {
     batches_make_the_whole(corrections.path(), crate::corrections::AS_OF, 3);
     let exposure = crate::exposure::bundle();
     batches_make_the_whole(exposure.path(), crate::exposure::AS_OF, 2);
-    use crate::real::{
-        REAL_AS_OF, mf_export_bundle, mf_page_bundle, plus_hash_bundle, upo_samples_bundle,
-    };
-    for bundle in [
-        mf_page_bundle(),
-        mf_export_bundle(),
-        upo_samples_bundle(),
-        plus_hash_bundle(),
-    ] {
-        batches_make_the_whole(bundle.path(), REAL_AS_OF, 2);
+    for bundle in crate::real::public_bundles() {
+        batches_make_the_whole(bundle.path(), crate::real::REAL_AS_OF, 2);
     }
 }
 
@@ -203,17 +211,7 @@ fn batches_that_do_not_fit_together_are_refused() {
     );
 
     let later = tmp.path().join("later");
-    let list = tmp.path().join("batch1.txt");
-    let (status, stderr) = export_tables(&[
-        os("--input"),
-        os(&demo),
-        os("--as-of"),
-        os("2026-04-11"),
-        os("--files"),
-        os(&list),
-        os("--out"),
-        os(&later),
-    ]);
+    let (status, stderr) = batch(&demo, "2026-04-11", &["ledger/sales_2026-03.csv"], &later);
     assert_eq!(status, 0, "{stderr}");
     let (status, stderr) = put_together(&[parts[0].clone(), later], &out, &[]);
     assert_eq!(status, 1, "{stderr}");
@@ -246,54 +244,22 @@ fn a_batch_of_refused_ledger_files_is_judged_with_the_others() {
     .expect("write");
     let whole_dir = tmp.path().join("whole");
     whole(&bundle, "2026-04-10", &whole_dir);
-    let list = tmp.path().join("broken.txt");
-    fs::write(&list, "ledger/zz_broken.csv\n").expect("list");
     let broken = tmp.path().join("broken");
-    let (status, stderr) = export_tables(&[
-        os("--input"),
-        os(&bundle),
-        os("--as-of"),
-        os("2026-04-10"),
-        os("--files"),
-        os(&list),
-        os("--out"),
-        os(&broken),
-    ]);
+    let (status, stderr) = batch(&bundle, "2026-04-10", &["ledger/zz_broken.csv"], &broken);
     assert_eq!(status, 0, "{stderr}");
-    let manifest = fs::read_to_string(whole_dir.join("manifest.json")).expect("manifest");
-    let manifest: serde_json::Value = serde_json::from_str(&manifest).expect("json");
-    let rest: String = manifest["files"]
-        .as_array()
-        .expect("files")
+    let files = listed_files(&whole_dir);
+    let rest: Vec<&str> = files
         .iter()
-        .map(|f| f["path"].as_str().expect("path"))
+        .map(String::as_str)
         .filter(|p| *p != "ledger/zz_broken.csv")
-        .map(|p| format!("{p}\n"))
         .collect();
-    let rest_list = tmp.path().join("rest.txt");
-    fs::write(&rest_list, rest).expect("list");
     let others = tmp.path().join("others");
-    let (status, stderr) = export_tables(&[
-        os("--input"),
-        os(&bundle),
-        os("--as-of"),
-        os("2026-04-10"),
-        os("--files"),
-        os(&rest_list),
-        os("--out"),
-        os(&others),
-    ]);
+    let (status, stderr) = batch(&bundle, "2026-04-10", &rest, &others);
     assert_eq!(status, 0, "{stderr}");
     let together = tmp.path().join("together");
     let (status, stderr) = put_together(&[broken, others], &together, &[]);
     assert_eq!(status, 0, "{stderr}");
-    let (a, b) = (output_files(&whole_dir), output_files(&together));
-    let differ: Vec<&String> = a
-        .iter()
-        .filter(|(k, v)| &b[*k] != *v)
-        .map(|(k, _)| k)
-        .collect();
-    assert!(differ.is_empty(), "{differ:?}");
+    assert_same_files(&whole_dir, &together, "a batch of refused files");
     let rejected = fs::read_to_string(whole_dir.join("run_facts.json")).expect("facts");
     assert!(
         rejected.contains("zz_broken.csv"),

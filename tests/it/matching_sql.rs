@@ -303,16 +303,8 @@ fn matching_sql_gives_the_2027_penalties() {
 /// MF's FA(3) samples archived with hashes in three spellings.
 #[test]
 fn matching_sql_on_real_public_files() {
-    use crate::real::{
-        REAL_AS_OF, mf_export_bundle, mf_page_bundle, plus_hash_bundle, upo_samples_bundle,
-    };
-    for bundle in [
-        mf_page_bundle(),
-        mf_export_bundle(),
-        upo_samples_bundle(),
-        plus_hash_bundle(),
-    ] {
-        sql_matches_run(bundle.path(), REAL_AS_OF, 2);
+    for bundle in crate::real::public_bundles() {
+        sql_matches_run(bundle.path(), crate::real::REAL_AS_OF, 2);
     }
 }
 

@@ -73,6 +73,19 @@ OF/2026/03/1,5555555555,2026-03-02,2026-03-02T10:00:00+01:00,offline24,a.nowak\n
     )
 }
 
+/// The bundles of real public files that other tests hold their paths to:
+/// MF's API metadata page and export with its truncation status, MF's UPO
+/// samples (test receipts, which prove nothing), and MF's FA(3) samples
+/// archived with hashes in three spellings.
+pub(crate) fn public_bundles() -> [Bundle; 4] {
+    [
+        mf_page_bundle(),
+        mf_export_bundle(),
+        upo_samples_bundle(),
+        plus_hash_bundle(),
+    ]
+}
+
 pub(crate) fn mf_page_bundle() -> Bundle {
     mf_ledger(Bundle::new()).file(
         "ksef/metadata/page-1.json",
