@@ -40,7 +40,7 @@ pub fn load_with(
     sources: &[Source],
     keep: Option<&Keep<'_>>,
 ) -> Result<Bundle> {
-    let mut bundle = load_chosen(dir, config, sources, keep, &|_| true)?;
+    let mut bundle = load_files(dir, config, sources, keep, &|_| true, Ledger::Required)?;
     let place = dir.display().to_string();
     set_aside_unusable(&place, sources, &mut bundle)?;
     Ok(bundle)
@@ -48,11 +48,12 @@ pub fn load_with(
 
 /// [`load_with`], reading only the files `chosen` accepts by their path as
 /// `run.json` names them (`export-tables --files`: one batch of a bundle
-/// exported on its own). The sources' rules are the same: the ledger must
-/// be in the bundle, though not in every batch. What can only be judged of
-/// the whole bundle is not (see [`set_aside_unusable`]): a batch whose
-/// ledger files were all refused is still a batch of a bundle that may have
-/// good ones.
+/// exported on its own). What can only be judged of the whole bundle is
+/// not: the ledger must be in the bundle, but not in every batch nor under
+/// every batch's `dir` (a worker may hold only some of the bundle's
+/// folders), and a batch whose ledger files were all refused is still a
+/// batch of a bundle that may have good ones (see [`set_aside_unusable`]);
+/// `tables::batches` judges both once the batches are put together.
 pub fn load_chosen(
     dir: &Path,
     config: &Config,
@@ -60,13 +61,31 @@ pub fn load_chosen(
     keep: Option<&Keep<'_>>,
     chosen: &dyn Fn(&str) -> bool,
 ) -> Result<Bundle> {
+    load_files(dir, config, sources, keep, chosen, Ledger::InSomeBatch)
+}
+
+/// Whether a load stops where `dir` has no ledger files.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ledger {
+    Required,
+    InSomeBatch,
+}
+
+fn load_files(
+    dir: &Path,
+    config: &Config,
+    sources: &[Source],
+    keep: Option<&Keep<'_>>,
+    chosen: &dyn Fn(&str) -> bool,
+    ledger: Ledger,
+) -> Result<Bundle> {
     if !dir.is_dir() {
         bail!(
             "input folder {} does not exist or is not a folder",
             dir.display()
         );
     }
-    let (mut found, not_provided) = discover(dir, sources)?;
+    let (mut found, not_provided) = discover(dir, sources, ledger)?;
     found.retain(|(_, path)| chosen(&files::relative(dir, path)));
     let configs: BTreeMap<Source, SourceConfig> =
         Source::ALL.iter().map(|&s| (s, config.source(s))).collect();
@@ -134,15 +153,15 @@ pub fn set_aside_unusable(place: &str, sources: &[Source], bundle: &mut Bundle) 
 type Found = Vec<(Source, PathBuf)>;
 
 /// The files of `sources` in the bundle at `dir`, and the locations of the
-/// sources that have none. The ledger is required: a bundle without one is
-/// refused here.
-fn discover(dir: &Path, sources: &[Source]) -> Result<(Found, Vec<String>)> {
+/// sources that have none. Where the ledger is required, a bundle without
+/// one is refused here.
+fn discover(dir: &Path, sources: &[Source], ledger: Ledger) -> Result<(Found, Vec<String>)> {
     let mut found: Found = Vec::new();
     let mut not_provided = Vec::new();
     for &source in sources {
         let files = files::discover(dir, source)?;
         if files.is_empty() {
-            if source == Source::Ledger {
+            if source == Source::Ledger && ledger == Ledger::Required {
                 bail!(
                     "input folder {} has no ledger files (ledger/*.csv, *.xlsx, *.xml or *.parquet): the sales ledger is required",
                     dir.display()

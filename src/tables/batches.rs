@@ -13,9 +13,13 @@
 //! by later versions, sources with nothing usable). The export then goes
 //! on as for a whole bundle: matching, deadline keys, the rules' context.
 //!
-//! Batches must agree (one as-of date, one configuration, this version of
-//! the tool) and must not share a file; a batch that is not one (a whole
-//! export) is refused, so no row is counted twice.
+//! Batches must agree (one as-of date, one configuration's text, this
+//! version of the tool) and must not share a file; a batch that is not one
+//! (a whole export) is refused, so no row is counted twice. A batch may
+//! come from a worker that holds only some of the bundle's folders (its
+//! `--input` without a ledger); the bundle they make together must have
+//! one. The export holds the files the batches read, no more: a batch left
+//! out is files not provided, which run.json's file list shows.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -50,7 +54,7 @@ pub struct Inputs {
     files: Vec<FileRecord>,
 }
 
-#[derive(Serialize, Deserialize, PartialEq, Eq, Debug)]
+#[derive(Serialize, Deserialize, Debug)]
 struct ConfigFile {
     /// As `run.json` names it.
     path: String,
@@ -211,7 +215,10 @@ fn read_inputs(batches: &[PathBuf]) -> Result<Vec<(&Path, Inputs)>> {
                     first.as_of
                 );
             }
-            if inputs.config != first.config {
+            // The text decides; where each worker found the file may differ
+            // (run.json names the first batch's).
+            let text = |i: &Inputs| i.config.as_ref().map(|c| c.text.clone());
+            if text(&inputs) != text(first) {
                 bail!(
                     "batch {} was exported with another configuration than batch {}: every batch needs the same --config",
                     dir.display(),

@@ -266,3 +266,58 @@ fn a_batch_of_refused_ledger_files_is_judged_with_the_others() {
         "the refused file is listed"
     );
 }
+
+/// Workers that each hold only some of the bundle's folders (one the
+/// ledger, one everything else): a worker's `--input` without a ledger
+/// still exports its batch, and the batches put together are the whole
+/// bundle's export. The configuration is one file given to all.
+#[test]
+fn workers_with_some_folders_each_make_the_whole_export() {
+    let demo = fixtures().join("demo");
+    let config = demo.join("recon.toml");
+    let tmp = tempfile::tempdir().expect("temp");
+    let (ledger_worker, other_worker) = (tmp.path().join("w1"), tmp.path().join("w2"));
+    crate::support::copy_dir(&demo.join("ledger"), &ledger_worker.join("ledger"));
+    crate::support::copy_dir(&demo, &other_worker);
+    fs::remove_dir_all(other_worker.join("ledger")).expect("no ledger on this worker");
+    fs::remove_file(other_worker.join("recon.toml")).expect("the config is given");
+    let with_config = |input: &Path, out: &Path, extra: &[&std::ffi::OsStr]| {
+        let mut args = vec![
+            os("--input"),
+            os(input),
+            os("--as-of"),
+            os("2026-04-10"),
+            os("--config"),
+            os(&config),
+            os("--out"),
+            os(out),
+        ];
+        args.extend(extra);
+        let (status, stderr) = export_tables(&args);
+        assert_eq!(status, 0, "{}: {stderr}", input.display());
+    };
+    let whole_dir = tmp.path().join("whole");
+    with_config(&demo, &whole_dir, &[]);
+    let files = listed_files(&whole_dir);
+    let mut parts = Vec::new();
+    for (worker, ledger) in [(&ledger_worker, true), (&other_worker, false)] {
+        let mine: String = files
+            .iter()
+            .filter(|f| f.starts_with("ledger/") == ledger)
+            .map(|f| format!("{f}\n"))
+            .collect();
+        let list = worker.with_extension("txt");
+        fs::write(&list, mine).expect("list");
+        let out = worker.with_extension("tables");
+        with_config(worker, &out, &[os("--files"), os(&list)]);
+        parts.push(out);
+    }
+    let together = tmp.path().join("together");
+    let (status, stderr) = put_together(&parts, &together, &[]);
+    assert_eq!(status, 0, "{stderr}");
+    assert_same_files(&whole_dir, &together, "two workers");
+    // The ledger is still required of the bundle as a whole.
+    let (status, stderr) = put_together(&parts[1..], &tmp.path().join("no-ledger"), &[]);
+    assert_eq!(status, 1, "{stderr}");
+    assert!(stderr.contains("no batch read a ledger file"), "{stderr}");
+}
