@@ -438,4 +438,7 @@ fn resolutions_are_judged_as_run_judges_them() {
     assert_eq!(table(&out, "rejected").height(), csv.len());
     assert_eq!(table(&out, "resolutions").height(), 1);
     assert_eq!(manifest(&out)["files"], run.json()["files"]);
+    // A batch writes its resolutions as read; put together with the
+    // ledger's batch, they are judged as the whole export judges them.
+    crate::batches::batches_make_the_whole(bundle.path(), AS_OF, 2);
 }
