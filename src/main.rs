@@ -180,7 +180,11 @@ struct ExportTablesArgs {
     /// tables are read, not the files. The batches must not share a file
     /// and must have been exported with one --as-of and one --config,
     /// which this export takes from them.
-    #[arg(long, value_name = "TABLES", num_args = 1.., conflicts_with_all = ["input", "files", "config"])]
+    ///
+    /// With --batches, --files LIST names the whole bundle's files: the
+    /// batches must have read every one of them and no other (a batch left
+    /// out is refused, not reported as files the bundle lacks).
+    #[arg(long, value_name = "TABLES", num_args = 1.., conflicts_with_all = ["input", "config"])]
     batches: Vec<PathBuf>,
     /// Print nothing on success but warnings and errors.
     #[arg(long)]
@@ -888,7 +892,7 @@ fn export_tables(args: ExportTablesArgs) -> Result<ExitStatus> {
                 config: settings.config,
                 input: args.batches[0].clone(),
                 out: args.out,
-                files: None,
+                files: args.files,
                 batches: args.batches,
             }
         }

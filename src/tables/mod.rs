@@ -61,6 +61,7 @@ pub struct ExportOptions {
     pub as_of: NaiveDate,
     pub config: Config,
     /// `--files`: the one batch to export; `None` for the whole bundle.
+    /// With `batches`, the whole bundle's files, which they must have read.
     pub files: Option<PathBuf>,
     /// `--batches`: the whole bundle put together from these batches'
     /// exports instead of read from `input` (`batches.rs`).
@@ -94,11 +95,16 @@ const DRIVEN_BY_MATCHING: [&str; 5] = [
 /// Exports the bundle (or the batch `--files` names) into `--out`.
 pub fn export(options: &ExportOptions) -> Result<Exported> {
     let listed = options.files.as_deref().map(Listed::read).transpose()?;
-    let mut bundle = if options.batches.is_empty() {
-        load(options, listed.as_ref())?
+    // A batch's list, or with --batches the whole bundle's (checked here).
+    let (mut bundle, listed) = if options.batches.is_empty() {
+        (load(options, listed.as_ref())?, listed)
     } else {
         let _stage = Stage::start("reading the batches' tables");
-        batches::bundle(&options.batches)?
+        let bundle = batches::bundle(&options.batches)?;
+        if let Some(expected) = &listed {
+            expected.exactly(&bundle.files)?;
+        }
+        (bundle, None)
     };
     let staging = Staging::begin_marked(&options.out, manifest::NAME)?;
     let job = Job::in_memory(&options.input, options.as_of, &options.config, &options.out);

@@ -321,3 +321,49 @@ fn workers_with_some_folders_each_make_the_whole_export() {
     assert_eq!(status, 1, "{stderr}");
     assert!(stderr.contains("no batch read a ledger file"), "{stderr}");
 }
+
+/// With `--batches`, `--files` names the whole bundle's files: a batch left
+/// out, or files the list does not name, are refused (exit 2) rather than
+/// reported on as files the bundle lacks.
+#[test]
+fn the_bundles_file_list_finds_a_batch_left_out() {
+    let demo = fixtures().join("demo");
+    let Made {
+        tmp,
+        batches: parts,
+        together,
+    } = batches_make_the_whole(&demo, "2026-04-10", 2);
+    let all = listed_files(&tmp.path().join("whole"));
+    let list = |name: &str, files: &[String]| {
+        let path = tmp.path().join(name);
+        let text: String = files.iter().map(|f| format!("{f}\n")).collect();
+        fs::write(&path, text).expect("list");
+        path
+    };
+    let all_list = list("all.txt", &all);
+    let checked = tmp.path().join("checked");
+    let files_arg = ["--files", all_list.to_str().expect("utf-8")];
+    let (status, stderr) = put_together(&parts, &checked, &files_arg);
+    assert_eq!(status, 0, "{stderr}");
+    assert_same_files(&together, &checked, "with the bundle's list");
+
+    let (status, stderr) = put_together(&parts[..1], &tmp.path().join("one"), &files_arg);
+    assert_eq!(status, 2, "{stderr}");
+    assert!(
+        stderr.contains("names files that no batch read"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&all[1]),
+        "the first file of batch 1 is named: {stderr}"
+    );
+
+    let first_only = list("first.txt", &listed_files(&parts[0]));
+    let first_arg = ["--files", first_only.to_str().expect("utf-8")];
+    let (status, stderr) = put_together(&parts, &tmp.path().join("two"), &first_arg);
+    assert_eq!(status, 2, "{stderr}");
+    assert!(
+        stderr.contains("does not name files the batches read"),
+        "{stderr}"
+    );
+}
