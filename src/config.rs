@@ -110,6 +110,9 @@ impl Default for SourceConfig {
 pub struct Config {
     /// Where it was read from, if anywhere.
     pub path: Option<PathBuf>,
+    /// The file's text as read, for a batch export to record
+    /// (`tables::batches`) without reading the file again.
+    pub text: Option<String>,
     /// Our NIPs; NOT_IN_LEDGER looks only at these when non-empty.
     pub sellers: Vec<String>,
     /// Amount tolerance in grosze (contract default 0.01).
@@ -173,6 +176,7 @@ impl Config {
         })?;
         let mut config = parse(&text).map_err(|message| ConfigError { file, message })?;
         config.path = Some(path);
+        config.text = Some(text);
         Ok(config)
     }
 }

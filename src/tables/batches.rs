@@ -76,14 +76,13 @@ struct FileRecord {
 
 impl Inputs {
     /// The record of a batch's `bundle`, read with `config`.
-    pub fn of(bundle: &Bundle, as_of: NaiveDate, config: &Config) -> Result<Inputs> {
-        let config = match &config.path {
-            Some(path) => Some(ConfigFile {
+    pub fn of(bundle: &Bundle, as_of: NaiveDate, config: &Config) -> Inputs {
+        let config = match (&config.path, &config.text) {
+            (Some(path), Some(text)) => Some(ConfigFile {
                 path: path.display().to_string(),
-                text: std::fs::read_to_string(path)
-                    .with_context(|| format!("cannot read {}", path.display()))?,
+                text: text.clone(),
             }),
-            None => None,
+            _ => None,
         };
         let files = bundle
             .files
@@ -99,13 +98,13 @@ impl Inputs {
                 jpk: f.jpk.clone(),
             })
             .collect();
-        Ok(Inputs {
+        Inputs {
             tool: "ksef-recon".to_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
             as_of,
             config,
             files,
-        })
+        }
     }
 
     pub fn json(&self) -> Result<Vec<u8>> {
@@ -131,6 +130,7 @@ pub fn settings(batches: &[PathBuf]) -> Result<Settings> {
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.path))
                 .with_context(|| format!("the configuration of batch {}", first_dir.display()))?;
             config.path = Some(PathBuf::from(&file.path));
+            config.text = Some(file.text.clone());
             config
         }
         None => Config::defaults(),

@@ -141,7 +141,7 @@ pub fn export(options: &ExportOptions) -> Result<Exported> {
             &kept.json(&bundle, options.as_of, &options.config)?,
         )?;
     } else {
-        let inputs = batches::Inputs::of(&bundle, options.as_of, &options.config)?;
+        let inputs = batches::Inputs::of(&bundle, options.as_of, &options.config);
         staging.write(batches::INPUTS, &inputs.json()?)?;
         for name in DRIVEN_BY_MATCHING.iter().chain(&["context_*", "rules"]) {
             not_written.insert(*name, NO_KEYS_IN_A_BATCH);
