@@ -877,10 +877,11 @@ fn export_tables(args: ExportTablesArgs) -> Result<ExitStatus> {
             input,
             out: args.out,
             files: args.files,
-            batches: Vec::new(),
+            batches: None,
         },
         None => {
-            let settings = tables::batches::settings(&args.batches)?;
+            let batches = tables::batches::Batches::read(args.batches)?;
+            let settings = batches.settings()?;
             if let Some(as_of) = args.as_of.filter(|d| *d != settings.as_of) {
                 anyhow::bail!(
                     "--as-of {as_of}: the batches were exported as of {}",
@@ -890,10 +891,10 @@ fn export_tables(args: ExportTablesArgs) -> Result<ExitStatus> {
             tables::ExportOptions {
                 as_of: settings.as_of,
                 config: settings.config,
-                input: args.batches[0].clone(),
+                input: batches.first_dir().to_path_buf(),
                 out: args.out,
                 files: args.files,
-                batches: args.batches,
+                batches: Some(batches),
             }
         }
     };

@@ -43,7 +43,7 @@ pub const INPUTS: &str = "inputs.json";
 
 /// What a batch records of its inputs for the step that puts the batches
 /// together.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, Debug, Clone)]
 pub struct Inputs {
     tool: String,
     version: String,
@@ -54,7 +54,7 @@ pub struct Inputs {
     files: Vec<FileRecord>,
 }
 
-#[derive(Serialize, Deserialize, Debug)]
+#[derive(Serialize, Deserialize, Debug, Clone)]
 struct ConfigFile {
     /// As `run.json` names it.
     path: String,
@@ -62,7 +62,7 @@ struct ConfigFile {
 }
 
 /// One input file, as [`InputFile`] holds it.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, Debug, Clone)]
 struct FileRecord {
     path: String,
     source: String,
@@ -120,10 +120,39 @@ pub struct Settings {
     pub config: Config,
 }
 
-/// Reads every batch's `inputs.json` and checks that they agree.
-pub fn settings(batches: &[PathBuf]) -> Result<Settings> {
-    let inputs = read_inputs(batches)?;
-    let (first_dir, first) = &inputs[0];
+/// The batches' folders with their records of their inputs, read once and
+/// checked to agree (`Batches::read`).
+#[derive(Debug, Clone)]
+pub struct Batches {
+    dirs: Vec<PathBuf>,
+    inputs: Vec<Inputs>,
+}
+
+impl Batches {
+    /// Reads every batch's `inputs.json` and checks that they agree.
+    pub fn read(dirs: Vec<PathBuf>) -> Result<Batches> {
+        let inputs = read_inputs(&dirs)?;
+        Ok(Batches { dirs, inputs })
+    }
+
+    /// The first batch's folder, for messages.
+    pub fn first_dir(&self) -> &Path {
+        &self.dirs[0]
+    }
+
+    /// The as-of date and the configuration the batches agree on.
+    pub fn settings(&self) -> Result<Settings> {
+        settings(self.first_dir(), &self.inputs[0])
+    }
+
+    /// The bundle the batches' tables make together, as `ingest::load`
+    /// makes it from the files.
+    pub fn bundle(&self) -> Result<Bundle> {
+        bundle(&self.dirs, &self.inputs)
+    }
+}
+
+fn settings(first_dir: &Path, first: &Inputs) -> Result<Settings> {
     let config = match &first.config {
         Some(file) => {
             let mut config = config::parse(&file.text)
@@ -141,11 +170,8 @@ pub fn settings(batches: &[PathBuf]) -> Result<Settings> {
     })
 }
 
-/// The bundle the batches' tables make together, as `ingest::load` makes
-/// it from the files.
-pub fn bundle(batches: &[PathBuf]) -> Result<Bundle> {
-    let inputs = read_inputs(batches)?;
-    let files = files_in_order(&inputs)?;
+fn bundle(batches: &[PathBuf], inputs: &[Inputs]) -> Result<Bundle> {
+    let files = files_in_order(batches, inputs)?;
     let mut tables = BTreeMap::new();
     let mut not_provided = Vec::new();
     for source in Source::ALL {
@@ -180,11 +206,11 @@ pub fn bundle(batches: &[PathBuf]) -> Result<Bundle> {
 }
 
 /// Every batch's `inputs.json`, checked to agree with the first's.
-fn read_inputs(batches: &[PathBuf]) -> Result<Vec<(&Path, Inputs)>> {
+fn read_inputs(batches: &[PathBuf]) -> Result<Vec<Inputs>> {
     if batches.is_empty() {
         bail!("--batches names no folder");
     }
-    let mut all: Vec<(&Path, Inputs)> = Vec::with_capacity(batches.len());
+    let mut all: Vec<Inputs> = Vec::with_capacity(batches.len());
     for dir in batches {
         let path = dir.join(INPUTS);
         let text = std::fs::read(&path).with_context(|| {
@@ -205,13 +231,14 @@ fn read_inputs(batches: &[PathBuf]) -> Result<Vec<(&Path, Inputs)>> {
                 env!("CARGO_PKG_VERSION")
             );
         }
-        if let Some((first_dir, first)) = all.first() {
+        if let Some(first) = all.first() {
+            let first_dir = batches[0].display();
             if inputs.as_of != first.as_of {
                 bail!(
                     "batch {} was exported as of {}, batch {} as of {}: every batch needs the same --as-of",
                     dir.display(),
                     inputs.as_of,
-                    first_dir.display(),
+                    first_dir,
                     first.as_of
                 );
             }
@@ -222,21 +249,21 @@ fn read_inputs(batches: &[PathBuf]) -> Result<Vec<(&Path, Inputs)>> {
                 bail!(
                     "batch {} was exported with another configuration than batch {}: every batch needs the same --config",
                     dir.display(),
-                    first_dir.display()
+                    first_dir
                 );
             }
         }
-        all.push((dir.as_path(), inputs));
+        all.push(inputs);
     }
     Ok(all)
 }
 
 /// The batches' files in the order a load of the whole bundle finds them
 /// (by source, then by path), each in one batch only.
-fn files_in_order(inputs: &[(&Path, Inputs)]) -> Result<Vec<InputFile>> {
+fn files_in_order(batches: &[PathBuf], inputs: &[Inputs]) -> Result<Vec<InputFile>> {
     let mut seen: BTreeMap<(&str, &str), &Path> = BTreeMap::new();
     let mut files = Vec::new();
-    for (dir, batch) in inputs {
+    for (dir, batch) in batches.iter().zip(inputs) {
         for record in &batch.files {
             if let Some(other) = seen.insert((&record.source, &record.path), dir) {
                 bail!(

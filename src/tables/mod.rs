@@ -65,7 +65,7 @@ pub struct ExportOptions {
     pub files: Option<PathBuf>,
     /// `--batches`: the whole bundle put together from these batches'
     /// exports instead of read from `input` (`batches.rs`).
-    pub batches: Vec<PathBuf>,
+    pub batches: Option<batches::Batches>,
 }
 
 /// What an export wrote, for the summary line.
@@ -96,15 +96,15 @@ const DRIVEN_BY_MATCHING: [&str; 5] = [
 pub fn export(options: &ExportOptions) -> Result<Exported> {
     let listed = options.files.as_deref().map(Listed::read).transpose()?;
     // A batch's list, or with --batches the whole bundle's (checked here).
-    let (mut bundle, listed) = if options.batches.is_empty() {
-        (load(options, listed.as_ref())?, listed)
-    } else {
+    let (mut bundle, listed) = if let Some(batches) = &options.batches {
         let _stage = Stage::start("reading the batches' tables");
-        let bundle = batches::bundle(&options.batches)?;
+        let bundle = batches.bundle()?;
         if let Some(expected) = &listed {
             expected.exactly(&bundle.files)?;
         }
         (bundle, None)
+    } else {
+        (load(options, listed.as_ref())?, listed)
     };
     let staging = Staging::begin_marked(&options.out, manifest::NAME)?;
     let job = Job::in_memory(&options.input, options.as_of, &options.config, &options.out);
