@@ -138,7 +138,8 @@ pub(super) fn read_jpk(mut ctx: Reading<'_>) -> FileOutcome {
     builder.reserve(rows.at_most());
     let mut rejected = Vec::new();
     let mut plain = Reading::new(ctx.input, &mut builder, &mut rejected);
-    add_sales(&mut plain, header.seller_nip.as_deref(), rows.by_ref());
+    let seller_nip = header.seller_nip.as_deref();
+    rows.for_each_row(|sale| add_sale(&mut plain, seller_nip, sale));
     let counts = plain.counts;
     if rows.broken() {
         return match jpk::strict(ctx.input.bytes) {
@@ -153,11 +154,10 @@ pub(super) fn read_jpk(mut ctx: Reading<'_>) -> FileOutcome {
 
 /// A register read whole (by the strict reader) as ledger rows.
 fn sales_of(mut ctx: Reading<'_>, register: jpk::JpkRegister<'_>) -> FileOutcome {
-    add_sales(
-        &mut ctx,
-        register.header.seller_nip.as_deref(),
-        register.sales.into_iter(),
-    );
+    let seller_nip = register.header.seller_nip.as_deref();
+    for sale in &register.sales {
+        add_sale(&mut ctx, seller_nip, sale);
+    }
     ctx.jpk = Some(register.header);
     ctx.done()
 }
@@ -168,37 +168,31 @@ fn refused_jpk(mut ctx: Reading<'_>, e: crate::documents::DocError) -> FileOutco
     ctx.fail(e.line, whole_file("JPK_V7 register", &e.reason))
 }
 
-/// Hands each sales row to the table, or rejects it with its problems.
-fn add_sales<'s>(
-    ctx: &mut Reading<'_>,
-    seller_nip: Option<&str>,
-    sales: impl Iterator<Item = jpk::JpkSale<'s>>,
-) {
-    for sale in sales {
-        if !sale.problems.is_empty() {
-            ctx.counts.read += 1;
-            ctx.reject(Some(sale.line), sale.problems.join("; "));
-            continue;
-        }
-        // The date and amounts go over as the values they were read as.
-        let row: [Option<Cell<'_>>; 13] = [
-            sale.invoice_number.as_deref().map(Cell::Text),
-            sale.issue_date
-                .map(|d| Cell::Days(crate::contract::date_to_days(d))),
-            seller_nip.map(Cell::Text),
-            Some(Cell::Grosze(sale.gross_amount)),
-            Some(Cell::Text("PLN")),
-            Some(Cell::Grosze(sale.net_amount)),
-            Some(Cell::Grosze(sale.vat_amount)),
-            sale.buyer_id.as_deref().map(Cell::Text),
-            sale.ksef_number.as_deref().map(Cell::Text),
-            sale.marker.map(Cell::Text),
-            None,
-            Some(Cell::Text("JPK_V7")),
-            sale.document_type.as_deref().map(Cell::Text),
-        ];
-        ctx.typed_row(sale.line, |i| row.get(i).copied().flatten());
+/// Hands one sales row to the table, or rejects it with its problems.
+fn add_sale(ctx: &mut Reading<'_>, seller_nip: Option<&str>, sale: &jpk::JpkSale<'_>) {
+    if !sale.problems.is_empty() {
+        ctx.counts.read += 1;
+        ctx.reject(Some(sale.line), sale.problems.join("; "));
+        return;
     }
+    // The date and amounts go over as the values they were read as.
+    let row: [Option<Cell<'_>>; 13] = [
+        sale.invoice_number.as_deref().map(Cell::Text),
+        sale.issue_date
+            .map(|d| Cell::Days(crate::contract::date_to_days(d))),
+        seller_nip.map(Cell::Text),
+        Some(Cell::Grosze(sale.gross_amount)),
+        Some(Cell::Text("PLN")),
+        Some(Cell::Grosze(sale.net_amount)),
+        Some(Cell::Grosze(sale.vat_amount)),
+        sale.buyer_id.as_deref().map(Cell::Text),
+        sale.ksef_number.as_deref().map(Cell::Text),
+        sale.marker.map(Cell::Text),
+        None,
+        Some(Cell::Text("JPK_V7")),
+        sale.document_type.as_deref().map(Cell::Text),
+    ];
+    ctx.typed_row(sale.line, |i| row.get(i).copied().flatten());
 }
 
 #[cfg(test)]

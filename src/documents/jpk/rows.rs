@@ -89,6 +89,9 @@ pub struct PlainRows<'a> {
     open: String,
     close: String,
     broken: bool,
+    /// The row being read; each is read into it in turn (see
+    /// [`Row::start`]).
+    row: Row<'a>,
 }
 
 impl<'a> PlainRows<'a> {
@@ -104,6 +107,7 @@ impl<'a> PlainRows<'a> {
             open: format!("<{prefix}SprzedazWiersz>"),
             close: format!("</{prefix}SprzedazWiersz>"),
             broken: false,
+            row: Row::new(run.first_line),
         }
     }
 
@@ -121,16 +125,38 @@ impl<'a> PlainRows<'a> {
         self.broken
     }
 
-    /// The next row, or `None` at the run's end or where it breaks.
-    fn row(&mut self) -> Option<JpkSale<'a>> {
-        let bytes = self.text.as_bytes();
+    /// Hands each row, checked, to `each` in file order, lent rather than
+    /// moved (see [`Row::start`]), until the run's end or where it breaks.
+    pub fn for_each_row(&mut self, mut each: impl FnMut(&JpkSale<'a>)) {
+        while self.advance() {
+            each(self.row.check());
+        }
+    }
+
+    /// Reads the next row into `self.row`: `false` at the run's end or
+    /// where it breaks (then [`PlainRows::broken`] says which).
+    fn advance(&mut self) -> bool {
+        if self.broken || self.at >= self.end {
+            return false;
+        }
+        let read = self.read_row().is_some();
+        // Anything but white space up to the run's end breaks it.
+        self.broken |= !read && self.at < self.end;
+        read
+    }
+
+    /// The next row into `self.row`, or `None` at the run's end or where
+    /// it breaks.
+    fn read_row(&mut self) -> Option<()> {
+        let text = self.text;
+        let bytes = text.as_bytes();
         let (gap, lines) = white(&bytes[self.at..]);
         self.line += lines;
         self.at += gap;
         if self.at >= self.end || !bytes[self.at..].starts_with(self.open.as_bytes()) {
             return None;
         }
-        let mut row = Row::new(self.line);
+        self.row.start(self.line);
         self.at += self.open.len();
         loop {
             let (gap, lines) = white(&bytes[self.at..]);
@@ -142,11 +168,11 @@ impl<'a> PlainRows<'a> {
                 && bytes[self.at..].starts_with(self.close.as_bytes())
             {
                 self.at += self.close.len();
-                return Some(row.finish());
+                return Some(());
             }
-            let (name, value, used, lines) = child(&self.text[self.at..], self.prefix)?;
-            if let Some(slot) = row.field(name, &value) {
-                row.keep(slot, value);
+            let (name, value, used, lines) = child(&text[self.at..], self.prefix)?;
+            if let Some(slot) = self.row.field(name, &value) {
+                self.row.keep(slot, value);
             }
             self.at += used;
             self.line += lines;
@@ -154,17 +180,13 @@ impl<'a> PlainRows<'a> {
     }
 }
 
+/// The rows one by one, each its own (a copy of the row lent by
+/// [`PlainRows::for_each_row`], which a large register's reader uses).
 impl<'a> Iterator for PlainRows<'a> {
     type Item = JpkSale<'a>;
 
     fn next(&mut self) -> Option<JpkSale<'a>> {
-        if self.broken || self.at >= self.end {
-            return None;
-        }
-        let row = self.row();
-        // Anything but white space up to the run's end breaks it.
-        self.broken |= row.is_none() && self.at < self.end;
-        row
+        self.advance().then(|| self.row.check().clone())
     }
 }
 

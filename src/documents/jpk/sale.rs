@@ -153,6 +153,27 @@ impl<'a> Row<'a> {
         }
     }
 
+    /// Starts the next row in place: a reader of a long run of rows reads
+    /// each into the same `Row` and hands it on by reference
+    /// ([`Row::check`]), rather than moving a `JpkSale` of some 200 bytes
+    /// out and on several times a row (7 % of a register's load).
+    pub fn start(&mut self, line: u64) {
+        let sale = &mut self.sale;
+        sale.line = line;
+        sale.invoice_number = None;
+        sale.issue_date = None;
+        sale.buyer_id = None;
+        sale.ksef_number = None;
+        sale.marker = None;
+        sale.document_type = None;
+        sale.net_amount = 0;
+        sale.vat_amount = 0;
+        sale.gross_amount = 0;
+        sale.problems.clear();
+        self.marker = None;
+        self.more_markers.clear();
+    }
+
     fn note_marker(&mut self, marker: &'static str) {
         match self.marker {
             None => self.marker = Some(marker),
@@ -161,13 +182,19 @@ impl<'a> Row<'a> {
     }
 
     /// Applies the whole-row checks and fills the gross amount.
-    pub fn finish(self) -> JpkSale<'a> {
-        let mut sale = self.sale;
+    pub fn finish(mut self) -> JpkSale<'a> {
+        self.check();
+        self.sale
+    }
+
+    /// [`Row::finish`] in place: the row as read, checked, lent out.
+    pub fn check(&mut self) -> &JpkSale<'a> {
+        let sale = &mut self.sale;
         if let Some(first) = self.marker
             && !self.more_markers.is_empty()
         {
             let mut found = vec![first];
-            found.extend(self.more_markers);
+            found.extend(self.more_markers.iter().copied());
             sale.problems.push(format!(
                 "only one of {} may be present, found {}",
                 MARKERS.join(", "),
@@ -188,7 +215,7 @@ impl<'a> Row<'a> {
             Some(gross) => sale.gross_amount = gross,
             None => sale.problems.push("gross amount is too large".to_string()),
         }
-        sale
+        &self.sale
     }
 }
 
