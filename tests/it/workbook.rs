@@ -224,6 +224,75 @@ fn reconciliation_splits_across_sheets_at_the_row_limit() {
     assert_eq!(numbers, expected, "every invoice once, in order");
 }
 
+/// The `xl/tables/*.xml` parts of a workbook and the text of one sheet's
+/// XML part (`xl/worksheets/sheetN.xml`).
+fn parts(path: &std::path::Path, sheet: usize) -> (usize, String) {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let tables = zip
+        .file_names()
+        .filter(|n| n.as_ref().is_ok_and(|n| n.starts_with("xl/tables/")))
+        .count();
+    let mut xml = String::new();
+    zip.by_name(&format!("xl/worksheets/sheet{sheet}.xml"))
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    (tables, xml)
+}
+
+#[test]
+fn a_sheet_longer_than_a_table_may_be_gets_a_filter_and_the_same_cells() {
+    let (result, summary) = demo_outputs();
+    let dir = tempfile::tempdir().unwrap();
+    let frames = &result.frames;
+    let exceptions = frames.exceptions.height();
+    let others = [
+        &frames.completeness,
+        &frames.decisions,
+        &frames.jpk_corrections,
+    ];
+    // A limit under the demo's findings and over every other table's rows.
+    let limit = exceptions - 1;
+    assert!(
+        others.iter().all(|df| df.height() <= limit),
+        "the demo's other sheets are short"
+    );
+    let write = |name: &str, table_max_rows: usize| {
+        let path = dir.path().join(name);
+        let options = ksef_recon::report::xlsx::Options {
+            table_max_rows,
+            ..Default::default()
+        };
+        ksef_recon::report::xlsx::write_file(frames, &summary, &path, &options).unwrap();
+        path
+    };
+    let (tables, filtered) = (
+        write("tables.xlsx", exceptions),
+        write("filter.xlsx", limit),
+    );
+    // Exceptions is the second sheet, after the Dashboard.
+    let (all, as_table) = parts(&tables, 2);
+    let (fewer, as_filter) = parts(&filtered, 2);
+    assert_eq!(
+        all, 4,
+        "Exceptions, Completeness, Decisions and JPK are tables"
+    );
+    assert_eq!(fewer, 3, "only the Exceptions sheet is no longer a table");
+    assert!(as_table.contains("<tableParts") && !as_table.contains("<autoFilter"));
+    let range = format!("<autoFilter ref=\"A1:Q{}\"/>", exceptions + 1);
+    assert!(as_filter.contains(&range), "{range} in {as_filter:.600}");
+    assert!(!as_filter.contains("<tableParts"));
+    // The same cells, the header included.
+    let read = |path: &std::path::Path| {
+        let mut wb: Xlsx<_> = open_workbook(path).unwrap();
+        wb.worksheet_range("Exceptions").unwrap()
+    };
+    let (a, b) = (read(&tables), read(&filtered));
+    assert_eq!(a.height(), exceptions + 1);
+    assert!(a.rows().eq(b.rows()), "the cells differ");
+}
+
 /// The demo's invoice numbers that need action, worked out here from
 /// the frames: a status other than submitted on time or not required, or
 /// an exception about the invoice.
