@@ -99,7 +99,8 @@ pub enum Opened<'a> {
     /// [`PlainRows::broken`] says so once they are all read, the file was
     /// not plainly shaped after all, and what it gave is to be thrown away
     /// for [`strict`]'s reading.
-    Plain(JpkHeader, PlainRows<'a>),
+    /// (Boxed: the reader holds the row it lends, some 400 bytes.)
+    Plain(JpkHeader, Box<PlainRows<'a>>),
     Strict(JpkRegister<'static>),
 }
 
@@ -120,7 +121,7 @@ pub fn open_jpk(bytes: &[u8]) -> Result<Opened<'_>, DocError> {
     let plain = rows::locate(bytes).and_then(|run| {
         let register = walk_register(&rows::skeleton(bytes, &run)).ok()?;
         let header = register.finish_with(Vec::new()).ok()?.header;
-        Some(Opened::Plain(header, PlainRows::new(&run)))
+        Some(Opened::Plain(header, Box::new(PlainRows::new(&run))))
     });
     match plain {
         Some(opened) => Ok(opened),
