@@ -110,7 +110,7 @@ fn utf8_text(bytes: &[u8]) -> Result<&str, DocError> {
         );
     }
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
-    std::str::from_utf8(bytes).map_err(|e| {
+    simdutf8::compat::from_utf8(bytes).map_err(|e| {
         let line = Lines::default().line_at(bytes, e.valid_up_to());
         let byte = e.valid_up_to() + 1;
         let reason = format!("document is not valid UTF-8 (byte {byte}); only UTF-8 is accepted");

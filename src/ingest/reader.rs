@@ -160,7 +160,7 @@ pub(super) fn decode<'b>(
     let encoding = config.encoding;
     if encoding == encoding_rs::UTF_8 {
         let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        return std::str::from_utf8(body).map(Into::into).map_err(|e| {
+        return simdutf8::compat::from_utf8(body).map(Into::into).map_err(|e| {
             let upto = e.valid_up_to();
             let line = body[..upto].iter().filter(|&&b| b == b'\n').count() + 1;
             format!(

@@ -42,7 +42,7 @@ pub struct Run<'a> {
 /// The run of rows of a file, if it has one and its root is `JPK` (in
 /// UTF-8, with a declared prefix or none): nothing is read of it yet.
 pub fn locate(bytes: &[u8]) -> Option<Run<'_>> {
-    let text = std::str::from_utf8(bytes).ok()?;
+    let text = simdutf8::basic::from_utf8(bytes).ok()?;
     let body = text.strip_prefix(BOM).unwrap_or(text);
     let offset = text.len() - body.len();
     let prefix = root_prefix(body)?;
