@@ -158,20 +158,9 @@ impl<'a> Row<'a> {
     /// ([`Row::check`]), rather than moving a `JpkSale` of some 200 bytes
     /// out and on several times a row (7 % of a register's load).
     pub fn start(&mut self, line: u64) {
-        let sale = &mut self.sale;
-        sale.line = line;
-        sale.invoice_number = None;
-        sale.issue_date = None;
-        sale.buyer_id = None;
-        sale.ksef_number = None;
-        sale.marker = None;
-        sale.document_type = None;
-        sale.net_amount = 0;
-        sale.vat_amount = 0;
-        sale.gross_amount = 0;
-        sale.problems.clear();
-        self.marker = None;
-        self.more_markers.clear();
+        // Whole, so that a field added to the row is never carried over
+        // from the row before (the vectors are empty but on a bad row).
+        *self = Row::new(line);
     }
 
     fn note_marker(&mut self, marker: &'static str) {
